@@ -1,0 +1,401 @@
+//! The validation policy and the claim checks (RFC 7519 §4.1) applied after the signature.
+
+use serde_json::value::RawValue;
+
+use crate::alg::Algorithm;
+use crate::error::{err, Error, ErrorKind};
+use crate::json::{raw_str, Members};
+use crate::keyset::shorten;
+use crate::token::{parse_object, Limits};
+
+/// What a verifier accepts. Built once, shared by every verification.
+///
+/// The defaults are the safe ones: the asymmetric algorithms only, `exp` required, no leeway,
+/// and the default [`Limits`]. Issuers and audiences should be set for any real deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Allowed algorithms; empty means every asymmetric algorithm (never HMAC).
+    pub algorithms: Vec<Algorithm>,
+    /// Allowed `iss` values; empty means `iss` is not checked.
+    pub issuers: Vec<String>,
+    /// Allowed audiences; the token's `aud` must name at least one. Empty means a token that
+    /// carries `aud` is rejected (RFC 7519 §4.1.3: we cannot identify with any value).
+    pub audiences: Vec<String>,
+    /// Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds (default 0).
+    pub leeway: u64,
+    /// Whether `exp` must be present (default true).
+    pub require_exp: bool,
+    /// The expected header `typ` (compared case-insensitively, `application/` optional).
+    pub expected_typ: Option<String>,
+    /// Claims that must be present.
+    pub required_claims: Vec<String>,
+    /// Maximum age of the token from its `iat`, in seconds (then `iat` is required).
+    pub max_age: Option<u64>,
+    /// Size and nesting limits.
+    pub limits: Limits,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            algorithms: Vec::new(),
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            leeway: 0,
+            require_exp: true,
+            expected_typ: None,
+            required_claims: Vec::new(),
+            max_age: None,
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Policy {
+    /// Whether the policy lets `alg` through.
+    pub fn allows(&self, alg: Algorithm) -> bool {
+        if self.algorithms.is_empty() {
+            !alg.is_hmac()
+        } else {
+            self.algorithms.contains(&alg)
+        }
+    }
+
+    /// Whether any HMAC algorithm is allowed (then `oct` keys may be used from local sources).
+    pub fn allows_hmac(&self) -> bool {
+        self.algorithms.iter().any(|a| a.is_hmac())
+    }
+
+    /// Checks the header `typ` against [`Policy::expected_typ`].
+    pub(crate) fn check_typ(&self, typ: Option<&str>) -> Result<(), Error> {
+        let Some(expected) = &self.expected_typ else {
+            return Ok(());
+        };
+        let normalise = |s: &str| {
+            let lower = s.to_ascii_lowercase();
+            lower
+                .strip_prefix("application/")
+                .map(str::to_owned)
+                .unwrap_or(lower)
+        };
+        match typ {
+            Some(t) if normalise(t) == normalise(expected) => Ok(()),
+            Some(t) => Err(err(
+                ErrorKind::WrongType,
+                format!("typ is {:?}; expected {expected:?}", shorten(t)),
+            )),
+            None => Err(err(
+                ErrorKind::WrongType,
+                format!("the header has no typ; expected {expected:?}"),
+            )),
+        }
+    }
+
+    /// Validates the claims of a JWT payload at unix time `now`.
+    pub fn check_claims(&self, payload: &[u8], now: i64) -> Result<(), Error> {
+        let claims = parse_object(payload, "payload", self.limits.max_json_depth).map_err(|e| {
+            // A payload that is not an object is a claims problem, not a structural one.
+            if e.kind() == ErrorKind::Malformed {
+                err(ErrorKind::InvalidClaim, e.message())
+            } else {
+                e
+            }
+        })?;
+        let now_f = now as f64;
+        let leeway = self.leeway as f64;
+        match numeric_date(&claims, "exp")? {
+            Some(exp) if now_f >= exp + leeway => {
+                return Err(err(
+                    ErrorKind::Expired,
+                    format!(
+                        "exp {} is {} s before now {now} (leeway {} s)",
+                        exp,
+                        now_f - exp,
+                        self.leeway
+                    ),
+                ))
+            }
+            None if self.require_exp => {
+                return Err(err(ErrorKind::MissingClaim, "the token has no exp claim"))
+            }
+            _ => {}
+        }
+        if let Some(nbf) = numeric_date(&claims, "nbf")? {
+            if now_f + leeway < nbf {
+                return Err(err(
+                    ErrorKind::NotYetValid,
+                    format!(
+                        "nbf {} is {} s after now {now} (leeway {} s)",
+                        nbf,
+                        nbf - now_f,
+                        self.leeway
+                    ),
+                ));
+            }
+        }
+        let iat = numeric_date(&claims, "iat")?;
+        if let Some(iat) = iat {
+            if iat > now_f + leeway {
+                return Err(err(
+                    ErrorKind::IssuedInFuture,
+                    format!(
+                        "iat {} is {} s after now {now} (leeway {} s)",
+                        iat,
+                        iat - now_f,
+                        self.leeway
+                    ),
+                ));
+            }
+        }
+        if let Some(max_age) = self.max_age {
+            let iat = iat.ok_or_else(|| {
+                err(
+                    ErrorKind::MissingClaim,
+                    "the token has no iat claim (a maximum age is set)",
+                )
+            })?;
+            if now_f - iat > (max_age + self.leeway) as f64 {
+                return Err(err(
+                    ErrorKind::TooOld,
+                    format!(
+                        "issued {} s ago; the maximum age is {max_age} s",
+                        now_f - iat
+                    ),
+                ));
+            }
+        }
+        self.check_issuer(&claims)?;
+        self.check_audience(&claims)?;
+        for name in &self.required_claims {
+            if !claims.contains(name) {
+                return Err(err(
+                    ErrorKind::MissingClaim,
+                    format!("the token has no {:?} claim", shorten(name)),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_issuer(&self, claims: &Members<'_>) -> Result<(), Error> {
+        if self.issuers.is_empty() {
+            return Ok(());
+        }
+        let raw = claims
+            .get("iss")
+            .ok_or_else(|| err(ErrorKind::WrongIssuer, "the token has no iss claim"))?;
+        let iss =
+            raw_str(raw).ok_or_else(|| err(ErrorKind::InvalidClaim, "iss is not a string"))?;
+        if self.issuers.iter().any(|i| *i == iss) {
+            Ok(())
+        } else {
+            Err(err(
+                ErrorKind::WrongIssuer,
+                format!("iss {:?} is not an allowed issuer", shorten(&iss)),
+            ))
+        }
+    }
+
+    fn check_audience(&self, claims: &Members<'_>) -> Result<(), Error> {
+        let Some(raw) = claims.get("aud") else {
+            return if self.audiences.is_empty() {
+                Ok(())
+            } else {
+                Err(err(ErrorKind::WrongAudience, "the token has no aud claim"))
+            };
+        };
+        let auds = audiences_of(raw)?;
+        if self.audiences.is_empty() {
+            return Err(err(
+                ErrorKind::WrongAudience,
+                "the token has an aud claim but no audience is configured",
+            ));
+        }
+        if auds
+            .iter()
+            .any(|a| self.audiences.iter().any(|want| want == a))
+        {
+            Ok(())
+        } else {
+            let shown = auds.first().map(|a| shorten(a)).unwrap_or_default();
+            Err(err(
+                ErrorKind::WrongAudience,
+                format!("aud {shown:?} names none of the allowed audiences"),
+            ))
+        }
+    }
+}
+
+fn audiences_of(raw: &RawValue) -> Result<Vec<String>, Error> {
+    if let Some(s) = raw_str(raw) {
+        return Ok(vec![s.into_owned()]);
+    }
+    serde_json::from_str::<Vec<String>>(raw.get()).map_err(|_| {
+        err(
+            ErrorKind::InvalidClaim,
+            "aud is neither a string nor an array of strings",
+        )
+    })
+}
+
+/// Reads a NumericDate claim (RFC 7519 §2: a JSON number of seconds, possibly fractional).
+fn numeric_date(claims: &Members<'_>, name: &str) -> Result<Option<f64>, Error> {
+    let Some(raw) = claims.get(name) else {
+        return Ok(None);
+    };
+    let text = raw.get();
+    let value: Option<f64> =
+        if text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+            text.parse::<f64>().ok().filter(|v| v.is_finite())
+        } else {
+            None
+        };
+    value
+        .map(Some)
+        .ok_or_else(|| err(ErrorKind::InvalidClaim, format!("{name} is not a number")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    fn check(policy: &Policy, payload: &str) -> Result<(), ErrorKind> {
+        policy
+            .check_claims(payload.as_bytes(), NOW)
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn time_claims() {
+        let p = Policy::default();
+        assert_eq!(check(&p, r#"{"exp":1700000001}"#), Ok(()));
+        assert_eq!(check(&p, r#"{"exp":1700000000}"#), Err(ErrorKind::Expired));
+        assert_eq!(check(&p, r#"{"exp":1700000000.5}"#), Ok(()));
+        assert_eq!(check(&p, r#"{}"#), Err(ErrorKind::MissingClaim));
+        assert_eq!(
+            check(&p, r#"{"exp":"1700000001"}"#),
+            Err(ErrorKind::InvalidClaim)
+        );
+        assert_eq!(check(&p, r#"{"exp":1e400}"#), Err(ErrorKind::InvalidClaim));
+        assert_eq!(
+            check(&p, r#"{"exp":1700000100,"nbf":1700000001}"#),
+            Err(ErrorKind::NotYetValid)
+        );
+        assert_eq!(
+            check(&p, r#"{"exp":1700000100,"iat":1700000001}"#),
+            Err(ErrorKind::IssuedInFuture)
+        );
+        let lenient = Policy {
+            leeway: 5,
+            require_exp: false,
+            ..Policy::default()
+        };
+        assert_eq!(
+            check(&lenient, r#"{"exp":1699999996,"nbf":1700000005}"#),
+            Ok(())
+        );
+        assert_eq!(
+            check(&lenient, r#"{"exp":1699999995}"#),
+            Err(ErrorKind::Expired)
+        );
+        assert_eq!(check(&lenient, r#"{}"#), Ok(()));
+        let aged = Policy {
+            max_age: Some(60),
+            ..Policy::default()
+        };
+        assert_eq!(
+            check(&aged, r#"{"exp":1700000100,"iat":1699999000}"#),
+            Err(ErrorKind::TooOld)
+        );
+        assert_eq!(
+            check(&aged, r#"{"exp":1700000100}"#),
+            Err(ErrorKind::MissingClaim)
+        );
+        assert_eq!(
+            check(&aged, r#"{"exp":1700000100,"iat":1699999990}"#),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn issuer_audience_required() {
+        let p = Policy {
+            issuers: vec!["https://a".into()],
+            audiences: vec!["api".into(), "web".into()],
+            required_claims: vec!["sub".into()],
+            ..Policy::default()
+        };
+        let ok = r#"{"exp":1800000000,"iss":"https://a","aud":["x","web"],"sub":"u"}"#;
+        assert_eq!(check(&p, ok), Ok(()));
+        assert_eq!(
+            check(
+                &p,
+                r#"{"exp":1800000000,"iss":"https://b","aud":"api","sub":"u"}"#
+            ),
+            Err(ErrorKind::WrongIssuer)
+        );
+        assert_eq!(
+            check(&p, r#"{"exp":1800000000,"aud":"api","sub":"u"}"#),
+            Err(ErrorKind::WrongIssuer)
+        );
+        assert_eq!(
+            check(&p, r#"{"exp":1800000000,"iss":7,"aud":"api","sub":"u"}"#),
+            Err(ErrorKind::InvalidClaim)
+        );
+        assert_eq!(
+            check(
+                &p,
+                r#"{"exp":1800000000,"iss":"https://a","aud":"x","sub":"u"}"#
+            ),
+            Err(ErrorKind::WrongAudience)
+        );
+        assert_eq!(
+            check(&p, r#"{"exp":1800000000,"iss":"https://a","sub":"u"}"#),
+            Err(ErrorKind::WrongAudience)
+        );
+        assert_eq!(
+            check(
+                &p,
+                r#"{"exp":1800000000,"iss":"https://a","aud":[1],"sub":"u"}"#
+            ),
+            Err(ErrorKind::InvalidClaim)
+        );
+        assert_eq!(
+            check(&p, r#"{"exp":1800000000,"iss":"https://a","aud":"api"}"#),
+            Err(ErrorKind::MissingClaim)
+        );
+        // No audience configured: a token carrying aud is rejected.
+        assert_eq!(
+            check(&Policy::default(), r#"{"exp":1800000000,"aud":"api"}"#),
+            Err(ErrorKind::WrongAudience)
+        );
+    }
+
+    #[test]
+    fn payload_must_be_an_object_without_duplicates() {
+        let p = Policy::default();
+        assert_eq!(check(&p, "[]"), Err(ErrorKind::InvalidClaim));
+        assert_eq!(check(&p, "hello"), Err(ErrorKind::InvalidClaim));
+        assert_eq!(
+            check(&p, r#"{"exp":1800000000,"exp":1}"#),
+            Err(ErrorKind::InvalidClaim)
+        );
+    }
+
+    #[test]
+    fn typ_check() {
+        let p = Policy {
+            expected_typ: Some("at+jwt".into()),
+            ..Policy::default()
+        };
+        assert!(p.check_typ(Some("application/AT+JWT")).is_ok());
+        assert_eq!(
+            p.check_typ(Some("JWT")).unwrap_err().kind(),
+            ErrorKind::WrongType
+        );
+        assert_eq!(p.check_typ(None).unwrap_err().kind(), ErrorKind::WrongType);
+        assert!(Policy::default().check_typ(None).is_ok());
+    }
+}

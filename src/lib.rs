@@ -1,0 +1,45 @@
+//! # jwks
+//!
+//! Verify JSON Web Tokens (RFC 7519) and JSON Web Signatures (RFC 7515, compact form) against
+//! JSON Web Key Sets (RFC 7517), with `ring` doing all signature math.
+//!
+//! ```
+//! use jwks::{Policy, Verifier, ErrorKind};
+//!
+//! let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1",
+//!     "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
+//! let policy = Policy { issuers: vec!["https://issuer.example".into()], ..Policy::default() };
+//! let verifier = Verifier::from_jwks_json(jwks, policy).unwrap();
+//! let err = verifier.verify_at(b"not.a.token", 1_700_000_000).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::Malformed);
+//! ```
+//!
+//! Security defaults: only asymmetric algorithms unless HMAC is explicitly allowed; `none` is
+//! never accepted; the key must fit the algorithm; `exp` is required; no leeway; strict
+//! base64url and JSON; size limits on everything. See the module docs for each rule.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod alg;
+pub mod claims;
+pub mod error;
+mod json;
+pub mod jwk;
+pub mod keyset;
+mod roca;
+pub mod source;
+pub mod token;
+pub mod verifier;
+
+pub use alg::{Algorithm, KeyFamily};
+pub use claims::Policy;
+pub use error::{Category, Error, ErrorKind};
+pub use jwk::{thumbprint, Jwk};
+pub use keyset::{KeySet, KeySetOptions, SkippedKey};
+pub use source::{KeyQuery, KeySource, SourceStats, StaticSource};
+pub use token::Limits;
+pub use verifier::{unix_now, VerifiedToken, Verifier};
+
+/// The library version (from Cargo.toml).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

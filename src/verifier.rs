@@ -1,0 +1,273 @@
+//! A key source plus a policy: `verify(token, now)`.
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::{Map, Value};
+
+use crate::alg::Algorithm;
+use crate::claims::Policy;
+use crate::error::{err, Error, ErrorKind};
+use crate::json::raw_str;
+use crate::jwk::Jwk;
+use crate::keyset::{shorten, Candidates, KeySet, KeySetOptions};
+use crate::source::{KeyQuery, KeySource, SourceStats, StaticSource};
+use crate::token::{self, parse_object, ParsedToken};
+
+/// Verifies tokens against a key source under a policy. `Send + Sync`; clones share state.
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    source: Box<dyn KeySource>,
+    policy: Policy,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier")
+            .field("policy", &self.inner.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token whose signature (and, for [`Verifier::verify`], claims) checked out.
+///
+/// The header and payload are the bytes as received, base64url-decoded, never re-serialised.
+#[derive(Debug)]
+pub struct VerifiedToken {
+    header: Vec<u8>,
+    payload: Vec<u8>,
+    alg: Algorithm,
+    kid: Option<String>,
+    key_kid: Option<String>,
+    key_thumbprint: String,
+    claims: OnceLock<Option<Map<String, Value>>>,
+}
+
+impl VerifiedToken {
+    /// The decoded header JSON.
+    pub fn header(&self) -> &[u8] {
+        &self.header[..self.header.len() - 1]
+    }
+
+    /// The decoded payload (the claims JSON of a JWT).
+    pub fn payload(&self) -> &[u8] {
+        &self.payload[..self.payload.len() - 1]
+    }
+
+    /// The header followed by a NUL byte (for C callers).
+    pub fn header_with_nul(&self) -> &[u8] {
+        &self.header
+    }
+
+    /// The payload followed by a NUL byte (for C callers).
+    pub fn payload_with_nul(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The algorithm that verified the signature.
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The header's `kid`, if any.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// The `kid` of the key that verified the signature, if that key has one.
+    pub fn key_kid(&self) -> Option<&str> {
+        self.key_kid.as_deref()
+    }
+
+    /// The RFC 7638 thumbprint of the key that verified the signature.
+    pub fn key_thumbprint(&self) -> &str {
+        &self.key_thumbprint
+    }
+
+    /// The claims as a JSON object, decoded on first use; `None` if the payload is not an object.
+    pub fn claims(&self) -> Option<&Map<String, Value>> {
+        self.claims
+            .get_or_init(|| match serde_json::from_slice(self.payload()) {
+                Ok(Value::Object(map)) => Some(map),
+                _ => None,
+            })
+            .as_ref()
+    }
+
+    /// One claim, if present.
+    pub fn claim(&self, name: &str) -> Option<&Value> {
+        self.claims()?.get(name)
+    }
+}
+
+impl Verifier {
+    /// A verifier over any key source.
+    pub fn new(source: impl KeySource + 'static, policy: Policy) -> Verifier {
+        Verifier {
+            inner: Arc::new(Inner {
+                source: Box::new(source),
+                policy,
+            }),
+        }
+    }
+
+    /// A verifier over a fixed JWKS (or single JWK) document. `oct` keys are read only when the
+    /// policy allows an HMAC algorithm.
+    pub fn from_jwks_json(json: &[u8], policy: Policy) -> Result<Verifier, Error> {
+        let opts = KeySetOptions {
+            allow_oct: policy.allows_hmac(),
+            ..KeySetOptions::default()
+        };
+        let set = KeySet::parse(json, &opts)?;
+        Ok(Verifier::new(StaticSource::new(set), policy))
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// The key source.
+    pub fn source(&self) -> &dyn KeySource {
+        self.inner.source.as_ref()
+    }
+
+    /// Verifies a JWT (signature and claims) at the system clock's current time.
+    pub fn verify(&self, token: &[u8]) -> Result<VerifiedToken, Error> {
+        self.verify_at(token, unix_now())
+    }
+
+    /// Verifies a JWT (signature and claims) at unix time `now`.
+    pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
+        let parsed = token::parse(token, &self.inner.policy.limits)?;
+        let verified = self.check_signature(parsed)?;
+        self.inner.policy.check_claims(verified.payload(), now)?;
+        Ok(verified)
+    }
+
+    /// Verifies a JWS signature and the header policy only; the payload need not be JSON.
+    pub fn verify_signature(&self, jws: &[u8]) -> Result<VerifiedToken, Error> {
+        let parsed = token::parse(jws, &self.inner.policy.limits)?;
+        self.check_signature(parsed)
+    }
+
+    /// Forces the source to refresh its keys.
+    pub fn refresh(&self) -> Result<(), Error> {
+        self.inner.source.refresh()
+    }
+
+    /// The source's counters.
+    pub fn stats(&self) -> SourceStats {
+        self.inner.source.stats()
+    }
+
+    fn check_signature(&self, parsed: ParsedToken<'_>) -> Result<VerifiedToken, Error> {
+        let policy = &self.inner.policy;
+        if !policy.allows(parsed.alg) {
+            return Err(err(
+                ErrorKind::AlgorithmNotAllowed,
+                format!("alg {} is not allowed by the policy", parsed.alg),
+            ));
+        }
+        policy.check_typ(parsed.typ.as_deref())?;
+        let source = self.inner.source.as_ref();
+        let issuer = if source.routes_by_issuer() {
+            Some(self.issuer_of(&parsed.payload)?)
+        } else {
+            None
+        };
+        let query = KeyQuery {
+            kid: parsed.kid.as_deref(),
+            issuer: issuer.as_deref(),
+        };
+        let set = source.keys(&query)?;
+        let key = match self.verify_with(&set, &parsed) {
+            Err(e) if e.kind() == ErrorKind::UnknownKey && parsed.kid.is_some() => {
+                match source.keys_after_miss(&query)? {
+                    Some(newer) => self.verify_with(&newer, &parsed)?,
+                    None => return Err(e),
+                }
+            }
+            other => other?,
+        };
+        Ok(VerifiedToken {
+            header: parsed.header,
+            payload: parsed.payload,
+            alg: parsed.alg,
+            kid: parsed.kid,
+            key_kid: key.0,
+            key_thumbprint: key.1,
+            claims: OnceLock::new(),
+        })
+    }
+
+    /// Verifies against one snapshot; returns the verifying key's kid and thumbprint.
+    fn verify_with(
+        &self,
+        set: &KeySet,
+        parsed: &ParsedToken<'_>,
+    ) -> Result<(Option<String>, String), Error> {
+        let sig = parsed.signature.as_slice();
+        let ok = |k: &Jwk| (k.kid.clone(), k.thumbprint.clone());
+        match set.select(parsed.kid.as_deref(), parsed.alg)? {
+            Candidates::One(key) => {
+                if key.verify(parsed.alg, parsed.signing_input, sig) {
+                    Ok(ok(key))
+                } else {
+                    Err(err(
+                        ErrorKind::BadSignature,
+                        format!(
+                            "{} signature does not verify with key {:?}",
+                            parsed.alg,
+                            shorten(key.kid().unwrap_or(""))
+                        ),
+                    ))
+                }
+            }
+            Candidates::Several(keys) => keys
+                .iter()
+                .find(|k| k.verify(parsed.alg, parsed.signing_input, sig))
+                .map(|k| ok(k))
+                .ok_or_else(|| {
+                    err(
+                        ErrorKind::BadSignature,
+                        format!(
+                            "{} signature does not verify with any of the {} candidate keys",
+                            parsed.alg,
+                            keys.len()
+                        ),
+                    )
+                }),
+        }
+    }
+
+    /// The token's `iss`, read before the signature only to route to the issuer's key set.
+    fn issuer_of(&self, payload_with_nul: &[u8]) -> Result<String, Error> {
+        let payload = &payload_with_nul[..payload_with_nul.len() - 1];
+        let claims = parse_object(payload, "payload", self.inner.policy.limits.max_json_depth)?;
+        let raw = claims
+            .get("iss")
+            .ok_or_else(|| err(ErrorKind::WrongIssuer, "the token has no iss claim"))?;
+        let iss =
+            raw_str(raw).ok_or_else(|| err(ErrorKind::InvalidClaim, "iss is not a string"))?;
+        let policy = &self.inner.policy;
+        if !policy.issuers.is_empty() && !policy.issuers.iter().any(|i| *i == iss) {
+            return Err(err(
+                ErrorKind::WrongIssuer,
+                format!("iss {:?} is not an allowed issuer", shorten(&iss)),
+            ));
+        }
+        Ok(iss.into_owned())
+    }
+}
+
+/// Seconds since the unix epoch from the system clock (the only place the core reads it).
+pub fn unix_now() -> i64 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
+    }
+}
