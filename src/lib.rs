@@ -37,7 +37,7 @@ pub use claims::Policy;
 pub use error::{Category, Error, ErrorKind};
 pub use jwk::{thumbprint, Jwk};
 pub use keyset::{KeySet, KeySetOptions, SkippedKey};
-pub use source::{KeyQuery, KeySource, SourceStats, StaticSource};
+pub use source::{KeyQuery, KeySource, RemoteOptions, SourceStats, StaticSource};
 pub use token::Limits;
 pub use verifier::{unix_now, VerifiedToken, Verifier};
 

@@ -6,8 +6,11 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::keyset::KeySet;
 
+mod options;
+mod remote;
 mod static_set;
 
+pub use options::RemoteOptions;
 pub use static_set::StaticSource;
 
 /// What a verification asks of a source.
