@@ -56,6 +56,22 @@ impl Jwk {
         self.fits(alg) && self.material.verify(alg, msg, sig)
     }
 
+    /// Verifies `sig` over an arbitrary `msg` through the same path a token's signature takes.
+    ///
+    /// For primitive-level test vectors, whose messages are not JWS signing inputs. `Ok(false)`
+    /// when the signature does not verify; `Err` ([`crate::ErrorKind::KeyMismatch`]) when this
+    /// key cannot verify `alg` at all.
+    #[doc(hidden)]
+    pub fn verify_raw(&self, alg: Algorithm, msg: &[u8], sig: &[u8]) -> Result<bool, crate::Error> {
+        if !self.fits(alg) {
+            return Err(crate::Error::new(
+                crate::ErrorKind::KeyMismatch,
+                format!("the key cannot verify {alg}"),
+            ));
+        }
+        Ok(self.material.verify(alg, msg, sig))
+    }
+
     /// Parses one JWK object. `Err` carries why the key cannot be used to verify.
     pub fn from_json(value: &Value) -> Result<Jwk, JwkRejection> {
         let obj = value
@@ -448,6 +464,25 @@ mod tests {
         let mut p521 = good;
         p521["crv"] = json!("P-521");
         assert!(Jwk::from_json(&p521).unwrap_err().unsupported);
+    }
+
+    #[test]
+    fn verify_raw_checks_fit_and_signature() {
+        let k = [7u8; 32];
+        let jwk = Jwk::from_json(&json!({"kty":"oct","k": URL_SAFE_NO_PAD.encode(k)})).unwrap();
+        let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &k), b"msg");
+        assert_eq!(
+            jwk.verify_raw(Algorithm::HS256, b"msg", tag.as_ref()),
+            Ok(true)
+        );
+        assert_eq!(
+            jwk.verify_raw(Algorithm::HS256, b"msh", tag.as_ref()),
+            Ok(false)
+        );
+        let e = jwk.verify_raw(Algorithm::HS384, b"msg", tag.as_ref());
+        assert_eq!(e.unwrap_err().kind(), crate::ErrorKind::KeyMismatch);
+        let e = jwk.verify_raw(Algorithm::ES256, b"msg", tag.as_ref());
+        assert_eq!(e.unwrap_err().kind(), crate::ErrorKind::KeyMismatch);
     }
 
     #[test]
