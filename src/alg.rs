@@ -185,12 +185,15 @@ pub(crate) enum KeyMaterial {
     /// An Ed25519 public key.
     Ed25519([u8; 32]),
     /// An HMAC secret, prepared for each HS* algorithm it is long enough for.
-    Oct {
-        len: usize,
-        hs256: hmac::Key,
-        hs384: Option<hmac::Key>,
-        hs512: Option<hmac::Key>,
-    },
+    Oct(Box<HmacKeys>),
+}
+
+/// An HMAC secret prepared for each HS* algorithm it is long enough for.
+pub(crate) struct HmacKeys {
+    pub(crate) len: usize,
+    pub(crate) hs256: hmac::Key,
+    pub(crate) hs384: Option<hmac::Key>,
+    pub(crate) hs512: Option<hmac::Key>,
 }
 
 impl KeyMaterial {
@@ -200,7 +203,7 @@ impl KeyMaterial {
             KeyMaterial::Rsa(_) => KeyFamily::Rsa,
             KeyMaterial::Ec { family, .. } => *family,
             KeyMaterial::Ed25519(_) => KeyFamily::Ed25519,
-            KeyMaterial::Oct { .. } => KeyFamily::Oct,
+            KeyMaterial::Oct(_) => KeyFamily::Oct,
         }
     }
 
@@ -210,7 +213,7 @@ impl KeyMaterial {
             return false;
         }
         match self {
-            KeyMaterial::Oct { len, .. } => alg.min_hmac_key_len().is_some_and(|min| *len >= min),
+            KeyMaterial::Oct(keys) => alg.min_hmac_key_len().is_some_and(|min| keys.len >= min),
             _ => true,
         }
     }
@@ -243,19 +246,11 @@ impl KeyMaterial {
                     .verify(msg, sig)
                     .is_ok()
             }
-            (
-                KeyMaterial::Oct {
-                    hs256,
-                    hs384,
-                    hs512,
-                    ..
-                },
-                _,
-            ) => {
+            (KeyMaterial::Oct(keys), _) => {
                 let key = match alg {
-                    Algorithm::HS256 => Some(hs256),
-                    Algorithm::HS384 => hs384.as_ref(),
-                    Algorithm::HS512 => hs512.as_ref(),
+                    Algorithm::HS256 => Some(&keys.hs256),
+                    Algorithm::HS384 => keys.hs384.as_ref(),
+                    Algorithm::HS512 => keys.hs512.as_ref(),
                     _ => None,
                 };
                 // hmac::verify compares in constant time.
@@ -273,7 +268,7 @@ impl std::fmt::Debug for KeyMaterial {
             KeyMaterial::Rsa(c) => write!(f, "Rsa({} bits)", c.n.len() * 8),
             KeyMaterial::Ec { family, .. } => write!(f, "Ec({family:?})"),
             KeyMaterial::Ed25519(_) => f.write_str("Ed25519"),
-            KeyMaterial::Oct { len, .. } => write!(f, "Oct({len} bytes)"),
+            KeyMaterial::Oct(keys) => write!(f, "Oct({} bytes)", keys.len),
         }
     }
 }

@@ -9,7 +9,7 @@ use base64::Engine;
 use ring::{agreement, digest, hmac, rand, signature};
 use serde_json::{Map, Value};
 
-use crate::alg::{Algorithm, KeyFamily, KeyMaterial};
+use crate::alg::{Algorithm, HmacKeys, KeyFamily, KeyMaterial};
 
 /// Smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -369,12 +369,12 @@ fn parse_oct(obj: &Map<String, Value>) -> Result<KeyMaterial, JwkRejection> {
     }
     let prepare =
         |alg: hmac::Algorithm, min: usize| (k.len() >= min).then(|| hmac::Key::new(alg, &k));
-    Ok(KeyMaterial::Oct {
+    Ok(KeyMaterial::Oct(Box::new(HmacKeys {
         len: k.len(),
         hs256: hmac::Key::new(hmac::HMAC_SHA256, &k),
         hs384: prepare(hmac::HMAC_SHA384, 48),
         hs512: prepare(hmac::HMAC_SHA512, 64),
-    })
+    })))
 }
 
 /// RFC 7638 thumbprint (SHA-256, base64url) of a JWK given as JSON.

@@ -24,6 +24,7 @@
 pub mod alg;
 pub mod claims;
 pub mod error;
+pub mod ffi;
 mod json;
 pub mod jwk;
 pub mod keyset;

@@ -1,0 +1,655 @@
+/*
+ * jwks — verify JSON Web Tokens against JSON Web Key Sets.
+ *
+ * This header is the C reference; it is generated from the Rust sources by cbindgen
+ * (see cbindgen.toml) and checked in. Do not edit it by hand.
+ *
+ * Thread safety
+ * -------------
+ * A `const` pointer may be used from several threads at once; a non-const pointer may not.
+ * So: one `const jwks_verifier *` is shared by all threads (verification never waits on a key
+ * fetch for known keys), `const jwks_token *` and `const jwks_error *` may be read
+ * concurrently, and a `jwks_options *` builder belongs to one thread at a time. Every
+ * `*_free` must be the last call on its object. There is no thread-local state: failures are
+ * reported through the returned `jwks_result` and an optional `jwks_error **err`.
+ *
+ * Ownership and errors
+ * --------------------
+ * Objects returned through `**out` are owned by the caller and freed with the matching
+ * `*_free`, each of which accepts NULL. Outputs are written only on success. Pass NULL for
+ * `err` when no details are wanted. Strings passed in are NUL-terminated UTF-8; tokens and
+ * JSON are (pointer, length) and need no NUL. A NULL or invalid argument returns an error code
+ * and never crashes; a panic inside the library is caught and reported as
+ * JWKS_RESULT_INTERNAL.
+ *
+ * Result codes are stable numbers: 1-99 the token was rejected (answer HTTP 401), 100-199
+ * the keys are unavailable (answer 503), 200-299 the API was misused, 300-399 a claim
+ * lookup found nothing. See jwks_result_category().
+ */
+
+#ifndef JWKS_H
+#define JWKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * Major version, equal to `JWKS_VERSION_MAJOR` in the header.
+ */
+#define JWKS_VERSION_MAJOR 0
+
+/**
+ * Minor version, equal to `JWKS_VERSION_MINOR` in the header.
+ */
+#define JWKS_VERSION_MINOR 1
+
+/**
+ * Patch version, equal to `JWKS_VERSION_PATCH` in the header.
+ */
+#define JWKS_VERSION_PATCH 0
+
+/**
+ * The outcome of a call. `JWKS_RESULT_OK` (0) is success; every other value is an error.
+ *
+ * In C this is a `uint32_t`; the numbers are stable and never renumbered. Ranges: 1–99 the
+ * token was rejected (answer HTTP 401), 100–199 the keys are unavailable (answer 503),
+ * 200–299 the API was misused, 300–399 a claim lookup found nothing.
+ */
+enum jwks_result
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Success.
+   */
+  JWKS_RESULT_OK = 0,
+  /**
+   * The token is not a well-formed compact JWS/JWT.
+   */
+  JWKS_RESULT_MALFORMED = 1,
+  /**
+   * A size or nesting limit was exceeded.
+   */
+  JWKS_RESULT_TOO_LARGE = 2,
+  /**
+   * The algorithm is `none`, unknown, or not allowed.
+   */
+  JWKS_RESULT_ALGORITHM_NOT_ALLOWED = 3,
+  /**
+   * The header requires an unsupported extension (`crit`).
+   */
+  JWKS_RESULT_CRIT_UNSUPPORTED = 4,
+  /**
+   * No key matches the token's `kid`.
+   */
+  JWKS_RESULT_UNKNOWN_KEY = 5,
+  /**
+   * The token's `kid` names more than one key.
+   */
+  JWKS_RESULT_AMBIGUOUS_KEY = 6,
+  /**
+   * The key cannot verify this algorithm.
+   */
+  JWKS_RESULT_KEY_MISMATCH = 7,
+  /**
+   * The signature does not verify.
+   */
+  JWKS_RESULT_BAD_SIGNATURE = 8,
+  /**
+   * `exp` is in the past.
+   */
+  JWKS_RESULT_EXPIRED = 9,
+  /**
+   * `nbf` is in the future.
+   */
+  JWKS_RESULT_NOT_YET_VALID = 10,
+  /**
+   * `iat` is in the future.
+   */
+  JWKS_RESULT_ISSUED_IN_FUTURE = 11,
+  /**
+   * The token is older than the maximum age.
+   */
+  JWKS_RESULT_TOO_OLD = 12,
+  /**
+   * `iss` is missing or not allowed.
+   */
+  JWKS_RESULT_WRONG_ISSUER = 13,
+  /**
+   * `aud` is missing or not allowed.
+   */
+  JWKS_RESULT_WRONG_AUDIENCE = 14,
+  /**
+   * A required claim is missing.
+   */
+  JWKS_RESULT_MISSING_CLAIM = 15,
+  /**
+   * A claim has an invalid type or value, or the payload is not a JSON object.
+   */
+  JWKS_RESULT_INVALID_CLAIM = 16,
+  /**
+   * The header `typ` is not the expected one.
+   */
+  JWKS_RESULT_WRONG_TYPE = 17,
+  /**
+   * The keys could not be obtained and none usable are cached.
+   */
+  JWKS_RESULT_KEYS_UNAVAILABLE = 100,
+  /**
+   * The key set is malformed, too large, or has no usable key.
+   */
+  JWKS_RESULT_KEY_SET_INVALID = 101,
+  /**
+   * A required pointer argument was NULL.
+   */
+  JWKS_RESULT_NULL_ARGUMENT = 200,
+  /**
+   * An argument is invalid.
+   */
+  JWKS_RESULT_INVALID_ARGUMENT = 201,
+  /**
+   * The URL is not https and plain http was not allowed.
+   */
+  JWKS_RESULT_INSECURE_URL = 202,
+  /**
+   * An internal error was caught at the boundary (a bug).
+   */
+  JWKS_RESULT_INTERNAL = 203,
+  /**
+   * The claim is not present.
+   */
+  JWKS_RESULT_NOT_FOUND = 300,
+  /**
+   * The claim has a different JSON type.
+   */
+  JWKS_RESULT_TYPE_MISMATCH = 301,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum jwks_result jwks_result;
+#else
+typedef uint32_t jwks_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * How a caller should treat a result code.
+ */
+enum jwks_category
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `JWKS_RESULT_OK`.
+   */
+  JWKS_CATEGORY_OK = 0,
+  /**
+   * The token is bad: answer 401.
+   */
+  JWKS_CATEGORY_TOKEN_REJECTED = 1,
+  /**
+   * The keys are unavailable: answer 503 and retry later.
+   */
+  JWKS_CATEGORY_KEYS_UNAVAILABLE = 2,
+  /**
+   * The API was misused (a bug in the caller), or the code is unknown.
+   */
+  JWKS_CATEGORY_MISUSE = 3,
+  /**
+   * A claim lookup on a verified token found nothing.
+   */
+  JWKS_CATEGORY_LOOKUP = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum jwks_category jwks_category;
+#else
+typedef uint32_t jwks_category;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * The details of a failure: its code and a precise message.
+ *
+ * Created by a failing call when the caller passed a non-NULL `jwks_error **err`; owned by
+ * the caller, who frees it with `jwks_error_free`. Immutable, so a `const jwks_error *` may be
+ * read from several threads.
+ */
+typedef struct jwks_error jwks_error;
+
+/**
+ * Options for creating a verifier. A builder: not thread-safe; use it from one thread, then
+ * pass it (as `const`) to any number of `jwks_verifier_from_*` calls, which copy it.
+ */
+typedef struct jwks_options jwks_options;
+
+/**
+ * A verified token. Immutable: a `const jwks_token *` may be read from several threads.
+ * Every pointer it hands out stays valid until `jwks_token_free`.
+ */
+typedef struct jwks_token jwks_token;
+
+/**
+ * A verifier: a key source plus a policy.
+ *
+ * Thread-safe: one `const jwks_verifier *` may be used by any number of threads at once
+ * (verification never waits on a key fetch for known keys). Free it once, with
+ * `jwks_verifier_free`, after every other call on it has returned.
+ */
+typedef struct jwks_verifier jwks_verifier;
+
+/**
+ * Counters for metrics, filled by `jwks_verifier_stats`. Fields may be added at the end in a
+ * later minor version; never reordered.
+ */
+typedef struct jwks_stats {
+  /**
+   * Key fetches attempted (HTTP requests or file reads).
+   */
+  uint64_t fetches;
+  /**
+   * Fetches answered `304 Not Modified`.
+   */
+  uint64_t not_modified;
+  /**
+   * Fetches that failed.
+   */
+  uint64_t failures;
+  /**
+   * Refetches caused by an unknown `kid`.
+   */
+  uint64_t unknown_kid_refreshes;
+  /**
+   * Unknown-`kid` tokens rejected without a fetch (cooldown).
+   */
+  uint64_t cooldown_rejections;
+  /**
+   * Usable keys in the current set.
+   */
+  uint64_t key_count;
+  /**
+   * Entries of the current set that were skipped.
+   */
+  uint64_t skipped_count;
+  /**
+   * Age of the current keys in milliseconds; -1 if no keys have been obtained yet.
+   */
+  int64_t keys_age_ms;
+} jwks_stats;
+
+
+
+
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/**
+ * The library version as a NUL-terminated string, e.g. `"0.1.0"`. Static; never free it.
+ */
+const char *jwks_version(void);
+
+/**
+ * The result code of the failure. `e` may be NULL, which gives `JWKS_RESULT_NULL_ARGUMENT`.
+ */
+jwks_result jwks_error_code(const struct jwks_error *e);
+
+/**
+ * The message, NUL-terminated UTF-8, owned by `e` (valid until `jwks_error_free(e)`).
+ * Returns `""` if `e` is NULL. Messages never contain key material.
+ */
+const char *jwks_error_message(const struct jwks_error *e);
+
+/**
+ * Frees an error. NULL is a no-op. Not thread-safe with other uses of the same `e`.
+ */
+void jwks_error_free(struct jwks_error *e);
+
+/**
+ * Frees a string returned by this library (e.g. by `jwks_verifier_skipped_keys`). NULL is a no-op.
+ */
+void jwks_string_free(char *s);
+
+/**
+ * Creates options with the safe defaults (asymmetric algorithms only, `exp` required, no
+ * leeway, https only, 10 min cache, 30 s unknown-kid cooldown, 5 s HTTP timeout).
+ * Free with `jwks_options_free`. Returns NULL only if memory is exhausted.
+ */
+struct jwks_options *jwks_options_new(void);
+
+/**
+ * Frees options. NULL is a no-op. Verifiers created from them are unaffected.
+ */
+void jwks_options_free(struct jwks_options *opts);
+
+/**
+ * Adds an allowed issuer (`iss`). With none, `iss` is not checked. Returns
+ * `JWKS_RESULT_NULL_ARGUMENT` or `JWKS_RESULT_INVALID_ARGUMENT` (not UTF-8, empty).
+ */
+jwks_result jwks_options_add_issuer(struct jwks_options *opts, const char *issuer);
+
+/**
+ * Adds an allowed audience. A token's `aud` must name one of them; with none, tokens that
+ * carry `aud` are rejected (RFC 7519 §4.1.3).
+ */
+jwks_result jwks_options_add_audience(struct jwks_options *opts, const char *audience);
+
+/**
+ * Adds an allowed algorithm by its JWA name (`"RS256"`, `"ES256"`, `"EdDSA"`, `"HS256"`...).
+ * With none, every asymmetric algorithm is allowed; HMAC only ever when added here. `"none"`
+ * and unknown names return `JWKS_RESULT_INVALID_ARGUMENT`.
+ */
+jwks_result jwks_options_add_algorithm(struct jwks_options *opts, const char *alg);
+
+/**
+ * Sets the clock-skew leeway for `exp`, `nbf` and `iat` (default 0 s; at most 1 day).
+ */
+jwks_result jwks_options_set_leeway(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets whether `exp` must be present (default true).
+ */
+jwks_result jwks_options_set_require_exp(struct jwks_options *opts, bool require);
+
+/**
+ * Allows plain `http://` key URLs (default false: https only). For tests and private networks.
+ */
+jwks_result jwks_options_set_allow_http(struct jwks_options *opts, bool allow);
+
+/**
+ * Sets how long fetched keys are cached when the response has no `Cache-Control: max-age`
+ * (default 600 s; must be at least 1).
+ */
+jwks_result jwks_options_set_cache_ttl(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets the bounds that a response's `max-age` is clamped to (defaults 60 s and 86400 s).
+ */
+jwks_result jwks_options_set_cache_ttl_bounds(struct jwks_options *opts,
+                                              uint32_t min_seconds,
+                                              uint32_t max_seconds);
+
+/**
+ * Sets the minimum interval between refetches caused by unknown `kid`s (default 30 s).
+ * Between them, tokens with unknown `kid`s are rejected at once.
+ */
+jwks_result jwks_options_set_refresh_cooldown(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets how long past their expiry cached keys keep verifying while refreshes fail
+ * (default 86400 s).
+ */
+jwks_result jwks_options_set_max_stale(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets the total time allowed for one key fetch, in milliseconds (default 5000; 1..=600000).
+ * The connect timeout is capped by it.
+ */
+jwks_result jwks_options_set_http_timeout_ms(struct jwks_options *opts, uint32_t ms);
+
+/**
+ * Sets the time allowed to connect, in milliseconds (default 2000; capped by the total timeout).
+ */
+jwks_result jwks_options_set_connect_timeout_ms(struct jwks_options *opts, uint32_t ms);
+
+/**
+ * Sets the largest accepted key-set response, in bytes (default 1 MiB; at least 1 KiB).
+ */
+jwks_result jwks_options_set_max_response_size(struct jwks_options *opts, size_t bytes);
+
+/**
+ * Adds a header sent with every key fetch (e.g. an API key). Name and value must be UTF-8
+ * without CR/LF.
+ */
+jwks_result jwks_options_add_http_header(struct jwks_options *opts,
+                                         const char *name,
+                                         const char *value);
+
+/**
+ * Trusts the CA certificates in `pem` (PEM text, `len` bytes) for key fetches, in addition
+ * to the system's web roots. For private identity providers.
+ */
+jwks_result jwks_options_set_ca_pem(struct jwks_options *opts, const char *pem, size_t len);
+
+/**
+ * Sets an explicit proxy URL for key fetches (default: `HTTPS_PROXY`/`NO_PROXY` from the
+ * environment).
+ */
+jwks_result jwks_options_set_proxy(struct jwks_options *opts, const char *proxy_url);
+
+/**
+ * Requires the header `typ` to equal `typ` (case-insensitive; `application/` optional), e.g.
+ * `"at+jwt"` for OAuth access tokens (RFC 9068).
+ */
+jwks_result jwks_options_set_typ(struct jwks_options *opts, const char *typ);
+
+/**
+ * Adds a claim that every token must carry (e.g. `"sub"`).
+ */
+jwks_result jwks_options_add_required_claim(struct jwks_options *opts, const char *name);
+
+/**
+ * Rejects tokens whose `iat` is more than `seconds` ago (then `iat` is required). 0 disables.
+ */
+jwks_result jwks_options_set_max_token_age(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets the largest accepted token, in bytes (default 16384; 256..=1048576).
+ */
+jwks_result jwks_options_set_max_token_size(struct jwks_options *opts, size_t bytes);
+
+/**
+ * The category of a result code. Unknown codes are `JWKS_CATEGORY_MISUSE`. Thread-safe.
+ */
+jwks_category jwks_result_category(uint32_t code);
+
+/**
+ * True if `code` means the token was rejected (answer HTTP 401). Thread-safe.
+ */
+bool jwks_result_is_token_rejected(uint32_t code);
+
+/**
+ * True if `code` means the keys are unavailable (answer HTTP 503). Thread-safe.
+ */
+bool jwks_result_is_keys_unavailable(uint32_t code);
+
+/**
+ * The stable name of a result code without prefix, e.g. `"BAD_SIGNATURE"`; `"OK"` for 0 and
+ * `"UNKNOWN"` for a number that is not a code. Static NUL-terminated string; never free it.
+ */
+const char *jwks_result_name(uint32_t code);
+
+/**
+ * A one-line English description of a result code. Static NUL-terminated string; never free it.
+ */
+const char *jwks_result_description(uint32_t code);
+
+/**
+ * The decoded payload (the claims JSON of a JWT), as received. NUL-terminated for
+ * convenience; `*len` (if `len` is non-NULL) receives its length without the NUL (the payload
+ * of a JWS may itself contain NUL bytes). Owned by `t`. NULL if `t` is NULL.
+ */
+const char *jwks_token_payload(const struct jwks_token *t, size_t *len);
+
+/**
+ * The decoded protected header JSON, as received. NUL-terminated; `*len` as for the payload.
+ * Owned by `t`. NULL if `t` is NULL.
+ */
+const char *jwks_token_header(const struct jwks_token *t, size_t *len);
+
+/**
+ * The algorithm that verified the token, e.g. `"RS256"`. Static string. NULL if `t` is NULL.
+ */
+const char *jwks_token_alg(const struct jwks_token *t);
+
+/**
+ * The header's `kid`, NUL-terminated, owned by `t`; NULL if the header has none.
+ */
+const char *jwks_token_kid(const struct jwks_token *t);
+
+/**
+ * The `kid` of the key that verified the signature, owned by `t`; NULL if that key has none.
+ */
+const char *jwks_token_key_id(const struct jwks_token *t);
+
+/**
+ * The RFC 7638 thumbprint of the key that verified the signature, owned by `t`.
+ */
+const char *jwks_token_key_thumbprint(const struct jwks_token *t);
+
+/**
+ * Frees a token. NULL is a no-op.
+ */
+void jwks_token_free(struct jwks_token *t);
+
+/**
+ * Reads a string claim: on success `*out` points at its UTF-8 bytes (owned by `t`, NOT
+ * NUL-terminated) and `*len` receives their length. Returns `JWKS_RESULT_NOT_FOUND` or
+ * `JWKS_RESULT_TYPE_MISMATCH` when absent or not a string.
+ */
+jwks_result jwks_token_claim_string(const struct jwks_token *t,
+                                    const char *name,
+                                    const char **out,
+                                    size_t *len);
+
+/**
+ * Reads an integer claim (a JSON number with no fraction that fits in int64, e.g. `exp`).
+ */
+jwks_result jwks_token_claim_int(const struct jwks_token *t, const char *name, int64_t *out);
+
+/**
+ * Reads a boolean claim.
+ */
+jwks_result jwks_token_claim_bool(const struct jwks_token *t, const char *name, bool *out);
+
+/**
+ * Sets `*out` to whether claim `name` equals `value` (a string claim) or contains it (an
+ * array claim, e.g. `aud` or `groups`). `JWKS_RESULT_TYPE_MISMATCH` for other types.
+ */
+jwks_result jwks_token_claim_contains(const struct jwks_token *t,
+                                      const char *name,
+                                      const char *value,
+                                      bool *out);
+
+/**
+ * Creates a verifier over a JWKS document (or a single JWK) given as `len` bytes of JSON
+ * (no NUL needed). `opts` may be NULL for defaults; it is copied. `oct` (HMAC) keys are used
+ * only if an HS* algorithm was added to `opts`. On success writes a new verifier to `*out`
+ * (free with `jwks_verifier_free`); on failure `*out` is untouched and, if `err` is non-NULL,
+ * `*err` receives details (free with `jwks_error_free`).
+ */
+jwks_result jwks_verifier_from_json(const char *jwks_json,
+                                    size_t len,
+                                    const struct jwks_options *opts,
+                                    struct jwks_verifier **out,
+                                    struct jwks_error **err);
+
+/**
+ * Creates a verifier over a JWKS URL (https unless `jwks_options_set_allow_http`). No network
+ * I/O happens here: the first verification fetches the keys (one fetch shared by all
+ * concurrent callers), and they are cached and refreshed as the options say.
+ */
+jwks_result jwks_verifier_from_url(const char *url,
+                                   const struct jwks_options *opts,
+                                   struct jwks_verifier **out,
+                                   struct jwks_error **err);
+
+/**
+ * Creates a verifier for an OpenID Connect issuer: its `jwks_uri` is read from
+ * `{issuer}/.well-known/openid-configuration` (whose `issuer` must match exactly) on first use.
+ * The issuer is added to the allowed issuers.
+ */
+jwks_result jwks_verifier_from_issuer(const char *issuer,
+                                      const struct jwks_options *opts,
+                                      struct jwks_verifier **out,
+                                      struct jwks_error **err);
+
+/**
+ * Creates a verifier for every issuer added with `jwks_options_add_issuer`, each with its own
+ * key set found by discovery; a token is routed by its `iss`, and only to an allowed issuer.
+ */
+jwks_result jwks_verifier_from_issuers(const struct jwks_options *opts,
+                                       struct jwks_verifier **out,
+                                       struct jwks_error **err);
+
+/**
+ * Creates a verifier over a JWKS file, read now and reloaded when it changes (for a sidecar
+ * that writes the keys). `oct` keys are used only if an HS* algorithm is allowed.
+ */
+jwks_result jwks_verifier_from_file(const char *path,
+                                    const struct jwks_options *opts,
+                                    struct jwks_verifier **out,
+                                    struct jwks_error **err);
+
+/**
+ * Frees a verifier. NULL is a no-op. No other call may be using `v`.
+ */
+void jwks_verifier_free(struct jwks_verifier *v);
+
+/**
+ * Verifies a JWT (signature, header policy and claims) at the current system time.
+ * `token` is `len` bytes (no NUL needed). On success writes a new `jwks_token` to `*out`
+ * (free with `jwks_token_free`). Thread-safe.
+ */
+jwks_result jwks_verify(const struct jwks_verifier *v,
+                        const char *token,
+                        size_t len,
+                        struct jwks_token **out,
+                        struct jwks_error **err);
+
+/**
+ * Like `jwks_verify`, at unix time `now` (seconds) instead of the system clock.
+ */
+jwks_result jwks_verify_at(const struct jwks_verifier *v,
+                           const char *token,
+                           size_t len,
+                           int64_t now,
+                           struct jwks_token **out,
+                           struct jwks_error **err);
+
+/**
+ * Verifies a compact JWS: signature and header policy only (no claims); the payload need not
+ * be JSON. Thread-safe.
+ */
+jwks_result jwks_verify_signature(const struct jwks_verifier *v,
+                                  const char *jws,
+                                  size_t len,
+                                  struct jwks_token **out,
+                                  struct jwks_error **err);
+
+/**
+ * Fetches the keys now (for remote and file sources; a no-op for a static set). Blocks for
+ * at most the HTTP timeout. Thread-safe.
+ */
+jwks_result jwks_verifier_refresh(const struct jwks_verifier *v, struct jwks_error **err);
+
+/**
+ * Fills `*out` with the verifier's counters. Thread-safe.
+ */
+jwks_result jwks_verifier_stats(const struct jwks_verifier *v, struct jwks_stats *out);
+
+/**
+ * Writes the last key-fetch error to `*out` (a new `jwks_error`, free with
+ * `jwks_error_free`), or NULL if the last fetch succeeded or none was made. Thread-safe.
+ */
+jwks_result jwks_verifier_last_error(const struct jwks_verifier *v, struct jwks_error **out);
+
+/**
+ * Writes to `*out` a JSON array describing the entries of the current key set that are not
+ * used, e.g. `[{"index":2,"kid":"enc-1","reason":"use is \"enc\", not \"sig\""}]` (a new
+ * NUL-terminated string; free with `jwks_string_free`). For a remote source with no keys yet
+ * this fetches them. Thread-safe.
+ */
+jwks_result jwks_verifier_skipped_keys(const struct jwks_verifier *v,
+                                       char **out,
+                                       struct jwks_error **err);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
+#endif  /* JWKS_H */

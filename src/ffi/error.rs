@@ -1,0 +1,62 @@
+//! `jwks_error`: the details of one failure.
+
+use std::ffi::{c_char, CString};
+
+use super::{boundary, free_box, jwks_result};
+use crate::error::Error;
+
+/// The details of a failure: its code and a precise message.
+///
+/// Created by a failing call when the caller passed a non-NULL `jwks_error **err`; owned by
+/// the caller, who frees it with `jwks_error_free`. Immutable, so a `const jwks_error *` may be
+/// read from several threads.
+pub struct jwks_error {
+    code: jwks_result,
+    message: CString,
+}
+
+impl jwks_error {
+    pub(crate) fn boxed(e: Error) -> *mut jwks_error {
+        // Messages are built by us; an interior NUL (from a hostile kid, say) is replaced.
+        let message = CString::new(e.message().replace('\0', "\\0")).unwrap_or_default();
+        Box::into_raw(Box::new(jwks_error {
+            code: jwks_result::from(e.kind()),
+            message,
+        }))
+    }
+}
+
+/// The result code of the failure. `e` may be NULL, which gives `JWKS_RESULT_NULL_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_error_code(e: *const jwks_error) -> jwks_result {
+    boundary(jwks_result::Internal, || match e.as_ref() {
+        Some(e) => e.code,
+        None => jwks_result::NullArgument,
+    })
+}
+
+/// The message, NUL-terminated UTF-8, owned by `e` (valid until `jwks_error_free(e)`).
+/// Returns `""` if `e` is NULL. Messages never contain key material.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_error_message(e: *const jwks_error) -> *const c_char {
+    boundary(c"".as_ptr(), || match e.as_ref() {
+        Some(e) => e.message.as_ptr(),
+        None => c"".as_ptr(),
+    })
+}
+
+/// Frees an error. NULL is a no-op. Not thread-safe with other uses of the same `e`.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_error_free(e: *mut jwks_error) {
+    boundary((), || free_box(e))
+}
+
+/// Frees a string returned by this library (e.g. by `jwks_verifier_skipped_keys`). NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_string_free(s: *mut c_char) {
+    boundary((), || {
+        if !s.is_null() {
+            drop(CString::from_raw(s));
+        }
+    })
+}

@@ -1,0 +1,227 @@
+//! `jwks_token`: a verified token, its header, payload and typed claim getters.
+
+use std::ffi::{c_char, CStr, CString};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use super::{boundary, free_box, jwks_result, null_arg, run, try_ref, try_str};
+use crate::alg::Algorithm;
+use crate::error::{Error, ErrorKind};
+use crate::verifier::VerifiedToken;
+
+/// A verified token. Immutable: a `const jwks_token *` may be read from several threads.
+/// Every pointer it hands out stays valid until `jwks_token_free`.
+pub struct jwks_token {
+    inner: VerifiedToken,
+    kid: OnceLock<Option<CString>>,
+    key_kid: OnceLock<Option<CString>>,
+    thumbprint: OnceLock<CString>,
+}
+
+impl jwks_token {
+    pub(crate) fn new(inner: VerifiedToken) -> jwks_token {
+        jwks_token {
+            inner,
+            kid: OnceLock::new(),
+            key_kid: OnceLock::new(),
+            thumbprint: OnceLock::new(),
+        }
+    }
+}
+
+fn alg_cstr(alg: Algorithm) -> &'static CStr {
+    match alg {
+        Algorithm::RS256 => c"RS256",
+        Algorithm::RS384 => c"RS384",
+        Algorithm::RS512 => c"RS512",
+        Algorithm::PS256 => c"PS256",
+        Algorithm::PS384 => c"PS384",
+        Algorithm::PS512 => c"PS512",
+        Algorithm::ES256 => c"ES256",
+        Algorithm::ES384 => c"ES384",
+        Algorithm::EdDSA => c"EdDSA",
+        Algorithm::HS256 => c"HS256",
+        Algorithm::HS384 => c"HS384",
+        Algorithm::HS512 => c"HS512",
+    }
+}
+
+/// A NUL-terminated copy of an optional string, made on first use; NULL if absent or if the
+/// string contains a NUL byte.
+fn lazy_cstr(cell: &OnceLock<Option<CString>>, value: Option<&str>) -> *const c_char {
+    cell.get_or_init(|| value.and_then(|s| CString::new(s).ok()))
+        .as_ref()
+        .map_or(std::ptr::null(), |c| c.as_ptr())
+}
+
+unsafe fn bytes_out(bytes_with_nul: &[u8], len: *mut usize) -> *const c_char {
+    if !len.is_null() {
+        *len = bytes_with_nul.len() - 1;
+    }
+    bytes_with_nul.as_ptr().cast()
+}
+
+/// The decoded payload (the claims JSON of a JWT), as received. NUL-terminated for
+/// convenience; `*len` (if `len` is non-NULL) receives its length without the NUL (the payload
+/// of a JWS may itself contain NUL bytes). Owned by `t`. NULL if `t` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_payload(
+    t: *const jwks_token,
+    len: *mut usize,
+) -> *const c_char {
+    boundary(std::ptr::null(), || match t.as_ref() {
+        Some(t) => bytes_out(t.inner.payload_with_nul(), len),
+        None => std::ptr::null(),
+    })
+}
+
+/// The decoded protected header JSON, as received. NUL-terminated; `*len` as for the payload.
+/// Owned by `t`. NULL if `t` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_header(t: *const jwks_token, len: *mut usize) -> *const c_char {
+    boundary(std::ptr::null(), || match t.as_ref() {
+        Some(t) => bytes_out(t.inner.header_with_nul(), len),
+        None => std::ptr::null(),
+    })
+}
+
+/// The algorithm that verified the token, e.g. `"RS256"`. Static string. NULL if `t` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_alg(t: *const jwks_token) -> *const c_char {
+    boundary(std::ptr::null(), || match t.as_ref() {
+        Some(t) => alg_cstr(t.inner.alg()).as_ptr(),
+        None => std::ptr::null(),
+    })
+}
+
+/// The header's `kid`, NUL-terminated, owned by `t`; NULL if the header has none.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_kid(t: *const jwks_token) -> *const c_char {
+    boundary(std::ptr::null(), || match t.as_ref() {
+        Some(t) => lazy_cstr(&t.kid, t.inner.kid()),
+        None => std::ptr::null(),
+    })
+}
+
+/// The `kid` of the key that verified the signature, owned by `t`; NULL if that key has none.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_key_id(t: *const jwks_token) -> *const c_char {
+    boundary(std::ptr::null(), || match t.as_ref() {
+        Some(t) => lazy_cstr(&t.key_kid, t.inner.key_kid()),
+        None => std::ptr::null(),
+    })
+}
+
+/// The RFC 7638 thumbprint of the key that verified the signature, owned by `t`.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_key_thumbprint(t: *const jwks_token) -> *const c_char {
+    boundary(std::ptr::null(), || match t.as_ref() {
+        Some(t) => t
+            .thumbprint
+            .get_or_init(|| CString::new(t.inner.key_thumbprint()).unwrap_or_default())
+            .as_ptr(),
+        None => std::ptr::null(),
+    })
+}
+
+/// Frees a token. NULL is a no-op.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_free(t: *mut jwks_token) {
+    boundary((), || free_box(t))
+}
+
+/// Looks up a top-level claim of the (JSON object) payload.
+unsafe fn claim<'a>(t: *const jwks_token, name: *const c_char) -> Result<&'a Value, Error> {
+    let t = try_ref(t, "token")?;
+    let name = try_str(name, "name")?;
+    t.inner
+        .claim(name)
+        .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("no claim {name:?}")))
+}
+
+fn mismatch(what: &str) -> Error {
+    Error::new(ErrorKind::TypeMismatch, format!("the claim is not {what}"))
+}
+
+/// Reads a string claim: on success `*out` points at its UTF-8 bytes (owned by `t`, NOT
+/// NUL-terminated) and `*len` receives their length. Returns `JWKS_RESULT_NOT_FOUND` or
+/// `JWKS_RESULT_TYPE_MISMATCH` when absent or not a string.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_claim_string(
+    t: *const jwks_token,
+    name: *const c_char,
+    out: *mut *const c_char,
+    len: *mut usize,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        if out.is_null() || len.is_null() {
+            return Err(null_arg("out"));
+        }
+        let s = claim(t, name)?
+            .as_str()
+            .ok_or_else(|| mismatch("a string"))?;
+        *out = s.as_ptr().cast();
+        *len = s.len();
+        Ok(())
+    })
+}
+
+/// Reads an integer claim (a JSON number with no fraction that fits in int64, e.g. `exp`).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_claim_int(
+    t: *const jwks_token,
+    name: *const c_char,
+    out: *mut i64,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        *out = claim(t, name)?
+            .as_i64()
+            .ok_or_else(|| mismatch("an integer"))?;
+        Ok(())
+    })
+}
+
+/// Reads a boolean claim.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_claim_bool(
+    t: *const jwks_token,
+    name: *const c_char,
+    out: *mut bool,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        *out = claim(t, name)?
+            .as_bool()
+            .ok_or_else(|| mismatch("a boolean"))?;
+        Ok(())
+    })
+}
+
+/// Sets `*out` to whether claim `name` equals `value` (a string claim) or contains it (an
+/// array claim, e.g. `aud` or `groups`). `JWKS_RESULT_TYPE_MISMATCH` for other types.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_claim_contains(
+    t: *const jwks_token,
+    name: *const c_char,
+    value: *const c_char,
+    out: *mut bool,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let value = try_str(value, "value")?;
+        *out = match claim(t, name)? {
+            Value::String(s) => s == value,
+            Value::Array(items) => items.iter().any(|i| i.as_str() == Some(value)),
+            _ => return Err(mismatch("a string or an array")),
+        };
+        Ok(())
+    })
+}

@@ -1,0 +1,303 @@
+//! `jwks_verifier`: creation from each key source, verification, refresh and statistics.
+
+use std::ffi::{c_char, CString};
+use std::path::Path;
+
+use super::{
+    boundary, free_box, jwks_error, jwks_options, jwks_result, jwks_token, null_arg, run,
+    try_bytes, try_ref, try_str, write_out,
+};
+use crate::error::{Error, ErrorKind};
+use crate::verifier::{unix_now, Verifier};
+
+/// A verifier: a key source plus a policy.
+///
+/// Thread-safe: one `const jwks_verifier *` may be used by any number of threads at once
+/// (verification never waits on a key fetch for known keys). Free it once, with
+/// `jwks_verifier_free`, after every other call on it has returned.
+pub struct jwks_verifier {
+    inner: Verifier,
+}
+
+/// Counters for metrics, filled by `jwks_verifier_stats`. Fields may be added at the end in a
+/// later minor version; never reordered.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct jwks_stats {
+    /// Key fetches attempted (HTTP requests or file reads).
+    pub fetches: u64,
+    /// Fetches answered `304 Not Modified`.
+    pub not_modified: u64,
+    /// Fetches that failed.
+    pub failures: u64,
+    /// Refetches caused by an unknown `kid`.
+    pub unknown_kid_refreshes: u64,
+    /// Unknown-`kid` tokens rejected without a fetch (cooldown).
+    pub cooldown_rejections: u64,
+    /// Usable keys in the current set.
+    pub key_count: u64,
+    /// Entries of the current set that were skipped.
+    pub skipped_count: u64,
+    /// Age of the current keys in milliseconds; -1 if no keys have been obtained yet.
+    pub keys_age_ms: i64,
+}
+
+fn options_or_default(opts: *const jwks_options) -> jwks_options {
+    // SAFETY: a non-NULL `opts` must point to live options (documented contract).
+    unsafe { opts.as_ref() }.cloned().unwrap_or_default()
+}
+
+unsafe fn create(
+    out: *mut *mut jwks_verifier,
+    err: *mut *mut jwks_error,
+    build: impl FnOnce() -> Result<Verifier, Error>,
+) -> jwks_result {
+    run(err, || {
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let inner = build()?;
+        write_out(out, jwks_verifier { inner });
+        Ok(())
+    })
+}
+
+/// Creates a verifier over a JWKS document (or a single JWK) given as `len` bytes of JSON
+/// (no NUL needed). `opts` may be NULL for defaults; it is copied. `oct` (HMAC) keys are used
+/// only if an HS* algorithm was added to `opts`. On success writes a new verifier to `*out`
+/// (free with `jwks_verifier_free`); on failure `*out` is untouched and, if `err` is non-NULL,
+/// `*err` receives details (free with `jwks_error_free`).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_from_json(
+    jwks_json: *const c_char,
+    len: usize,
+    opts: *const jwks_options,
+    out: *mut *mut jwks_verifier,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    create(out, err, || {
+        let json = try_bytes(jwks_json, len, "jwks_json")?;
+        Verifier::from_jwks_json(json, options_or_default(opts).policy)
+    })
+}
+
+/// Creates a verifier over a JWKS URL (https unless `jwks_options_set_allow_http`). No network
+/// I/O happens here: the first verification fetches the keys (one fetch shared by all
+/// concurrent callers), and they are cached and refreshed as the options say.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_from_url(
+    url: *const c_char,
+    opts: *const jwks_options,
+    out: *mut *mut jwks_verifier,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    create(out, err, || {
+        let url = try_str(url, "url")?;
+        let o = options_or_default(opts);
+        Verifier::from_url(url, o.policy, o.remote)
+    })
+}
+
+/// Creates a verifier for an OpenID Connect issuer: its `jwks_uri` is read from
+/// `{issuer}/.well-known/openid-configuration` (whose `issuer` must match exactly) on first use.
+/// The issuer is added to the allowed issuers.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_from_issuer(
+    issuer: *const c_char,
+    opts: *const jwks_options,
+    out: *mut *mut jwks_verifier,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    create(out, err, || {
+        let issuer = try_str(issuer, "issuer")?;
+        let o = options_or_default(opts);
+        Verifier::from_issuer(issuer, o.policy, o.remote)
+    })
+}
+
+/// Creates a verifier for every issuer added with `jwks_options_add_issuer`, each with its own
+/// key set found by discovery; a token is routed by its `iss`, and only to an allowed issuer.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_from_issuers(
+    opts: *const jwks_options,
+    out: *mut *mut jwks_verifier,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    create(out, err, || {
+        if opts.is_null() {
+            return Err(null_arg("opts"));
+        }
+        let o = options_or_default(opts);
+        Verifier::from_issuers(o.policy, o.remote)
+    })
+}
+
+/// Creates a verifier over a JWKS file, read now and reloaded when it changes (for a sidecar
+/// that writes the keys). `oct` keys are used only if an HS* algorithm is allowed.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_from_file(
+    path: *const c_char,
+    opts: *const jwks_options,
+    out: *mut *mut jwks_verifier,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    create(out, err, || {
+        let path = try_str(path, "path")?;
+        let o = options_or_default(opts);
+        Verifier::from_file(Path::new(path), o.policy, o.remote)
+    })
+}
+
+/// Frees a verifier. NULL is a no-op. No other call may be using `v`.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_free(v: *mut jwks_verifier) {
+    boundary((), || free_box(v))
+}
+
+unsafe fn verify_with(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    out: *mut *mut jwks_token,
+    err: *mut *mut jwks_error,
+    check: impl FnOnce(&Verifier, &[u8]) -> Result<crate::VerifiedToken, Error>,
+) -> jwks_result {
+    run(err, || {
+        let v = try_ref(v, "verifier")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let token = try_bytes(token, len, "token")?;
+        let verified = check(&v.inner, token)?;
+        write_out(out, jwks_token::new(verified));
+        Ok(())
+    })
+}
+
+/// Verifies a JWT (signature, header policy and claims) at the current system time.
+/// `token` is `len` bytes (no NUL needed). On success writes a new `jwks_token` to `*out`
+/// (free with `jwks_token_free`). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verify(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    out: *mut *mut jwks_token,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    verify_with(v, token, len, out, err, |v, t| v.verify_at(t, unix_now()))
+}
+
+/// Like `jwks_verify`, at unix time `now` (seconds) instead of the system clock.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verify_at(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    now: i64,
+    out: *mut *mut jwks_token,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    verify_with(v, token, len, out, err, |v, t| v.verify_at(t, now))
+}
+
+/// Verifies a compact JWS: signature and header policy only (no claims); the payload need not
+/// be JSON. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verify_signature(
+    v: *const jwks_verifier,
+    jws: *const c_char,
+    len: usize,
+    out: *mut *mut jwks_token,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    verify_with(v, jws, len, out, err, |v, t| v.verify_signature(t))
+}
+
+/// Fetches the keys now (for remote and file sources; a no-op for a static set). Blocks for
+/// at most the HTTP timeout. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_refresh(
+    v: *const jwks_verifier,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    run(err, || try_ref(v, "verifier")?.inner.refresh())
+}
+
+/// Fills `*out` with the verifier's counters. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_stats(
+    v: *const jwks_verifier,
+    out: *mut jwks_stats,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        let v = try_ref(v, "verifier")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let s = v.inner.stats();
+        *out = jwks_stats {
+            fetches: s.fetches,
+            not_modified: s.not_modified,
+            failures: s.failures,
+            unknown_kid_refreshes: s.unknown_kid_refreshes,
+            cooldown_rejections: s.cooldown_rejections,
+            key_count: s.key_count,
+            skipped_count: s.skipped_count,
+            keys_age_ms: s.keys_age_ms,
+        };
+        Ok(())
+    })
+}
+
+/// Writes the last key-fetch error to `*out` (a new `jwks_error`, free with
+/// `jwks_error_free`), or NULL if the last fetch succeeded or none was made. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_last_error(
+    v: *const jwks_verifier,
+    out: *mut *mut jwks_error,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        let v = try_ref(v, "verifier")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        *out = match v.inner.source().last_error() {
+            Some(e) => jwks_error::boxed(e),
+            None => std::ptr::null_mut(),
+        };
+        Ok(())
+    })
+}
+
+/// Writes to `*out` a JSON array describing the entries of the current key set that are not
+/// used, e.g. `[{"index":2,"kid":"enc-1","reason":"use is \"enc\", not \"sig\""}]` (a new
+/// NUL-terminated string; free with `jwks_string_free`). For a remote source with no keys yet
+/// this fetches them. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_skipped_keys(
+    v: *const jwks_verifier,
+    out: *mut *mut c_char,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    run(err, || {
+        let v = try_ref(v, "verifier")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let set = v.inner.source().keys(&crate::KeyQuery {
+            kid: None,
+            issuer: None,
+        })?;
+        let list: Vec<serde_json::Value> = set
+            .skipped()
+            .iter()
+            .map(|s| serde_json::json!({"index": s.index, "kid": s.kid, "reason": s.reason}))
+            .collect();
+        let text = serde_json::Value::from(list).to_string();
+        let c = CString::new(text)
+            .map_err(|_| Error::new(ErrorKind::Internal, "NUL in JSON output"))?;
+        *out = c.into_raw();
+        Ok(())
+    })
+}
