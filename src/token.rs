@@ -93,12 +93,6 @@ pub(crate) fn parse<'t>(token: &'t [u8], limits: &Limits) -> Result<ParsedToken<
     if header_b64.is_empty() {
         return Err(err(ErrorKind::Malformed, "header segment is empty"));
     }
-    if sig_b64.is_empty() {
-        return Err(err(
-            ErrorKind::Malformed,
-            "signature segment is empty (unsigned tokens are never accepted)",
-        ));
-    }
     // base64url without padding: every 4 characters carry 3 bytes.
     if header_b64.len() / 4 * 3 > limits.max_header_len {
         return Err(err(
@@ -124,7 +118,15 @@ pub(crate) fn parse<'t>(token: &'t [u8], limits: &Limits) -> Result<ParsedToken<
     signature.len = URL_SAFE_NO_PAD
         .decode_slice(sig_b64, &mut signature.bytes)
         .map_err(|_| err(ErrorKind::Malformed, "signature is not strict base64url"))?;
+    // The header is read before the empty signature is refused, so that the classic unsigned
+    // token (`alg: none`, empty signature) is reported as the forbidden algorithm it is.
     let fields = parse_header(&header[..header.len() - 1], limits.max_json_depth)?;
+    if signature.len == 0 {
+        return Err(err(
+            ErrorKind::Malformed,
+            "signature segment is empty (unsigned tokens are never accepted)",
+        ));
+    }
     Ok(ParsedToken {
         signing_input: &token[..second],
         header,
@@ -335,6 +337,11 @@ mod tests {
             kind(&token(r#"{"alg":"NoNe"}"#, "{}")),
             ErrorKind::AlgorithmNotAllowed
         );
+        // Unsigned: still reported as the forbidden algorithm, not as a missing signature.
+        let unsigned = format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64("{}"));
+        assert_eq!(kind(&unsigned), ErrorKind::AlgorithmNotAllowed);
+        let unsigned_rs = format!("{}.{}.", b64(r#"{"alg":"RS256"}"#), b64("{}"));
+        assert_eq!(kind(&unsigned_rs), ErrorKind::Malformed);
         assert_eq!(
             kind(&token(r#"{"alg":"RS256","alg":"none"}"#, "{}")),
             ErrorKind::Malformed
