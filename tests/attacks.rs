@@ -449,12 +449,10 @@ fn malformed_structure_is_refused() {
         // Bytes outside base64url.
         format!("{h}.{p}.{s}\0"),
         format!("{h}.{p}.é{s}"),
-        format!("{h}.{p}.{}", s.replace(|c: char| c.is_ascii_digit(), "*")),
+        format!("{h}.{p}.*{}", &s[1..]),
     ];
     for token in &malformed {
-        if token == &good {
-            continue;
-        }
+        assert_ne!(token, &good);
         assert_both(&v, token, ErrorKind::Malformed);
     }
 
