@@ -1,5 +1,7 @@
 //! The validation policy and the claim checks (RFC 7519 §4.1) applied after the signature.
 
+use std::borrow::Cow;
+
 use serde_json::value::RawValue;
 
 use crate::alg::Algorithm;
@@ -226,16 +228,21 @@ impl Policy {
     }
 }
 
-fn audiences_of(raw: &RawValue) -> Result<Vec<String>, Error> {
-    if let Some(s) = raw_str(raw) {
-        return Ok(vec![s.into_owned()]);
-    }
-    serde_json::from_str::<Vec<String>>(raw.get()).map_err(|_| {
+fn audiences_of(raw: &RawValue) -> Result<Vec<Cow<'_, str>>, Error> {
+    let invalid = || {
         err(
             ErrorKind::InvalidClaim,
             "aud is neither a string nor an array of strings",
         )
-    })
+    };
+    if let Some(s) = raw_str(raw) {
+        return Ok(vec![s]);
+    }
+    let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| invalid())?;
+    items
+        .into_iter()
+        .map(|i| raw_str(i).ok_or_else(invalid))
+        .collect()
 }
 
 /// Reads a NumericDate claim (RFC 7519 §2: a JSON number of seconds, possibly fractional).

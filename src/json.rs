@@ -32,12 +32,23 @@ pub(crate) enum ObjectError {
 impl<'a> Members<'a> {
     /// Parses `bytes` as one JSON object, nested at most `max_depth` levels.
     pub(crate) fn parse(bytes: &'a [u8], max_depth: usize) -> Result<Members<'a>, ObjectError> {
-        check_depth(bytes, max_depth)?;
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        // serde_json bounds recursion itself (at 128), so the stack is safe while parsing; the
+        // tighter policy limit is then checked only inside the few values that nest at all.
+        // One fast UTF-8 pass over the whole object, then a parser that can trust it, rather
+        // than serde_json validating each raw member slice again.
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| ObjectError::Invalid(format!("invalid UTF-8: {e}")))?;
+        let mut de = serde_json::Deserializer::from_str(text);
         let members = de
             .deserialize_map(MembersVisitor)
             .map_err(|e| ObjectError::Invalid(e.to_string()))?;
         de.end().map_err(|e| ObjectError::Invalid(e.to_string()))?;
+        for (_, value) in &members {
+            if value.get().starts_with(['{', '[']) {
+                check_depth(value.get().as_bytes(), max_depth.saturating_sub(1))
+                    .map_err(|_| ObjectError::TooDeep(max_depth))?;
+            }
+        }
         if let Some(dup) = first_duplicate(&members) {
             return Err(ObjectError::Duplicate(dup.to_string()));
         }

@@ -4,6 +4,8 @@
 //! RSA size and exponent and the ROCA fingerprint, EC points on their curve, HMAC secret
 //! length, and the key's declared purpose (`use`, `key_ops`, `alg`).
 
+use std::sync::Arc;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::{agreement, digest, hmac, rand, signature};
@@ -19,10 +21,10 @@ pub const MAX_RSA_BITS: usize = 8192;
 /// A public key ready to verify signatures.
 #[derive(Debug)]
 pub struct Jwk {
-    pub(crate) kid: Option<String>,
+    pub(crate) kid: Option<Arc<str>>,
     pub(crate) alg: Option<Algorithm>,
     pub(crate) material: KeyMaterial,
-    pub(crate) thumbprint: String,
+    pub(crate) thumbprint: Arc<str>,
 }
 
 impl Jwk {
@@ -191,10 +193,10 @@ fn parse_object(obj: &Map<String, Value>) -> Result<Jwk, JwkRejection> {
     }
     let thumbprint = thumbprint_of(obj).map_err(JwkRejection::malformed)?;
     Ok(Jwk {
-        kid,
+        kid: kid.map(Arc::from),
         alg,
         material,
-        thumbprint,
+        thumbprint: Arc::from(thumbprint),
     })
 }
 

@@ -148,7 +148,7 @@ impl KeySet {
                         signing_kids
                             .entry(k.clone())
                             .or_default()
-                            .push(Some(jwk.thumbprint.clone()));
+                            .push(Some(jwk.thumbprint.to_string()));
                     }
                     let duplicate = keys.iter().any(|other| {
                         other.thumbprint == jwk.thumbprint
@@ -192,7 +192,7 @@ impl KeySet {
                         .unwrap_or(0);
                     skipped.push(SkippedKey {
                         index,
-                        kid: jwk.kid.clone(),
+                        kid: jwk.kid().map(str::to_owned),
                         reason: reason.into(),
                     });
                 } else {
@@ -220,22 +220,18 @@ impl KeySet {
         }
         let mut by_kid = HashMap::new();
         for (i, jwk) in keys.iter().enumerate() {
-            if let Some(kid) = &jwk.kid {
+            if let Some(kid) = jwk.kid() {
                 let thumbs = &signing_kids[kid];
                 let distinct = thumbs
                     .iter()
-                    .any(|t| t.as_deref() != Some(jwk.thumbprint.as_str()))
-                    || keys
-                        .iter()
-                        .filter(|k| k.kid.as_deref() == Some(kid))
-                        .count()
-                        > 1;
+                    .any(|t| t.as_deref() != Some(&*jwk.thumbprint))
+                    || keys.iter().filter(|k| k.kid() == Some(kid)).count() > 1;
                 let entry = if distinct {
                     KidEntry::Ambiguous
                 } else {
                     KidEntry::One(i)
                 };
-                by_kid.insert(kid.clone(), entry);
+                by_kid.insert(kid.to_owned(), entry);
             }
         }
         // A kid carried only by broken signing entries still makes a usable one ambiguous above;

@@ -44,31 +44,13 @@ pub(crate) struct ParsedToken<'t> {
     /// The decoded payload, followed by one NUL byte (for C callers).
     pub payload: Vec<u8>,
     /// The decoded signature.
-    pub signature: SignatureBuf,
+    pub signature: Vec<u8>,
     /// The header's `alg`, already known to be a supported algorithm.
     pub alg: Algorithm,
     /// The header's `kid`, if any.
     pub kid: Option<String>,
     /// The header's `typ`, if any.
     pub typ: Option<String>,
-}
-
-/// A decoded signature on the stack (no allocation on the hot path).
-pub(crate) struct SignatureBuf {
-    bytes: [u8; MAX_SIGNATURE_LEN],
-    len: usize,
-}
-
-impl SignatureBuf {
-    pub(crate) fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-impl std::fmt::Debug for SignatureBuf {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SignatureBuf({} bytes)", self.len)
-    }
 }
 
 /// Splits and decodes a compact JWS. Checks structure and the header; not the signature.
@@ -110,18 +92,21 @@ pub(crate) fn parse<'t>(token: &'t [u8], limits: &Limits) -> Result<ParsedToken<
         ));
     }
     let header = decode_with_nul(header_b64, "header")?;
-    let payload = decode_with_nul(payload_b64, "payload")?;
-    let mut signature = SignatureBuf {
-        bytes: [0; MAX_SIGNATURE_LEN],
-        len: 0,
-    };
-    signature.len = URL_SAFE_NO_PAD
-        .decode_slice(sig_b64, &mut signature.bytes)
+    let payload = decode_with_nul(payload_b64, "payload").map_err(|e| {
+        if payload_b64.contains(&b'.') {
+            too_many_segments()
+        } else {
+            e
+        }
+    })?;
+    let mut signature = Vec::with_capacity(sig_b64.len() * 3 / 4 + 1);
+    URL_SAFE_NO_PAD
+        .decode_vec(sig_b64, &mut signature)
         .map_err(|_| err(ErrorKind::Malformed, "signature is not strict base64url"))?;
     // The header is read before the empty signature is refused, so that the classic unsigned
     // token (`alg: none`, empty signature) is reported as the forbidden algorithm it is.
     let fields = parse_header(&header[..header.len() - 1], limits.max_json_depth)?;
-    if signature.len == 0 {
+    if signature.is_empty() {
         return Err(err(
             ErrorKind::Malformed,
             "signature segment is empty (unsigned tokens are never accepted)",
@@ -138,24 +123,29 @@ pub(crate) fn parse<'t>(token: &'t [u8], limits: &Limits) -> Result<ParsedToken<
     })
 }
 
-/// Positions of exactly two dots; anything else is rejected without scanning further.
+/// Positions of the first and last dots. Only the header and signature are scanned here: a dot
+/// inside the payload is caught by the strict base64url decoding that follows (and then
+/// reported as an extra segment).
 fn dot_positions(token: &[u8]) -> Result<(usize, usize), Error> {
-    let mut dots = token
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'.')
-        .map(|(i, _)| i);
-    match (dots.next(), dots.next(), dots.next()) {
-        (Some(a), Some(b), None) => Ok((a, b)),
-        (_, _, Some(_)) => Err(err(
-            ErrorKind::Malformed,
-            "token has more than three segments (JWE and JSON serialisation are not accepted)",
-        )),
-        _ => Err(err(
+    let three = || {
+        err(
             ErrorKind::Malformed,
             "token must have three dot-separated segments",
-        )),
+        )
+    };
+    let first = token.iter().position(|&b| b == b'.').ok_or_else(three)?;
+    let last = token.iter().rposition(|&b| b == b'.').ok_or_else(three)?;
+    if first == last {
+        return Err(three());
     }
+    Ok((first, last))
+}
+
+fn too_many_segments() -> Error {
+    err(
+        ErrorKind::Malformed,
+        "token has more than three segments (JWE and JSON serialisation are not accepted)",
+    )
 }
 
 fn decode_with_nul(b64: &[u8], what: &str) -> Result<Vec<u8>, Error> {
@@ -300,7 +290,7 @@ mod tests {
         assert_eq!(p.kid.as_deref(), Some("k1"));
         assert_eq!(p.typ.as_deref(), Some("JWT"));
         assert_eq!(&p.payload[..p.payload.len() - 1], br#"{"sub":"x"}"#);
-        assert_eq!(p.signature.as_slice(), b"sig");
+        assert_eq!(p.signature, b"sig");
         assert_eq!(p.signing_input, t.rsplit_once('.').unwrap().0.as_bytes());
     }
 

@@ -41,8 +41,8 @@ pub struct VerifiedToken {
     payload: Vec<u8>,
     alg: Algorithm,
     kid: Option<String>,
-    key_kid: Option<String>,
-    key_thumbprint: String,
+    key_kid: Option<Arc<str>>,
+    key_thumbprint: Arc<str>,
     claims: OnceLock<Option<Map<String, Value>>>,
 }
 
@@ -209,7 +209,7 @@ impl Verifier {
         &self,
         set: &KeySet,
         parsed: &ParsedToken<'_>,
-    ) -> Result<(Option<String>, String), Error> {
+    ) -> Result<(Option<Arc<str>>, Arc<str>), Error> {
         let sig = parsed.signature.as_slice();
         let ok = |k: &Jwk| (k.kid.clone(), k.thumbprint.clone());
         match set.select(parsed.kid.as_deref(), parsed.alg)? {
