@@ -25,6 +25,7 @@ pub mod alg;
 pub mod claims;
 pub mod error;
 pub mod ffi;
+pub mod issuer;
 mod json;
 pub mod jwk;
 pub mod keyset;

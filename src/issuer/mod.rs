@@ -1,0 +1,39 @@
+//! The issuer side: signing keys, signing tokens, and publishing the public keys as a JWKS.
+//!
+//! Used by the `jwks` command line tool (`keygen`, `sign`, `serve`, `demo`) and by tests that
+//! need real tokens and a real endpoint.
+//!
+//! ```
+//! use jwks::issuer::{jwks_document, SigningKey};
+//! use jwks::{Algorithm, Policy, Verifier};
+//!
+//! let key = SigningKey::generate(Algorithm::ES256).unwrap();
+//! let token = key.sign(&serde_json::json!({"sub": "alice", "exp": 2_000_000_000})).unwrap();
+//! let jwks = jwks_document(&[&key]).to_string();
+//! let verifier = Verifier::from_jwks_json(jwks.as_bytes(), Policy::default()).unwrap();
+//! let verified = verifier.verify_at(token.as_bytes(), 1_700_000_000).unwrap();
+//! assert_eq!(verified.key_kid(), Some(key.kid()));
+//! ```
+
+mod der;
+mod http;
+mod keydir;
+mod keyfile;
+mod keys;
+mod serve;
+mod signing;
+
+pub use keydir::{load_key_dir, KeyDir, SkippedFile};
+pub use keys::SigningKey;
+pub use serve::{JwksServer, ServeOptions, DISCOVERY_PATH, JWKS_PATH};
+
+use serde_json::{json, Value};
+
+/// `{"keys": [...]}` with [`SigningKey::public_jwk`] of each key.
+///
+/// HMAC keys appear with their secret (that is how they verify): such a document is for local
+/// verifiers only and must never be published. [`JwksServer`] leaves HMAC keys out.
+pub fn jwks_document(keys: &[&SigningKey]) -> Value {
+    let keys: Vec<Value> = keys.iter().map(|k| k.public_jwk()).collect();
+    json!({ "keys": keys })
+}
