@@ -1,1 +1,116 @@
-fn main() {}
+//! `jwks`: verify, inspect and issue JSON Web Tokens; publish and rotate JSON Web Key Sets.
+
+#![deny(unsafe_code)]
+
+// The subcommands live in src/bin/jwks/, one file each.
+
+#[path = "jwks/args.rs"]
+mod args;
+#[path = "jwks/common.rs"]
+mod common;
+#[path = "jwks/demo.rs"]
+mod demo;
+#[path = "jwks/inspect.rs"]
+mod inspect;
+#[path = "jwks/keygen.rs"]
+mod keygen;
+#[path = "jwks/serve.rs"]
+mod serve;
+#[path = "jwks/sign.rs"]
+mod sign;
+#[path = "jwks/thumbprint.rs"]
+mod thumbprint;
+#[path = "jwks/verify.rs"]
+mod verify;
+
+use common::{emit, note, CliResult, EXIT_OK, EXIT_TROUBLE};
+
+const HELP: &str = "\
+jwks - verify JSON Web Tokens against JSON Web Key Sets, and issue them
+
+usage: jwks <command> [options]     (jwks <command> --help for details)
+
+commands:
+  verify      verify a token's signature and claims; explain any rejection
+  inspect     decode a token WITHOUT verifying it (header, claims, readable times)
+  thumbprint  RFC 7638 thumbprint of a JWK (or of each key of a JWKS)
+  keygen      generate a signing key (ES256, ES384, EdDSA, HS*) or import an RSA key
+  sign        sign a JWT with a key file
+  serve       publish a directory of keys as a JWKS on 127.0.0.1 (rotation = files)
+  demo        a self-checking tour: local issuer, remote verifier, rotation, attacks
+
+exit codes:
+  0  the token is valid / the command succeeded
+  1  the token was rejected (verify), or cannot be decoded (inspect)
+  2  usage error, unreadable input, or the keys are unavailable
+
+options for every command: --help, and --json where output is data
+";
+
+type Command = (&'static str, fn(&[String]) -> CliResult);
+
+fn command(name: &str) -> Option<Command> {
+    Some(match name {
+        "verify" => (verify::HELP, verify::run),
+        "inspect" => (inspect::HELP, inspect::run),
+        "thumbprint" => (thumbprint::HELP, thumbprint::run),
+        "keygen" => (keygen::HELP, keygen::run),
+        "sign" => (sign::HELP, sign::run),
+        "serve" => (serve::HELP, serve::run),
+        "demo" => (demo::HELP, demo::run),
+        _ => return None,
+    })
+}
+
+fn run(args: Vec<String>) -> i32 {
+    let Some(name) = args.first() else {
+        note(HELP);
+        return EXIT_TROUBLE;
+    };
+    match name.as_str() {
+        "--help" | "-h" | "help" => {
+            match args.get(1).and_then(|n| command(n)) {
+                Some((help, _)) => emit(help),
+                None => emit(HELP),
+            }
+            return EXIT_OK;
+        }
+        "--version" | "-V" => {
+            emit(&format!("jwks {}\n", jwks::VERSION));
+            return EXIT_OK;
+        }
+        _ => {}
+    }
+    let Some((help, run)) = command(name) else {
+        note(&format!(
+            "jwks: unknown command {name:?}; run `jwks --help` for the list"
+        ));
+        return EXIT_TROUBLE;
+    };
+    let rest = &args[1..];
+    if args::wants_help(rest) {
+        emit(help);
+        return EXIT_OK;
+    }
+    match run(rest) {
+        Ok(code) => code,
+        Err(e) => {
+            note(&format!("jwks {name}: {}", e.message));
+            e.code
+        }
+    }
+}
+
+fn main() {
+    let mut args = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        match arg.into_string() {
+            Ok(a) => args.push(a),
+            Err(raw) => {
+                note(&format!("jwks: argument {raw:?} is not valid UTF-8"));
+                std::process::exit(EXIT_TROUBLE);
+            }
+        }
+    }
+    std::process::exit(run(args));
+}

@@ -1,0 +1,129 @@
+//! `jwks sign`: a JWT from a key file and some claims.
+
+use jwks::issuer::SigningKey;
+use jwks::{unix_now, Algorithm};
+use serde_json::{Map, Value};
+
+use crate::args::{flag, multi, opt, parse, Parsed, Spec};
+use crate::common::{emit, parse_duration, read_file, CliError, CliResult, EXIT_OK};
+
+pub const HELP: &str = "\
+jwks sign - sign a JWT
+
+usage: jwks sign --key PRIVATE_FILE [--claims JSON|@FILE] [options]
+
+  --key FILE        a key file from `jwks keygen`, or any unencrypted PKCS#8/PKCS#1 PEM
+                    private key (alg then inferred: RSA RS256, P-256 ES256, P-384 ES384,
+                    Ed25519 EdDSA)
+  --alg ALG         override the key file's algorithm (e.g. PS256 for an RSA key)
+  --kid KID         override the key file's kid
+  --claims JSON     the claims object, inline or @FILE (default {})
+  --iss ISS         set iss
+  --sub SUB         set sub
+  --aud AUD         set aud (repeatable; several make an array)
+  --exp-in DUR      set exp to now + DUR (e.g. 10m, 1h, 90; negative for an expired token)
+  --nbf-in DUR      set nbf to now + DUR
+  --no-iat          do not add iat (added as now unless the claims have one)
+  --now UNIX        the time to count from instead of the system clock
+  --header JSON     extra header members (alg always comes from the key)
+
+Prints the token and a newline.
+
+exit codes:
+  0  signed
+  2  usage error, unreadable or unusable key file, or invalid claims
+";
+
+const SPECS: &[Spec] = &[
+    opt("key"),
+    opt("alg"),
+    opt("kid"),
+    opt("claims"),
+    opt("iss"),
+    opt("sub"),
+    multi("aud"),
+    opt("exp-in"),
+    opt("nbf-in"),
+    flag("no-iat"),
+    opt("now"),
+    opt("header"),
+];
+
+pub fn run(args: &[String]) -> CliResult {
+    let p = parse(args, SPECS, 0)?;
+    let key_path = p.required("key")?;
+    let alg = p
+        .value("alg")
+        .map(|name| {
+            Algorithm::from_name(name)
+                .ok_or_else(|| CliError::usage(format!("--alg {name:?} is not supported")))
+        })
+        .transpose()?;
+    let key = SigningKey::from_key_file(&read_file(key_path, "key file")?, alg)
+        .map_err(|e| CliError::usage(format!("{key_path}: {}", e.message())))?;
+    let key = match p.value("kid") {
+        Some(kid) => key.with_kid(kid),
+        None => key,
+    };
+    let now = p.number::<i64>("now")?.unwrap_or_else(unix_now);
+    let claims = build_claims(&p, now)?;
+    let mut header = match p.value("header") {
+        Some(text) => json_object(text, "--header")?,
+        None => Map::new(),
+    };
+    header.entry("typ").or_insert_with(|| "JWT".into());
+    let payload = serde_json::to_vec(&Value::Object(claims))
+        .map_err(|e| CliError::usage(format!("claims: {e}")))?;
+    let token = key
+        .sign_with_header(&header, &payload)
+        .map_err(|e| CliError::usage(e.message().to_owned()))?;
+    emit(&format!("{token}\n"));
+    Ok(EXIT_OK)
+}
+
+fn json_object(text: &str, what: &str) -> Result<Map<String, Value>, CliError> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(CliError::usage(format!("{what} must be a JSON object"))),
+        Err(e) => Err(CliError::usage(format!("{what} is not valid JSON: {e}"))),
+    }
+}
+
+fn build_claims(p: &Parsed, now: i64) -> Result<Map<String, Value>, CliError> {
+    let mut claims = match p.value("claims") {
+        Some(text) => match text.strip_prefix('@') {
+            Some(path) => {
+                let bytes = read_file(path, "claims file")?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| CliError::usage(format!("{path} is not UTF-8")))?;
+                json_object(&text, path)?
+            }
+            None => json_object(text, "--claims")?,
+        },
+        None => Map::new(),
+    };
+    for name in ["iss", "sub"] {
+        if let Some(v) = p.value(name) {
+            claims.insert(name.into(), v.into());
+        }
+    }
+    match p.values("aud") {
+        [] => {}
+        [one] => {
+            claims.insert("aud".into(), one.as_str().into());
+        }
+        many => {
+            claims.insert("aud".into(), many.to_vec().into());
+        }
+    }
+    for (option, claim) in [("exp-in", "exp"), ("nbf-in", "nbf")] {
+        if let Some(text) = p.value(option) {
+            let at = now.saturating_add(parse_duration(text, option)?);
+            claims.insert(claim.into(), at.into());
+        }
+    }
+    if !p.flag("no-iat") {
+        claims.entry("iat").or_insert_with(|| now.into());
+    }
+    Ok(claims)
+}

@@ -1,0 +1,995 @@
+//! The `jwks` binary: every subcommand, its output and its documented exit code
+//! (0 ok, 1 token rejected, 2 usage error or keys unavailable), and never a panic.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jwks::issuer::{jwks_document, SigningKey};
+use jwks::Algorithm;
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_700_000_000;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn jwks_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jwks"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().expect("exited by a signal"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    run
+}
+
+fn jwks(args: &[&str]) -> Run {
+    jwks_with_stdin(args, b"")
+}
+
+#[track_caller]
+fn expect(run: &Run, code: i32, needles: &[&str]) {
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, code,
+        "exit code; stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    for n in needles {
+        assert!(all.contains(n), "missing {n:?} in:\n{all}");
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "jwks-cli-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+
+    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> String {
+        std::fs::write(self.0.join(name), contents).unwrap();
+        self.path(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A key, its key file and a JWKS file holding its public key.
+struct Fixture {
+    dir: TempDir,
+    key: SigningKey,
+    key_file: String,
+    jwks_file: String,
+}
+
+fn fixture(alg: Algorithm) -> Fixture {
+    let dir = TempDir::new("fx");
+    let key = SigningKey::generate(alg).unwrap().with_kid("main");
+    let key_file = dir.write("main.pem", key.to_key_file());
+    let jwks_file = dir.write("jwks.json", jwks_document(&[&key]).to_string());
+    Fixture {
+        dir,
+        key,
+        key_file,
+        jwks_file,
+    }
+}
+
+fn sign(key: &SigningKey, claims: Value) -> String {
+    key.sign(&claims).unwrap()
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+// ---------------------------------------------------------------- help and usage
+
+#[test]
+fn help_lists_commands_and_exit_codes() {
+    let run = jwks(&["--help"]);
+    expect(
+        &run,
+        0,
+        &[
+            "verify",
+            "inspect",
+            "serve",
+            "exit codes",
+            "keys are unavailable",
+        ],
+    );
+    for cmd in [
+        "verify",
+        "inspect",
+        "thumbprint",
+        "keygen",
+        "sign",
+        "serve",
+        "demo",
+    ] {
+        let run = jwks(&[cmd, "--help"]);
+        expect(&run, 0, &[&format!("jwks {cmd}")]);
+        let run = jwks(&["help", cmd]);
+        expect(&run, 0, &[&format!("jwks {cmd}")]);
+    }
+    expect(
+        &jwks(&["verify", "--help"]),
+        0,
+        &["exit codes", "1  rejected", "2  usage error"],
+    );
+    expect(
+        &jwks(&["serve", "--help"]),
+        0,
+        &["Rotation procedure", "longest token lifetime"],
+    );
+    expect(&jwks(&[]), 2, &["usage"]);
+    expect(
+        &jwks(&["frobnicate"]),
+        2,
+        &["unknown command \"frobnicate\""],
+    );
+    expect(
+        &jwks(&["inspect", "--bogus"]),
+        2,
+        &["unknown option --bogus"],
+    );
+    expect(&jwks(&["sign", "--key"]), 2, &["--key needs a value"]);
+    expect(&jwks(&["--version"]), 0, &[jwks::VERSION]);
+}
+
+// ---------------------------------------------------------------- keygen
+
+#[test]
+fn keygen_writes_a_private_file_0600_and_prints_the_public_jwk() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("keygen");
+    let out = dir.path("k.pem");
+    let run = jwks(&["keygen", "--alg", "ES384", "--out", &out]);
+    expect(&run, 0, &["\"crv\": \"P-384\"", "mode 0600"]);
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let jwk: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(jwk.get("d").is_none());
+    assert_eq!(jwk["kid"], jwks::thumbprint(&jwk).unwrap());
+    let key = SigningKey::from_key_file(&std::fs::read(&out).unwrap(), None).unwrap();
+    assert_eq!(key.public_jwk(), jwk);
+
+    expect(
+        &jwks(&["keygen", "--alg", "ES384", "--out", &out]),
+        2,
+        &["exists; refusing to overwrite"],
+    );
+    let jwk_out = dir.path("k2.jwk");
+    let run = jwks(&[
+        "keygen",
+        "--alg",
+        "EdDSA",
+        "--kid",
+        "ed-1",
+        "--out",
+        &dir.path("k2.pem"),
+        "--jwk-out",
+        &jwk_out,
+    ]);
+    expect(&run, 0, &["kid \"ed-1\""]);
+    assert!(run.stdout.is_empty());
+    let jwk: Value = serde_json::from_slice(&std::fs::read(&jwk_out).unwrap()).unwrap();
+    assert_eq!(
+        (jwk["kid"].as_str(), jwk["crv"].as_str()),
+        (Some("ed-1"), Some("Ed25519"))
+    );
+}
+
+#[test]
+fn keygen_rsa_needs_an_imported_key() {
+    let dir = TempDir::new("keygen-rsa");
+    expect(
+        &jwks(&["keygen", "--alg", "RS256", "--out", &dir.path("r.pem")]),
+        2,
+        &["openssl genpkey", "--rsa-pem"],
+    );
+    let run = jwks(&[
+        "keygen",
+        "--alg",
+        "PS256",
+        "--rsa-pem",
+        &data("rsa2048.pem"),
+        "--out",
+        &dir.path("r.pem"),
+    ]);
+    expect(&run, 0, &["\"kty\": \"RSA\"", "\"alg\": \"PS256\""]);
+    expect(
+        &jwks(&[
+            "keygen",
+            "--alg",
+            "ES256",
+            "--rsa-pem",
+            &data("rsa2048.pem"),
+            "--out",
+            &dir.path("x.pem"),
+        ]),
+        2,
+        &["an RSA key, which cannot sign ES256"],
+    );
+    expect(
+        &jwks(&[
+            "keygen",
+            "--alg",
+            "RS256",
+            "--rsa-pem",
+            &dir.path("missing.pem"),
+            "--out",
+            &dir.path("y.pem"),
+        ]),
+        2,
+        &["cannot read RSA key"],
+    );
+    expect(
+        &jwks(&["keygen", "--alg", "none", "--out", &dir.path("z")]),
+        2,
+        &["not a supported"],
+    );
+    expect(
+        &jwks(&["keygen", "--alg", "ES256"]),
+        2,
+        &["--out is required"],
+    );
+    expect(
+        &jwks(&[
+            "keygen",
+            "--alg",
+            "ES256",
+            "--out",
+            &dir.path("no/such/dir/k.pem"),
+        ]),
+        2,
+        &["cannot create"],
+    );
+}
+
+#[test]
+fn keygen_hmac_never_prints_the_secret() {
+    let dir = TempDir::new("keygen-hs");
+    let out = dir.path("h.jwk");
+    let run = jwks(&["keygen", "--alg", "HS512", "--out", &out]);
+    expect(&run, 0, &["verification key"]);
+    let secret: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let k = secret["k"].as_str().unwrap();
+    assert_eq!(URL_SAFE_NO_PAD.decode(k).unwrap().len(), 64);
+    assert!(!run.stdout.contains(k) && !run.stderr.contains(k));
+    expect(
+        &jwks(&[
+            "keygen",
+            "--alg",
+            "HS256",
+            "--out",
+            &dir.path("h2"),
+            "--jwk-out",
+            &dir.path("p"),
+        ]),
+        2,
+        &["no public part"],
+    );
+}
+
+// ---------------------------------------------------------------- sign and verify
+
+#[test]
+fn sign_then_verify_round_trip() {
+    let fx = fixture(Algorithm::ES256);
+    let run = jwks(&[
+        "sign",
+        "--key",
+        &fx.key_file,
+        "--iss",
+        "https://issuer.test",
+        "--aud",
+        "api",
+        "--sub",
+        "alice",
+        "--exp-in",
+        "10m",
+        "--now",
+        &NOW.to_string(),
+        "--claims",
+        r#"{"scope":"read"}"#,
+    ]);
+    expect(&run, 0, &[]);
+    let token = run.stdout.trim().to_owned();
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--jwks",
+        &fx.jwks_file,
+        "--aud",
+        "api",
+        "--iss",
+        "https://issuer.test",
+        "--now",
+        &(NOW + 60).to_string(),
+    ]);
+    expect(
+        &run,
+        0,
+        &[
+            "VALID",
+            "kid \"main\"",
+            &fx.key.thumbprint(),
+            "alg ES256",
+            "\"scope\": \"read\"",
+            "exp 1700000600 (2023-11-14 22:23:20 UTC, expires in 9 min)",
+        ],
+    );
+    // From stdin, with a pasted Bearer prefix, as JSON.
+    let run = jwks_with_stdin(
+        &[
+            "verify",
+            "-",
+            "--jwks",
+            &fx.jwks_file,
+            "--aud",
+            "api",
+            "--now",
+            &NOW.to_string(),
+            "--json",
+        ],
+        format!("Bearer {token}\n").as_bytes(),
+    );
+    expect(&run, 0, &[]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["key"]["kid"], "main");
+    assert_eq!(v["claims"]["sub"], "alice");
+    assert_eq!(v["claims"]["iat"], NOW);
+}
+
+#[test]
+fn sign_with_multiple_audiences_overrides_and_rsa() {
+    let dir = TempDir::new("sign");
+    let run = jwks(&[
+        "sign",
+        "--key",
+        &data("rsa2048.pem"),
+        "--alg",
+        "PS384",
+        "--kid",
+        "r1",
+        "--aud",
+        "a",
+        "--aud",
+        "b",
+        "--no-iat",
+        "--header",
+        r#"{"typ":"at+jwt"}"#,
+    ]);
+    expect(&run, 0, &[]);
+    let token = run.stdout.trim();
+    let run = jwks(&["inspect", token, "--json"]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v["header"],
+        json!({"alg": "PS384", "kid": "r1", "typ": "at+jwt"})
+    );
+    assert_eq!(v["claims"], json!({"aud": ["a", "b"]}));
+    let key = SigningKey::from_key_file(
+        &std::fs::read(data("rsa2048.pem")).unwrap(),
+        Some(Algorithm::PS384),
+    )
+    .unwrap()
+    .with_kid("r1");
+    let jwks_file = dir.write("rsa.json", jwks_document(&[&key]).to_string());
+    let run = jwks(&[
+        "verify",
+        token,
+        "--jwks",
+        &jwks_file,
+        "--aud",
+        "b",
+        "--no-require-exp",
+        "--typ",
+        "at+jwt",
+    ]);
+    expect(&run, 0, &["VALID", "alg PS384"]);
+    let run = jwks(&[
+        "verify",
+        token,
+        "--jwks",
+        &jwks_file,
+        "--aud",
+        "b",
+        "--no-require-exp",
+        "--typ",
+        "JWT",
+    ]);
+    expect(&run, 1, &["WRONG_TYPE"]);
+}
+
+#[test]
+fn sign_reports_bad_input() {
+    let fx = fixture(Algorithm::EdDSA);
+    expect(&jwks(&["sign"]), 2, &["--key is required"]);
+    expect(
+        &jwks(&["sign", "--key", &fx.dir.path("missing.pem")]),
+        2,
+        &["cannot read key file"],
+    );
+    let public = fx.dir.write("pub.jwk", fx.key.public_jwk().to_string());
+    expect(
+        &jwks(&["sign", "--key", &public]),
+        2,
+        &["public JWK", "private key is needed"],
+    );
+    expect(&jwks(&["sign", "--key", &fx.jwks_file]), 2, &["JWKS"]);
+    let junk = fx.dir.write("junk.pem", "not a key at all");
+    expect(
+        &jwks(&["sign", "--key", &junk]),
+        2,
+        &["no unencrypted private key"],
+    );
+    expect(
+        &jwks(&["sign", "--key", &fx.key_file, "--alg", "ES256"]),
+        2,
+        &["Ed25519 key, which cannot sign ES256"],
+    );
+    expect(
+        &jwks(&["sign", "--key", &fx.key_file, "--claims", "{nope"]),
+        2,
+        &["--claims is not valid JSON"],
+    );
+    expect(
+        &jwks(&["sign", "--key", &fx.key_file, "--claims", "[1]"]),
+        2,
+        &["must be a JSON object"],
+    );
+    expect(
+        &jwks(&[
+            "sign",
+            "--key",
+            &fx.key_file,
+            "--claims",
+            &format!("@{}", fx.dir.path("none.json")),
+        ]),
+        2,
+        &["cannot read claims file"],
+    );
+    expect(
+        &jwks(&["sign", "--key", &fx.key_file, "--exp-in", "soon"]),
+        2,
+        &["--exp-in expects a duration"],
+    );
+    expect(
+        &jwks(&[
+            "sign",
+            "--key",
+            &fx.key_file,
+            "--header",
+            r#"{"alg":"none"}"#,
+        ]),
+        2,
+        &["differs from the key"],
+    );
+    let claims = fx.dir.write("claims.json", r#"{"role":"admin"}"#);
+    let run = jwks(&[
+        "sign",
+        "--key",
+        &fx.key_file,
+        "--claims",
+        &format!("@{claims}"),
+    ]);
+    expect(&run, 0, &[]);
+    assert!(jwks(&["inspect", run.stdout.trim()])
+        .stdout
+        .contains("\"role\": \"admin\""));
+}
+
+/// Each rejection class: exit 1, the error name and a useful reason.
+#[test]
+fn verify_explains_each_rejection() {
+    let fx = fixture(Algorithm::ES256);
+    let now = NOW.to_string();
+    let verify = |token: &str, extra: &[&str]| {
+        let mut args = vec!["verify", token, "--jwks", &fx.jwks_file, "--now", &now];
+        args.extend_from_slice(extra);
+        jwks(&args)
+    };
+
+    let expired = sign(&fx.key, json!({"exp": NOW - 3 * 3600}));
+    expect(
+        &verify(&expired, &[]),
+        1,
+        &[
+            "REJECTED",
+            "EXPIRED (code 9)",
+            "expired 3 h ago",
+            "--leeway",
+        ],
+    );
+    expect(&verify(&expired, &["--leeway", "4h"]), 0, &["VALID"]);
+
+    let good = sign(
+        &fx.key,
+        json!({"exp": NOW + 60, "aud": "api", "iss": "https://a"}),
+    );
+    let parts: Vec<&str> = good.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(br#"{"exp":1700000060,"aud":"api","iss":"https://a","admin":true}"#),
+        parts[2]
+    );
+    expect(
+        &verify(&forged, &["--aud", "api"]),
+        1,
+        &["BAD_SIGNATURE (code 8)", "does not verify", "altered"],
+    );
+
+    expect(&verify(&good, &[]), 1, &["WRONG_AUDIENCE", "--aud"]);
+    expect(
+        &verify(&good, &["--aud", "other"]),
+        1,
+        &["WRONG_AUDIENCE (code 14)", "aud is \"api\"; allowed: other"],
+    );
+    expect(
+        &verify(&good, &["--aud", "api", "--iss", "https://b"]),
+        1,
+        &["WRONG_ISSUER (code 13)", "\"https://a\""],
+    );
+
+    let stranger = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .with_kid("stranger");
+    let unknown = sign(&stranger, json!({"exp": NOW + 60}));
+    expect(
+        &verify(&unknown, &[]),
+        1,
+        &[
+            "UNKNOWN_KEY (code 5)",
+            "\"stranger\"",
+            "the key set has 1 key: kid \"main\"",
+        ],
+    );
+
+    let none = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(br#"{"exp":1700000060}"#)
+    );
+    expect(
+        &verify(&none, &[]),
+        1,
+        &["ALGORITHM_NOT_ALLOWED (code 3)", "never accepted"],
+    );
+
+    let later = sign(&fx.key, json!({"exp": NOW + 7200, "nbf": NOW + 3600}));
+    expect(
+        &verify(&later, &[]),
+        1,
+        &["NOT_YET_VALID (code 10)", "not valid for another 60 min"],
+    );
+
+    let no_exp = sign(&fx.key, json!({"sub": "x"}));
+    expect(
+        &verify(&no_exp, &[]),
+        1,
+        &["MISSING_CLAIM", "--no-require-exp"],
+    );
+    expect(&verify(&no_exp, &["--no-require-exp"]), 0, &["VALID"]);
+
+    expect(&verify("abc", &[]), 1, &["MALFORMED (code 1)"]);
+    expect(&verify("a.b.c", &[]), 1, &["MALFORMED"]);
+
+    // JSON output carries the same facts.
+    let run = verify(&expired, &["--json"]);
+    expect(&run, 1, &[]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["error"]["name"], "EXPIRED");
+    assert_eq!(v["error"]["code"], 9);
+    assert_eq!(v["error"]["category"], "token_rejected");
+    assert_eq!(v["header"]["kid"], "main");
+}
+
+#[test]
+fn verify_hmac_only_when_named() {
+    let dir = TempDir::new("hmac");
+    let key = SigningKey::generate(Algorithm::HS256)
+        .unwrap()
+        .with_kid("h");
+    let secret = dir.write("secret.jwk", key.to_key_file());
+    let token = sign(&key, json!({"exp": NOW + 60}));
+    let now = NOW.to_string();
+    // Without --alg the oct key is not even read: the set is unusable (exit 2), with a hint.
+    let run = jwks(&["verify", &token, "--jwks", &secret, "--now", &now]);
+    expect(&run, 2, &["KEY_SET_INVALID", "--alg HS256"]);
+    let run = jwks(&[
+        "verify", &token, "--jwks", &secret, "--now", &now, "--alg", "HS256",
+    ]);
+    expect(&run, 0, &["VALID", "alg HS256"]);
+    // An asymmetric token while only HS256 is allowed.
+    let es = SigningKey::generate(Algorithm::ES256).unwrap();
+    let es_token = sign(&es, json!({"exp": NOW + 60}));
+    expect(
+        &jwks(&[
+            "verify", &es_token, "--jwks", &secret, "--now", &now, "--alg", "HS256",
+        ]),
+        1,
+        &["ALGORITHM_NOT_ALLOWED", "allowed: HS256"],
+    );
+}
+
+#[test]
+fn verify_usage_and_key_problems_exit_2() {
+    let fx = fixture(Algorithm::ES256);
+    let token = sign(&fx.key, json!({"exp": NOW + 60}));
+    expect(
+        &jwks(&["verify", &token]),
+        2,
+        &["--jwks FILE|URL or --issuer URL"],
+    );
+    expect(
+        &jwks(&[
+            "verify",
+            &token,
+            "--jwks",
+            &fx.jwks_file,
+            "--issuer",
+            "https://a",
+        ]),
+        2,
+        &["not both"],
+    );
+    expect(
+        &jwks(&["verify", &token, "--jwks", &fx.jwks_file, "--alg", "none"]),
+        2,
+        &["alg none is never accepted"],
+    );
+    expect(
+        &jwks(&["verify", &token, "--jwks", &fx.jwks_file, "--alg", "XS1"]),
+        2,
+        &["not a supported"],
+    );
+    expect(
+        &jwks(&["verify", &token, "--jwks", &fx.jwks_file, "--leeway", "-5"]),
+        2,
+        &["negative"],
+    );
+    expect(
+        &jwks(&["verify", &token, "--jwks", &fx.jwks_file, "--now", "soon"]),
+        2,
+        &["--now expects a number"],
+    );
+    expect(
+        &jwks_with_stdin(&["verify", "-", "--jwks", &fx.jwks_file], b"  \n"),
+        2,
+        &["empty"],
+    );
+    expect(
+        &jwks_with_stdin(&["verify", "-", "--jwks", &fx.jwks_file], b"\xff\xfe"),
+        1,
+        &["not UTF-8"],
+    );
+
+    let missing = fx.dir.path("missing.json");
+    expect(
+        &jwks(&["verify", &token, "--jwks", &missing]),
+        2,
+        &[
+            "KEYS UNAVAILABLE",
+            "KEYS_UNAVAILABLE (code 100)",
+            "cannot read key set",
+        ],
+    );
+    let bad = fx.dir.write("bad.json", "{\"keys\": 5}");
+    expect(
+        &jwks(&["verify", &token, "--jwks", &bad]),
+        2,
+        &["KEY_SET_INVALID"],
+    );
+    let dir_as_file = fx.dir.0.to_string_lossy().into_owned();
+    expect(
+        &jwks(&["verify", &token, "--jwks", &dir_as_file]),
+        2,
+        &["KEYS_UNAVAILABLE"],
+    );
+
+    let run = jwks(&["verify", &token, "--jwks", &missing, "--json"]);
+    expect(&run, 2, &[]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["error"]["category"], "keys_unavailable");
+}
+
+#[test]
+fn verify_against_an_unreachable_url_is_keys_unavailable() {
+    let fx = fixture(Algorithm::ES256);
+    let token = sign(&fx.key, json!({"exp": NOW + 60}));
+    // A loopback port that was free a moment ago: nothing listens there.
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/.well-known/jwks.json");
+    let run = jwks(&["verify", &token, "--jwks", &url, "--allow-http"]);
+    expect(&run, 2, &["KEYS UNAVAILABLE", "KEYS_UNAVAILABLE"]);
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--issuer",
+        &format!("http://127.0.0.1:{port}"),
+        "--allow-http",
+    ]);
+    expect(&run, 2, &["KEYS_UNAVAILABLE"]);
+}
+
+// ---------------------------------------------------------------- inspect
+
+#[test]
+fn inspect_decodes_without_verifying() {
+    let key = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .with_kid("k");
+    let token = sign(
+        &key,
+        json!({"sub": "bob", "iat": NOW - 4 * 3600, "exp": NOW - 3 * 3600}),
+    );
+    let run = jwks(&["inspect", &token, "--now", &NOW.to_string()]);
+    expect(
+        &run,
+        0,
+        &[
+            "UNVERIFIED",
+            "\"kid\": \"k\"",
+            "\"sub\": \"bob\"",
+            "exp 1699989200 (2023-11-14 19:13:20 UTC, expired 3 h ago)",
+            "iat 1699985600 (2023-11-14 18:13:20 UTC, issued 4 h ago)",
+            "signature: 64 bytes",
+        ],
+    );
+    let run = jwks_with_stdin(&["inspect", "--json"], token.as_bytes());
+    expect(&run, 0, &[]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["verified"], false);
+    assert_eq!(v["claims"]["sub"], "bob");
+    assert_eq!(v["signature_len"], 64);
+
+    let mut extra = serde_json::Map::new();
+    extra.insert("cty".into(), json!("text/plain"));
+    let jws = key.sign_with_header(&extra, b"hello world").unwrap();
+    expect(
+        &jwks(&["inspect", &jws]),
+        0,
+        &["payload (not JSON, 11 bytes)", "\"hello world\""],
+    );
+}
+
+#[test]
+fn inspect_rejects_undecodable_tokens() {
+    expect(
+        &jwks(&["inspect", "abc"]),
+        1,
+        &["cannot decode", "3 dot-separated parts; this has 1"],
+    );
+    expect(&jwks(&["inspect", "a.b.c.d.e"]), 1, &["JWE"]);
+    expect(
+        &jwks(&["inspect", "!!.e30.AA"]),
+        1,
+        &["header is not valid unpadded base64url"],
+    );
+    let not_json = format!("{}.e30.AA", b64(b"hello"));
+    expect(&jwks(&["inspect", &not_json]), 1, &["header is not JSON"]);
+    let array = format!("{}.e30.AA", b64(b"[1]"));
+    expect(&jwks(&["inspect", &array]), 1, &["not a JSON object"]);
+    let padded = format!("{}.e30=.AA", b64(br#"{"alg":"ES256"}"#));
+    expect(
+        &jwks(&["inspect", &padded]),
+        1,
+        &["payload is not valid unpadded base64url"],
+    );
+    expect(&jwks(&["inspect", "a", "b"]), 2, &["unexpected argument"]);
+}
+
+// ---------------------------------------------------------------- thumbprint
+
+#[test]
+fn thumbprint_of_jwk_jwks_and_key_file() {
+    let dir = TempDir::new("tp");
+    let rfc = dir.write(
+        "rfc.json",
+        r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB","alg":"RS256","kid":"2011-04-29"}"#,
+    );
+    let run = jwks(&["thumbprint", &rfc]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs\n")
+    );
+    let run = jwks_with_stdin(
+        &["thumbprint", "-", "--json"],
+        &std::fs::read(&rfc).unwrap(),
+    );
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        v["thumbprint"],
+        "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+    );
+
+    let a = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .with_kid("a");
+    let b = SigningKey::generate(Algorithm::EdDSA).unwrap();
+    let set = dir.write("set.json", jwks_document(&[&a, &b]).to_string());
+    let run = jwks(&["thumbprint", &set]);
+    expect(
+        &run,
+        0,
+        &[&format!("{}  kid \"a\"", a.thumbprint()), &b.thumbprint()],
+    );
+    let key_file = dir.write("a.pem", a.to_key_file());
+    assert_eq!(
+        jwks(&["thumbprint", &key_file]).stdout.trim(),
+        a.thumbprint()
+    );
+
+    expect(
+        &jwks(&["thumbprint", &dir.path("missing")]),
+        2,
+        &["cannot read JWK"],
+    );
+    let junk = dir.write("junk", "nope");
+    expect(&jwks(&["thumbprint", &junk]), 2, &["not JSON"]);
+    let weird = dir.write("weird.json", r#"{"kty":"XYZ"}"#);
+    expect(
+        &jwks(&["thumbprint", &weird]),
+        2,
+        &["no thumbprint is defined for kty \"XYZ\""],
+    );
+    let partial = dir.write("partial.json", r#"{"kty":"EC","crv":"P-256","x":"AA"}"#);
+    expect(
+        &jwks(&["thumbprint", &partial]),
+        2,
+        &["missing string member \"y\""],
+    );
+    let bad_set = dir.write("badset.json", r#"{"keys":[{"kty":"oct"}]}"#);
+    expect(&jwks(&["thumbprint", &bad_set]), 2, &["key 0"]);
+}
+
+// ---------------------------------------------------------------- serve
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http_get(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (head[9..12].parse().unwrap(), body.to_owned())
+}
+
+#[test]
+fn serve_publishes_the_directory() {
+    let dir = TempDir::new("serve");
+    let key = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .with_kid("s1");
+    dir.write("s1.pem", key.to_key_file());
+    dir.write("broken.pem", "garbage");
+    let mut child = Child(
+        Command::new(env!("CARGO_BIN_EXE_jwks"))
+            .args([
+                "serve",
+                "--dir",
+                &dir.0.to_string_lossy(),
+                "--max-age",
+                "60",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("listening on ")
+        .and_then(|r| r.split(' ').next())
+        .unwrap()
+        .to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"), "{first}");
+    let rest: Vec<String> = lines.take(4).map(|l| l.unwrap()).collect();
+    assert!(rest[0].starts_with("jwks_uri: "), "{rest:?}");
+    assert!(rest[2].contains("serving 1 key(s)"), "{rest:?}");
+    assert!(rest[3].contains("kid \"s1\""), "{rest:?}");
+    let (status, body) = http_get(&format!("{base}/.well-known/jwks.json"));
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc, json!({"keys": [key.public_jwk()]}));
+    // The JWKS served verifies a token signed by the key.
+    let jwks_file = dir.write("served.json", &body);
+    let token = sign(&key, json!({"exp": NOW + 60}));
+    expect(
+        &jwks(&[
+            "verify",
+            &token,
+            "--jwks",
+            &jwks_file,
+            "--now",
+            &NOW.to_string(),
+        ]),
+        0,
+        &["VALID"],
+    );
+}
+
+#[test]
+fn serve_reports_bad_directories_and_ports() {
+    let dir = TempDir::new("serve-bad");
+    expect(
+        &jwks(&["serve", "--dir", &dir.path("missing")]),
+        2,
+        &["cannot read key directory"],
+    );
+    expect(&jwks(&["serve"]), 2, &["--dir is required"]);
+    expect(
+        &jwks(&["serve", "--dir", &dir.path(""), "--port", "70000"]),
+        2,
+        &["--port expects a number"],
+    );
+    let busy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    expect(
+        &jwks(&["serve", "--dir", &dir.path(""), "--port", &port]),
+        2,
+        &["cannot listen"],
+    );
+}
