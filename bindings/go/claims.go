@@ -1,0 +1,195 @@
+package jwks
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// A small scanner over the top level of a JSON object, so that reading one claim costs a walk
+// over the payload's bytes instead of a full decode. It only ever sees text already known to
+// be valid JSON (the library parsed the payload of every JWT it verified, and VerifySignature
+// payloads are checked with json.Valid first), and still never reads out of bounds on any
+// input: a scan that goes wrong reports "not found".
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	return i
+}
+
+func firstNonSpace(b []byte) byte {
+	if i := skipSpace(b, 0); i < len(b) {
+		return b[i]
+	}
+	return 0
+}
+
+// skipString returns the index after the string starting at b[i] == '"', or -1.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// skipValue returns the index after the value starting at b[i], or -1.
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				if i = skipString(b, i); i < 0 {
+					return -1
+				}
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return -1
+	default:
+		start := i
+		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && !isSpace(b[i]) {
+			i++
+		}
+		if i == start {
+			return -1
+		}
+		return i
+	}
+}
+
+// findMember returns the raw value of member name of the JSON object obj. With duplicate
+// names the last one wins, as in the library's own claim getters.
+func findMember(obj []byte, name string) ([]byte, bool) {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(obj, i+1)
+	if i < len(obj) && obj[i] == '}' {
+		return nil, false
+	}
+	var found []byte
+	for i < len(obj) && obj[i] == '"' {
+		end := skipString(obj, i)
+		if end < 0 {
+			return nil, false
+		}
+		key := obj[i:end]
+		i = skipSpace(obj, end)
+		if i >= len(obj) || obj[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(obj, i+1)
+		valueEnd := skipValue(obj, i)
+		if valueEnd < 0 {
+			return nil, false
+		}
+		if keyEquals(key, name) {
+			found = obj[i:valueEnd:valueEnd]
+		}
+		i = skipSpace(obj, valueEnd)
+		if i >= len(obj) || obj[i] != ',' {
+			break
+		}
+		i = skipSpace(obj, i+1)
+	}
+	return found, found != nil
+}
+
+// keyEquals compares a raw JSON string (quotes included) with name.
+func keyEquals(raw []byte, name string) bool {
+	if !hasEscape(raw) {
+		return len(raw) == len(name)+2 && string(raw[1:len(raw)-1]) == name
+	}
+	s, ok := jsonString(raw)
+	return ok && s == name
+}
+
+func hasEscape(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonString decodes a raw JSON string value.
+func jsonString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	if !hasEscape(raw) {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// jsonInt decodes a raw JSON number written as an integer (no fraction, no exponent) that
+// fits in int64, the rule of the library's jwks_token_claim_int.
+func jsonInt(raw []byte) (int64, bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, false
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	return n, err == nil
+}
+
+// forEachElement calls f with each raw element of the JSON array arr.
+func forEachElement(arr []byte, f func([]byte)) {
+	i := skipSpace(arr, 0)
+	if i >= len(arr) || arr[i] != '[' {
+		return
+	}
+	i = skipSpace(arr, i+1)
+	for i < len(arr) && arr[i] != ']' {
+		end := skipValue(arr, i)
+		if end < 0 {
+			return
+		}
+		f(arr[i:end])
+		i = skipSpace(arr, end)
+		if i >= len(arr) || arr[i] != ',' {
+			return
+		}
+		i = skipSpace(arr, i+1)
+	}
+}
+
+func quote(s string) string { return strconv.Quote(s) }

@@ -1,0 +1,3 @@
+module github.com/jwks-project/jwks/bindings/go
+
+go 1.22
