@@ -1,6 +1,7 @@
 package jwks
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 )
@@ -27,14 +28,15 @@ func firstNonSpace(b []byte) byte {
 	return 0
 }
 
-// skipString returns the index after the string starting at b[i] == '"', or -1.
+// skipString returns the index after the string starting at b[i] == '"', or -1. (A plain
+// loop: JSON member names and claim values are short, too short for bytes.IndexByte to pay.)
 func skipString(b []byte, i int) int {
 	for i++; i < len(b); i++ {
 		switch b[i] {
-		case '\\':
-			i++
 		case '"':
 			return i + 1
+		case '\\':
+			i++
 		}
 	}
 	return -1
@@ -81,8 +83,9 @@ func skipValue(b []byte, i int) int {
 }
 
 // findMember returns the raw value of member name of the JSON object obj. With duplicate
-// names the last one wins, as in the library's own claim getters.
-func findMember(obj []byte, name string) ([]byte, bool) {
+// names the last one wins, as in the library's own claim getters; unique says obj is known to
+// have none, so the first match can be returned at once.
+func findMember(obj []byte, name string, unique bool) ([]byte, bool) {
 	i := skipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return nil, false
@@ -109,6 +112,9 @@ func findMember(obj []byte, name string) ([]byte, bool) {
 		}
 		if keyEquals(key, name) {
 			found = obj[i:valueEnd:valueEnd]
+			if unique {
+				break
+			}
 		}
 		i = skipSpace(obj, valueEnd)
 		if i >= len(obj) || obj[i] != ',' {
@@ -121,21 +127,19 @@ func findMember(obj []byte, name string) ([]byte, bool) {
 
 // keyEquals compares a raw JSON string (quotes included) with name.
 func keyEquals(raw []byte, name string) bool {
-	if !hasEscape(raw) {
-		return len(raw) == len(name)+2 && string(raw[1:len(raw)-1]) == name
+	inner := raw[1 : len(raw)-1]
+	// An escape only ever makes the raw text longer than the name it spells.
+	if len(inner) < len(name) {
+		return false
+	}
+	if !hasEscape(inner) {
+		return string(inner) == name
 	}
 	s, ok := jsonString(raw)
 	return ok && s == name
 }
 
-func hasEscape(raw []byte) bool {
-	for _, c := range raw {
-		if c == '\\' {
-			return true
-		}
-	}
-	return false
-}
+func hasEscape(raw []byte) bool { return bytes.IndexByte(raw, '\\') >= 0 }
 
 // jsonString decodes a raw JSON string value.
 func jsonString(raw []byte) (string, bool) {

@@ -21,7 +21,9 @@ type keys struct {
 	rs256, ps256, es256, es384, eddsa *jwttest.Key
 }
 
-func (k *keys) all() []*jwttest.Key { return []*jwttest.Key{k.rs256, k.ps256, k.es256, k.es384, k.eddsa} }
+func (k *keys) all() []*jwttest.Key {
+	return []*jwttest.Key{k.rs256, k.ps256, k.es256, k.es384, k.eddsa}
+}
 
 var (
 	testKeysOnce sync.Once

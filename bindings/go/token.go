@@ -31,13 +31,15 @@ type Token struct {
 	thumbprint string
 	hasKid     bool
 	hasKeyID   bool
-	// payloadIsObject: the payload is a UTF-8 JSON object (always so after Verify, whose
-	// claim checks also refused duplicate members; checked after VerifySignature).
+	// payloadIsObject: the payload is a UTF-8 JSON object (always so after Verify; checked
+	// after VerifySignature). uniqueMembers: it has no duplicate member names (Verify's claim
+	// checks refuse them).
 	payloadIsObject bool
+	uniqueMembers   bool
 }
 
 func newToken(buf []byte, parts *C.gojwks_parts) *Token {
-	t := &Token{buf: buf, hasKid: parts.has_kid != 0, hasKeyID: parts.has_key_id != 0, payloadIsObject: true}
+	t := &Token{buf: buf, hasKid: parts.has_kid != 0, hasKeyID: parts.has_key_id != 0, payloadIsObject: true, uniqueMembers: true}
 	off := 0
 	take := func(n C.size_t) []byte {
 		b := buf[off : off+int(n) : off+int(n)]
@@ -126,7 +128,7 @@ func (t *Token) claim(name string) ([]byte, error) {
 	if !t.payloadIsObject {
 		return nil, newError(CodeNotFound, "the payload is not a JSON object")
 	}
-	raw, ok := findMember(t.payload, name)
+	raw, ok := findMember(t.payload, name, t.uniqueMembers)
 	if !ok {
 		return nil, newError(CodeNotFound, "no claim "+quote(name))
 	}

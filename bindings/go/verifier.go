@@ -158,6 +158,7 @@ func (v *Verifier) VerifySignature(jws []byte) (*Token, error) {
 		return nil, err
 	}
 	t.payloadIsObject = isJSONObject(t.payload)
+	t.uniqueMembers = false
 	return t, nil
 }
 

@@ -351,12 +351,13 @@ func TestCloseWhileVerifying(t *testing.T) {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
-		var verified, closed atomic.Int64
+		var verified, closed, exited atomic.Int64
 		start := make(chan struct{})
 		for g := 0; g < 6; g++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer exited.Add(1)
 				<-start
 				for {
 					_, err := v.VerifyAt(token, testNow)
@@ -375,7 +376,7 @@ func TestCloseWhileVerifying(t *testing.T) {
 		}
 		close(start)
 		// Let some verifications through before closing (no timing is asserted).
-		for verified.Load() < 20 {
+		for verified.Load() < 20 && exited.Load() == 0 {
 			runtime.Gosched()
 		}
 		var closers sync.WaitGroup

@@ -1,0 +1,181 @@
+package jwks
+
+// Benchmarks: this package's Verify against golang-jwt/jwt/v5 with a JWKS-derived keyfunc,
+// on the same tokens, keys and policy, in one run (machines are noisy: compare the ratios).
+//
+//	go test -run x -bench . -benchtime 2s
+//
+// Both sides check the signature, iss, aud and a required exp, restrict the algorithm, and
+// read the "sub" claim; golang-jwt's keyfunc looks the kid up in a map built once from the
+// same JWKS document the jwks verifier was created from.
+
+import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/jwks-project/jwks/bindings/go/internal/jwttest"
+)
+
+// publicKeysFromJWKS builds golang-jwt verification keys from a JWKS document, by kid.
+func publicKeysFromJWKS(doc []byte) (map[string]any, error) {
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	if err := json.Unmarshal(doc, &set); err != nil {
+		return nil, err
+	}
+	b64 := func(s string) []byte {
+		b, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
+	keys := map[string]any{}
+	for _, k := range set.Keys {
+		switch k["kty"] {
+		case "RSA":
+			keys[k["kid"]] = &rsa.PublicKey{N: new(big.Int).SetBytes(b64(k["n"])), E: int(new(big.Int).SetBytes(b64(k["e"])).Int64())}
+		case "EC":
+			curve := elliptic.P256()
+			if k["crv"] == "P-384" {
+				curve = elliptic.P384()
+			}
+			keys[k["kid"]] = &ecdsa.PublicKey{Curve: curve, X: new(big.Int).SetBytes(b64(k["x"])), Y: new(big.Int).SetBytes(b64(k["y"]))}
+		case "OKP":
+			keys[k["kid"]] = ed25519.PublicKey(b64(k["x"]))
+		default:
+			return nil, fmt.Errorf("unsupported kty %q", k["kty"])
+		}
+	}
+	return keys, nil
+}
+
+func BenchmarkVerify(b *testing.B) {
+	k := testKeys(b)
+	doc := jwttest.JWKS(k.rs256, k.ps256, k.es256, k.eddsa)
+	v, err := NewFromJSON(doc, &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	goKeys, err := publicKeysFromJWKS(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	keyfunc := func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := goKeys[kid]
+		if !ok {
+			return nil, errors.New("unknown kid")
+		}
+		return key, nil
+	}
+	for _, key := range []*jwttest.Key{k.rs256, k.ps256, k.es256, k.eddsa} {
+		token := key.Sign(claimsAt(time.Now()))
+		parser := jwt.NewParser(
+			jwt.WithIssuer(testIssuer),
+			jwt.WithAudience(testAudience),
+			jwt.WithExpirationRequired(),
+			jwt.WithValidMethods([]string{key.Alg}),
+		)
+		// Both must accept the token before being timed.
+		if tok, err := v.Verify(token); err != nil {
+			b.Fatalf("%s: jwks: %v", key.Alg, err)
+		} else if sub, _ := tok.ClaimString("sub"); sub != "user-1234567890" {
+			b.Fatalf("%s: jwks: sub %q", key.Alg, sub)
+		}
+		if _, err := parser.Parse(token, keyfunc); err != nil {
+			b.Fatalf("%s: golang-jwt: %v", key.Alg, err)
+		}
+
+		b.Run(key.Alg+"/jwks", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(token)))
+			for i := 0; i < b.N; i++ {
+				tok, err := v.Verify(token)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sub, err := tok.ClaimString("sub"); err != nil || len(sub) == 0 {
+					b.Fatal("no sub")
+				}
+			}
+		})
+		b.Run(key.Alg+"/golang-jwt", func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(token)))
+			for i := 0; i < b.N; i++ {
+				tok, err := parser.Parse(token, keyfunc)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sub, ok := tok.Claims.(jwt.MapClaims)["sub"].(string); !ok || len(sub) == 0 {
+					b.Fatal("no sub")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOverhead isolates the costs around the signature check: a rejected malformed token
+// (one C call and an error), and reading one claim from a verified token (Go only; "sub" is the last member here, the worst case).
+func BenchmarkOverhead(b *testing.B) {
+	k := testKeys(b)
+	v, err := NewFromJSON(jwttest.JWKS(k.eddsa), &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	b.Run("malformed-token", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := v.Verify("abc"); err == nil {
+				b.Fatal("accepted")
+			}
+		}
+	})
+	tok, err := v.Verify(k.eddsa.Sign(claimsAt(time.Now())))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("claim-string", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if s, err := tok.ClaimString("sub"); err != nil || s == "" {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkVerifyParallel runs Verify on all cores at once with one shared verifier.
+func BenchmarkVerifyParallel(b *testing.B) {
+	k := testKeys(b)
+	v, err := NewFromJSON(jwttest.JWKS(k.es256), &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	token := k.es256.Sign(claimsAt(time.Now()))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Verify(token); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
