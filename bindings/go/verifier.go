@@ -120,9 +120,26 @@ func newWithString(what, s string, opts *Options, create func(*C.char, *C.jwks_o
 	})
 }
 
+// acquire takes the read lock if the verifier is open (and not nil); the caller then calls
+// v.mu.RUnlock.
+func (v *Verifier) acquire() bool {
+	if v == nil {
+		return false
+	}
+	v.mu.RLock()
+	if v.ptr == nil {
+		v.mu.RUnlock()
+		return false
+	}
+	return true
+}
+
 // Close frees the C verifier. It waits for calls in progress on other goroutines; afterwards
 // every method returns ErrClosed. Closing twice is fine. It always returns nil.
 func (v *Verifier) Close() error {
+	if v == nil {
+		return nil
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.ptr != nil {
@@ -186,9 +203,7 @@ func partsBufferSize(token []byte) int {
 func (v *Verifier) verify(mode C.int, data *byte, n int, now int64) (*Token, error) {
 	buf := make([]byte, partsBufferSize(unsafe.Slice(data, n)))
 	var parts C.gojwks_parts
-	v.mu.RLock()
-	if v.ptr == nil {
-		v.mu.RUnlock()
+	if !v.acquire() {
 		return nil, ErrClosed
 	}
 	// The token and buf are Go memory handed to C for the duration of this call only.
@@ -210,11 +225,10 @@ func (v *Verifier) verify(mode C.int, data *byte, n int, now int64) (*Token, err
 // Refresh fetches the keys now (for URL, issuer and file verifiers; a no-op for a static set).
 // It blocks for at most the HTTP timeout.
 func (v *Verifier) Refresh() error {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	if v.ptr == nil {
+	if !v.acquire() {
 		return ErrClosed
 	}
+	defer v.mu.RUnlock()
 	var cerr *C.jwks_error
 	rc := C.jwks_verifier_refresh(v.ptr, &cerr)
 	runtime.KeepAlive(v)
@@ -246,11 +260,10 @@ type Stats struct {
 
 // Stats returns the verifier's counters.
 func (v *Verifier) Stats() (Stats, error) {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	if v.ptr == nil {
+	if !v.acquire() {
 		return Stats{}, ErrClosed
 	}
+	defer v.mu.RUnlock()
 	var s C.jwks_stats
 	rc := C.jwks_verifier_stats(v.ptr, &s)
 	runtime.KeepAlive(v)
@@ -276,11 +289,10 @@ func (v *Verifier) Stats() (Stats, error) {
 // LastError returns the error of the last key fetch, or nil if it succeeded or none was made
 // (or the verifier is closed).
 func (v *Verifier) LastError() error {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	if v.ptr == nil {
+	if !v.acquire() {
 		return nil
 	}
+	defer v.mu.RUnlock()
 	var cerr *C.jwks_error
 	rc := C.jwks_verifier_last_error(v.ptr, &cerr)
 	runtime.KeepAlive(v)
@@ -306,11 +318,10 @@ type SkippedKey struct {
 // SkippedKeys lists the entries of the current key set that are not used (for a URL verifier
 // with no keys yet, this fetches them).
 func (v *Verifier) SkippedKeys() ([]SkippedKey, error) {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	if v.ptr == nil {
+	if !v.acquire() {
 		return nil, ErrClosed
 	}
+	defer v.mu.RUnlock()
 	var out *C.char
 	var cerr *C.jwks_error
 	rc := C.jwks_verifier_skipped_keys(v.ptr, &out, &cerr)

@@ -398,6 +398,14 @@ func TestCloseWhileVerifying(t *testing.T) {
 	}
 }
 
+// A nil or zero Verifier behaves as a closed one instead of crashing.
+func TestNilAndZeroVerifier(t *testing.T) {
+	token := testKeys(t).es256.Sign(claimsAt(testNow))
+	var nilVerifier *Verifier
+	checkClosed(t, nilVerifier, token)
+	checkClosed(t, &Verifier{}, token)
+}
+
 func checkClosed(t *testing.T, v *Verifier, token string) {
 	t.Helper()
 	if _, err := v.Verify(token); err != ErrClosed {
