@@ -179,47 +179,42 @@ func (v *Verifier) VerifySignature(jws []byte) (*Token, error) {
 	return t, nil
 }
 
-// partsBufferSize estimates the room for a verified token's parts from the token's shape:
-// the decoded header (twice: the kid is copied next to it) and payload, plus the algorithm,
-// the 43-character thumbprint and some room for the key's own kid. A wrong estimate only costs
-// a second C call (gojwks_token_take).
-func partsBufferSize(token []byte) int {
-	header, signingInput := -1, -1
-	for i, c := range token {
-		if c == '.' {
-			if header < 0 {
-				header = i
-			}
-			signingInput = i
-		}
-	}
-	if header < 0 {
-		return 128
-	}
-	payload := signingInput - header - 1
-	return header*3/4*2 + payload*3/4 + 128
+// scratchSize is the room for a verified token's parts (decoded header and payload, alg, kids,
+// thumbprint) in the pooled buffer; larger tokens take a second C call (gojwks_token_take).
+const scratchSize = 4096
+
+// scratch is what C writes into during a verification. It holds no Go pointers, so it may be
+// passed to C; it is pooled, and each Token gets an exact-size copy of its parts.
+type scratch struct {
+	parts C.gojwks_parts
+	buf   [scratchSize]byte
 }
 
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
 func (v *Verifier) verify(mode C.int, data *byte, n int, now int64) (*Token, error) {
-	buf := make([]byte, partsBufferSize(unsafe.Slice(data, n)))
-	var parts C.gojwks_parts
+	s := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(s)
 	if !v.acquire() {
 		return nil, ErrClosed
 	}
-	// The token and buf are Go memory handed to C for the duration of this call only.
+	// The token and the scratch space are Go memory handed to C for this call only.
 	C.gojwks_verify(v.ptr, mode, (*C.char)(unsafe.Pointer(data)), C.size_t(n), C.int64_t(now),
-		(*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &parts)
+		(*C.char)(unsafe.Pointer(&s.buf[0])), scratchSize, &s.parts)
 	v.mu.RUnlock()
 	runtime.KeepAlive(v)
-	if parts.code != C.JWKS_RESULT_OK {
-		return nil, takeError(C.jwks_result(parts.code), parts.err)
+	if s.parts.code != C.JWKS_RESULT_OK {
+		return nil, takeError(C.jwks_result(s.parts.code), s.parts.err)
 	}
-	if parts.token != nil {
-		// The token outlives the verifier's lock: it owns its data.
-		buf = make([]byte, int(parts.needed))
-		C.gojwks_token_take(parts.token, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &parts)
+	buf := make([]byte, int(s.parts.needed))
+	if s.parts.token != nil {
+		// Too large for the scratch space: the C token was kept; it owns its data, so this
+		// needs no lock.
+		C.gojwks_token_take(s.parts.token, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &s.parts)
+	} else {
+		copy(buf, s.buf[:len(buf)])
 	}
-	return newToken(buf, &parts), nil
+	return newToken(buf, &s.parts), nil
 }
 
 // Refresh fetches the keys now (for URL, issuer and file verifiers; a no-op for a static set).

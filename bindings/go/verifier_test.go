@@ -122,14 +122,33 @@ func TestTokenIsAPlainValue(t *testing.T) {
 	}
 }
 
-// A kid longer than the first guess of the room needed takes the second copy path.
+// Tokens whose parts do not fit the scratch space take the second copy path.
+func TestLargeTokens(t *testing.T) {
+	k := testKeys(t)
+	v := newTestVerifier(t, nil)
+	for _, size := range []int{scratchSize - 600, scratchSize, scratchSize + 1, 2 * scratchSize} {
+		claims := withClaims(map[string]any{"pad": strings.Repeat("p", size)})
+		token := k.es256.Sign(claims)
+		tok, err := v.VerifyAt(token, testNow)
+		if err != nil {
+			t.Fatalf("%d-byte claim: %v", size, err)
+		}
+		if !bytes.Equal(tok.Claims(), payloadOf(t, token)) || tok.Kid() != "es256" || tok.KeyID() != "es256" || tok.Alg() != "ES256" {
+			t.Fatalf("%d-byte claim: token parts differ", size)
+		}
+		if pad, err := tok.ClaimString("pad"); err != nil || len(pad) != size || !thumbprintPattern.MatchString(tok.KeyThumbprint()) {
+			t.Fatalf("%d-byte claim: pad %d bytes, %v", size, len(pad), err)
+		}
+	}
+}
+
 func TestLongKids(t *testing.T) {
-	long := strings.Repeat("k", 300)
+	long := strings.Repeat("k", 3000)
 	key := jwttest.NewEd25519(long)
 	// A key whose kid is long, named by a token without kid: the header is short but the
 	// key's kid is not.
 	other := jwttest.NewEd25519("")
-	other.JWK["kid"] = strings.Repeat("z", 500)
+	other.JWK["kid"] = strings.Repeat("z", 5000)
 	v, err := NewFromJSON(jwttest.JWKSOf(key.JWK, other.JWK), &defaultTestOptions)
 	if err != nil {
 		t.Fatal(err)
