@@ -6,11 +6,24 @@ use std::sync::Arc;
 use crate::error::Error;
 use crate::keyset::KeySet;
 
+mod cache;
+mod cache_control;
+mod discovery;
+mod file;
+pub mod http;
+mod missing;
+mod multi;
 mod options;
 mod remote;
 mod static_set;
 
+pub use cache::{Clock, SystemClock};
+pub use file::{FileSource, FILE_CHECK_INTERVAL};
+pub use http::{FetchResponse, Fetcher, HttpFetcher};
+pub use missing::MISSING_KID_MEMORY;
+pub use multi::MultiIssuerSource;
 pub use options::RemoteOptions;
+pub use remote::RemoteSource;
 pub use static_set::StaticSource;
 
 /// What a verification asks of a source.

@@ -7,7 +7,7 @@ use std::time::Duration;
 /// Defaults: https only, 5 s total timeout (2 s to connect), 1 MiB response cap, keys cached
 /// for the response's `Cache-Control: max-age` clamped to [1 min, 24 h] or else 10 min,
 /// unknown-`kid` refetches at most every 30 s, stale keys used for up to 24 h while the
-/// endpoint fails.
+/// endpoint fails, failed fetches retried after 1 s, doubling up to 1 min.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteOptions {
     /// Allow plain `http://` URLs (for loopback tests and private networks only).
@@ -32,12 +32,21 @@ pub struct RemoteOptions {
     pub max_keys: usize,
     /// Extra request headers (e.g. an API key for a private identity provider).
     pub headers: Vec<(String, String)>,
-    /// Extra trusted CA certificates, PEM, for private identity providers.
+    /// Extra trusted CA certificates, PEM, for private identity providers (trusted in
+    /// addition to the web roots).
     pub ca_pem: Option<Vec<u8>>,
-    /// Explicit proxy URL; `None` uses `HTTPS_PROXY`/`NO_PROXY` from the environment.
+    /// Explicit proxy URL; `None` uses `HTTPS_PROXY`/`NO_PROXY` from the environment when
+    /// [`RemoteOptions::proxy_from_env`] is set.
     pub proxy: Option<String>,
+    /// Whether to read `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` and `NO_PROXY` when no explicit
+    /// proxy is set (default true).
+    pub proxy_from_env: bool,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Wait after the first failed fetch before retrying; doubles with each further failure.
+    pub retry_min: Duration,
+    /// Longest wait between retries of a failing endpoint.
+    pub retry_max: Duration,
 }
 
 impl Default for RemoteOptions {
@@ -56,7 +65,10 @@ impl Default for RemoteOptions {
             headers: Vec::new(),
             ca_pem: None,
             proxy: None,
+            proxy_from_env: true,
             user_agent: concat!("jwks/", env!("CARGO_PKG_VERSION")).to_string(),
+            retry_min: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
         }
     }
 }

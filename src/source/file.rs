@@ -1,0 +1,234 @@
+//! A JWKS file on disk, reloaded when it changes.
+//!
+//! The file is read when the source is created (so a missing or broken file fails at once).
+//! Afterwards at most one verification a second looks at the file's metadata (a cheap `stat`);
+//! when its size, modification time or inode changed, that verification reloads it. A new
+//! content that does not parse keeps the old keys (and is reported by `last_error`). Other
+//! verifications never wait: the check is skipped while another thread is doing it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use parking_lot::{Mutex, RwLock};
+
+use super::cache::{Clock, SystemClock};
+use super::{KeyQuery, KeySource, RemoteOptions, SourceStats};
+use crate::error::{err, Error, ErrorKind};
+use crate::keyset::{KeySet, KeySetOptions};
+
+/// How often the file's metadata is looked at.
+pub const FILE_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// What identifies one version of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+impl Stamp {
+    fn of(meta: &std::fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Loaded {
+    keys: Arc<KeySet>,
+    at: Instant,
+}
+
+#[derive(Debug)]
+struct CheckState {
+    stamp: Option<Stamp>,
+    last_error: Option<Error>,
+}
+
+/// Keys from a JWKS file, reloaded when the file changes.
+pub struct FileSource {
+    path: PathBuf,
+    parse: KeySetOptions,
+    clock: Arc<dyn Clock>,
+    base: Instant,
+    next_check_ms: AtomicU64,
+    current: RwLock<Loaded>,
+    check: Mutex<CheckState>,
+    reads: AtomicU64,
+    failures: AtomicU64,
+}
+
+impl std::fmt::Debug for FileSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileSource")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileSource {
+    /// Reads and parses `path` now. `allow_oct` lets HMAC keys be used (only when the policy
+    /// allows an HMAC algorithm). The size and key-count limits come from `opts`.
+    pub fn open(path: &Path, opts: &RemoteOptions, allow_oct: bool) -> Result<FileSource, Error> {
+        FileSource::with_clock(path, opts, allow_oct, Arc::new(SystemClock))
+    }
+
+    pub(crate) fn with_clock(
+        path: &Path,
+        opts: &RemoteOptions,
+        allow_oct: bool,
+        clock: Arc<dyn Clock>,
+    ) -> Result<FileSource, Error> {
+        let parse = KeySetOptions {
+            allow_oct,
+            max_bytes: opts.max_response_bytes,
+            max_keys: opts.max_keys,
+        };
+        let (keys, stamp) = read(path, &parse)?;
+        let now = clock.now();
+        Ok(FileSource {
+            path: path.to_path_buf(),
+            parse,
+            base: now,
+            next_check_ms: AtomicU64::new(FILE_CHECK_INTERVAL.as_millis() as u64),
+            current: RwLock::new(Loaded {
+                keys: Arc::new(keys),
+                at: now,
+            }),
+            check: Mutex::new(CheckState {
+                stamp: Some(stamp),
+                last_error: None,
+            }),
+            reads: AtomicU64::new(1),
+            failures: AtomicU64::new(0),
+            clock,
+        })
+    }
+
+    fn elapsed_ms(&self, now: Instant) -> u64 {
+        u64::try_from(now.saturating_duration_since(self.base).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Reloads if the check is due and the file changed.
+    fn maybe_reload(&self) {
+        let now = self.clock.now();
+        let ms = self.elapsed_ms(now);
+        if ms < self.next_check_ms.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(mut st) = self.check.try_lock() else {
+            return;
+        };
+        if ms < self.next_check_ms.load(Ordering::Relaxed) {
+            return;
+        }
+        self.next_check_ms.store(
+            ms.saturating_add(FILE_CHECK_INTERVAL.as_millis() as u64),
+            Ordering::Relaxed,
+        );
+        let stamp = std::fs::metadata(&self.path).ok().map(|m| Stamp::of(&m));
+        if stamp.is_some() && stamp == st.stamp {
+            return;
+        }
+        st.stamp = stamp;
+        let _ = self.reload(&mut st, now);
+    }
+
+    fn reload(&self, st: &mut CheckState, now: Instant) -> Result<(), Error> {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        match read(&self.path, &self.parse) {
+            Ok((keys, stamp)) => {
+                st.stamp = Some(stamp);
+                st.last_error = None;
+                *self.current.write() = Loaded {
+                    keys: Arc::new(keys),
+                    at: now,
+                };
+                Ok(())
+            }
+            Err(e) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                st.last_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Reads and parses the file, refusing one larger than the size limit before reading it.
+fn read(path: &Path, parse: &KeySetOptions) -> Result<(KeySet, Stamp), Error> {
+    let shown = path.display();
+    let unavailable =
+        |e: std::io::Error| err(ErrorKind::KeysUnavailable, format!("reading {shown}: {e}"));
+    let mut file = std::fs::File::open(path).map_err(unavailable)?;
+    let meta = file.metadata().map_err(unavailable)?;
+    if !meta.is_file() {
+        return Err(err(
+            ErrorKind::KeysUnavailable,
+            format!("{shown} is not a regular file"),
+        ));
+    }
+    let too_large = || {
+        err(
+            ErrorKind::KeySetInvalid,
+            format!("{shown} exceeds {} bytes", parse.max_bytes),
+        )
+    };
+    if meta.len() > parse.max_bytes as u64 {
+        return Err(too_large());
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    file.by_ref()
+        .take(parse.max_bytes as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(unavailable)?;
+    if buf.len() > parse.max_bytes {
+        return Err(too_large());
+    }
+    let keys = KeySet::parse(&buf, parse)
+        .map_err(|e| err(e.kind(), format!("{shown}: {}", e.message())))?;
+    Ok((keys, Stamp::of(&meta)))
+}
+
+impl KeySource for FileSource {
+    fn keys(&self, _query: &KeyQuery<'_>) -> Result<Arc<KeySet>, Error> {
+        self.maybe_reload();
+        Ok(Arc::clone(&self.current.read().keys))
+    }
+
+    /// Rereads the file now, whatever its metadata says.
+    fn refresh(&self) -> Result<(), Error> {
+        let now = self.clock.now();
+        let mut st = self.check.lock();
+        self.reload(&mut st, now)
+    }
+
+    fn stats(&self) -> SourceStats {
+        let now = self.clock.now();
+        let current = self.current.read();
+        SourceStats {
+            fetches: self.reads.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            key_count: current.keys.len() as u64,
+            skipped_count: current.keys.skipped().len() as u64,
+            keys_age_ms: i64::try_from(now.saturating_duration_since(current.at).as_millis())
+                .unwrap_or(i64::MAX),
+            ..SourceStats::default()
+        }
+    }
+
+    fn last_error(&self) -> Option<Error> {
+        self.check.lock().last_error.clone()
+    }
+}

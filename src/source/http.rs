@@ -1,0 +1,473 @@
+//! Fetching a document over HTTP(S): the small [`Fetcher`] trait the cache is written against,
+//! and its implementation on `ureq`.
+//!
+//! The rules every fetch follows: https only (unless plain http is explicitly allowed), a
+//! connect timeout and a total timeout that covers redirects and the body, a cap on the body
+//! size applied after decompression (so a gzip bomb fails as "too large"), and redirects
+//! followed by hand so that none leaves https and custom headers never follow to another host.
+
+use std::time::{Duration, Instant};
+
+use ureq::http::{StatusCode, Uri};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::{Agent, Proxy};
+
+use super::RemoteOptions;
+use crate::error::{err, Error, ErrorKind};
+
+/// At most this many redirects are followed for one fetch.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// What a successful fetch returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FetchResponse {
+    /// The server answered `304 Not Modified` to our `If-None-Match` (then `body` is empty).
+    pub not_modified: bool,
+    /// The (decompressed) body of a `200` response.
+    pub body: Vec<u8>,
+    /// The response's `ETag`, if any.
+    pub etag: Option<String>,
+    /// The response's `Cache-Control`, if any.
+    pub cache_control: Option<String>,
+}
+
+/// Gets a document. Implementations enforce their own limits and timeouts; every failure
+/// (status, transport, size) is an [`Error`] of kind [`ErrorKind::KeysUnavailable`].
+pub trait Fetcher: Send + Sync {
+    /// GETs `url`, sending `If-None-Match: etag` when one is given.
+    fn fetch(&self, url: &str, etag: Option<&str>) -> Result<FetchResponse, Error>;
+}
+
+/// Checks that `url` is an absolute `https` URL (or `http` when `allow_http`) with a host.
+///
+/// Errors: [`ErrorKind::InsecureUrl`] for `http` without `allow_http`,
+/// [`ErrorKind::InvalidArgument`] for anything that does not parse or has another scheme.
+pub fn check_url(url: &str, allow_http: bool) -> Result<Uri, Error> {
+    let shown = crate::keyset::shorten(url);
+    let uri: Uri = url.parse().map_err(|e| {
+        err(
+            ErrorKind::InvalidArgument,
+            format!("invalid URL {shown:?}: {e}"),
+        )
+    })?;
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("https") && host_ok => Ok(uri),
+        Some(s) if s.eq_ignore_ascii_case("http") && host_ok => {
+            if allow_http {
+                Ok(uri)
+            } else {
+                Err(err(
+                    ErrorKind::InsecureUrl,
+                    format!("{shown:?} is not https and plain http is not allowed"),
+                ))
+            }
+        }
+        Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => Err(err(
+            ErrorKind::InvalidArgument,
+            format!("invalid URL {shown:?}: no host"),
+        )),
+        _ => Err(err(
+            ErrorKind::InvalidArgument,
+            format!("invalid URL {shown:?}: must be an absolute https URL"),
+        )),
+    }
+}
+
+/// A [`Fetcher`] on a `ureq` agent configured from [`RemoteOptions`].
+pub struct HttpFetcher {
+    agent: Agent,
+    headers: Vec<(String, String)>,
+    allow_http: bool,
+    timeout: Duration,
+    max_bytes: usize,
+}
+
+impl std::fmt::Debug for HttpFetcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpFetcher")
+            .field("allow_http", &self.allow_http)
+            .field("timeout", &self.timeout)
+            .field("max_bytes", &self.max_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpFetcher {
+    /// Builds the agent (no network I/O). Errors with [`ErrorKind::InvalidArgument`] for a bad
+    /// CA bundle, proxy URL, header, or a zero timeout.
+    pub fn new(opts: &RemoteOptions) -> Result<HttpFetcher, Error> {
+        if opts.timeout.is_zero() {
+            return Err(err(ErrorKind::InvalidArgument, "the HTTP timeout is zero"));
+        }
+        for (name, value) in &opts.headers {
+            ureq::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                err(
+                    ErrorKind::InvalidArgument,
+                    format!("invalid header name {name:?}"),
+                )
+            })?;
+            ureq::http::HeaderValue::from_str(value).map_err(|_| {
+                err(
+                    ErrorKind::InvalidArgument,
+                    format!("invalid value for header {name:?}"),
+                )
+            })?;
+        }
+        let proxy = match &opts.proxy {
+            Some(p) => Some(Proxy::new(p).map_err(|e| {
+                err(
+                    ErrorKind::InvalidArgument,
+                    format!("invalid proxy URL: {e}"),
+                )
+            })?),
+            None if opts.proxy_from_env => Proxy::try_from_env(),
+            None => None,
+        };
+        let mut tls = TlsConfig::builder();
+        if let Some(pem) = &opts.ca_pem {
+            tls = tls.root_certs(roots_with(pem)?);
+        }
+        let connect = if opts.connect_timeout.is_zero() {
+            opts.timeout
+        } else {
+            opts.connect_timeout.min(opts.timeout)
+        };
+        let config = Agent::config_builder()
+            .https_only(!opts.allow_http)
+            .http_status_as_error(false)
+            // Followed by hand in `fetch`, so each hop's scheme and host are checked.
+            .max_redirects(0)
+            .timeout_global(Some(opts.timeout))
+            .timeout_connect(Some(connect))
+            .user_agent(opts.user_agent.as_str())
+            .accept("application/jwk-set+json, application/json")
+            .proxy(proxy)
+            // No pooled connections: fetches are minutes apart, and a connection inherited by a
+            // forked child would be shared by two processes.
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
+            .tls_config(tls.build())
+            .build();
+        Ok(HttpFetcher {
+            agent: config.new_agent(),
+            headers: opts.headers.clone(),
+            allow_http: opts.allow_http,
+            timeout: opts.timeout,
+            max_bytes: opts.max_response_bytes,
+        })
+    }
+
+    fn get(
+        &self,
+        uri: &Uri,
+        etag: Option<&str>,
+        with_headers: bool,
+        remaining: Duration,
+    ) -> Result<ureq::http::Response<ureq::Body>, Error> {
+        let mut req = self.agent.get(uri);
+        if with_headers {
+            for (name, value) in &self.headers {
+                req = req.header(name.as_str(), value.as_str());
+            }
+        }
+        if let Some(tag) = etag {
+            req = req.header("If-None-Match", tag);
+        }
+        req.config()
+            .timeout_global(Some(remaining))
+            .build()
+            .call()
+            .map_err(|e| transport_error(uri, &e, self.timeout))
+    }
+}
+
+impl Fetcher for HttpFetcher {
+    fn fetch(&self, url: &str, etag: Option<&str>) -> Result<FetchResponse, Error> {
+        let deadline = Instant::now() + self.timeout;
+        let original = check_url(url, self.allow_http)?;
+        let mut uri = original.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(unavailable(
+                    &uri,
+                    format!("timed out after {:?}", self.timeout),
+                ));
+            }
+            let same_host = uri.authority() == original.authority();
+            let mut resp = self.get(&uri, etag, same_host, remaining)?;
+            let status = resp.status();
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let etag = header("etag");
+            let cache_control = header("cache-control");
+            match status {
+                StatusCode::OK => {
+                    let body = read_body(&mut resp, &uri, self.max_bytes, self.timeout)?;
+                    return Ok(FetchResponse {
+                        not_modified: false,
+                        body,
+                        etag,
+                        cache_control,
+                    });
+                }
+                StatusCode::NOT_MODIFIED => {
+                    return Ok(FetchResponse {
+                        not_modified: true,
+                        body: Vec::new(),
+                        etag,
+                        cache_control,
+                    })
+                }
+                StatusCode::MOVED_PERMANENTLY
+                | StatusCode::FOUND
+                | StatusCode::SEE_OTHER
+                | StatusCode::TEMPORARY_REDIRECT
+                | StatusCode::PERMANENT_REDIRECT => {
+                    let location = header("location").ok_or_else(|| {
+                        unavailable(
+                            &uri,
+                            format!("HTTP status {} without Location", status.as_u16()),
+                        )
+                    })?;
+                    uri = self.redirect_target(&uri, &location)?;
+                }
+                _ => {
+                    return Err(unavailable(
+                        &uri,
+                        format!("HTTP status {}", status.as_u16()),
+                    ));
+                }
+            }
+        }
+        Err(unavailable(
+            &original,
+            format!("more than {MAX_REDIRECTS} redirects"),
+        ))
+    }
+}
+
+impl HttpFetcher {
+    /// Where a redirect from `from` to `location` goes, if we may follow it: never from https
+    /// to http, and to http only from http when plain http is allowed.
+    fn redirect_target(&self, from: &Uri, location: &str) -> Result<Uri, Error> {
+        let target = resolve(from, location)
+            .ok_or_else(|| unavailable(from, "redirect to an invalid Location"))?;
+        let from_https = from
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("https"));
+        let to_https = target
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("https"));
+        let to_http = target
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("http"));
+        if to_https || (to_http && !from_https && self.allow_http) {
+            Ok(target)
+        } else {
+            Err(unavailable(
+                from,
+                format!(
+                    "refused redirect to {:?} (redirects must stay on https)",
+                    crate::keyset::shorten(location)
+                ),
+            ))
+        }
+    }
+}
+
+/// The trust roots: the web roots plus the CA certificates in `pem`.
+fn roots_with(pem: &[u8]) -> Result<RootCerts, Error> {
+    let mut extra = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => extra.push(c),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(err(
+                    ErrorKind::InvalidArgument,
+                    format!("invalid CA PEM: {e}"),
+                ));
+            }
+        }
+    }
+    if extra.is_empty() {
+        return Err(err(
+            ErrorKind::InvalidArgument,
+            "the CA PEM has no certificate",
+        ));
+    }
+    let web = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| Certificate::from_der(der.as_ref()).to_owned());
+    Ok(RootCerts::from(web.chain(extra)))
+}
+
+/// Resolves a `Location` header against the URL it came from (RFC 3986 §5.2, without dot
+/// segment removal, which the server does).
+fn resolve(base: &Uri, location: &str) -> Option<Uri> {
+    let location = location.trim();
+    if location.is_empty() {
+        return None;
+    }
+    let scheme = base.scheme_str()?;
+    let authority = base.authority()?.as_str();
+    let absolute = if location.contains("://") {
+        location.to_string()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("{scheme}://{rest}")
+    } else if location.starts_with('/') {
+        format!("{scheme}://{authority}{location}")
+    } else if location.starts_with('?') {
+        format!("{scheme}://{authority}{}{location}", base.path())
+    } else {
+        let path = base.path();
+        let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+        let dir = if dir.is_empty() { "/" } else { dir };
+        format!("{scheme}://{authority}{dir}{location}")
+    };
+    let uri: Uri = absolute.parse().ok()?;
+    uri.host().filter(|h| !h.is_empty())?;
+    Some(uri)
+}
+
+/// Reads the body with the size cap applied to the decompressed bytes.
+fn read_body(
+    resp: &mut ureq::http::Response<ureq::Body>,
+    uri: &Uri,
+    max_bytes: usize,
+    timeout: Duration,
+) -> Result<Vec<u8>, Error> {
+    let too_large = || unavailable(uri, format!("response body exceeds {max_bytes} bytes"));
+    // A declared length over the cap fails before a byte of the body is read.
+    let declared = resp
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_bytes as u64) {
+        return Err(too_large());
+    }
+    resp.body_mut()
+        .with_config()
+        .limit(max_bytes as u64)
+        .read_to_vec()
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => too_large(),
+            other => transport_error(uri, &other, timeout),
+        })
+}
+
+fn transport_error(uri: &Uri, e: &ureq::Error, timeout: Duration) -> Error {
+    let reason = match e {
+        ureq::Error::Timeout(_) => format!("timed out after {timeout:?}"),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            format!("timed out after {timeout:?}")
+        }
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused".to_string()
+        }
+        ureq::Error::BodyExceedsLimit(n) => format!("response body exceeds {n} bytes"),
+        ureq::Error::RequireHttpsOnly(_) => "plain http is not allowed".to_string(),
+        ureq::Error::Decompress(_, io) => format!("invalid compressed body: {io}"),
+        other => other.to_string(),
+    };
+    unavailable(uri, reason)
+}
+
+/// A keys-unavailable error naming the URL (without its query, which may carry a secret).
+pub(crate) fn unavailable(uri: &Uri, reason: impl std::fmt::Display) -> Error {
+    let shown = format!(
+        "{}://{}{}",
+        uri.scheme_str().unwrap_or(""),
+        uri.authority().map_or("", |a| a.as_str()),
+        uri.path()
+    );
+    err(
+        ErrorKind::KeysUnavailable,
+        format!("fetching {}: {reason}", crate::keyset::shorten(&shown)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked() {
+        assert!(check_url("https://example.com/jwks", false).is_ok());
+        assert!(check_url("HTTPS://example.com", false).is_ok());
+        let e = check_url("http://example.com/jwks", false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InsecureUrl);
+        assert!(check_url("http://127.0.0.1:8080/jwks", true).is_ok());
+        for bad in [
+            "",
+            "not a url",
+            "ftp://example.com/x",
+            "/jwks",
+            "https://",
+            "file:///etc/passwd",
+        ] {
+            let e = check_url(bad, true).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
+        }
+    }
+
+    #[test]
+    fn locations_resolve_against_the_base() {
+        let base: Uri = "https://a.example/x/y/jwks?q=1".parse().unwrap();
+        let r = |l| resolve(&base, l).map(|u| u.to_string());
+        assert_eq!(
+            r("https://b.example/k").as_deref(),
+            Some("https://b.example/k")
+        );
+        assert_eq!(r("//c.example/k").as_deref(), Some("https://c.example/k"));
+        assert_eq!(r("/k").as_deref(), Some("https://a.example/k"));
+        assert_eq!(r("k2").as_deref(), Some("https://a.example/x/y/k2"));
+        assert_eq!(r("?v=2").as_deref(), Some("https://a.example/x/y/jwks?v=2"));
+        assert_eq!(r(""), None);
+    }
+
+    #[test]
+    fn redirects_never_leave_https() {
+        let f = HttpFetcher::new(&RemoteOptions {
+            allow_http: true,
+            ..RemoteOptions::default()
+        })
+        .unwrap();
+        let https: Uri = "https://a.example/jwks".parse().unwrap();
+        let http: Uri = "http://a.example/jwks".parse().unwrap();
+        assert!(f.redirect_target(&https, "https://b.example/").is_ok());
+        let e = f.redirect_target(&https, "http://b.example/").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::KeysUnavailable);
+        assert!(f.redirect_target(&http, "http://b.example/").is_ok());
+        assert!(f.redirect_target(&http, "ftp://b.example/").is_err());
+        let strict = HttpFetcher::new(&RemoteOptions::default()).unwrap();
+        assert!(strict.redirect_target(&http, "http://b.example/").is_err());
+    }
+
+    #[test]
+    fn bad_settings_are_invalid_arguments() {
+        let bad = |o: RemoteOptions| HttpFetcher::new(&o).unwrap_err().kind();
+        let ca = RemoteOptions {
+            ca_pem: Some(b"not pem".to_vec()),
+            ..RemoteOptions::default()
+        };
+        assert_eq!(bad(ca), ErrorKind::InvalidArgument);
+        let header = RemoteOptions {
+            headers: vec![("bad name".into(), "v".into())],
+            ..RemoteOptions::default()
+        };
+        assert_eq!(bad(header), ErrorKind::InvalidArgument);
+        let timeout = RemoteOptions {
+            timeout: Duration::ZERO,
+            ..RemoteOptions::default()
+        };
+        assert_eq!(bad(timeout), ErrorKind::InvalidArgument);
+    }
+}

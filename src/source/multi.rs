@@ -1,0 +1,111 @@
+//! Several issuers, each with its own discovered key set, chosen by the token's `iss`.
+
+use std::sync::Arc;
+
+use super::discovery::configuration_url;
+use super::http::{Fetcher, HttpFetcher};
+use super::remote::RemoteSource;
+use super::{KeyQuery, KeySource, RemoteOptions, SourceStats};
+use crate::error::{err, Error, ErrorKind};
+use crate::keyset::{shorten, KeySet};
+
+/// One [`RemoteSource`] per issuer. Tokens are routed by their `iss` (which the verifier has
+/// already checked against the policy's allowlist); an issuer's keys never verify another
+/// issuer's tokens.
+#[derive(Debug, Clone)]
+pub struct MultiIssuerSource {
+    issuers: Vec<(String, RemoteSource)>,
+}
+
+impl MultiIssuerSource {
+    /// A source per issuer, sharing one HTTP agent. No network I/O happens here.
+    pub fn new(issuers: &[String], opts: &RemoteOptions) -> Result<MultiIssuerSource, Error> {
+        let fetcher: Arc<dyn Fetcher> = Arc::new(HttpFetcher::new(opts)?);
+        MultiIssuerSource::with_fetcher(issuers, opts, fetcher)
+    }
+
+    pub(crate) fn with_fetcher(
+        issuers: &[String],
+        opts: &RemoteOptions,
+        fetcher: Arc<dyn Fetcher>,
+    ) -> Result<MultiIssuerSource, Error> {
+        let mut out: Vec<(String, RemoteSource)> = Vec::new();
+        for issuer in issuers {
+            configuration_url(issuer, opts.allow_http)?;
+            if out.iter().any(|(i, _)| i == issuer) {
+                continue;
+            }
+            let source = RemoteSource::issuer_with(issuer, opts, Arc::clone(&fetcher));
+            out.push((issuer.clone(), source));
+        }
+        Ok(MultiIssuerSource { issuers: out })
+    }
+
+    fn route(&self, query: &KeyQuery<'_>) -> Result<&RemoteSource, Error> {
+        let iss = query
+            .issuer
+            .ok_or_else(|| err(ErrorKind::WrongIssuer, "the token has no iss claim"))?;
+        self.issuers
+            .iter()
+            .find(|(i, _)| i == iss)
+            .map(|(_, s)| s)
+            .ok_or_else(|| {
+                err(
+                    ErrorKind::WrongIssuer,
+                    format!("iss {:?} is not an allowed issuer", shorten(iss)),
+                )
+            })
+    }
+}
+
+impl KeySource for MultiIssuerSource {
+    fn keys(&self, query: &KeyQuery<'_>) -> Result<Arc<KeySet>, Error> {
+        self.route(query)?.keys(query)
+    }
+
+    fn keys_after_miss(&self, query: &KeyQuery<'_>) -> Result<Option<Arc<KeySet>>, Error> {
+        self.route(query)?.keys_after_miss(query)
+    }
+
+    fn routes_by_issuer(&self) -> bool {
+        true
+    }
+
+    /// Refreshes every issuer; returns the first error.
+    fn refresh(&self) -> Result<(), Error> {
+        let mut first = Ok(());
+        for (_, s) in &self.issuers {
+            if let Err(e) = s.refresh() {
+                if first.is_ok() {
+                    first = Err(e);
+                }
+            }
+        }
+        first
+    }
+
+    /// Counters summed over the issuers; `keys_age_ms` is the oldest set's age.
+    fn stats(&self) -> SourceStats {
+        let mut total = SourceStats {
+            keys_age_ms: -1,
+            ..SourceStats::default()
+        };
+        for (_, s) in &self.issuers {
+            let st = s.stats();
+            total.fetches += st.fetches;
+            total.not_modified += st.not_modified;
+            total.failures += st.failures;
+            total.unknown_kid_refreshes += st.unknown_kid_refreshes;
+            total.cooldown_rejections += st.cooldown_rejections;
+            total.key_count += st.key_count;
+            total.skipped_count += st.skipped_count;
+            total.keys_age_ms = total.keys_age_ms.max(st.keys_age_ms);
+        }
+        total
+    }
+
+    /// The first issuer's last error, if any issuer's most recent fetch failed.
+    fn last_error(&self) -> Option<Error> {
+        self.issuers.iter().find_map(|(_, s)| s.last_error())
+    }
+}
