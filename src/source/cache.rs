@@ -85,6 +85,7 @@ struct Flight {
     started: Instant,
     done: Mutex<Option<Result<(), Error>>>,
     cv: Condvar,
+    waiters: AtomicU64,
 }
 
 impl Flight {
@@ -94,6 +95,7 @@ impl Flight {
             started: Instant::now(),
             done: Mutex::new(None),
             cv: Condvar::new(),
+            waiters: AtomicU64::new(0),
         })
     }
 
@@ -113,6 +115,7 @@ impl Flight {
     fn wait(&self, limit: Duration) -> Result<(), Error> {
         let deadline = self.started + limit;
         let mut done = self.done.lock();
+        self.waiters.fetch_add(1, Ordering::Relaxed);
         while done.is_none() {
             if self.cv.wait_until(&mut done, deadline).timed_out() {
                 return done.clone().unwrap_or_else(|| {
@@ -264,6 +267,15 @@ impl KeyCache {
     /// The error of the most recent fetch, if it failed.
     pub(crate) fn last_error(&self) -> Option<Error> {
         self.shared.state.lock().last_error.clone()
+    }
+
+    /// How many callers wait on the fetch in progress (tests of single flight).
+    #[cfg(test)]
+    pub(crate) fn waiters(&self) -> u64 {
+        let st = self.shared.state.lock();
+        st.in_flight
+            .as_ref()
+            .map_or(0, |f| f.waiters.load(Ordering::Relaxed))
     }
 
     /// Waits for a fetch in progress, if any (tests of background refreshes).
@@ -509,7 +521,8 @@ impl Shared {
 
     /// One fetch (after discovery if needed), applied to the cache.
     fn fetch_once(&self) -> Result<(), Error> {
-        let url = match self.state.lock().jwks_url.clone() {
+        let known = self.state.lock().jwks_url.clone();
+        let url = match known {
             Some(u) => Ok(u),
             None => self.discover(),
         };
@@ -621,3 +634,7 @@ fn jitter(lo: f64, hi: f64) -> f64 {
     let unit = (h >> 11) as f64 / (1u64 << 53) as f64;
     lo + (hi - lo) * unit
 }
+
+#[cfg(test)]
+#[path = "cache_tests.rs"]
+mod tests;
