@@ -607,7 +607,7 @@ impl Shared {
         };
         format!(
             "key set from {}",
-            crate::keyset::shorten(url.split('?').next().unwrap_or(""))
+            super::http::show_url(url.split('?').next().unwrap_or(""))
         )
     }
 

@@ -18,7 +18,7 @@ pub(crate) fn configuration_url(issuer: &str, allow_http: bool) -> Result<String
             ErrorKind::InvalidArgument,
             format!(
                 "issuer {:?} has a query or fragment",
-                crate::keyset::shorten(issuer)
+                super::http::show_url(issuer)
             ),
         ));
     }
@@ -40,7 +40,7 @@ pub(crate) fn discover(
     let bad = |what: String| {
         err(
             ErrorKind::KeysUnavailable,
-            format!("discovery at {}: {what}", crate::keyset::shorten(&url)),
+            format!("discovery at {}: {what}", super::http::show_url(&url)),
         )
     };
     if resp.not_modified {
@@ -59,8 +59,8 @@ pub(crate) fn discover(
     if named != issuer {
         return Err(bad(format!(
             "document names issuer {:?}, expected {:?}",
-            crate::keyset::shorten(named),
-            crate::keyset::shorten(issuer)
+            super::http::show_url(named),
+            super::http::show_url(issuer)
         )));
     }
     let jwks_uri = doc

@@ -43,7 +43,7 @@ pub trait Fetcher: Send + Sync {
 /// Errors: [`ErrorKind::InsecureUrl`] for `http` without `allow_http`,
 /// [`ErrorKind::InvalidArgument`] for anything that does not parse or has another scheme.
 pub fn check_url(url: &str, allow_http: bool) -> Result<Uri, Error> {
-    let shown = crate::keyset::shorten(url);
+    let shown = show_url(url);
     let uri: Uri = url.parse().map_err(|e| {
         err(
             ErrorKind::InvalidArgument,
@@ -274,7 +274,7 @@ impl HttpFetcher {
                 from,
                 format!(
                     "refused redirect to {:?} (redirects must stay on https)",
-                    crate::keyset::shorten(location)
+                    show_url(location)
                 ),
             ))
         }
@@ -372,12 +372,31 @@ fn transport_error(uri: &Uri, e: &ureq::Error, timeout: Duration) -> Error {
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             "connection refused".to_string()
         }
+        ureq::Error::Io(io)
+            if matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+            ) =>
+        {
+            format!("connection closed early ({io})")
+        }
         ureq::Error::BodyExceedsLimit(n) => format!("response body exceeds {n} bytes"),
         ureq::Error::RequireHttpsOnly(_) => "plain http is not allowed".to_string(),
         ureq::Error::Decompress(_, io) => format!("invalid compressed body: {io}"),
         other => other.to_string(),
     };
     unavailable(uri, reason)
+}
+
+/// A URL (or issuer) for a message: long ones are cut, so a hostile value cannot flood logs.
+pub(crate) fn show_url(url: &str) -> String {
+    const MAX: usize = 200;
+    match url.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", &url[..cut]),
+        None => url.to_string(),
+    }
 }
 
 /// A keys-unavailable error naming the URL (without its query, which may carry a secret).
@@ -390,7 +409,7 @@ pub(crate) fn unavailable(uri: &Uri, reason: impl std::fmt::Display) -> Error {
     );
     err(
         ErrorKind::KeysUnavailable,
-        format!("fetching {}: {reason}", crate::keyset::shorten(&shown)),
+        format!("fetching {}: {reason}", show_url(&shown)),
     )
 }
 
