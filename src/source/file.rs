@@ -232,3 +232,109 @@ impl KeySource for FileSource {
         self.check.lock().last_error.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+
+    struct Clock0 {
+        base: Instant,
+        ms: AtomicU64,
+    }
+
+    impl Clock for Clock0 {
+        fn now(&self) -> Instant {
+            self.base + Duration::from_millis(self.ms.load(Ordering::SeqCst))
+        }
+    }
+
+    fn doc(kids: &[&str]) -> String {
+        let keys: Vec<String> = kids
+            .iter()
+            .map(|k| format!(r#"{{"kty":"OKP","crv":"Ed25519","kid":"{k}","x":"{X}"}}"#))
+            .collect();
+        format!(r#"{{"keys":[{}]}}"#, keys.join(","))
+    }
+
+    fn temp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("jwks-file-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("jwks.json")
+    }
+
+    fn kids(s: &FileSource) -> Vec<String> {
+        let q = KeyQuery {
+            kid: None,
+            issuer: None,
+        };
+        let set = s.keys(&q).unwrap();
+        set.keys()
+            .iter()
+            .filter_map(|k| k.kid().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn reloads_a_changed_file_at_most_once_a_second_and_keeps_keys_on_bad_content() {
+        let path = temp("reload");
+        std::fs::write(&path, doc(&["a"])).unwrap();
+        let clock = Arc::new(Clock0 {
+            base: Instant::now(),
+            ms: AtomicU64::new(0),
+        });
+        let opts = RemoteOptions::default();
+        let s = FileSource::with_clock(&path, &opts, false, clock.clone()).unwrap();
+        assert_eq!(kids(&s), ["a"]);
+        std::fs::write(&path, doc(&["a", "b"])).unwrap();
+        clock.ms.store(500, Ordering::SeqCst);
+        assert_eq!(kids(&s), ["a"], "not checked before a second");
+        clock.ms.store(1000, Ordering::SeqCst);
+        assert_eq!(kids(&s), ["a", "b"]);
+        assert_eq!(s.stats().fetches, 2);
+        // Unchanged: metadata only, no read.
+        clock.ms.store(2500, Ordering::SeqCst);
+        kids(&s);
+        assert_eq!(s.stats().fetches, 2);
+        // Broken content keeps the old keys and is reported.
+        std::fs::write(&path, "{ broken").unwrap();
+        clock.ms.store(4000, Ordering::SeqCst);
+        assert_eq!(kids(&s), ["a", "b"]);
+        assert_eq!(s.last_error().unwrap().kind(), ErrorKind::KeySetInvalid);
+        assert_eq!(s.stats().failures, 1);
+        // Deleted: old keys stay.
+        std::fs::remove_file(&path).unwrap();
+        clock.ms.store(5000, Ordering::SeqCst);
+        assert_eq!(kids(&s), ["a", "b"]);
+        assert_eq!(s.refresh().unwrap_err().kind(), ErrorKind::KeysUnavailable);
+        // Back again.
+        std::fs::write(&path, doc(&["c"])).unwrap();
+        clock.ms.store(6000, Ordering::SeqCst);
+        assert_eq!(kids(&s), ["c"]);
+        assert_eq!(s.last_error(), None);
+        assert_eq!(s.stats().keys_age_ms, 0);
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn construction_reads_the_file() {
+        let path = temp("open");
+        let opts = RemoteOptions::default();
+        let e = FileSource::open(&path.with_extension("missing"), &opts, false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::KeysUnavailable);
+        std::fs::write(&path, "[]").unwrap();
+        let e = FileSource::open(&path, &opts, false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::KeySetInvalid);
+        let big = RemoteOptions {
+            max_response_bytes: 10,
+            ..RemoteOptions::default()
+        };
+        std::fs::write(&path, doc(&["a"])).unwrap();
+        let e = FileSource::open(&path, &big, false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::KeySetInvalid);
+        let e = FileSource::open(path.parent().unwrap(), &opts, false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::KeysUnavailable);
+        std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
+    }
+}
