@@ -272,3 +272,28 @@ fn urls_are_checked_at_construction_without_io() {
     assert_eq!(v.stats().fetches, 0);
     assert_eq!(v.stats().keys_age_ms, -1);
 }
+
+#[test]
+fn an_explicit_proxy_carries_the_request() {
+    let key = TestKey::new("k");
+    let proxy = Server::fixed(Reply::json(jwks(&[&key])));
+    let options = RemoteOptions {
+        proxy: Some(proxy.base()),
+        ..opts()
+    };
+    // The host does not exist: only the proxy can answer.
+    let v = Verifier::from_url("http://jwks.invalid/keys", Policy::default(), options).unwrap();
+    v.verify(key.token(ISS).as_bytes()).unwrap();
+    assert_eq!(proxy.hits(), 1);
+    let reqs = proxy.requests();
+    assert_eq!(reqs[0].method, "CONNECT");
+    assert_eq!(reqs[0].path, "jwks.invalid:80");
+    assert_eq!(reqs[1].path, "/keys");
+
+    let bad = RemoteOptions {
+        proxy: Some("::not a proxy::".into()),
+        ..opts()
+    };
+    let e = Verifier::from_url("http://jwks.invalid/keys", Policy::default(), bad).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+}

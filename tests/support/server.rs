@@ -13,6 +13,8 @@ use std::time::Duration;
 /// A request as the handler sees it.
 #[derive(Debug, Clone)]
 pub struct Request {
+    pub method: String,
+    /// The request target: a path, an absolute URL, or `host:port` for `CONNECT`.
     pub path: String,
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
@@ -264,18 +266,39 @@ fn read_request(stream: &mut impl Read) -> Option<Request> {
     }
     let text = String::from_utf8_lossy(&buf);
     let mut lines = text.split("\r\n");
-    let path = lines.next()?.split(' ').nth(1)?.to_string();
+    let mut start = lines.next()?.split(' ');
+    let method = start.next()?.to_string();
+    let path = start.next()?.to_string();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    Some(Request { path, headers })
+    Some(Request {
+        method,
+        path,
+        headers,
+    })
 }
 
 fn respond(shared: &Shared, stream: &mut (impl Read + Write)) {
-    let Some(req) = read_request(stream) else {
+    let Some(mut req) = read_request(stream) else {
         return;
     };
+    // Acting as a proxy: accept the tunnel, then serve the request that comes through it.
+    if req.method == "CONNECT" {
+        shared.requests.lock().unwrap().push(req.clone());
+        if stream
+            .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            .and_then(|_| stream.flush())
+            .is_err()
+        {
+            return;
+        }
+        let Some(inner) = read_request(stream) else {
+            return;
+        };
+        req = inner;
+    }
     let index = shared.hits.fetch_add(1, Ordering::SeqCst);
     shared.requests.lock().unwrap().push(req.clone());
     let handler = Arc::clone(&shared.handler.lock().unwrap());
