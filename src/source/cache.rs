@@ -158,6 +158,10 @@ struct Shared {
     parse: KeySetOptions,
     spawn: Spawn,
     current: RwLock<Option<Arc<Snapshot>>>,
+    /// Until this many ms after `base`, requests in the refresh window or an outage serve the
+    /// current keys without taking the state lock (a refresh is running or not yet due).
+    quiet_until_ms: AtomicU64,
+    base: Instant,
     state: Mutex<State>,
     counters: Counters,
 }
@@ -191,6 +195,7 @@ impl KeyCache {
             max_bytes: opts.max_response_bytes,
             max_keys: opts.max_keys,
         };
+        let base = clock.now();
         let jwks_url = match &target {
             Target::Url(u) => Some(u.clone()),
             Target::Issuer(_) => None,
@@ -203,6 +208,8 @@ impl KeyCache {
                 parse,
                 spawn,
                 current: RwLock::new(None),
+                quiet_until_ms: AtomicU64::new(0),
+                base,
                 state: Mutex::new(State {
                     in_flight: None,
                     jwks_url,
@@ -223,7 +230,10 @@ impl KeyCache {
         let s = &self.shared;
         let now = s.clock.now();
         if let Some(snap) = s.current.read().as_ref() {
-            if now < snap.refresh_at {
+            if now < snap.refresh_at
+                || (s.ms(now) < s.quiet_until_ms.load(Ordering::Relaxed)
+                    && now < snap.expires_at + s.opts.max_stale)
+            {
                 return Ok(Arc::clone(&snap.keys));
             }
         }
@@ -296,6 +306,10 @@ impl Shared {
             .timeout
             .saturating_mul(2)
             .saturating_add(Duration::from_secs(2))
+    }
+
+    fn ms(&self, t: Instant) -> u64 {
+        u64::try_from(t.saturating_duration_since(self.base).as_millis()).unwrap_or(u64::MAX)
     }
 
     fn snapshot(&self) -> Option<Arc<Snapshot>> {
@@ -442,16 +456,20 @@ impl Shared {
         (f, true)
     }
 
-    /// Starts a background refresh unless one is running or a retry is not due yet.
+    /// Starts a background refresh unless one is running or a retry is not due yet. Either
+    /// way the caller serves the current keys; until something changes, so can the fast path.
     fn refresh_in_background(self: &Arc<Self>, now: Instant) {
         let flight = {
             let mut st = self.state.lock();
-            if st
+            let busy = st
                 .in_flight
                 .as_ref()
-                .is_some_and(|f| f.alive(self.wait_limit()))
-                || st.next_retry_at.is_some_and(|t| now < t)
-            {
+                .is_some_and(|f| f.alive(self.wait_limit()));
+            let retry_at = st.next_retry_at.filter(|t| now < *t);
+            if busy || retry_at.is_some() {
+                // `finish` clears this when the running fetch ends.
+                let until = retry_at.unwrap_or(now + self.wait_limit());
+                self.quiet_until_ms.store(self.ms(until), Ordering::Relaxed);
                 return;
             }
             let f = Flight::new();
@@ -515,6 +533,7 @@ impl Shared {
             {
                 st.in_flight = None;
             }
+            self.quiet_until_ms.store(0, Ordering::Relaxed);
         }
         flight.complete(result);
     }
