@@ -16,7 +16,7 @@ use super::RemoteOptions;
 use crate::error::{err, Error, ErrorKind};
 
 /// At most this many redirects are followed for one fetch.
-pub const MAX_REDIRECTS: usize = 5;
+pub(crate) const MAX_REDIRECTS: usize = 5;
 
 /// What a successful fetch returned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

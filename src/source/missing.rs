@@ -11,7 +11,7 @@ use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
 /// How many `kid`s are remembered; the oldest entry is forgotten first.
-pub const MISSING_KID_MEMORY: usize = 1024;
+pub(crate) const MISSING_KID_MEMORY: usize = 1024;
 
 /// The longest a `kid` is remembered, in cooldowns.
 const MAX_COOLDOWNS: u32 = 16;

@@ -20,7 +20,6 @@ mod static_set;
 pub use cache::{Clock, SystemClock};
 pub use file::{FileSource, FILE_CHECK_INTERVAL};
 pub use http::{FetchResponse, Fetcher, HttpFetcher};
-pub use missing::MISSING_KID_MEMORY;
 pub use multi::MultiIssuerSource;
 pub use options::RemoteOptions;
 pub use remote::RemoteSource;
