@@ -113,7 +113,7 @@ impl Flight {
     }
 
     fn wait(&self, limit: Duration) -> Result<(), Error> {
-        let deadline = self.started + limit;
+        let deadline = later(self.started, limit);
         let mut done = self.done.lock();
         self.waiters.fetch_add(1, Ordering::Relaxed);
         while done.is_none() {
@@ -232,7 +232,7 @@ impl KeyCache {
         if let Some(snap) = s.current.read().as_ref() {
             if now < snap.refresh_at
                 || (s.ms(now) < s.quiet_until_ms.load(Ordering::Relaxed)
-                    && now < snap.expires_at + s.opts.max_stale)
+                    && now < later(snap.expires_at, s.opts.max_stale))
             {
                 return Ok(Arc::clone(&snap.keys));
             }
@@ -304,6 +304,7 @@ impl Shared {
     fn wait_limit(&self) -> Duration {
         self.opts
             .timeout
+            .min(Duration::from_secs(3600))
             .saturating_mul(2)
             .saturating_add(Duration::from_secs(2))
     }
@@ -323,7 +324,7 @@ impl Shared {
                 self.refresh_in_background(now);
                 return Ok(Arc::clone(&snap.keys));
             }
-            if now < snap.expires_at + self.opts.max_stale {
+            if now < later(snap.expires_at, self.opts.max_stale) {
                 let outage = self.state.lock().failures_in_row > 0;
                 if outage {
                     self.refresh_in_background(now);
@@ -400,7 +401,7 @@ impl Shared {
                 _ => {
                     let cooling = st
                         .last_miss_fetch
-                        .is_some_and(|t| now < t + self.opts.refresh_cooldown);
+                        .is_some_and(|t| now < later(t, self.opts.refresh_cooldown));
                     let backing_off = st.next_retry_at.is_some_and(|t| now < t);
                     if cooling || backing_off {
                         drop(st);
@@ -468,7 +469,7 @@ impl Shared {
             let retry_at = st.next_retry_at.filter(|t| now < *t);
             if busy || retry_at.is_some() {
                 // `finish` clears this when the running fetch ends.
-                let until = retry_at.unwrap_or(now + self.wait_limit());
+                let until = retry_at.unwrap_or(later(now, self.wait_limit()));
                 self.quiet_until_ms.store(self.ms(until), Ordering::Relaxed);
                 return;
             }
@@ -562,7 +563,7 @@ impl Shared {
             Err(e) => {
                 self.counters.failures.fetch_add(1, Ordering::Relaxed);
                 st.failures_in_row = st.failures_in_row.saturating_add(1);
-                st.next_retry_at = Some(now + self.backoff(st.failures_in_row));
+                st.next_retry_at = Some(later(now, self.backoff(st.failures_in_row)));
                 st.last_error = Some(e.clone());
             }
         }
@@ -582,7 +583,10 @@ impl Shared {
     /// Installs a fetched set (or extends the current one on `304`).
     fn apply(&self, resp: FetchResponse, now: Instant) -> Result<(), Error> {
         let ttl = cache_control::ttl(resp.cache_control.as_deref(), &self.opts);
-        let (refresh_at, expires_at) = (now + ttl.mul_f64(1.0 - jitter(0.10, 0.20)), now + ttl);
+        let (refresh_at, expires_at) = (
+            later(now, ttl.mul_f64(1.0 - jitter(0.10, 0.20))),
+            later(now, ttl),
+        );
         let old = self.snapshot();
         let snap = if resp.not_modified {
             let Some(old) = old else {
@@ -638,6 +642,13 @@ impl Shared {
             .min(self.opts.retry_max.max(base))
             .mul_f64(1.0 - jitter(0.0, 0.2))
     }
+}
+
+/// `t + d`, or as far ahead as the platform allows when that overflows (durations come from
+/// the caller and may be huge).
+pub(crate) fn later(t: Instant, d: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 86_400);
+    t.checked_add(d).or_else(|| t.checked_add(FAR)).unwrap_or(t)
 }
 
 /// Whether `set` has a key for `kid` (or keys without a `kid`, which such tokens may use).

@@ -541,3 +541,47 @@ fn discovery_runs_in_the_first_fetch() {
     c.keys().unwrap();
     assert_eq!(idp.0.load(Ordering::SeqCst), 3, "discovery is not repeated");
 }
+
+#[test]
+fn a_fetch_left_behind_by_another_process_is_not_waited_on() {
+    // What a child sees after `fork` while the parent was fetching: a flight whose thread
+    // does not exist here.
+    let script = Script::new(vec![ok(&["a"])]);
+    let c = cache(&script, &FakeClock::new());
+    let orphan = Arc::new(Flight {
+        pid: std::process::id().wrapping_add(1),
+        started: Instant::now(),
+        done: Mutex::new(None),
+        cv: Condvar::new(),
+        waiters: AtomicU64::new(0),
+    });
+    c.shared.state.lock().in_flight = Some(orphan);
+    let start = Instant::now();
+    assert_eq!(kids(&c.keys().unwrap()), ["a"]);
+    assert!(start.elapsed() < Duration::from_secs(1));
+    assert_eq!(script.calls(), 1);
+}
+
+#[test]
+fn huge_durations_do_not_overflow() {
+    let script = Script::new(vec![ok_with(&["a"], None, Some("max-age=99999999999"))]);
+    let clock = FakeClock::new();
+    let huge = RemoteOptions {
+        cache_ttl: Duration::MAX,
+        max_cache_ttl: Duration::MAX,
+        refresh_cooldown: Duration::MAX,
+        max_stale: Duration::MAX,
+        retry_min: Duration::MAX,
+        retry_max: Duration::MAX,
+        ..options()
+    };
+    let c = cache_with(&script, &clock, huge);
+    c.keys().unwrap();
+    assert!(c.keys_after_miss(Some("x")).unwrap().is_none());
+    assert!(c.keys_after_miss(Some("y")).unwrap().is_none());
+    clock.set(1e9);
+    c.keys().unwrap();
+    script.push(down());
+    assert!(c.refresh().is_err());
+    c.keys().unwrap();
+}

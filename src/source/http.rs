@@ -18,6 +18,9 @@ use crate::error::{err, Error, ErrorKind};
 /// At most this many redirects are followed for one fetch.
 pub(crate) const MAX_REDIRECTS: usize = 5;
 
+/// Longer timeouts are cut to this: a fetch is never left to hang for good.
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
 /// What a successful fetch returned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FetchResponse {
@@ -128,17 +131,18 @@ impl HttpFetcher {
         if let Some(pem) = &opts.ca_pem {
             tls = tls.root_certs(roots_with(pem)?);
         }
+        let timeout = opts.timeout.min(MAX_TIMEOUT);
         let connect = if opts.connect_timeout.is_zero() {
-            opts.timeout
+            timeout
         } else {
-            opts.connect_timeout.min(opts.timeout)
+            opts.connect_timeout.min(timeout)
         };
         let config = Agent::config_builder()
             .https_only(!opts.allow_http)
             .http_status_as_error(false)
             // Followed by hand in `fetch`, so each hop's scheme and host are checked.
             .max_redirects(0)
-            .timeout_global(Some(opts.timeout))
+            .timeout_global(Some(timeout))
             .timeout_connect(Some(connect))
             .user_agent(opts.user_agent.as_str())
             .accept("application/jwk-set+json, application/json")
@@ -153,7 +157,7 @@ impl HttpFetcher {
             agent: config.new_agent(),
             headers: opts.headers.clone(),
             allow_http: opts.allow_http,
-            timeout: opts.timeout,
+            timeout,
             max_bytes: opts.max_response_bytes,
         })
     }

@@ -63,7 +63,7 @@ impl MissingKids {
             }
         };
         let factor = 1u32 << (misses - 1).min(MAX_COOLDOWNS.trailing_zeros());
-        let until = now + cooldown.saturating_mul(factor);
+        let until = super::cache::later(now, cooldown.saturating_mul(factor));
         self.entries.insert(h, Entry { misses, until });
     }
 

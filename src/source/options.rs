@@ -22,7 +22,8 @@ pub struct RemoteOptions {
     pub refresh_cooldown: Duration,
     /// How long past expiry cached keys keep verifying while refreshes fail.
     pub max_stale: Duration,
-    /// Total time allowed for one fetch (connect, TLS, headers and body).
+    /// Total time allowed for one fetch (connect, TLS, redirects, headers and body; at most
+    /// one hour).
     pub timeout: Duration,
     /// Time allowed to establish the connection (capped by `timeout`).
     pub connect_timeout: Duration,
