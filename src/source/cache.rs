@@ -24,10 +24,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex, RwLock};
+use parking_lot::{Mutex, RwLock};
 
 use super::cache_control;
 use super::discovery;
+use super::flight::Flight;
 use super::http::{FetchResponse, Fetcher};
 use super::missing::{MissingKids, MISSING_KID_MEMORY};
 use super::{RemoteOptions, SourceStats};
@@ -77,57 +78,6 @@ struct Snapshot {
     refresh_at: Instant,
     expires_at: Instant,
     etag: Option<String>,
-}
-
-#[derive(Debug)]
-struct Flight {
-    pid: u32,
-    started: Instant,
-    done: Mutex<Option<Result<(), Error>>>,
-    cv: Condvar,
-    waiters: AtomicU64,
-}
-
-impl Flight {
-    fn new() -> Arc<Flight> {
-        Arc::new(Flight {
-            pid: std::process::id(),
-            started: Instant::now(),
-            done: Mutex::new(None),
-            cv: Condvar::new(),
-            waiters: AtomicU64::new(0),
-        })
-    }
-
-    /// Whether the thread running this fetch can still finish it.
-    fn alive(&self, limit: Duration) -> bool {
-        self.pid == std::process::id() && self.started.elapsed() < limit
-    }
-
-    fn complete(&self, result: Result<(), Error>) {
-        let mut done = self.done.lock();
-        if done.is_none() {
-            *done = Some(result);
-        }
-        self.cv.notify_all();
-    }
-
-    fn wait(&self, limit: Duration) -> Result<(), Error> {
-        let deadline = later(self.started, limit);
-        let mut done = self.done.lock();
-        self.waiters.fetch_add(1, Ordering::Relaxed);
-        while done.is_none() {
-            if self.cv.wait_until(&mut done, deadline).timed_out() {
-                return done.clone().unwrap_or_else(|| {
-                    Err(err(
-                        ErrorKind::KeysUnavailable,
-                        "the key fetch in progress did not finish in time",
-                    ))
-                });
-            }
-        }
-        done.clone().unwrap_or(Ok(()))
-    }
 }
 
 #[derive(Debug)]

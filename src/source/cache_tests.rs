@@ -3,6 +3,8 @@
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicUsize;
 
+use parking_lot::Condvar;
+
 use super::*;
 
 const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";

@@ -10,6 +10,7 @@ mod cache;
 mod cache_control;
 mod discovery;
 mod file;
+mod flight;
 pub mod http;
 mod missing;
 mod multi;
