@@ -14,6 +14,15 @@ use serde_json::{json, Value};
 
 const NOW: i64 = 1_700_000_000;
 
+const PROXY_VARS: [&str; 6] = [
+    "ALL_PROXY",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "http_proxy",
+    "https_proxy",
+];
+
 struct Run {
     code: i32,
     stdout: String,
@@ -21,7 +30,12 @@ struct Run {
 }
 
 fn jwks_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jwks"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_jwks"));
+    // Every URL in these tests is on loopback; a proxy from the environment must not interfere.
+    for var in PROXY_VARS {
+        command.env_remove(var);
+    }
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -759,6 +773,73 @@ fn verify_against_an_unreachable_url_is_keys_unavailable() {
     expect(&run, 2, &["KEYS_UNAVAILABLE"]);
 }
 
+#[test]
+fn verify_through_a_url_and_discovery() {
+    use jwks::issuer::{JwksServer, ServeOptions};
+    let key = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .with_kid("remote");
+    let server = JwksServer::start_with_keys(&[&key], ServeOptions::default()).unwrap();
+    let url = server.jwks_url();
+    let token = sign(&key, json!({"iss": server.url(), "exp": NOW + 60}));
+    let now = NOW.to_string();
+
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--jwks",
+        &url,
+        "--allow-http",
+        "--now",
+        &now,
+    ]);
+    expect(&run, 0, &["VALID", "kid \"remote\""]);
+    assert_eq!(server.jwks_request_count(), 1);
+
+    let run = jwks(&["verify", &token, "--jwks", &url, "--now", &now]);
+    expect(&run, 2, &["INSECURE_URL", "--allow-http"]);
+
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--issuer",
+        server.url(),
+        "--allow-http",
+        "--now",
+        &now,
+    ]);
+    expect(&run, 0, &["VALID"]);
+    assert_eq!(server.discovery_request_count(), 1);
+
+    let foreign = sign(
+        &key,
+        json!({"iss": "https://elsewhere.test", "exp": NOW + 60}),
+    );
+    let run = jwks(&[
+        "verify",
+        &foreign,
+        "--issuer",
+        server.url(),
+        "--allow-http",
+        "--now",
+        &now,
+    ]);
+    expect(&run, 1, &["WRONG_ISSUER"]);
+
+    server.set_status(Some(503));
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--jwks",
+        &url,
+        "--allow-http",
+        "--now",
+        &now,
+    ]);
+    expect(&run, 2, &["KEYS UNAVAILABLE", "KEYS_UNAVAILABLE", "503"]);
+    server.stop();
+}
+
 // ---------------------------------------------------------------- inspect
 
 #[test]
@@ -992,4 +1073,27 @@ fn serve_reports_bad_directories_and_ports() {
         2,
         &["cannot listen"],
     );
+}
+
+// ---------------------------------------------------------------- demo
+
+#[test]
+fn demo_runs_every_step() {
+    let run = jwks(&["demo"]);
+    expect(
+        &run,
+        0,
+        &[
+            "after 1 fetch",
+            "still 1 fetch",
+            "after exactly one refetch",
+            "without a fetch",
+            "tampered token rejected: BAD_SIGNATURE",
+            "expired token rejected: EXPIRED",
+            "wrong-audience token rejected: WRONG_AUDIENCE",
+            "cache statistics: 2 fetches",
+            "all 9 steps behaved as expected",
+        ],
+    );
+    assert!(!run.stdout.contains('\u{2717}'), "{}", run.stdout);
 }
