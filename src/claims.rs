@@ -156,7 +156,7 @@ impl Policy {
                     "the token has no iat claim (a maximum age is set)",
                 )
             })?;
-            if now_f - iat > (max_age + self.leeway) as f64 {
+            if now_f - iat > max_age.saturating_add(self.leeway) as f64 {
                 return Err(err(
                     ErrorKind::TooOld,
                     format!(

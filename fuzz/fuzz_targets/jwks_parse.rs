@@ -1,0 +1,67 @@
+//! Arbitrary bytes as a JWKS document through `KeySet::parse` (with and without `oct` keys),
+//! then key selection and verification of the vectors' valid tokens against whatever parsed.
+#![no_main]
+
+use jwks::{Algorithm, Category, ErrorKind, KeyFamily, KeySet, Policy, Verifier};
+use jwks_fuzz::{set_options, vector_tokens, verifier_for};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    for allow_oct in [false, true] {
+        let opts = set_options(allow_oct);
+        let set = match KeySet::parse(data, &opts) {
+            Ok(set) => set,
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::KeySetInvalid, "{e}");
+                continue;
+            }
+        };
+        assert!(!set.is_empty() && set.len() <= opts.max_keys);
+        let has_asymmetric = set.keys().iter().any(|k| k.family() != KeyFamily::Oct);
+        for key in set.keys() {
+            if key.family() == KeyFamily::Oct {
+                assert!(allow_oct, "an oct key was kept without allow_oct");
+                assert!(
+                    !has_asymmetric,
+                    "an oct key was kept beside asymmetric keys"
+                );
+            }
+            assert_eq!(key.thumbprint().len(), 43, "SHA-256 in base64url");
+            if let Some(alg) = key.alg() {
+                assert_eq!(alg.family(), key.family());
+            }
+        }
+        for skipped in set.skipped() {
+            assert!(!skipped.reason.is_empty());
+        }
+        let thumbprints: Vec<String> = set.keys().iter().map(|k| k.thumbprint().into()).collect();
+        let policy = Policy {
+            algorithms: if allow_oct {
+                Algorithm::ALL.to_vec()
+            } else {
+                Vec::new()
+            },
+            ..Policy::default()
+        };
+        // The public constructor must agree with the set parsed here.
+        let from_json = Verifier::from_jwks_json(data, policy.clone());
+        if allow_oct {
+            assert!(
+                from_json.is_ok(),
+                "from_jwks_json refused a set KeySet::parse accepted"
+            );
+        }
+        let verifier = verifier_for(set, policy);
+        for token in vector_tokens() {
+            match verifier.verify_signature(token) {
+                Ok(t) => {
+                    assert!(thumbprints.iter().any(|p| p == t.key_thumbprint()));
+                    if let (Some(kid), Some(key_kid)) = (t.kid(), t.key_kid()) {
+                        assert_eq!(kid, key_kid, "a kid-named token verified with another kid");
+                    }
+                }
+                Err(e) => assert_eq!(e.category(), Category::TokenRejected, "{e}"),
+            }
+        }
+    }
+});

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Builds the cargo-fuzz targets in fuzz/ and runs each one for SECONDS (default 60) on its
+# seed corpus. Fails if any target finds a crash, a timeout or an out-of-memory input.
+#
+#   scripts/fuzz.sh [SECONDS]
+#
+# Environment:
+#   FUZZ_TARGETS     space-separated subset of targets (default: all of them)
+#   FUZZ_SANITIZER   address (default) or none; `address` falls back to `none` if the ASan
+#                    build fails, with a message saying so
+#   FUZZ_TOOLCHAIN   nightly or stable (default: nightly when rustup has it, else stable)
+#   FUZZ_LOG_DIR     where the libFuzzer logs go (default: a fresh temporary directory)
+#   CARGO_TARGET_DIR is honoured (default: fuzz/target, ignored by git)
+#
+# Toolchain: cargo-fuzz passes -Z flags (-Zsanitizer=address, sancov passes) to rustc, so it
+# needs a nightly compiler. Without one, the stable compiler accepts them when RUSTC_BOOTSTRAP=1
+# is set; the stable toolchain ships the ASan runtime, so AddressSanitizer and LeakSanitizer
+# work there too. Exact commands this script runs, for example:
+#   RUSTC_BOOTSTRAP=1 cargo fuzz build -a -s address          (in fuzz/, stable toolchain)
+#   cargo +nightly fuzz build -a -s address                   (nightly toolchain)
+#   cargo fuzz run -a token_parse corpus/token_parse -- -max_total_time=60 -max_len=20000 \
+#       -rss_limit_mb=2048 -timeout=10
+# `-a` keeps debug assertions (integer overflow checks) on in the fuzzed build.
+#
+# Reproduce a finding:  (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -a TARGET artifacts/TARGET/crash-...)
+# Minimise it:          (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz tmin -a TARGET artifacts/TARGET/crash-...)
+set -euo pipefail
+
+SECONDS_PER_TARGET="${1:-60}"
+if ! [[ "$SECONDS_PER_TARGET" =~ ^[0-9]+$ ]] || [ "$SECONDS_PER_TARGET" -lt 1 ]; then
+    echo "usage: $0 [SECONDS]  (a positive whole number of seconds per target)" >&2
+    exit 2
+fi
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+FUZZ_DIR="$ROOT/fuzz"
+ALL_TARGETS="token_parse jwks_parse claims verify_structured ffi"
+TARGETS="${FUZZ_TARGETS:-$ALL_TARGETS}"
+SANITIZER="${FUZZ_SANITIZER:-address}"
+LOG_DIR="${FUZZ_LOG_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/jwks-fuzz.XXXXXX")}"
+mkdir -p "$LOG_DIR"
+
+# Longest input per target: just above each input's own size limit, so the limits are
+# exercised without spending the run on huge inputs.
+max_len() {
+    case "$1" in
+        token_parse) echo 20000 ;;   # tokens: 16 KiB limit
+        jwks_parse) echo 32768 ;;    # key sets: big enough for many RSA-4096 keys
+        claims) echo 4128 ;;         # 32-byte policy prefix + payload
+        verify_structured) echo 8192 ;;
+        ffi) echo 8192 ;;
+        *) echo 4096 ;;
+    esac
+}
+
+# cargo-fuzz itself comes from crates.io.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz (cargo install cargo-fuzz)"
+    cargo install --locked cargo-fuzz
+fi
+
+TOOLCHAIN="${FUZZ_TOOLCHAIN:-}"
+if [ -z "$TOOLCHAIN" ]; then
+    if command -v rustup >/dev/null 2>&1 && rustup run nightly rustc --version >/dev/null 2>&1; then
+        TOOLCHAIN=nightly
+    else
+        TOOLCHAIN=stable
+    fi
+fi
+case "$TOOLCHAIN" in
+    nightly) FUZZ=(cargo +nightly fuzz); RUSTC_VERSION="$(rustc +nightly --version)" ;;
+    stable) export RUSTC_BOOTSTRAP=1; FUZZ=(cargo fuzz); RUSTC_VERSION="$(rustc --version)" ;;
+    *) echo "FUZZ_TOOLCHAIN must be nightly or stable, not '$TOOLCHAIN'" >&2; exit 2 ;;
+esac
+echo "== toolchain: $TOOLCHAIN ($RUSTC_VERSION), sanitizer: $SANITIZER"
+
+cd "$FUZZ_DIR"
+
+echo "== seed corpora from ../shared/vectors"
+if command -v python3 >/dev/null 2>&1 && [ -d "$ROOT/../shared/vectors" ]; then
+    python3 "$FUZZ_DIR/seed.py" "$ROOT/../shared/vectors"
+else
+    echo "   (python3 or ../shared/vectors missing: starting from whatever corpus exists)"
+fi
+
+build() {
+    # Targets are built in one cargo invocation, so the library is compiled once.
+    "${FUZZ[@]}" build -a -s "$1"
+}
+echo "== building the fuzz targets"
+if ! build "$SANITIZER"; then
+    if [ "$SANITIZER" = none ]; then
+        echo "FAIL: the fuzz targets do not build" >&2
+        exit 1
+    fi
+    echo "!! the $SANITIZER-sanitizer build failed; falling back to -s none (no ASan/LSan)" >&2
+    SANITIZER=none
+    build none
+fi
+
+failed=()
+summary=()
+for target in $TARGETS; do
+    corpus="$FUZZ_DIR/corpus/$target"
+    mkdir -p "$corpus" "$FUZZ_DIR/artifacts/$target"
+    log="$LOG_DIR/$target.log"
+    before=$(find "$FUZZ_DIR/artifacts/$target" -type f | wc -l)
+    echo "== $target: ${SECONDS_PER_TARGET}s, max_len $(max_len "$target"), log $log"
+    status=0
+    "${FUZZ[@]}" run -a -s "$SANITIZER" "$target" "$corpus" -- \
+        -max_total_time="$SECONDS_PER_TARGET" \
+        -max_len="$(max_len "$target")" \
+        -rss_limit_mb=2048 \
+        -timeout=10 \
+        -print_final_stats=1 >"$log" 2>&1 || status=$?
+    after=$(find "$FUZZ_DIR/artifacts/$target" -type f | wc -l)
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/.*DONE .*exec\/s: \([0-9]*\).*/\1/p' "$log" | tail -1)
+    if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
+        failed+=("$target")
+        summary+=("$target: FAILED (exit $status) after ${execs:-?} executions")
+        echo "FAIL: $target found a crash, timeout or OOM; the input is in fuzz/artifacts/$target/" >&2
+        grep -E "panicked|ERROR:|SUMMARY:|Test unit written|^\s*cargo fuzz" "$log" | head -20 >&2 || true
+    else
+        summary+=("$target: ok, ${execs:-?} executions (${rate:-?} exec/s) in ${SECONDS_PER_TARGET}s")
+    fi
+done
+
+echo "== summary (sanitizer: $SANITIZER, toolchain: $TOOLCHAIN)"
+printf '   %s\n' "${summary[@]}"
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "FAIL: ${failed[*]}" >&2
+    exit 1
+fi
+echo "all fuzz targets ran clean"
