@@ -36,7 +36,8 @@ step "go vet ./..."
 go vet ./...
 
 step "go test -race -count=1 ./..."
-go test -race -count=1 ./...
+# A hang (a deadlock in a key fetch, say) fails in minutes rather than go test's default 10.
+go test -race -count=1 -timeout 300s ./...
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
