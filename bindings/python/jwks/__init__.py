@@ -1,0 +1,50 @@
+"""Verify JSON Web Tokens against JSON Web Key Sets, with libjwks (Rust, ring) doing the work.
+
+>>> import jwks
+>>> verifier = jwks.Verifier.from_url(
+...     "https://login.example.com/.well-known/jwks.json",
+...     issuers="https://login.example.com/", audiences="api://orders")
+>>> claims = verifier.verify(bearer_token)           # doctest: +SKIP
+
+Every failure is a :class:`JwksError`; catch :class:`TokenRejected` (answer 401),
+:class:`KeysUnavailable` (answer 503) or one of the per-code subclasses
+(:class:`ExpiredToken`, :class:`BadSignature`, ...).
+"""
+
+from __future__ import annotations
+
+from . import _ffi
+from ._verifier import KeySet, Stats, Token, VerifiedToken, Verifier
+from .errors import *  # noqa: F401,F403
+from .errors import CODE_NAMES, Category, JwksError, __all__ as _errors_all
+
+__version__ = "0.1.0"
+
+#: The version of the loaded libjwks, e.g. ``"0.1.0"``.
+library_version: str = _ffi.library_version
+#: The path of the loaded libjwks.
+library_path: str = str(_ffi.library_path)
+
+
+def result_name(code: int) -> str:
+    """The stable name of a result code, e.g. ``"BAD_SIGNATURE"`` (``"UNKNOWN"`` if none)."""
+    return _ffi.lib.jwks_result_name(code).decode("ascii")
+
+
+def result_description(code: int) -> str:
+    """A one-line English description of a result code."""
+    return _ffi.lib.jwks_result_description(code).decode("utf-8", "replace")
+
+
+__all__ = [
+    "Verifier",
+    "VerifiedToken",
+    "Stats",
+    "Token",
+    "KeySet",
+    "library_version",
+    "library_path",
+    "result_name",
+    "result_description",
+    *_errors_all,
+]

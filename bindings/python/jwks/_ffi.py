@@ -1,0 +1,200 @@
+"""The C ABI of libjwks through ctypes: loading the library and declaring every symbol.
+
+Every function of ``include/jwks.h`` is listed in :data:`SIGNATURES` with its return and
+argument types; a test parses the header and checks that both agree, so they cannot drift.
+Opaque handles (``jwks_verifier *``, ``jwks_token *``, ...) are plain ``c_void_p``.
+
+The library is looked up in this order:
+
+1. the path in the ``JWKS_LIBRARY`` environment variable, if set;
+2. the copy bundled inside this package at install time;
+3. ``target/release`` of the source checkout this package lives in (development use).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from ctypes import POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+#: The major version of libjwks this package is written for.
+EXPECTED_MAJOR = 0
+#: The lowest minor version providing every symbol declared here (while the major is 0, a
+#: minor version may add symbols, so an older library is refused).
+MINIMUM_MINOR = 1
+
+
+class jwks_stats(ctypes.Structure):
+    """``struct jwks_stats`` (fields may only be appended in later minor versions)."""
+
+    _fields_ = [
+        ("fetches", c_uint64),
+        ("not_modified", c_uint64),
+        ("failures", c_uint64),
+        ("unknown_kid_refreshes", c_uint64),
+        ("cooldown_rejections", c_uint64),
+        ("key_count", c_uint64),
+        ("skipped_count", c_uint64),
+        ("keys_age_ms", c_int64),
+    ]
+
+
+_P = c_void_p  # any opaque handle: jwks_options *, jwks_verifier *, jwks_token *, jwks_error *
+_PP = POINTER(c_void_p)  # an out-parameter for a handle (jwks_token **, jwks_error **, char **)
+_RESULT = c_uint32  # jwks_result
+_STR = c_char_p  # a NUL-terminated string, in or out (copied to bytes by ctypes)
+_RAW = c_void_p  # a pointer whose bytes are read with a length (payload, header, claim string)
+
+#: name -> (restype, argtypes), for every function of include/jwks.h.
+SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
+    "jwks_version": (_STR, []),
+    "jwks_error_code": (_RESULT, [_P]),
+    "jwks_error_message": (_STR, [_P]),
+    "jwks_error_free": (None, [_P]),
+    "jwks_string_free": (None, [_P]),
+    "jwks_options_new": (_P, []),
+    "jwks_options_free": (None, [_P]),
+    "jwks_options_add_issuer": (_RESULT, [_P, _STR]),
+    "jwks_options_add_audience": (_RESULT, [_P, _STR]),
+    "jwks_options_add_algorithm": (_RESULT, [_P, _STR]),
+    "jwks_options_set_leeway": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_require_exp": (_RESULT, [_P, c_bool]),
+    "jwks_options_set_allow_http": (_RESULT, [_P, c_bool]),
+    "jwks_options_set_cache_ttl": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_cache_ttl_bounds": (_RESULT, [_P, c_uint32, c_uint32]),
+    "jwks_options_set_refresh_cooldown": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_max_stale": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_http_timeout_ms": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_connect_timeout_ms": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_max_response_size": (_RESULT, [_P, c_size_t]),
+    "jwks_options_add_http_header": (_RESULT, [_P, _STR, _STR]),
+    "jwks_options_set_ca_pem": (_RESULT, [_P, _STR, c_size_t]),
+    "jwks_options_set_proxy": (_RESULT, [_P, _STR]),
+    "jwks_options_set_typ": (_RESULT, [_P, _STR]),
+    "jwks_options_add_required_claim": (_RESULT, [_P, _STR]),
+    "jwks_options_set_max_token_age": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_max_token_size": (_RESULT, [_P, c_size_t]),
+    "jwks_result_category": (c_uint32, [c_uint32]),
+    "jwks_result_is_token_rejected": (c_bool, [c_uint32]),
+    "jwks_result_is_keys_unavailable": (c_bool, [c_uint32]),
+    "jwks_result_name": (_STR, [c_uint32]),
+    "jwks_result_description": (_STR, [c_uint32]),
+    "jwks_token_payload": (_RAW, [_P, POINTER(c_size_t)]),
+    "jwks_token_header": (_RAW, [_P, POINTER(c_size_t)]),
+    "jwks_token_alg": (_STR, [_P]),
+    "jwks_token_kid": (_STR, [_P]),
+    "jwks_token_key_id": (_STR, [_P]),
+    "jwks_token_key_thumbprint": (_STR, [_P]),
+    "jwks_token_free": (None, [_P]),
+    "jwks_token_claim_string": (_RESULT, [_P, _STR, _PP, POINTER(c_size_t)]),
+    "jwks_token_claim_int": (_RESULT, [_P, _STR, POINTER(c_int64)]),
+    "jwks_token_claim_bool": (_RESULT, [_P, _STR, POINTER(c_bool)]),
+    "jwks_token_claim_contains": (_RESULT, [_P, _STR, _STR, POINTER(c_bool)]),
+    "jwks_verifier_from_json": (_RESULT, [_STR, c_size_t, _P, _PP, _PP]),
+    "jwks_verifier_from_url": (_RESULT, [_STR, _P, _PP, _PP]),
+    "jwks_verifier_from_issuer": (_RESULT, [_STR, _P, _PP, _PP]),
+    "jwks_verifier_from_issuers": (_RESULT, [_P, _PP, _PP]),
+    "jwks_verifier_from_file": (_RESULT, [_STR, _P, _PP, _PP]),
+    "jwks_verifier_free": (None, [_P]),
+    "jwks_verify": (_RESULT, [_P, _STR, c_size_t, _PP, _PP]),
+    "jwks_verify_at": (_RESULT, [_P, _STR, c_size_t, c_int64, _PP, _PP]),
+    "jwks_verify_signature": (_RESULT, [_P, _STR, c_size_t, _PP, _PP]),
+    "jwks_verifier_refresh": (_RESULT, [_P, _PP]),
+    "jwks_verifier_stats": (_RESULT, [_P, POINTER(jwks_stats)]),
+    "jwks_verifier_last_error": (_RESULT, [_P, _PP]),
+    "jwks_verifier_skipped_keys": (_RESULT, [_P, _PP, _PP]),
+}
+
+
+class LibraryError(ImportError):
+    """libjwks could not be found or loaded, or its version does not fit this package."""
+
+
+def _library_file_name() -> str:
+    if sys.platform == "darwin":
+        return "libjwks.dylib"
+    if sys.platform == "win32":
+        return "jwks.dll"
+    return "libjwks.so"
+
+
+def _candidates() -> List[Path]:
+    override = os.environ.get("JWKS_LIBRARY")
+    if override:
+        return [Path(override)]
+    name = _library_file_name()
+    here = Path(__file__).resolve().parent
+    found = [here / name]
+    # A source checkout: bindings/python/jwks/_ffi.py -> <repo>/target/release/.
+    repo = here.parent.parent.parent
+    if (repo / "include" / "jwks.h").is_file():
+        target = os.environ.get("CARGO_TARGET_DIR")
+        if target:
+            found.append(Path(target) / "release" / name)
+        found.append(repo / "target" / "release" / name)
+    return found
+
+
+def _load() -> Tuple[ctypes.CDLL, Path]:
+    candidates = _candidates()
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            return ctypes.CDLL(str(path)), path
+        except OSError as e:
+            raise LibraryError(f"cannot load libjwks from {path}: {e}") from e
+    where = ", ".join(str(p) for p in candidates)
+    hint = (
+        "JWKS_LIBRARY points at a missing file"
+        if os.environ.get("JWKS_LIBRARY")
+        else "reinstall the package with `pip install ./bindings/python` (which builds and bundles "
+        "the library), or set JWKS_LIBRARY to the path of libjwks"
+    )
+    raise LibraryError(f"libjwks not found (looked at: {where}); {hint}")
+
+
+def _declare(lib: ctypes.CDLL, path: Path) -> None:
+    for name, (restype, argtypes) in SIGNATURES.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError as e:
+            raise LibraryError(
+                f"{path} has no symbol {name}: it is older than this package expects"
+            ) from e
+        fn.restype = restype
+        fn.argtypes = argtypes
+
+
+def _check_version(lib: ctypes.CDLL, path: Path) -> str:
+    raw = lib.jwks_version()
+    version = raw.decode("ascii", "replace") if raw else ""
+    parts = version.split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        raise LibraryError(f"{path} reports an unreadable version {version!r}") from None
+    if major != EXPECTED_MAJOR or (major == 0 and minor < MINIMUM_MINOR):
+        raise LibraryError(
+            f"{path} is libjwks {version}, but this package needs "
+            f"{EXPECTED_MAJOR}.{MINIMUM_MINOR} or a later {EXPECTED_MAJOR}.x; "
+            "set JWKS_LIBRARY to a matching library or reinstall the package"
+        )
+    return version
+
+
+def _open() -> Tuple[ctypes.CDLL, Path, str]:
+    lib, path = _load()
+    # The version function is declared first, so that a library too old to have the other
+    # symbols is reported by its version.
+    lib.jwks_version.restype = c_char_p
+    lib.jwks_version.argtypes = []
+    version = _check_version(lib, path)
+    _declare(lib, path)
+    return lib, path, version
+
+
+lib, library_path, library_version = _open()

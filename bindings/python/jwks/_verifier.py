@@ -1,0 +1,528 @@
+"""The Verifier: a key source plus a policy, shared by every thread."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import threading
+import weakref
+from ctypes import byref, c_size_t, c_void_p, string_at
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+
+from . import _ffi
+from ._options import COptions, _text
+from .errors import JwksError, MalformedToken, VerifierClosed, error_class
+
+__all__ = ["Verifier", "VerifiedToken", "Stats", "Token", "KeySet"]
+
+lib = _ffi.lib
+
+#: A token as received: the compact serialisation as ``str`` or ASCII ``bytes``.
+Token = Union[str, bytes, bytearray, memoryview]
+#: A key set: JWKS (or single JWK) JSON text, or the already-decoded object.
+KeySet = Union[str, bytes, bytearray, Mapping[str, Any]]
+
+# Pre-bound for the verification path.
+_verify = lib.jwks_verify
+_verify_at = lib.jwks_verify_at
+_verify_signature = lib.jwks_verify_signature
+_token_payload = lib.jwks_token_payload
+_token_header = lib.jwks_token_header
+_token_free = lib.jwks_token_free
+_error_code = lib.jwks_error_code
+_error_message = lib.jwks_error_message
+_error_free = lib.jwks_error_free
+_json_loads = json.loads
+
+
+def _take_error(rc: int, err: c_void_p) -> JwksError:
+    """Builds the exception for a failed call and frees the C error at once."""
+    if err.value:
+        try:
+            code = _error_code(err)
+            raw = _error_message(err)
+        finally:
+            _error_free(err)
+            err.value = None
+        message = raw.decode("utf-8", "replace") if raw else ""
+    else:
+        code = rc
+        message = lib.jwks_result_description(rc).decode("utf-8", "replace")
+    return error_class(code)(code, message)
+
+
+def _token_bytes(token: Token) -> bytes:
+    if isinstance(token, str):
+        try:
+            return token.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedToken(1, "the token is not valid UTF-8") from None
+    if isinstance(token, (bytes, bytearray, memoryview)):
+        return bytes(token)
+    raise TypeError(f"token: expected str or bytes, got {type(token).__name__}")
+
+
+def _opt_str(raw: Optional[bytes]) -> Optional[str]:
+    return None if raw is None else raw.decode("utf-8", "replace")
+
+
+class VerifiedToken:
+    """A verified token: its header, its payload as received, and the key that verified it.
+
+    ``claims`` and ``header`` are decoded from the JSON on first use. Plain Python values:
+    valid after the verifier is closed, and safe to read from any thread.
+    """
+
+    __slots__ = ("payload", "header_json", "alg", "kid", "key_id", "key_thumbprint", "_claims", "_header")
+
+    #: The decoded payload (the claims JSON of a JWT), byte for byte as signed.
+    payload: bytes
+    #: The decoded protected header JSON, as received.
+    header_json: bytes
+    #: The algorithm that verified the token, e.g. ``"RS256"``.
+    alg: str
+    #: The header's ``kid``, or None.
+    kid: Optional[str]
+    #: The ``kid`` of the key that verified the signature, or None if that key has none.
+    key_id: Optional[str]
+    #: The RFC 7638 thumbprint of the key that verified the signature.
+    key_thumbprint: str
+
+    def __init__(
+        self,
+        payload: bytes,
+        header_json: bytes,
+        alg: str,
+        kid: Optional[str],
+        key_id: Optional[str],
+        key_thumbprint: str,
+        claims: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self.payload = payload
+        self.header_json = header_json
+        self.alg = alg
+        self.kid = kid
+        self.key_id = key_id
+        self.key_thumbprint = key_thumbprint
+        self._claims = claims
+        self._header: Optional[Dict[str, Any]] = None
+
+    @property
+    def claims(self) -> Dict[str, Any]:
+        """The payload decoded as a JSON object (raises ``ValueError`` for a non-JSON JWS)."""
+        if self._claims is None:
+            claims = _json_loads(self.payload)
+            if not isinstance(claims, dict):
+                raise ValueError("the payload is not a JSON object")
+            self._claims = claims
+        return self._claims
+
+    @property
+    def header(self) -> Dict[str, Any]:
+        """The protected header, decoded."""
+        if self._header is None:
+            self._header = _json_loads(self.header_json)
+        return self._header
+
+    def __repr__(self) -> str:
+        return f"VerifiedToken(alg={self.alg!r}, kid={self.kid!r}, payload={len(self.payload)} bytes)"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The verifier's counters (``jwks_stats``), for metrics."""
+
+    #: Key fetches attempted (HTTP requests or file reads).
+    fetches: int
+    #: Fetches answered ``304 Not Modified``.
+    not_modified: int
+    #: Fetches that failed.
+    failures: int
+    #: Refetches caused by an unknown ``kid``.
+    unknown_kid_refreshes: int
+    #: Unknown-``kid`` tokens rejected without a fetch (cooldown).
+    cooldown_rejections: int
+    #: Usable keys in the current set.
+    key_count: int
+    #: Entries of the current set that were skipped.
+    skipped_count: int
+    #: Age of the current keys in milliseconds; None if no keys have been obtained yet.
+    keys_age_ms: Optional[int]
+
+
+# Every live verifier, so that their locks can be renewed in a forked child.
+_live: "weakref.WeakSet[Verifier]" = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for v in list(_live):
+        v._reset_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Verifier:
+    """Verifies JWTs and JWS against a key set, with a policy fixed at creation.
+
+    Create one with :meth:`from_jwks`, :meth:`from_url`, :meth:`from_issuer`,
+    :meth:`from_issuers` or :meth:`from_file`, and share it between all threads: verification
+    runs in parallel (the GIL is released during the library call) and never waits on a key
+    fetch for known keys. Close it with :meth:`close` or a ``with`` block; calls after that
+    raise :class:`~jwks.VerifierClosed`. A verifier that is garbage-collected is closed.
+
+    Keyword options (all optional; the defaults are the library's safe ones):
+
+    Policy:
+        issuers (str | list[str]): allowed ``iss`` values; with none, ``iss`` is not checked.
+        audiences (str | list[str]): allowed audiences; with none, tokens carrying ``aud``
+            are rejected.
+        algorithms (str | list[str]): allowed JWA names; by default every asymmetric
+            algorithm that fits the key. HMAC (``HS*``) only when listed here.
+        leeway: clock-skew allowance for ``exp``/``nbf``/``iat`` in seconds (default 0).
+        require_exp (bool): whether ``exp`` must be present (default True).
+        typ (str): the required header ``typ``, e.g. ``"at+jwt"``.
+        required_claims (list[str]): claims every token must carry.
+        max_token_age: reject tokens whose ``iat`` is older (seconds; then ``iat`` is required).
+        max_token_size (int): the largest accepted token in bytes (default 16384).
+
+    Remote key sets (URL, issuer, file):
+        allow_http (bool): allow plain ``http://`` URLs (default False).
+        cache_ttl: seconds keys are cached without ``Cache-Control: max-age`` (default 600).
+        cache_ttl_bounds: ``(min, max)`` seconds a response's ``max-age`` is clamped to.
+        refresh_cooldown: minimum seconds between unknown-``kid`` refetches (default 30).
+        max_stale: seconds expired keys keep verifying while refreshes fail (default 86400).
+        http_timeout: total seconds for one fetch (default 5; whole milliseconds).
+        connect_timeout: seconds to connect (default 2; whole milliseconds).
+        max_response_size (int): the largest key-set response in bytes (default 1 MiB).
+        headers (dict[str, str]): headers sent with every key fetch.
+        ca_pem (str | bytes): extra trusted CA certificates (PEM).
+        ca_file (path): a file of extra trusted CA certificates (PEM).
+        proxy (str): an explicit proxy URL (default: ``HTTPS_PROXY``/``NO_PROXY``).
+
+    Durations are numbers of seconds or ``datetime.timedelta``; fractions of the unit are
+    refused, never rounded. An invalid option raises :class:`~jwks.InvalidArgument`; an
+    unknown keyword raises ``TypeError``.
+    """
+
+    __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "__weakref__")
+
+    def __init__(self) -> None:
+        raise TypeError(
+            "use Verifier.from_jwks(), from_url(), from_issuer(), from_issuers() or from_file()"
+        )
+
+    @classmethod
+    def _adopt(cls, handle: c_void_p, source: str) -> "Verifier":
+        self = object.__new__(cls)
+        self._handle = handle  # None once closed: no new call may start
+        self._owned = handle  # freed by close(), or by the last call in progress after it
+        self._active = 0
+        self._lock = threading.Lock()
+        self._source = source
+        _live.add(self)
+        return self
+
+    @classmethod
+    def _create(cls, source: str, make: Any, options: Mapping[str, Any], extra_issuers: Iterable[str] = ()) -> "Verifier":
+        out = c_void_p()
+        err = c_void_p()
+        with COptions(options, extra_issuers) as opts:
+            rc = make(opts.ptr, byref(out), byref(err))
+        if rc:
+            raise _take_error(rc, err)
+        return cls._adopt(out, source)
+
+    # ----------------------------------------------------------------------------------------
+    # Construction
+
+    @classmethod
+    def from_jwks(cls, jwks: KeySet, **options: Any) -> "Verifier":
+        """A verifier over a JWKS document (or a single JWK): JSON text (``str``/``bytes``) or
+        the decoded ``dict``. Keys that are unsupported or broken are skipped (see
+        :meth:`skipped_keys`); a set with no usable key raises :class:`~jwks.KeySetInvalid`.
+        ``oct`` (HMAC) keys are used only when an ``HS*`` algorithm is in ``algorithms``."""
+        if isinstance(jwks, str):
+            data = jwks.encode("utf-8")
+        elif isinstance(jwks, (bytes, bytearray, memoryview)):
+            data = bytes(jwks)
+        elif isinstance(jwks, Mapping):
+            data = json.dumps(jwks, separators=(",", ":")).encode("utf-8")
+        else:
+            raise TypeError(f"jwks: expected str, bytes or dict, got {type(jwks).__name__}")
+        return cls._create(
+            "key set",
+            lambda opts, out, err: lib.jwks_verifier_from_json(data, len(data), opts, out, err),
+            options,
+        )
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> "Verifier":
+        """A verifier over a JWKS URL (https unless ``allow_http=True``). No network I/O happens
+        here: the first verification fetches the keys, which are then cached and refreshed."""
+        raw = _text("url", url)
+        return cls._create(
+            url, lambda opts, out, err: lib.jwks_verifier_from_url(raw, opts, out, err), options
+        )
+
+    @classmethod
+    def from_issuer(cls, issuer: str, **options: Any) -> "Verifier":
+        """A verifier for an OpenID Connect issuer: the ``jwks_uri`` is read from
+        ``{issuer}/.well-known/openid-configuration`` on first use (its ``issuer`` must match
+        exactly), and ``issuer`` is added to the allowed issuers."""
+        raw = _text("issuer", issuer)
+        return cls._create(
+            issuer,
+            lambda opts, out, err: lib.jwks_verifier_from_issuer(raw, opts, out, err),
+            options,
+        )
+
+    @classmethod
+    def from_issuers(cls, issuers: Union[str, Iterable[str]], **options: Any) -> "Verifier":
+        """A verifier for several OpenID Connect issuers, each with its own key set found by
+        discovery; a token is routed by its ``iss``, and only to one of these issuers."""
+        listed = [issuers] if isinstance(issuers, str) else list(issuers)
+        return cls._create(
+            "issuers " + ", ".join(listed),
+            lambda opts, out, err: lib.jwks_verifier_from_issuers(opts, out, err),
+            options,
+            listed,
+        )
+
+    @classmethod
+    def from_file(cls, path: Union[str, "os.PathLike[str]"], **options: Any) -> "Verifier":
+        """A verifier over a JWKS file, read now and reloaded when it changes."""
+        raw = _text("path", os.fspath(path))
+        return cls._create(
+            str(path), lambda opts, out, err: lib.jwks_verifier_from_file(raw, opts, out, err), options
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Lifecycle
+
+    def _enter(self) -> c_void_p:
+        lock = self._lock
+        lock.acquire()
+        handle = self._handle
+        if handle is None:
+            lock.release()
+            raise VerifierClosed()
+        self._active += 1
+        lock.release()
+        return handle
+
+    def _leave(self) -> None:
+        lock = self._lock
+        lock.acquire()
+        self._active -= 1
+        if self._handle is None and self._active == 0:
+            self._free_locked()
+        lock.release()
+
+    def _free_locked(self) -> None:
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            lib.jwks_verifier_free(owned)
+
+    def close(self) -> None:
+        """Releases the verifier. Idempotent. Calls in progress in other threads finish
+        normally (the library object is freed when the last one returns); later calls raise
+        :class:`~jwks.VerifierClosed`."""
+        try:
+            lock = self._lock
+        except AttributeError:  # never fully created
+            return
+        with lock:
+            self._handle = None
+            if self._active == 0:
+                self._free_locked()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._handle is None
+
+    def __enter__(self) -> "Verifier":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the module may be half torn down
+            pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self._handle is None else "open"
+        return f"<jwks.Verifier {self._source} ({state})>"
+
+    def _reset_after_fork(self) -> None:
+        # Only the forking thread exists in the child: calls other threads had in progress
+        # will never return there, and a lock they held is never released.
+        self._lock = threading.Lock()
+        self._active = 0
+        if self._handle is None and self._owned is not None:
+            self._free_locked()
+
+    # ----------------------------------------------------------------------------------------
+    # Verification
+
+    def verify(self, token: Token, *, now: Optional[int] = None) -> Dict[str, Any]:
+        """Verifies a JWT (signature, header policy and claims) and returns its claims.
+
+        Args:
+            token: the compact JWT, as ``str`` or ``bytes``.
+            now: the unix time (seconds) to check ``exp``/``nbf``/``iat`` against, instead of
+                the system clock.
+
+        Raises:
+            TokenRejected: a subclass naming the reason (``ExpiredToken``, ``BadSignature``...).
+            KeysUnavailable: the keys could not be obtained (answer 503, retry later).
+            VerifierClosed: the verifier was closed.
+        """
+        data = token if type(token) is bytes else _token_bytes(token)
+        out = c_void_p()
+        err = c_void_p()
+        handle = self._enter()
+        try:
+            if now is None:
+                rc = _verify(handle, data, len(data), byref(out), byref(err))
+            else:
+                rc = _verify_at(handle, data, len(data), int(now), byref(out), byref(err))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, err)
+        n = c_size_t()
+        payload = string_at(_token_payload(out, byref(n)), n.value)
+        _token_free(out)
+        return _json_loads(payload)  # type: ignore[no-any-return]
+
+    def verify_token(self, token: Token, *, now: Optional[int] = None) -> VerifiedToken:
+        """Like :meth:`verify`, but returns a :class:`VerifiedToken` with the header, the
+        algorithm, the ``kid`` and the key that verified the token as well as the claims."""
+        t = self._call(token, now, signature_only=False)
+        return self._take_token(t, decode_claims=True)
+
+    def verify_signature(self, jws: Token) -> bytes:
+        """Verifies a compact JWS: signature and header policy only, no claims (the payload
+        need not be JSON). Returns the payload."""
+        t = self._call(jws, None, signature_only=True)
+        try:
+            n = c_size_t()
+            return string_at(_token_payload(t, byref(n)), n.value)
+        finally:
+            _token_free(t)
+
+    def verify_jws(self, jws: Token) -> VerifiedToken:
+        """Like :meth:`verify_signature`, but returns a :class:`VerifiedToken` (whose
+        ``claims`` decodes the payload as JSON only when asked for)."""
+        t = self._call(jws, None, signature_only=True)
+        return self._take_token(t, decode_claims=False)
+
+    def _call(self, token: Token, now: Optional[int], signature_only: bool) -> c_void_p:
+        data = _token_bytes(token)
+        out = c_void_p()
+        err = c_void_p()
+        handle = self._enter()
+        try:
+            if signature_only:
+                rc = _verify_signature(handle, data, len(data), byref(out), byref(err))
+            elif now is None:
+                rc = _verify(handle, data, len(data), byref(out), byref(err))
+            else:
+                rc = _verify_at(handle, data, len(data), int(now), byref(out), byref(err))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, err)
+        return out
+
+    @staticmethod
+    def _take_token(t: c_void_p, decode_claims: bool) -> VerifiedToken:
+        try:
+            n = c_size_t()
+            payload = string_at(_token_payload(t, byref(n)), n.value)
+            header = string_at(_token_header(t, byref(n)), n.value)
+            alg = _opt_str(lib.jwks_token_alg(t)) or ""
+            kid = _opt_str(lib.jwks_token_kid(t))
+            key_id = _opt_str(lib.jwks_token_key_id(t))
+            thumbprint = _opt_str(lib.jwks_token_key_thumbprint(t)) or ""
+        finally:
+            _token_free(t)
+        claims = _json_loads(payload) if decode_claims else None
+        return VerifiedToken(payload, header, alg, kid, key_id, thumbprint, claims)
+
+    # ----------------------------------------------------------------------------------------
+    # Keys and metrics
+
+    def refresh(self) -> None:
+        """Fetches the keys now (remote and file sources; a no-op for a static set). Blocks for
+        at most the HTTP timeout. Raises :class:`~jwks.KeysUnavailable` if the fetch fails."""
+        err = c_void_p()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_refresh(handle, byref(err))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, err)
+
+    def stats(self) -> Stats:
+        """The verifier's counters."""
+        s = _ffi.jwks_stats()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_stats(handle, byref(s))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        return Stats(
+            fetches=s.fetches,
+            not_modified=s.not_modified,
+            failures=s.failures,
+            unknown_kid_refreshes=s.unknown_kid_refreshes,
+            cooldown_rejections=s.cooldown_rejections,
+            key_count=s.key_count,
+            skipped_count=s.skipped_count,
+            keys_age_ms=None if s.keys_age_ms < 0 else s.keys_age_ms,
+        )
+
+    def last_error(self) -> Optional[JwksError]:
+        """The error of the last key fetch, or None if it succeeded or none was made."""
+        out = c_void_p()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_last_error(handle, byref(out))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        if not out.value:
+            return None
+        return _take_error(0, out)
+
+    def skipped_keys(self) -> List[Dict[str, Any]]:
+        """The entries of the current key set that are not used, each a dict with ``index``,
+        ``kid`` (when the entry has one) and ``reason``. For a remote source with no keys yet,
+        this fetches them."""
+        out = c_void_p()
+        err = c_void_p()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_skipped_keys(handle, byref(out), byref(err))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, err)
+        try:
+            text = ctypes.string_at(out)
+        finally:
+            lib.jwks_string_free(out)
+        return json.loads(text)  # type: ignore[no-any-return]

@@ -1,0 +1,153 @@
+"""Builds libjwks with cargo and bundles it inside the ``jwks`` package.
+
+The metadata is in pyproject.toml; this file only adds the build step. ``build_py`` runs
+``cargo build --release --lib`` in the repository that contains this directory (two levels
+up) and copies the shared library into the package, so an installed ``jwks`` needs no
+environment variable. The wheel is platform-specific (it carries a native library) but not
+tied to a Python version (the library is loaded with ctypes).
+
+Build-time environment variables:
+
+* ``JWKS_SOURCE_DIR``: the repository root, when this directory was copied away from it.
+* ``JWKS_PREBUILT_LIBRARY``: bundle this already-built library instead of running cargo.
+* ``CARGO``: the cargo executable (default: ``cargo`` on ``PATH``, then ``~/.cargo/bin``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+from setuptools.dist import Distribution
+
+try:
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # setuptools < 70.1
+    from wheel.bdist_wheel import bdist_wheel  # type: ignore[no-redef]
+
+HERE = Path(__file__).resolve().parent
+
+
+def library_file_name() -> str:
+    if sys.platform == "darwin":
+        return "libjwks.dylib"
+    if sys.platform == "win32":
+        return "jwks.dll"
+    return "libjwks.so"
+
+
+def is_repo_root(path: Path) -> bool:
+    return (path / "Cargo.toml").is_file() and (path / "include" / "jwks.h").is_file() and (
+        path / "src" / "ffi"
+    ).is_dir()
+
+
+def find_repo_root() -> Path:
+    override = os.environ.get("JWKS_SOURCE_DIR")
+    candidates = [Path(override).resolve()] if override else []
+    candidates.append(HERE.parent.parent)  # <repo>/bindings/python
+    for path in candidates:
+        if is_repo_root(path):
+            return path
+    looked = ", ".join(str(p) for p in candidates)
+    raise SystemExit(
+        "jwks: cannot find the libjwks crate to build (looked for Cargo.toml, include/jwks.h and "
+        f"src/ffi/ in: {looked}). Install from the repository checkout "
+        "(`pip install ./bindings/python`, with pip >= 21.3, which builds in place), or set "
+        "JWKS_SOURCE_DIR to the repository root, or JWKS_PREBUILT_LIBRARY to a built libjwks."
+    )
+
+
+def find_cargo() -> str:
+    candidates = [os.environ.get("CARGO"), shutil.which("cargo"), str(Path.home() / ".cargo" / "bin" / "cargo")]
+    for c in candidates:
+        if c and Path(c).is_file() and os.access(c, os.X_OK):
+            return c
+    raise SystemExit(
+        "jwks: cargo (the Rust toolchain) is needed to build libjwks but was not found on PATH "
+        "or in ~/.cargo/bin; install it from https://rustup.rs, set CARGO to its path, or set "
+        "JWKS_PREBUILT_LIBRARY to an already-built libjwks."
+    )
+
+
+def cargo_build(root: Path) -> Path:
+    """Runs cargo and returns the path of the shared library it produced."""
+    cargo = find_cargo()
+    cmd = [
+        cargo,
+        "build",
+        "--release",
+        "--lib",
+        "--message-format=json-render-diagnostics",
+        "--manifest-path",
+        str(root / "Cargo.toml"),
+    ]
+    print("jwks: building libjwks:", " ".join(cmd), file=sys.stderr, flush=True)
+    proc = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"jwks: cargo build failed (exit status {proc.returncode}); see the output above")
+    name = library_file_name()
+    found = None
+    for line in proc.stdout.splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if msg.get("reason") != "compiler-artifact" or "cdylib" not in msg["target"]["kind"]:
+            continue
+        for f in msg.get("filenames", []):
+            if Path(f).name == name:
+                found = Path(f)
+    if found is None or not found.is_file():
+        raise SystemExit(f"jwks: cargo build succeeded but reported no {name}")
+    return found
+
+
+class BuildPyWithLibrary(build_py):
+    """build_py, then build libjwks and copy it into the built package."""
+
+    def run(self) -> None:
+        super().run()
+        prebuilt = os.environ.get("JWKS_PREBUILT_LIBRARY")
+        if prebuilt:
+            library = Path(prebuilt)
+            if not library.is_file():
+                raise SystemExit(f"jwks: JWKS_PREBUILT_LIBRARY={prebuilt} is not a file")
+        else:
+            library = cargo_build(find_repo_root())
+        dest = Path(self.build_lib) / "jwks" / library_file_name()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(library, dest)
+        os.chmod(dest, 0o755)
+        print(f"jwks: bundled {library} as {dest}", file=sys.stderr, flush=True)
+
+
+class PlatformWheel(bdist_wheel):
+    """A wheel for this platform (it carries a native library), any Python 3 (ctypes)."""
+
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        self.root_is_pure = False
+
+    def get_tag(self):  # type: ignore[no-untyped-def]
+        _, _, plat = super().get_tag()
+        return "py3", "none", plat
+
+
+class BinaryDistribution(Distribution):
+    """Installs into platlib: the package holds a native library."""
+
+    def has_ext_modules(self) -> bool:
+        return True
+
+
+setup(
+    cmdclass={"build_py": BuildPyWithLibrary, "bdist_wheel": PlatformWheel},
+    distclass=BinaryDistribution,
+)
