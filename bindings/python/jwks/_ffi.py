@@ -190,8 +190,12 @@ def _open() -> Tuple[ctypes.CDLL, Path, str]:
     lib, path = _load()
     # The version function is declared first, so that a library too old to have the other
     # symbols is reported by its version.
-    lib.jwks_version.restype = c_char_p
-    lib.jwks_version.argtypes = []
+    try:
+        version_fn = lib.jwks_version
+    except AttributeError:
+        raise LibraryError(f"{path} is not libjwks: it has no jwks_version symbol") from None
+    version_fn.restype = c_char_p
+    version_fn.argtypes = []
     version = _check_version(lib, path)
     _declare(lib, path)
     return lib, path, version

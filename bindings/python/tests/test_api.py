@@ -1,0 +1,391 @@
+"""The Verifier API: verification results, options, error mapping per code, lifecycle."""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import json
+import os
+import resource
+import weakref
+
+import pytest
+
+import jwks
+
+from conftest import AUDIENCE, ISSUER, NOW, Key, b64, claims, jwks_of, key
+
+
+@pytest.fixture(scope="module")
+def keys():
+    return [key("RS256", "rsa-1"), key("PS256", "pss-1"), key("ES256", "ec-1"), key("EdDSA", "ed-1")]
+
+
+@pytest.fixture
+def verifier(keys):
+    with jwks.Verifier.from_jwks(jwks_of(*keys), issuers=ISSUER, audiences=AUDIENCE) as v:
+        yield v
+
+
+# ------------------------------------------------------------------------------------------
+# Successful verification
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_verify_returns_the_claims_for_each_algorithm(verifier, keys, index):
+    k = keys[index]
+    token = k.sign(claims(scope="read write", n=index))
+    got = verifier.verify(token, now=NOW)
+    assert got == claims(scope="read write", n=index)
+    assert verifier.verify(token.encode(), now=NOW) == got
+    assert verifier.verify(bytearray(token.encode()), now=NOW) == got
+    assert verifier.verify(memoryview(token.encode()), now=NOW) == got
+
+
+def test_verify_token_gives_header_alg_kid_and_key(verifier, keys):
+    k = keys[2]
+    token = k.sign(claims(), headers={"typ": "JWT"})
+    t = verifier.verify_token(token, now=NOW)
+    assert isinstance(t, jwks.VerifiedToken)
+    assert t.claims == claims()
+    assert json.loads(t.payload) == claims()
+    assert t.header == {"alg": "ES256", "kid": "ec-1", "typ": "JWT"}
+    assert json.loads(t.header_json) == t.header
+    assert (t.alg, t.kid, t.key_id) == ("ES256", "ec-1", "ec-1")
+    assert len(t.key_thumbprint) == 43
+    assert "ES256" in repr(t)
+
+
+def test_verify_uses_the_system_clock_without_now(keys):
+    import time
+
+    k = keys[3]
+    now = int(time.time())
+    with jwks.Verifier.from_jwks(jwks_of(k)) as v:
+        assert v.verify(k.sign({"sub": "x", "exp": now + 60}))["sub"] == "x"
+        with pytest.raises(jwks.ExpiredToken):
+            v.verify(k.sign({"sub": "x", "exp": now - 3600}))
+        # now may be a float (e.g. time.time()).
+        assert v.verify(k.sign({"exp": NOW + 1}), now=float(NOW))["exp"] == NOW + 1
+
+
+def test_verify_signature_any_payload(keys):
+    import jwt as pyjwt
+
+    k = keys[3]
+    jws = pyjwt.api_jws.encode(b"\x00binary\xffpayload", k.private, algorithm="EdDSA", headers={"kid": "ed-1"})
+    with jwks.Verifier.from_jwks(jwks_of(k)) as v:
+        assert v.verify_signature(jws) == b"\x00binary\xffpayload"
+        t = v.verify_jws(jws)
+        assert t.payload == b"\x00binary\xffpayload" and t.alg == "EdDSA"
+        with pytest.raises(ValueError):
+            t.claims
+        # As a JWT it is refused: the payload is not a JSON object.
+        with pytest.raises(jwks.InvalidClaim):
+            v.verify(jws, now=NOW)
+
+
+def test_from_jwks_accepts_str_bytes_dict_and_a_single_jwk(keys):
+    k = keys[3]
+    token = k.sign(claims(aud=None))
+    doc = jwks_of(k)
+    for source in (doc, json.dumps(doc), json.dumps(doc).encode(), k.jwk):
+        with jwks.Verifier.from_jwks(source) as v:
+            assert v.verify(token, now=NOW)["sub"] == "user-1"
+    with pytest.raises(TypeError):
+        jwks.Verifier.from_jwks(42)  # type: ignore[arg-type]
+
+
+def test_from_file(tmp_path, keys):
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps(jwks_of(keys[0])))
+    with jwks.Verifier.from_file(path, issuers=[ISSUER], audiences=[AUDIENCE]) as v:
+        assert v.verify(keys[0].sign(claims()), now=NOW)["sub"] == "user-1"
+        assert v.stats().key_count == 1
+    with pytest.raises(jwks.KeysUnavailable):
+        jwks.Verifier.from_file(tmp_path / "missing.json")
+
+
+def test_skipped_keys_and_stats(keys):
+    doc = {"keys": [keys[3].jwk, {"kty": "RSA", "kid": "enc-1", "use": "enc", **{k: keys[0].jwk[k] for k in ("n", "e")}}, {"kty": "XYZ", "kid": "odd"}]}
+    with jwks.Verifier.from_jwks(doc) as v:
+        skipped = v.skipped_keys()
+        assert [s["index"] for s in skipped] == [1, 2]
+        assert [s.get("kid") for s in skipped] == ["enc-1", "odd"]
+        assert all(s["reason"] for s in skipped)
+        s = v.stats()
+        assert isinstance(s, jwks.Stats)
+        assert (s.key_count, s.skipped_count, s.fetches, s.failures) == (1, 2, 0, 0)
+        v.refresh()  # a no-op for a static set
+        assert v.last_error() is None
+
+
+# ------------------------------------------------------------------------------------------
+# Options
+
+
+def test_options_policy(keys):
+    k = keys[3]
+    doc = jwks_of(k)
+    late = k.sign(claims(exp=NOW - 5))
+    with jwks.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE, leeway=10) as v:
+        assert v.verify(late, now=NOW)
+    with jwks.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE, leeway=datetime.timedelta(seconds=10)) as v:
+        assert v.verify(late, now=NOW)
+    no_exp = k.sign(claims(exp=None))
+    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE) as v:
+        with pytest.raises(jwks.MissingClaim):
+            v.verify(no_exp, now=NOW)
+    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, require_exp=False) as v:
+        assert v.verify(no_exp, now=NOW)["sub"] == "user-1"
+    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, required_claims=["tenant"]) as v:
+        with pytest.raises(jwks.MissingClaim, match="tenant"):
+            v.verify(k.sign(claims()), now=NOW)
+        assert v.verify(k.sign(claims(tenant="t")), now=NOW)["tenant"] == "t"
+    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, typ="at+jwt") as v:
+        with pytest.raises(jwks.WrongType):
+            v.verify(k.sign(claims(), headers={"typ": "JWT"}), now=NOW)
+        assert v.verify(k.sign(claims(), headers={"typ": "at+jwt"}), now=NOW)
+    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, max_token_age=5) as v:
+        with pytest.raises(jwks.TokenTooOld):
+            v.verify(k.sign(claims(iat=NOW - 60)), now=NOW)
+    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, max_token_size=256) as v:
+        with pytest.raises(jwks.TokenTooLarge):
+            v.verify(k.sign(claims(pad="x" * 400)), now=NOW)
+    with jwks.Verifier.from_jwks(jwks_of(*keys), audiences=AUDIENCE, algorithms=["EdDSA"]) as v:
+        assert v.verify(k.sign(claims()), now=NOW)
+        with pytest.raises(jwks.AlgorithmNotAllowed):
+            v.verify(keys[0].sign(claims()), now=NOW)
+
+
+def test_remote_options_are_accepted():
+    with jwks.Verifier.from_url(
+        "https://keys.invalid/jwks.json",
+        cache_ttl=300,
+        cache_ttl_bounds=(60, 3600),
+        refresh_cooldown=datetime.timedelta(seconds=10),
+        max_stale=600,
+        http_timeout=1.5,
+        connect_timeout=0.25,
+        max_response_size=64 * 1024,
+        headers={"Authorization": "Bearer x"},
+        proxy="http://127.0.0.1:9",
+        allow_http=False,
+    ) as v:
+        assert "keys.invalid" in repr(v)
+
+
+@pytest.mark.parametrize(
+    "opts, exc",
+    [
+        ({"algorithms": ["none"]}, jwks.InvalidArgument),
+        ({"algorithms": "RS999"}, jwks.InvalidArgument),
+        ({"issuers": [""]}, jwks.InvalidArgument),
+        ({"issuers": ["a\0b"]}, jwks.InvalidArgument),
+        ({"leeway": 0.5}, jwks.InvalidArgument),
+        ({"leeway": -1}, jwks.InvalidArgument),
+        ({"leeway": 10**11}, jwks.InvalidArgument),
+        ({"leeway": 2 * 86400}, jwks.InvalidArgument),
+        ({"http_timeout": 0.0005}, jwks.InvalidArgument),
+        ({"cache_ttl": 0}, jwks.InvalidArgument),
+        ({"headers": {"X-Bad": "a\r\nb"}}, jwks.InvalidArgument),
+        ({"ca_pem": "not a pem"}, jwks.InvalidArgument),
+        ({"leeway": "10"}, TypeError),
+        ({"require_exp": 1}, TypeError),
+        ({"audiences": [1]}, TypeError),
+        ({"cache_ttl_bounds": (1, 2, 3)}, TypeError),
+        ({"no_such_option": 1}, TypeError),
+    ],
+)
+def test_invalid_options_are_refused(keys, opts, exc):
+    with pytest.raises(exc) as info:
+        jwks.Verifier.from_jwks(jwks_of(keys[3]), **opts)
+    if isinstance(info.value, jwks.JwksError):
+        assert info.value.code == 201 and info.value.category == jwks.Category.MISUSE
+        assert info.value.message
+
+
+# ------------------------------------------------------------------------------------------
+# Error mapping: one check per code the API can produce, with its category.
+
+
+def test_token_rejected_codes(verifier, keys):
+    k = keys[3]
+    other = Key("EdDSA", "ed-1")  # same kid, different key: the signature does not verify
+    unknown = key("EdDSA", "nobody")
+    cases = [
+        ("not.a.jwt", jwks.MalformedToken),
+        ("e30.e30", jwks.MalformedToken),
+        (b64(json.dumps({"alg": "none"}).encode()) + "." + b64(b"{}") + ".", jwks.AlgorithmNotAllowed),
+        (k.sign(claims(), headers={"crit": ["exp"]}), jwks.CritUnsupported),
+        (unknown.sign(claims()), jwks.UnknownKey),
+        (other.sign(claims()), jwks.BadSignature),
+        (k.sign(claims(exp=NOW - 1)), jwks.ExpiredToken),
+        (k.sign(claims(nbf=NOW + 60)), jwks.NotYetValid),
+        (k.sign(claims(iat=NOW + 60)), jwks.IssuedInFuture),
+        (k.sign(claims(iss="https://evil.test")), jwks.WrongIssuer),
+        (k.sign(claims(aud="api://other")), jwks.WrongAudience),
+        (k.sign(claims(exp="soon")), jwks.InvalidClaim),
+        ("x" * 20000, jwks.TokenTooLarge),
+        ("ü.ü.ü", jwks.MalformedToken),
+        ("\ud800.a.b", jwks.MalformedToken),
+    ]
+    for token, exc in cases:
+        with pytest.raises(exc) as info:
+            verifier.verify(token, now=NOW)
+        e = info.value
+        assert isinstance(e, jwks.TokenRejected) and isinstance(e, jwks.JwksError)
+        assert e.category == jwks.Category.TOKEN_REJECTED
+        assert 1 <= e.code <= 99 and e.name == jwks.result_name(e.code)
+        assert e.message and e.message in str(e)
+
+
+def test_key_mismatch_and_ambiguous_key(keys):
+    ec = keys[2]
+    # An EC key given the kid of an RSA token: the key cannot verify RS256.
+    with jwks.Verifier.from_jwks({"keys": [dict(ec.jwk, kid="rsa-1")]}) as v:
+        with pytest.raises(jwks.KeyMismatch):
+            v.verify(keys[0].sign(claims(aud=None)), now=NOW)
+    twice = {"keys": [keys[3].jwk, dict(key("EdDSA", "x").jwk, kid="ed-1")]}
+    with jwks.Verifier.from_jwks(twice) as v:
+        with pytest.raises(jwks.AmbiguousKey):
+            v.verify(keys[3].sign(claims(aud=None)), now=NOW)
+
+
+def test_keys_unavailable_codes(keys):
+    for doc in ("not json", {"keys": []}, {"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}):
+        with pytest.raises(jwks.KeySetInvalid) as info:
+            jwks.Verifier.from_jwks(doc)
+        assert info.value.category == jwks.Category.KEYS_UNAVAILABLE and info.value.code == 101
+    # Nothing listens on port 9 of the loopback: the fetch fails, no keys are cached.
+    with jwks.Verifier.from_url("http://127.0.0.1:9/jwks.json", allow_http=True, http_timeout=2) as v:
+        with pytest.raises(jwks.KeyFetchFailed) as info:
+            v.verify(keys[3].sign(claims()), now=NOW)
+        assert isinstance(info.value, jwks.KeysUnavailable) and info.value.code == 100
+        err = v.last_error()
+        assert isinstance(err, jwks.KeysUnavailable) and err.message
+        with pytest.raises(jwks.KeysUnavailable):
+            v.refresh()
+        assert v.stats().failures >= 2 and v.stats().keys_age_ms is None
+
+
+def test_misuse_codes():
+    with pytest.raises(jwks.InsecureURL) as info:
+        jwks.Verifier.from_url("http://127.0.0.1:9/jwks.json")
+    assert info.value.category == jwks.Category.MISUSE and info.value.code == 202
+    with pytest.raises(jwks.InvalidArgument) as info:
+        jwks.Verifier.from_url("not a url")
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(jwks.Misuse):
+        jwks.Verifier.from_issuers([])
+
+
+def test_exceptions_pickle_and_compare():
+    import pickle
+
+    e = jwks.ExpiredToken(9, "exp 5 is before now 10")
+    back = pickle.loads(pickle.dumps(e))
+    assert type(back) is jwks.ExpiredToken and (back.code, back.message) == (9, e.message)
+    assert jwks.JwksError(12345, "x").name == "UNKNOWN"
+
+
+def test_failures_do_not_leak(verifier, keys):
+    """Error messages are copied and freed at once: many failures leave the memory flat."""
+    bad = keys[3].sign(claims(exp=NOW - 1))
+    unknown = key("EdDSA", "nobody").sign(claims())
+
+    def burst():
+        for _ in range(20000):
+            for token in (bad, unknown, "a.b.c"):
+                try:
+                    verifier.verify(token, now=NOW)
+                except jwks.TokenRejected:
+                    pass
+
+    burst()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    burst()
+    burst()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert after - before < 2048, f"max RSS grew by {after - before} KiB over 120000 failures"
+
+
+def test_tokens_do_not_leak(verifier, keys):
+    token = keys[3].sign(claims())
+    for _ in range(3000):
+        verifier.verify_token(token, now=NOW)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for _ in range(20000):
+        verifier.verify(token, now=NOW)
+        verifier.verify_token(token, now=NOW)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert after - before < 2048, f"max RSS grew by {after - before} KiB"
+
+
+# ------------------------------------------------------------------------------------------
+# Lifecycle
+
+
+def test_close_is_idempotent_and_use_after_close_raises(keys):
+    v = jwks.Verifier.from_jwks(jwks_of(keys[3]))
+    token = keys[3].sign(claims(aud=None))
+    assert v.verify(token, now=NOW)
+    assert not v.closed
+    v.close()
+    v.close()
+    assert v.closed and "closed" in repr(v)
+    for call in (
+        lambda: v.verify(token, now=NOW),
+        lambda: v.verify(token),
+        lambda: v.verify_token(token),
+        lambda: v.verify_signature(token),
+        lambda: v.verify_jws(token),
+        v.refresh,
+        v.stats,
+        v.last_error,
+        v.skipped_keys,
+    ):
+        with pytest.raises(jwks.VerifierClosed, match="closed"):
+            call()
+    assert issubclass(jwks.VerifierClosed, jwks.Misuse)
+
+
+def test_context_manager_closes(keys):
+    with jwks.Verifier.from_jwks(jwks_of(keys[3])) as v:
+        assert not v.closed
+    assert v.closed
+    with pytest.raises(jwks.VerifierClosed):
+        v.stats()
+
+
+def test_garbage_collected_verifier_is_freed(keys, monkeypatch):
+    from jwks import _verifier
+
+    freed = []
+    real_free = _verifier.lib.jwks_verifier_free
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(real_lib, name)
+
+    real_lib = _verifier.lib
+    spy = Spy()
+    spy.jwks_verifier_free = lambda h: (freed.append(h), real_free(h))  # type: ignore[attr-defined]
+    monkeypatch.setattr(_verifier, "lib", spy)
+    v = jwks.Verifier.from_jwks(jwks_of(keys[3]))
+    ref = weakref.ref(v)
+    del v
+    gc.collect()
+    assert ref() is None
+    assert len(freed) == 1
+
+
+def test_verifier_cannot_be_constructed_directly():
+    with pytest.raises(TypeError, match="from_jwks"):
+        jwks.Verifier()
+
+
+def test_package_metadata():
+    assert jwks.__version__ == "0.1.0"
+    assert jwks.library_version.split(".")[0] == "0"
+    assert os.path.isfile(jwks.library_path)
