@@ -100,7 +100,7 @@ class JwksServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802
                 with server.lock:
-                    server.requests.append({"path": self.path, "headers": dict(self.headers)})
+                    server.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}})
                     delay, status = server.delay, server.status
                     doc = json.dumps(server.jwks).encode()
                 if delay:
