@@ -18,6 +18,7 @@ help:
 
 build:
 	cargo build --release
+	ln -sf libjwks.so target/release/libjwks.so.$(MAJOR)
 
 demo:
 	cargo run --release --bin jwks -- demo

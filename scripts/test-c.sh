@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# C tests: the same program built five ways, each run against fixtures signed by the issuer API.
+#   1. against libjwks.so                       2. under AddressSanitizer + UBSan
+#   3. under valgrind (memcheck, leak check)      4. statically linked against libjwks.a
+#   5. against an installed copy found through pkg-config (checks `make install`)
+# then the ABI abuse tests (tests/c/test_abuse.c: NULL for every pointer argument of every
+# function, generated from the header; freed handles; 16 threads verifying through a remote
+# verifier while another forces refreshes against `jwks serve` on loopback) under ASan+UBSan
+# and valgrind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/target/c-tests
+mkdir -p "$out"
+
+cargo build --release --lib --bin jwks
+# The library's soname is libjwks.so.0: programs linked against target/release load that name.
+ln -sf libjwks.so target/release/libjwks.so.0
+cargo run --release --quiet --example c_fixtures -- "$out/fixtures"
+
+cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude)
+libs=(-lpthread)
+rel=$root/target/release
+
+echo "== C tests: shared library"
+cc "${cflags[@]}" tests/c/test_jwks.c -o "$out/test_shared" -L"$rel" -ljwks "${libs[@]}"
+LD_LIBRARY_PATH=$rel "$out/test_shared" "$out/fixtures"
+
+echo "== C tests: AddressSanitizer + UndefinedBehaviorSanitizer"
+cc "${cflags[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+  tests/c/test_jwks.c -o "$out/test_asan" -L"$rel" -ljwks "${libs[@]}"
+# Prove the binary is instrumented: an unchecked run would pass silently.
+# (grep reads the whole listing: `grep -q` would close the pipe early and fail under pipefail.)
+symbols=$(nm "$out/test_asan")
+grep '__asan_init' >/dev/null <<<"$symbols" || { echo "ASan not linked in"; exit 1; }
+grep '__ubsan_handle' >/dev/null <<<"$symbols" || { echo "UBSan not linked in"; exit 1; }
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LD_LIBRARY_PATH=$rel "$out/test_asan" "$out/fixtures"
+
+echo "== C tests: valgrind"
+if ! command -v valgrind >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && apt-get install -y -qq valgrind) >/dev/null
+  fi
+fi
+command -v valgrind >/dev/null || { echo "valgrind is required for the C tests"; exit 1; }
+LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+  "$out/test_shared" "$out/fixtures"
+
+echo "== C tests: static library"
+cc "${cflags[@]}" tests/c/test_jwks.c -o "$out/test_static" "$rel/libjwks.a" \
+  -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+if ldd "$out/test_static" | grep -q libjwks; then echo "static binary still links libjwks.so"; exit 1; fi
+"$out/test_static" "$out/fixtures"
+
+echo "== C tests: installed copy through pkg-config"
+prefix=$out/prefix
+rm -rf "$prefix"
+make --no-print-directory -s install PREFIX="$prefix" >/dev/null
+readelf -d "$prefix/lib/libjwks.so" | grep -q 'SONAME.*libjwks.so.0' || { echo "missing soname"; exit 1; }
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+if command -v pkg-config >/dev/null; then
+  # shellcheck disable=SC2046
+  cc -std=c11 -Wall -Werror tests/c/test_jwks.c -o "$out/test_installed" \
+    $(pkg-config --cflags --libs jwks) -lpthread
+else
+  cc -std=c11 -Wall -Werror tests/c/test_jwks.c -o "$out/test_installed" \
+    -I"$prefix/include" -L"$prefix/lib" -ljwks -lpthread
+fi
+LD_LIBRARY_PATH=$prefix/lib "$out/test_installed" "$out/fixtures"
+
+echo "== C quickstart from the README"
+python3 - "$root/README.md" "$root/examples/c/quickstart.c" <<'PY'
+import sys
+readme, example = (open(p).read() for p in sys.argv[1:])
+if "```c\n" + example + "```" not in readme:
+    sys.exit("README.md's C quickstart differs from examples/c/quickstart.c")
+PY
+cc -std=c11 -Wall -Werror examples/c/quickstart.c -o "$out/quickstart" -I"$prefix/include" -L"$prefix/lib" -ljwks
+export LD_LIBRARY_PATH=$prefix/lib
+said=$("$out/quickstart" "$out/fixtures/jwks.json" "$(cat "$out/fixtures/live.jwt")" https://issuer.test api)
+[ "$said" = "valid: sub=user-42 alg=RS256 kid=rsa-1" ] || { echo "quickstart said: $said"; exit 1; }
+set +e
+"$out/quickstart" "$out/fixtures/jwks.json" "$(cat "$out/fixtures/live.jwt")" https://issuer.test other >/dev/null
+rejected=$?
+set -e
+[ "$rejected" = 1 ] || { echo "quickstart: wrong audience should exit 1, got $rejected"; exit 1; }
+
+echo "== C ABI abuse tests"
+python3 tests/c/gen_null_calls.py include/jwks.h "$out/null_calls.inc"
+serve_log=$out/serve.log
+"$rel/jwks" serve --dir "$out/fixtures/keys" --port 0 --max-age 1 >"$serve_log" 2>&1 &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null || true' EXIT
+url=
+for _ in $(seq 100); do
+  url=$(sed -n 's/^jwks_uri: *//p' "$serve_log")
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "jwks serve did not start:"; cat "$serve_log"; exit 1; }
+cc "${cflags[@]}" -I"$out" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+  -fno-sanitize-recover=all tests/c/test_abuse.c -o "$out/abuse_asan" -L"$rel" -ljwks "${libs[@]}"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LD_LIBRARY_PATH=$rel "$out/abuse_asan" "$out/fixtures" "$url"
+cc "${cflags[@]}" -I"$out" tests/c/test_abuse.c -o "$out/abuse" -L"$rel" -ljwks "${libs[@]}"
+LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+  "$out/abuse" "$out/fixtures" "$url"
+kill $serve_pid
+
+echo "C tests: all builds passed"

@@ -1,0 +1,324 @@
+/*
+ * ABI abuse tests of libjwks: what a careless or hostile caller can do through jwks.h.
+ *
+ * Usage: test_abuse FIXTURE_DIR JWKS_URL
+ *   FIXTURE_DIR  made by `cargo run --example c_fixtures` (jwks.json, live.jwt, remote.jwt,
+ *                remote-unknown.jwt)
+ *   JWKS_URL     a loopback http:// endpoint serving the key of remote.jwt (`jwks serve`)
+ *
+ * 1. NULL for every pointer argument of every function in the header (the calls are generated
+ *    from the header by gen_null_calls.py into null_calls.inc).
+ * 2. The freed-and-NULL'd handle pattern, double frees through NULL.
+ * 3. Sixteen threads verifying through a remote verifier while another forces refreshes.
+ * Exits 0 only if every check passed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "jwks.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                  \
+  do {                                                                    \
+    if (cond) {                                                           \
+      passed++;                                                           \
+    } else {                                                              \
+      failed++;                                                           \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
+      fprintf(stderr, __VA_ARGS__);                                       \
+      fprintf(stderr, "\n");                                              \
+    }                                                                     \
+  } while (0)
+
+static char *read_file(const char *dir, const char *name, size_t *len) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "cannot read %s\n", path);
+    exit(2);
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  fclose(f);
+  buf[got] = '\0';
+  while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r')) buf[--got] = '\0';
+  if (len) *len = got;
+  return buf;
+}
+
+/* Valid arguments for the generated calls. */
+typedef struct {
+  char *jwks;
+  size_t jwks_len;
+  char jwks_path[4096];
+  char *token;
+  size_t token_len;
+  int64_t now;
+  jwks_options *opts;
+  jwks_verifier *verifier;
+  jwks_token *token_handle;
+  jwks_error *error;
+} context;
+
+static void test_null_everywhere(context *ctx) {
+  jwks_verifier *out_verifier;
+  jwks_token *out_token;
+  jwks_error *out_error;
+  jwks_stats out_stats;
+  char *out_string;
+  const char *out_chars;
+  size_t out_len;
+  int64_t out_int;
+  bool out_bool;
+  int calls = 0;
+
+#define RESET_OUTPUTS()  \
+  do {                   \
+    out_verifier = NULL; \
+    out_token = NULL;    \
+    out_error = NULL;    \
+    out_string = NULL;   \
+    out_chars = NULL;    \
+  } while (0)
+#define RELEASE_OUTPUTS()                \
+  do {                                   \
+    jwks_verifier_free(out_verifier);    \
+    jwks_token_free(out_token);          \
+    jwks_error_free(out_error);          \
+    jwks_string_free(out_string);        \
+    (void)out_stats, (void)out_len;      \
+    (void)out_int, (void)out_bool;       \
+  } while (0)
+#define UNTOUCHED() (!out_verifier && !out_token && !out_string && !out_chars)
+#define BASELINE(label, expr)                                                            \
+  do {                                                                                   \
+    jwks_result r_ = (expr);                                                             \
+    CHECK(r_ == JWKS_RESULT_OK, "%s with valid arguments: %s (%s)", label,               \
+          jwks_result_name(r_), out_error ? jwks_error_message(out_error) : "");         \
+  } while (0)
+#define EXPECT_ERROR(label, expr)                                                        \
+  do {                                                                                   \
+    jwks_result r_ = (expr);                                                             \
+    calls++;                                                                             \
+    CHECK(r_ != JWKS_RESULT_OK && jwks_result_category(r_) == JWKS_CATEGORY_MISUSE,      \
+          "%s returned %s", label, jwks_result_name(r_));                                \
+    CHECK(UNTOUCHED(), "%s wrote an output on failure", label);                          \
+    CHECK(!out_error || jwks_error_code(out_error) == r_, "%s: error code differs", label); \
+  } while (0)
+#define ANY_RESULT(label, expr)                                                          \
+  do {                                                                                   \
+    jwks_result r_ = (expr);                                                             \
+    calls++;                                                                             \
+    CHECK(r_ == JWKS_RESULT_OK || UNTOUCHED(), "%s wrote an output on failure", label);  \
+  } while (0)
+#define EXPECT_NULL_OR_EMPTY(label, expr)                                                \
+  do {                                                                                   \
+    const char *p_ = (expr);                                                             \
+    calls++;                                                                             \
+    CHECK(p_ == NULL || p_[0] == '\0', "%s returned \"%s\"", label, p_);                 \
+  } while (0)
+#define ANY_POINTER(label, expr) \
+  do {                           \
+    (void)(expr);                \
+    calls++;                     \
+  } while (0)
+#define NOTE_CALL(label) calls++
+
+#include "null_calls.inc"
+
+  CHECK(calls == NULL_CALL_COUNT && calls > 60, "%d NULL calls made", calls);
+  printf("NULL-argument calls: %d\n", calls);
+}
+
+static void test_freed_handles(context *ctx) {
+  jwks_verifier *v = NULL;
+  CHECK(jwks_verifier_from_json(ctx->jwks, ctx->jwks_len, NULL, &v, NULL) == JWKS_RESULT_OK,
+        "verifier");
+  jwks_verifier_free(v);
+  v = NULL; /* the documented pattern: free, then NULL the pointer */
+  jwks_verifier_free(v);
+  jwks_token *t = NULL;
+  jwks_error *e = NULL;
+  CHECK(jwks_verify(v, ctx->token, ctx->token_len, &t, &e) == JWKS_RESULT_NULL_ARGUMENT,
+        "verify on a NULL'd handle");
+  CHECK(t == NULL && e != NULL, "outputs");
+  CHECK(strstr(jwks_error_message(e), "verifier") != NULL, "message names the argument: %s",
+        jwks_error_message(e));
+  jwks_error_free(e);
+  e = NULL;
+  jwks_error_free(e);
+  jwks_options *o = jwks_options_new();
+  jwks_options_free(o);
+  o = NULL;
+  CHECK(jwks_options_add_issuer(o, "x") == JWKS_RESULT_NULL_ARGUMENT, "options NULL'd");
+  jwks_options_free(o);
+
+  /* Lengths that do not match the data: shorter reads only `len` bytes; zero is empty. */
+  CHECK(jwks_verifier_from_json(ctx->jwks, ctx->jwks_len / 2, NULL, &v, NULL) ==
+            JWKS_RESULT_KEY_SET_INVALID, "truncated key set");
+  CHECK(jwks_verifier_from_json(ctx->jwks, 0, NULL, &v, NULL) == JWKS_RESULT_KEY_SET_INVALID,
+        "zero-length key set");
+  CHECK(v == NULL, "no verifier");
+  /* Non-UTF-8 in every string option. */
+  jwks_options *bad = jwks_options_new();
+  const char *invalid = "\xc3\x28\xff";
+  CHECK(jwks_options_add_issuer(bad, invalid) == JWKS_RESULT_INVALID_ARGUMENT, "issuer");
+  CHECK(jwks_options_add_audience(bad, invalid) == JWKS_RESULT_INVALID_ARGUMENT, "aud");
+  CHECK(jwks_options_add_algorithm(bad, invalid) == JWKS_RESULT_INVALID_ARGUMENT, "alg");
+  CHECK(jwks_options_set_typ(bad, invalid) == JWKS_RESULT_INVALID_ARGUMENT, "typ");
+  CHECK(jwks_options_add_required_claim(bad, invalid) == JWKS_RESULT_INVALID_ARGUMENT, "claim");
+  CHECK(jwks_options_set_proxy(bad, invalid) == JWKS_RESULT_INVALID_ARGUMENT, "proxy");
+  CHECK(jwks_options_add_http_header(bad, invalid, "v") == JWKS_RESULT_INVALID_ARGUMENT, "hdr");
+  CHECK(jwks_verifier_from_file(invalid, bad, &v, NULL) == JWKS_RESULT_INVALID_ARGUMENT, "path");
+  jwks_options_free(bad);
+  jwks_token *tok = NULL;
+  CHECK(jwks_verify(ctx->verifier, ctx->token, ctx->token_len, &tok, NULL) == JWKS_RESULT_OK,
+        "live token");
+  bool b;
+  CHECK(jwks_token_claim_bool(tok, invalid, &b) != JWKS_RESULT_OK, "claim name not UTF-8");
+  jwks_token_free(tok);
+}
+
+/* Sixteen threads verifying while another thread forces refreshes. */
+typedef struct {
+  const jwks_verifier *v;
+  const char *good;
+  const char *unknown;
+  int wrong;
+  int verified;
+} worker;
+
+static volatile int refreshing = 1;
+
+static void *verify_loop(void *p) {
+  worker *w = p;
+  for (int i = 0; i < 400; i++) {
+    jwks_token *t = NULL;
+    jwks_error *e = NULL;
+    jwks_result r = jwks_verify(w->v, w->good, strlen(w->good), &t, &e);
+    if (r == JWKS_RESULT_OK) {
+      w->verified++;
+    } else {
+      w->wrong++;
+      if (w->wrong < 3) fprintf(stderr, "valid token: %s\n", jwks_error_message(e));
+    }
+    jwks_token_free(t);
+    jwks_error_free(e);
+    if (i % 8 == 0) {
+      t = NULL;
+      r = jwks_verify(w->v, w->unknown, strlen(w->unknown), &t, NULL);
+      if (r != JWKS_RESULT_UNKNOWN_KEY || t != NULL) w->wrong++;
+    }
+  }
+  return NULL;
+}
+
+static void *refresh_loop(void *p) {
+  const jwks_verifier *v = p;
+  int *failures = calloc(1, sizeof *failures);
+  while (refreshing) {
+    jwks_error *e = NULL;
+    if (jwks_verifier_refresh(v, &e) != JWKS_RESULT_OK) {
+      (*failures)++;
+      fprintf(stderr, "refresh: %s\n", jwks_error_message(e));
+    }
+    jwks_error_free(e);
+  }
+  return failures;
+}
+
+static void test_threads_and_refreshes(const char *dir, const char *url) {
+  char *good = read_file(dir, "remote.jwt", NULL);
+  char *unknown = read_file(dir, "remote-unknown.jwt", NULL);
+  jwks_options *opts = jwks_options_new();
+  jwks_options_set_allow_http(opts, true);
+  jwks_options_add_issuer(opts, "https://issuer.test");
+  jwks_options_add_audience(opts, "api");
+  /* Generous: valgrind runs one thread at a time, so the refreshing thread waits its turn
+   * behind sixteen verifying ones. */
+  jwks_options_set_http_timeout_ms(opts, 60000);
+  jwks_verifier *v = NULL;
+  jwks_error *err = NULL;
+  CHECK(jwks_verifier_from_url(url, opts, &v, &err) == JWKS_RESULT_OK, "from_url: %s",
+        jwks_error_message(err));
+  jwks_options_free(opts);
+  jwks_error_free(err);
+  if (!v) return;
+
+  enum { N = 16 };
+  pthread_t threads[N], refresher;
+  worker w[N];
+  refreshing = 1;
+  pthread_create(&refresher, NULL, refresh_loop, v);
+  for (int i = 0; i < N; i++) {
+    w[i] = (worker){v, good, unknown, 0, 0};
+    pthread_create(&threads[i], NULL, verify_loop, &w[i]);
+  }
+  int wrong = 0, verified = 0;
+  for (int i = 0; i < N; i++) {
+    pthread_join(threads[i], NULL);
+    wrong += w[i].wrong;
+    verified += w[i].verified;
+  }
+  refreshing = 0;
+  void *failures;
+  pthread_join(refresher, &failures);
+  jwks_stats st;
+  CHECK(jwks_verifier_stats(v, &st) == JWKS_RESULT_OK, "stats");
+  printf("remote: %d verified by %d threads during %llu fetches (%llu not modified)\n", verified,
+         N, (unsigned long long)st.fetches, (unsigned long long)st.not_modified);
+  CHECK(wrong == 0 && verified == N * 400, "%d wrong results, %d verified", wrong, verified);
+  CHECK(*(int *)failures == 0, "%d refreshes failed", *(int *)failures);
+  CHECK(st.fetches >= 2 && st.failures == 0, "fetches %llu failures %llu",
+        (unsigned long long)st.fetches, (unsigned long long)st.failures);
+  free(failures);
+  jwks_verifier_free(v);
+  free(good);
+  free(unknown);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s FIXTURE_DIR JWKS_URL\n", argv[0]);
+    return 2;
+  }
+  const char *dir = argv[1];
+  context ctx = {0};
+  ctx.jwks = read_file(dir, "jwks.json", &ctx.jwks_len);
+  snprintf(ctx.jwks_path, sizeof ctx.jwks_path, "%s/jwks.json", dir);
+  ctx.token = read_file(dir, "live.jwt", &ctx.token_len);
+  ctx.now = (int64_t)time(NULL);
+  ctx.opts = jwks_options_new();
+  jwks_options_add_issuer(ctx.opts, "https://issuer.test");
+  jwks_options_add_audience(ctx.opts, "api");
+  CHECK(jwks_verifier_from_json(ctx.jwks, ctx.jwks_len, ctx.opts, &ctx.verifier, NULL) ==
+            JWKS_RESULT_OK, "verifier");
+  CHECK(jwks_verify(ctx.verifier, ctx.token, ctx.token_len, &ctx.token_handle, NULL) ==
+            JWKS_RESULT_OK, "live token");
+  jwks_token *none = NULL;
+  CHECK(jwks_verify(ctx.verifier, "x.y.z", 5, &none, &ctx.error) == JWKS_RESULT_MALFORMED,
+        "an error to inspect");
+  if (ctx.verifier && ctx.token_handle && ctx.error) {
+    test_null_everywhere(&ctx);
+    test_freed_handles(&ctx);
+  }
+  test_threads_and_refreshes(dir, argv[2]);
+
+  jwks_token_free(ctx.token_handle);
+  jwks_error_free(ctx.error);
+  jwks_verifier_free(ctx.verifier);
+  jwks_options_free(ctx.opts);
+  free(ctx.jwks);
+  free(ctx.token);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,358 @@
+/*
+ * C tests of libjwks, written only against include/jwks.h as a user would.
+ *
+ * Usage: test_jwks FIXTURE_DIR
+ * FIXTURE_DIR holds jwks.json and tokens.txt ("EXPECTED_CODE NOW NAME TOKEN" per line), made
+ * by `cargo run --example c_fixtures`. Exits 0 only if every check passed; prints
+ * "N passed, M failed".
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "jwks.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                  \
+  do {                                                                    \
+    if (cond) {                                                           \
+      passed++;                                                           \
+    } else {                                                              \
+      failed++;                                                           \
+      fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);     \
+      fprintf(stderr, __VA_ARGS__);                                       \
+      fputc('\n', stderr);                                                \
+    }                                                                     \
+  } while (0)
+
+static char *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
+  buf[n] = 0;
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+typedef struct {
+  unsigned code;
+  long long now;
+  char name[64];
+  char *token; /* heap copy, exactly sized: ASan catches reads past the end */
+  size_t len;
+} token_case;
+
+static token_case cases[64];
+static int ncases;
+
+static void load_cases(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tokens.txt", dir);
+  size_t len;
+  char *text = read_file(path, &len);
+  if (!text) {
+    fprintf(stderr, "cannot read %s\n", path);
+    exit(2);
+  }
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line && ncases < 64;
+       line = strtok_r(NULL, "\n", &save)) {
+    token_case *c = &cases[ncases];
+    char token[20000];
+    if (sscanf(line, "%u %lld %63s %19999s", &c->code, &c->now, c->name, token) != 4) continue;
+    c->len = strlen(token);
+    c->token = malloc(c->len); /* no NUL on purpose: the API takes (pointer, length) */
+    memcpy(c->token, token, c->len);
+    ncases++;
+  }
+  free(text);
+}
+
+static jwks_verifier *make_verifier(const char *jwks, size_t len) {
+  jwks_options *opts = jwks_options_new();
+  CHECK(jwks_options_add_issuer(opts, "https://issuer.test") == JWKS_RESULT_OK, "add_issuer");
+  CHECK(jwks_options_add_audience(opts, "api") == JWKS_RESULT_OK, "add_audience");
+  CHECK(jwks_options_set_leeway(opts, 0) == JWKS_RESULT_OK, "leeway");
+  CHECK(jwks_options_set_require_exp(opts, true) == JWKS_RESULT_OK, "require_exp");
+  jwks_verifier *v = NULL;
+  jwks_error *err = NULL;
+  jwks_result r = jwks_verifier_from_json(jwks, len, opts, &v, &err);
+  CHECK(r == JWKS_RESULT_OK, "from_json: %s", err ? jwks_error_message(err) : "");
+  jwks_error_free(err);
+  jwks_options_free(opts); /* options are copied: the verifier must not depend on them */
+  return v;
+}
+
+static void test_version(void) {
+  char expected[64];
+  snprintf(expected, sizeof expected, "%d.%d.%d", JWKS_VERSION_MAJOR, JWKS_VERSION_MINOR,
+           JWKS_VERSION_PATCH);
+  CHECK(strcmp(jwks_version(), expected) == 0, "version %s vs %s", jwks_version(), expected);
+}
+
+static void test_cases(const jwks_verifier *v) {
+  for (int i = 0; i < ncases; i++) {
+    token_case *c = &cases[i];
+    jwks_token *tok = NULL;
+    jwks_error *err = NULL;
+    jwks_result r = jwks_verify_at(v, c->token, c->len, c->now, &tok, &err);
+    CHECK(r == c->code, "%s: got %u (%s: %s), want %u", c->name, r, jwks_result_name(r),
+          err ? jwks_error_message(err) : "", c->code);
+    if (r == JWKS_RESULT_OK) {
+      CHECK(tok != NULL && err == NULL, "%s: outputs on success", c->name);
+      size_t plen = 0, hlen = 0;
+      const char *payload = jwks_token_payload(tok, &plen);
+      const char *header = jwks_token_header(tok, &hlen);
+      CHECK(payload && plen > 0 && payload[plen] == 0, "%s: payload", c->name);
+      CHECK(header && strstr(header, "\"alg\"") != NULL, "%s: header %s", c->name, header);
+      CHECK(strcmp(jwks_token_alg(tok), "") != 0, "%s: alg", c->name);
+      CHECK(jwks_token_kid(tok) && jwks_token_key_id(tok) &&
+                strcmp(jwks_token_kid(tok), jwks_token_key_id(tok)) == 0,
+            "%s: kid", c->name);
+      CHECK(strlen(jwks_token_key_thumbprint(tok)) == 43, "%s: thumbprint", c->name);
+      const char *s = NULL;
+      size_t slen = 0;
+      CHECK(jwks_token_claim_string(tok, "sub", &s, &slen) == JWKS_RESULT_OK && slen == 7 &&
+                memcmp(s, "user-42", 7) == 0,
+            "%s: sub", c->name);
+      int64_t level = 0;
+      CHECK(jwks_token_claim_int(tok, "level", &level) == JWKS_RESULT_OK && level == 7, "level");
+      bool admin = false, has = false;
+      CHECK(jwks_token_claim_bool(tok, "admin", &admin) == JWKS_RESULT_OK && admin, "admin");
+      CHECK(jwks_token_claim_contains(tok, "groups", "ops", &has) == JWKS_RESULT_OK && has, "ops");
+      CHECK(jwks_token_claim_contains(tok, "groups", "root", &has) == JWKS_RESULT_OK && !has,
+            "root");
+      CHECK(jwks_token_claim_contains(tok, "aud", "api", &has) == JWKS_RESULT_OK && has, "aud");
+      CHECK(jwks_token_claim_string(tok, "missing", &s, &slen) == JWKS_RESULT_NOT_FOUND, "nf");
+      CHECK(jwks_token_claim_int(tok, "sub", &level) == JWKS_RESULT_TYPE_MISMATCH, "mismatch");
+      CHECK(jwks_token_claim_bool(tok, "level", &admin) == JWKS_RESULT_TYPE_MISMATCH, "mm");
+    } else {
+      CHECK(tok == NULL, "%s: no token on failure", c->name);
+      CHECK(err != NULL && jwks_error_code(err) == r, "%s: error code", c->name);
+      CHECK(err != NULL && strlen(jwks_error_message(err)) > 0, "%s: message", c->name);
+      CHECK(jwks_result_is_token_rejected(r), "%s: category", c->name);
+      CHECK(jwks_result_category(r) == JWKS_CATEGORY_TOKEN_REJECTED, "%s: category", c->name);
+    }
+    jwks_token_free(tok);
+    jwks_error_free(err);
+    /* err may be NULL: same code, no details. */
+    tok = NULL;
+    CHECK(jwks_verify_at(v, c->token, c->len, c->now, &tok, NULL) == c->code, "%s", c->name);
+    jwks_token_free(tok);
+  }
+}
+
+static void test_null_and_garbage(const jwks_verifier *v) {
+  jwks_token *tok = NULL;
+  jwks_error *err = NULL;
+  const char *t = cases[0].token;
+  size_t n = cases[0].len;
+  CHECK(jwks_verify(NULL, t, n, &tok, &err) == JWKS_RESULT_NULL_ARGUMENT, "null v");
+  CHECK(err && jwks_error_code(err) == JWKS_RESULT_NULL_ARGUMENT, "null v err");
+  jwks_error_free(err);
+  err = NULL;
+  CHECK(jwks_verify(v, NULL, n, &tok, NULL) == JWKS_RESULT_NULL_ARGUMENT, "null token");
+  CHECK(jwks_verify(v, NULL, 0, &tok, NULL) == JWKS_RESULT_MALFORMED, "empty token");
+  CHECK(jwks_verify(v, t, n, NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "null out");
+  CHECK(jwks_verify_signature(v, t, n, NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "null out");
+  CHECK(tok == NULL, "out untouched");
+  /* A length shorter than the token: the library must read only `len` bytes. */
+  CHECK(jwks_verify_at(v, t, n - 5, cases[0].now, &tok, NULL) != JWKS_RESULT_OK, "short len");
+  CHECK(tok == NULL, "out untouched");
+  /* Binary garbage, embedded NULs, invalid UTF-8. */
+  const char garbage[] = {'\xff', '.', '\0', '.', '\xfe', 'a', '\x80'};
+  CHECK(jwks_verify(v, garbage, sizeof garbage, &tok, NULL) == JWKS_RESULT_MALFORMED, "garbage");
+  /* Oversized input is rejected by size, not parsed. */
+  size_t big = 10u * 1024 * 1024;
+  char *huge = malloc(big);
+  memset(huge, '.', big);
+  CHECK(jwks_verify(v, huge, big, &tok, NULL) == JWKS_RESULT_TOO_LARGE, "huge");
+  free(huge);
+
+  jwks_verifier *v2 = NULL;
+  CHECK(jwks_verifier_from_json(NULL, 5, NULL, &v2, NULL) ==
+            JWKS_RESULT_NULL_ARGUMENT, "from_json null");
+  CHECK(jwks_verifier_from_json("{}", 2, NULL, NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "out");
+  CHECK(jwks_verifier_from_json("{", 1, NULL, &v2, &err) == JWKS_RESULT_KEY_SET_INVALID, "bad");
+  CHECK(v2 == NULL && err && jwks_result_is_keys_unavailable(jwks_error_code(err)), "cat");
+  jwks_error_free(err);
+  err = NULL;
+  CHECK(jwks_verifier_from_json("{\"keys\":[]}", 11, NULL, &v2, NULL) ==
+            JWKS_RESULT_KEY_SET_INVALID, "empty set");
+  CHECK(jwks_verifier_from_url(NULL, NULL, &v2, NULL) == JWKS_RESULT_NULL_ARGUMENT, "url");
+  CHECK(jwks_verifier_from_url("http://127.0.0.1:9/jwks", NULL, &v2, NULL) ==
+            JWKS_RESULT_INSECURE_URL, "http refused by default");
+  CHECK(jwks_verifier_from_url("\xff\xfe", NULL, &v2, NULL) == JWKS_RESULT_INVALID_ARGUMENT,
+        "non-UTF-8 url");
+  CHECK(jwks_verifier_from_issuer(NULL, NULL, &v2, NULL) == JWKS_RESULT_NULL_ARGUMENT, "iss");
+  CHECK(jwks_verifier_from_issuers(NULL, &v2, NULL) == JWKS_RESULT_NULL_ARGUMENT, "issuers");
+  CHECK(jwks_verifier_from_file(NULL, NULL, &v2, NULL) == JWKS_RESULT_NULL_ARGUMENT, "file");
+  CHECK(v2 == NULL, "no verifier on failure");
+
+  /* Options: NULL handle and invalid values. */
+  CHECK(jwks_options_add_issuer(NULL, "x") == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_add_audience(NULL, "x") == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_add_algorithm(NULL, "RS256") == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_set_leeway(NULL, 1) == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_set_require_exp(NULL, 1) == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_set_allow_http(NULL, 1) == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_set_cache_ttl(NULL, 1) == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_set_refresh_cooldown(NULL, 1) == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  CHECK(jwks_options_set_http_timeout_ms(NULL, 1) == JWKS_RESULT_NULL_ARGUMENT, "opts null");
+  jwks_options *opts = jwks_options_new();
+  CHECK(jwks_options_add_algorithm(opts, "none") == JWKS_RESULT_INVALID_ARGUMENT, "none");
+  CHECK(jwks_options_add_algorithm(opts, "rs256") == JWKS_RESULT_INVALID_ARGUMENT, "case");
+  CHECK(jwks_options_add_algorithm(opts, NULL) == JWKS_RESULT_NULL_ARGUMENT, "null alg");
+  CHECK(jwks_options_add_issuer(opts, "\xc3\x28") == JWKS_RESULT_INVALID_ARGUMENT, "utf8");
+  CHECK(jwks_options_set_http_timeout_ms(opts, 0) == JWKS_RESULT_INVALID_ARGUMENT, "timeout");
+  CHECK(jwks_options_add_http_header(opts, "X-Key", "a\r\nb") == JWKS_RESULT_INVALID_ARGUMENT,
+        "header injection");
+  CHECK(jwks_options_set_ca_pem(opts, "junk", 4) == JWKS_RESULT_INVALID_ARGUMENT, "pem");
+  jwks_options_free(opts);
+
+  /* Token and error accessors with NULL. */
+  size_t len = 99;
+  CHECK(jwks_token_payload(NULL, &len) == NULL && len == 99, "payload null");
+  CHECK(jwks_token_header(NULL, NULL) == NULL, "header null");
+  CHECK(jwks_token_alg(NULL) == NULL && jwks_token_kid(NULL) == NULL, "alg/kid null");
+  CHECK(jwks_token_key_id(NULL) == NULL && jwks_token_key_thumbprint(NULL) == NULL, "key null");
+  const char *s;
+  int64_t i;
+  bool b;
+  CHECK(jwks_token_claim_string(NULL, "sub", &s, &len) == JWKS_RESULT_NULL_ARGUMENT, "cs");
+  CHECK(jwks_token_claim_int(NULL, "exp", &i) == JWKS_RESULT_NULL_ARGUMENT, "ci");
+  CHECK(jwks_token_claim_bool(NULL, "x", &b) == JWKS_RESULT_NULL_ARGUMENT, "cb");
+  CHECK(jwks_token_claim_contains(NULL, "x", "y", &b) == JWKS_RESULT_NULL_ARGUMENT, "cc");
+  CHECK(jwks_error_code(NULL) == JWKS_RESULT_NULL_ARGUMENT, "error code null");
+  CHECK(strcmp(jwks_error_message(NULL), "") == 0, "error message null");
+  CHECK(jwks_verifier_refresh(NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "refresh null");
+  jwks_stats st;
+  CHECK(jwks_verifier_stats(NULL, &st) == JWKS_RESULT_NULL_ARGUMENT, "stats null");
+  CHECK(jwks_verifier_stats(v, NULL) == JWKS_RESULT_NULL_ARGUMENT, "stats out null");
+  CHECK(jwks_verifier_last_error(NULL, &err) == JWKS_RESULT_NULL_ARGUMENT, "last_error");
+  char *skipped = NULL;
+  CHECK(jwks_verifier_skipped_keys(NULL, &skipped, NULL) == JWKS_RESULT_NULL_ARGUMENT, "sk");
+  /* Every free accepts NULL. */
+  jwks_options_free(NULL);
+  jwks_verifier_free(NULL);
+  jwks_token_free(NULL);
+  jwks_error_free(NULL);
+  jwks_string_free(NULL);
+
+  /* Result helpers on unknown numbers. */
+  CHECK(strcmp(jwks_result_name(0), "OK") == 0, "name ok");
+  CHECK(strcmp(jwks_result_name(8), "BAD_SIGNATURE") == 0, "name 8");
+  CHECK(strcmp(jwks_result_name(123456), "UNKNOWN") == 0, "name unknown");
+  CHECK(strlen(jwks_result_description(JWKS_RESULT_EXPIRED)) > 0, "description");
+  CHECK(jwks_result_category(123456) == JWKS_CATEGORY_MISUSE, "category unknown");
+  CHECK(jwks_result_is_keys_unavailable(JWKS_RESULT_KEYS_UNAVAILABLE), "503");
+  CHECK(!jwks_result_is_token_rejected(JWKS_RESULT_KEYS_UNAVAILABLE), "not 401");
+}
+
+static void test_static_introspection(const jwks_verifier *v) {
+  jwks_stats st;
+  memset(&st, 0xff, sizeof st);
+  CHECK(jwks_verifier_stats(v, &st) == JWKS_RESULT_OK, "stats");
+  CHECK(st.key_count == 4 && st.fetches == 0 && st.skipped_count == 0, "stats %llu",
+        (unsigned long long)st.key_count);
+  jwks_error *err = (jwks_error *)1;
+  CHECK(jwks_verifier_last_error(v, &err) == JWKS_RESULT_OK && err == NULL, "no last error");
+  char *skipped = NULL;
+  CHECK(jwks_verifier_skipped_keys(v, &skipped, NULL) == JWKS_RESULT_OK, "skipped");
+  CHECK(skipped && strcmp(skipped, "[]") == 0, "skipped %s", skipped ? skipped : "(null)");
+  jwks_string_free(skipped);
+  CHECK(jwks_verifier_refresh(v, NULL) == JWKS_RESULT_OK, "refresh static");
+
+  /* A set with one usable key and two skipped ones reports them. */
+  const char *mixed =
+      "{\"keys\":[{\"kty\":\"OKP\",\"crv\":\"Ed448\",\"x\":\"AA\",\"kid\":\"a\"},"
+      "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\"},"
+      "{\"kty\":\"RSA\",\"kid\":\"enc\",\"use\":\"enc\",\"n\":\"AQAB\",\"e\":\"AQAB\"}]}";
+  jwks_verifier *m = NULL;
+  CHECK(jwks_verifier_from_json(mixed, strlen(mixed), NULL, &m, NULL) == JWKS_RESULT_OK, "mixed");
+  CHECK(jwks_verifier_skipped_keys(m, &skipped, NULL) == JWKS_RESULT_OK, "skipped");
+  CHECK(skipped && strstr(skipped, "\"kid\":\"enc\"") && strstr(skipped, "Ed448"), "%s", skipped);
+  jwks_string_free(skipped);
+  jwks_verifier_free(m);
+}
+
+typedef struct {
+  const jwks_verifier *v;
+  int errors;
+} thread_arg;
+
+static void *verify_many(void *p) {
+  thread_arg *a = p;
+  for (int round = 0; round < 50; round++) {
+    for (int i = 0; i < ncases; i++) {
+      jwks_token *tok = NULL;
+      jwks_error *err = NULL;
+      jwks_result r = jwks_verify_at(a->v, cases[i].token, cases[i].len, cases[i].now, &tok, &err);
+      if (r != cases[i].code) a->errors++;
+      if (r == JWKS_RESULT_OK) {
+        size_t len;
+        if (!jwks_token_payload(tok, &len) || len == 0) a->errors++;
+      } else if (!err || jwks_error_code(err) != r) {
+        a->errors++;
+      }
+      jwks_token_free(tok);
+      jwks_error_free(err);
+    }
+  }
+  return NULL;
+}
+
+static void test_threads(const jwks_verifier *v) {
+  enum { N = 8 };
+  pthread_t threads[N];
+  thread_arg args[N];
+  for (int i = 0; i < N; i++) {
+    args[i].v = v;
+    args[i].errors = 0;
+    pthread_create(&threads[i], NULL, verify_many, &args[i]);
+  }
+  int errors = 0;
+  for (int i = 0; i < N; i++) {
+    pthread_join(threads[i], NULL);
+    errors += args[i].errors;
+  }
+  CHECK(errors == 0, "%d wrong results across threads", errors);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
+    return 2;
+  }
+  char path[4096];
+  snprintf(path, sizeof path, "%s/jwks.json", argv[1]);
+  size_t len;
+  char *jwks = read_file(path, &len);
+  if (!jwks) {
+    fprintf(stderr, "cannot read %s\n", path);
+    return 2;
+  }
+  load_cases(argv[1]);
+  CHECK(ncases >= 10, "only %d cases", ncases);
+  test_version();
+  jwks_verifier *v = make_verifier(jwks, len);
+  free(jwks); /* the verifier keeps no pointer into the input */
+  if (v) {
+    test_cases(v);
+    test_null_and_garbage(v);
+    test_static_introspection(v);
+    test_threads(v);
+  }
+  jwks_verifier_free(v);
+  for (int i = 0; i < ncases; i++) free(cases[i].token);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
