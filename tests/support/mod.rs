@@ -7,5 +7,5 @@ pub mod tls;
 pub mod tokens;
 
 pub use server::{Reply, Request, Server};
-pub use tls::TestCa;
+pub use tls::{ServerCert, TestCa};
 pub use tokens::TestKey;

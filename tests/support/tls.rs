@@ -12,8 +12,26 @@ pub struct TestCa {
     key: Vec<u8>,
 }
 
+/// How the server certificate of a [`TestCa`] is made wrong (or not).
+#[derive(Clone, Copy, PartialEq)]
+pub enum ServerCert {
+    /// Valid now, for 127.0.0.1 and localhost, signed by the CA.
+    Good,
+    /// Signed by the CA but for another host name only.
+    WrongHost,
+    /// Signed by the CA for the right names, but expired in 2020.
+    Expired,
+    /// For the right names, but signed by its own key instead of the CA.
+    SelfSigned,
+}
+
 impl TestCa {
     pub fn new() -> TestCa {
+        TestCa::with_server_cert(ServerCert::Good)
+    }
+
+    /// A CA whose server certificate is `kind`.
+    pub fn with_server_cert(kind: ServerCert) -> TestCa {
         let ca_key = KeyPair::generate().expect("ca key");
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -23,9 +41,19 @@ impl TestCa {
         let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
         let issuer = Issuer::new(ca_params, ca_key);
         let key = KeyPair::generate().expect("server key");
-        let params = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".into()])
-            .expect("server params");
-        let cert = params.signed_by(&key, &issuer).expect("server cert");
+        let names = match kind {
+            ServerCert::WrongHost => vec!["jwks.other.example".to_string()],
+            _ => vec!["127.0.0.1".to_string(), "localhost".into()],
+        };
+        let mut params = CertificateParams::new(names).expect("server params");
+        if kind == ServerCert::Expired {
+            params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+        }
+        let cert = match kind {
+            ServerCert::SelfSigned => params.self_signed(&key).expect("self-signed cert"),
+            _ => params.signed_by(&key, &issuer).expect("server cert"),
+        };
         TestCa {
             ca_pem: ca_cert.pem(),
             cert: cert.der().clone(),
