@@ -202,3 +202,9 @@ def _open() -> Tuple[ctypes.CDLL, Path, str]:
 
 
 lib, library_path, library_version = _open()
+
+#: ``jwks_token_payload`` declared to return the payload as a NUL-terminated string (copied to
+#: ``bytes`` by ctypes without a length out-parameter or a ``string_at`` call). Only for JWT
+#: claims, which are a JSON object and so never contain a NUL byte; a JWS payload may, and is
+#: read through ``lib.jwks_token_payload`` with its length.
+token_payload_cstr = ctypes.CFUNCTYPE(c_char_p, c_void_p, POINTER(c_size_t))(("jwks_token_payload", lib))

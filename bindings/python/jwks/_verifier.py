@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import json.scanner
 import os
 import threading
 import weakref
@@ -35,6 +36,22 @@ _error_code = lib.jwks_error_code
 _error_message = lib.jwks_error_message
 _error_free = lib.jwks_error_free
 _json_loads = json.loads
+_payload_cstr = _ffi.token_payload_cstr
+# The C scanner that json.loads uses, called directly: json.loads(bytes) first detects the
+# encoding, decodes, and matches whitespace around the value, which together cost about as
+# much as the scan itself. Anything unusual falls back to json.loads.
+_scan_once = (json.scanner.c_make_scanner or json.scanner.py_make_scanner)(json.JSONDecoder())
+
+
+def _decode_claims(payload: bytes) -> Any:
+    try:
+        text = payload.decode("utf-8")
+        value, end = _scan_once(text, 0)
+        if end == len(text):
+            return value
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        pass
+    return _json_loads(payload)
 
 
 def _take_error(rc: int, err: c_void_p) -> JwksError:
@@ -113,7 +130,7 @@ class VerifiedToken:
     def claims(self) -> Dict[str, Any]:
         """The payload decoded as a JSON object (raises ``ValueError`` for a non-JSON JWS)."""
         if self._claims is None:
-            claims = _json_loads(self.payload)
+            claims = _decode_claims(self.payload)
             if not isinstance(claims, dict):
                 raise ValueError("the payload is not a JSON object")
             self._claims = claims
@@ -388,19 +405,37 @@ class Verifier:
         data = token if type(token) is bytes else _token_bytes(token)
         out = c_void_p()
         err = c_void_p()
-        handle = self._enter()
+        # _enter()/_leave(), inlined: this is the hot path.
+        lock = self._lock
+        lock.acquire()
+        handle = self._handle
+        if handle is None:
+            lock.release()
+            raise VerifierClosed()
+        self._active += 1
+        lock.release()
         try:
             if now is None:
                 rc = _verify(handle, data, len(data), byref(out), byref(err))
             else:
                 rc = _verify_at(handle, data, len(data), int(now), byref(out), byref(err))
         finally:
-            self._leave()
+            lock.acquire()
+            self._active -= 1
+            if self._handle is None and self._active == 0:
+                self._free_locked()
+            lock.release()
         if rc:
             raise _take_error(rc, err)
-        n = c_size_t()
-        payload = string_at(_token_payload(out, byref(n)), n.value)
+        payload = _payload_cstr(out, None)
         _token_free(out)
+        try:
+            text = payload.decode("utf-8")
+            claims, end = _scan_once(text, 0)
+            if end == len(text):
+                return claims  # type: ignore[no-any-return]
+        except (UnicodeDecodeError, StopIteration, ValueError):
+            pass
         return _json_loads(payload)  # type: ignore[no-any-return]
 
     def verify_token(self, token: Token, *, now: Optional[int] = None) -> VerifiedToken:
@@ -455,7 +490,7 @@ class Verifier:
             thumbprint = _opt_str(lib.jwks_token_key_thumbprint(t)) or ""
         finally:
             _token_free(t)
-        claims = _json_loads(payload) if decode_claims else None
+        claims = _decode_claims(payload) if decode_claims else None
         return VerifiedToken(payload, header, alg, kid, key_id, thumbprint, claims)
 
     # ----------------------------------------------------------------------------------------
