@@ -1,252 +1,924 @@
-//! Verification cost through the Rust API versus a bare `ring` verify of the same signing input.
+//! The benchmark harness: verification cost through the Rust API and the C ABI next to a bare
+//! `ring` verify of the same signing input, thread scaling, a remote source's cache hit, and
+//! memory. `scripts/bench.sh` (`make bench`) drives it and adds the C, Python and Go rows.
 //!
-//! `cargo bench --bench core` prints, per algorithm, the time of each and their ratio. The two
-//! are measured in interleaved batches in one run, so machine noise hits both alike.
+//! ```text
+//! cargo bench --bench core -- fixtures DIR            write jwks.json, tokens.json, tokens.txt, jwks100.json
+//! cargo bench --bench core -- run DIR OUT.json        ring vs Rust API vs C ABI, threads, remote, memory
+//! cargo bench --bench core -- floor DIR OUT.json      the ring floor alone (around the Go/Python runs)
+//! cargo bench --bench core -- memory DIR              (child process of `run`) RSS figures as JSON
+//! cargo bench --bench core -- report DIR              merge DIR/*.json into DIR/results.json, print the table
+//! ```
+//!
+//! Machines are noisy, so every comparison is made in one process, in interleaved rounds (each
+//! round times a batch of every variant, in rotating order) and reported as medians; the
+//! ratios are medians of the per-round ratios. Built by `cargo test --all-targets` (without the
+//! `--bench` argument) it runs a smoke pass instead: every path once on fresh fixtures.
 
+use std::collections::BTreeMap;
+use std::ffi::CString;
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::ptr::null_mut;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwks::{Policy, Verifier};
-use ring::rand::SystemRandom;
-use ring::signature::{self, KeyPair};
-use serde_json::json;
+use jwks::ffi::{
+    jwks_options, jwks_options_add_algorithm, jwks_options_add_audience, jwks_options_add_issuer,
+    jwks_options_free, jwks_options_new, jwks_result, jwks_token, jwks_token_free,
+    jwks_token_payload, jwks_verifier, jwks_verifier_free, jwks_verifier_from_json, jwks_verify,
+};
+use jwks::issuer::{jwks_document, JwksServer, ServeOptions, SigningKey};
+use jwks::{Algorithm, Policy, RemoteOptions, Verifier};
+use ring::signature;
+use serde_json::{json, Value};
 
-const NOW: i64 = 1_700_000_000;
+const ISSUER: &str = "https://login.example.com/tenant-7f3a";
+const AUDIENCE: &str = "https://api.example.com";
+/// 2100-01-01: the tokens stay valid for every rerun.
+const EXP: i64 = 4_102_444_800;
+const IAT: i64 = 1_700_000_000;
 
-struct Case {
-    name: &'static str,
-    token: String,
-    floor: Box<dyn Fn() -> bool>,
-    verifier: Verifier,
+/// The algorithms with a target (C ABI at most 1.10x ring).
+const TARGET_ALGS: [&str; 4] = ["RS256-2048", "PS256", "ES256", "EdDSA"];
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let bench_mode = std::env::args().any(|a| a == "--bench");
+    let arg = |i: usize| -> &str { args.get(i).map(String::as_str).unwrap_or_else(|| usage()) };
+    if !bench_mode && args.is_empty() {
+        return smoke();
+    }
+    match arg(0) {
+        "fixtures" => write_fixtures(Path::new(arg(1))),
+        "run" => {
+            let report = run(Path::new(arg(1)), &Settings::full());
+            write_json(Path::new(arg(2)), &report);
+        }
+        "floor" => {
+            let report = floor_only(Path::new(arg(1)));
+            write_json(Path::new(arg(2)), &report);
+        }
+        "memory" => {
+            let iterations = args.get(2).map_or(1_000_000, |n| n.parse().unwrap());
+            println!("{}", memory(Path::new(arg(1)), iterations));
+        }
+        "report" => report(Path::new(arg(1))),
+        _ => usage(),
+    }
 }
 
-fn claims() -> serde_json::Value {
+fn usage() -> ! {
+    eprintln!(
+        "usage: core fixtures DIR | run DIR OUT | floor DIR OUT | memory DIR [N] | report DIR"
+    );
+    std::process::exit(2)
+}
+
+fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_string_pretty(value).unwrap() + "\n").unwrap();
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+fn claims(alg: &str) -> Value {
     json!({
-        "iss": "https://login.example.com/tenant-7f3a", "sub": "auth0|5f8a2c1e9b3d4a0071c2e8f1",
-        "aud": ["https://api.example.com", "https://example.us.auth0.com/userinfo"],
-        "iat": NOW - 60, "exp": NOW + 3600, "azp": "k3JxN0pQr8sT2uV4wX6yZ8aB",
+        "iss": ISSUER, "sub": "auth0|5f8a2c1e9b3d4a0071c2e8f1",
+        "aud": [AUDIENCE, "https://login.example.com/userinfo"],
+        "iat": IAT, "exp": EXP, "azp": "k3JxN0pQr8sT2uV4wX6yZ8aB",
         "scope": "openid profile email read:orders write:orders",
-        "email": "jane.doe@example.com", "email_verified": true, "jti": "9f1c2e3d-4b5a-6789-abcd-ef0123456789"
+        "email": "jane.doe@example.com", "email_verified": true,
+        "jti": format!("9f1c2e3d-4b5a-6789-abcd-{alg}"),
     })
 }
 
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
+fn rsa_key(file: &str, alg: Algorithm, kid: &str) -> SigningKey {
+    let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    let pem = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    SigningKey::from_pkcs8_pem(&pem, alg).unwrap().with_kid(kid)
 }
 
-fn signing_input(alg: &str, kid: &str) -> String {
-    let header = json!({"alg": alg, "kid": kid, "typ": "JWT"});
-    format!(
-        "{}.{}",
-        b64(header.to_string().as_bytes()),
-        b64(claims().to_string().as_bytes())
-    )
+fn generated(alg: Algorithm, kid: &str) -> SigningKey {
+    SigningKey::generate(alg).unwrap().with_kid(kid)
 }
 
-/// A JWKS with the key under test among several decoys, so the kid lookup is real.
-fn jwks_with(target: serde_json::Value) -> Vec<u8> {
-    let rng = SystemRandom::new();
-    let mut keys = Vec::new();
-    for i in 0..4 {
-        let pkcs8 = signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-        let kp = signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-        keys.push(json!({"kty":"OKP","crv":"Ed25519","kid":format!("decoy-{i}"),"x":b64(kp.public_key().as_ref())}));
+/// Writes the shared fixtures: a JWKS of nine keys (the six under test among decoys, so the
+/// kid lookup is real), one token per case, the same as plain text for the C program, and a
+/// 100-key set for the memory figure.
+fn write_fixtures(dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let cases = [
+        (
+            "RS256-2048",
+            rsa_key("rsa2048.pem", Algorithm::RS256, "rsa-2048"),
+        ),
+        (
+            "RS256-4096",
+            rsa_key("rsa4096.pem", Algorithm::RS256, "rsa-4096"),
+        ),
+        (
+            "PS256",
+            rsa_key("rsa2048-b.pem", Algorithm::PS256, "rsa-pss-2048"),
+        ),
+        ("ES256", generated(Algorithm::ES256, "ec-p256")),
+        ("ES384", generated(Algorithm::ES384, "ec-p384")),
+        ("EdDSA", generated(Algorithm::EdDSA, "ed25519")),
+    ];
+    let decoys = [
+        rsa_key("rsa3072.pem", Algorithm::RS256, "rsa-3072-previous"),
+        generated(Algorithm::ES256, "ec-p256-next"),
+        generated(Algorithm::EdDSA, "ed25519-next"),
+    ];
+    let mut keys: Vec<&SigningKey> = Vec::new();
+    for (i, (_, key)) in cases.iter().enumerate() {
+        keys.push(key);
+        if let Some(d) = decoys.get(i) {
+            keys.push(d);
+        }
     }
-    keys.insert(2, target);
-    json!({ "keys": keys }).to_string().into_bytes()
+    std::fs::write(dir.join("jwks.json"), jwks_document(&keys).to_string()).unwrap();
+    let mut tokens = Vec::new();
+    let mut text = format!("issuer {ISSUER}\naudience {AUDIENCE}\n");
+    for (name, key) in &cases {
+        let token = key.sign(&claims(key.alg().name())).unwrap();
+        text.push_str(&format!("token {name} {} {token}\n", key.alg()));
+        tokens
+            .push(json!({"name": name, "alg": key.alg().name(), "kid": key.kid(), "token": token}));
+    }
+    let doc = json!({"issuer": ISSUER, "audience": AUDIENCE, "tokens": tokens});
+    write_json(&dir.join("tokens.json"), &doc);
+    std::fs::write(dir.join("tokens.txt"), text).unwrap();
+
+    // 100 keys: the nine above and 91 fresh EC and Ed25519 keys.
+    let mut many: Vec<Value> = keys.iter().map(|k| k.public_jwk()).collect();
+    let algs = [Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA];
+    for i in 0..91 {
+        many.push(generated(algs[i % 3], &format!("extra-{i}")).public_jwk());
+    }
+    std::fs::write(
+        dir.join("jwks100.json"),
+        json!({ "keys": many }).to_string(),
+    )
+    .unwrap();
+}
+
+struct Fixture {
+    name: String,
+    alg: Algorithm,
+    token: String,
+    floor: Box<dyn Fn() -> bool + Send + Sync>,
+}
+
+struct Fixtures {
+    jwks: Vec<u8>,
+    cases: Vec<Fixture>,
+}
+
+fn b64d(s: &str) -> Vec<u8> {
+    URL_SAFE_NO_PAD.decode(s).unwrap()
+}
+
+fn load_fixtures(dir: &Path) -> Fixtures {
+    let jwks = std::fs::read(dir.join("jwks.json")).unwrap();
+    let set: Value = serde_json::from_slice(&jwks).unwrap();
+    let doc = read_json(&dir.join("tokens.json"));
+    let cases = doc["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let token = t["token"].as_str().unwrap().to_string();
+            let alg: Algorithm = t["alg"].as_str().unwrap().parse().unwrap();
+            let jwk = set["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["kid"] == t["kid"])
+                .unwrap()
+                .clone();
+            Fixture {
+                name: t["name"].as_str().unwrap().to_string(),
+                alg,
+                floor: floor_for(alg, &jwk, &token),
+                token,
+            }
+        })
+        .collect();
+    Fixtures { jwks, cases }
+}
+
+/// The bare ring verify of the token's signing input with the key's components: what the
+/// library cannot avoid. The signature and key are decoded beforehand, outside the timing.
+fn floor_for(alg: Algorithm, jwk: &Value, token: &str) -> Box<dyn Fn() -> bool + Send + Sync> {
+    let dot = token.rfind('.').unwrap();
+    let input = token.as_bytes()[..dot].to_vec();
+    let sig = b64d(&token[dot + 1..]);
+    let field = |name: &str| b64d(jwk[name].as_str().unwrap());
+    match alg {
+        Algorithm::RS256 | Algorithm::PS256 => {
+            let params: &'static signature::RsaParameters = if alg == Algorithm::RS256 {
+                &signature::RSA_PKCS1_2048_8192_SHA256
+            } else {
+                &signature::RSA_PSS_2048_8192_SHA256
+            };
+            let comps = signature::RsaPublicKeyComponents {
+                n: field("n"),
+                e: field("e"),
+            };
+            Box::new(move || comps.verify(params, &input, &sig).is_ok())
+        }
+        Algorithm::ES256 | Algorithm::ES384 | Algorithm::EdDSA => {
+            let (verify_alg, point): (&'static dyn signature::VerificationAlgorithm, Vec<u8>) =
+                match alg {
+                    Algorithm::EdDSA => (&signature::ED25519, field("x")),
+                    _ => {
+                        let mut p = vec![4u8];
+                        p.extend(field("x"));
+                        p.extend(field("y"));
+                        if alg == Algorithm::ES256 {
+                            (&signature::ECDSA_P256_SHA256_FIXED, p)
+                        } else {
+                            (&signature::ECDSA_P384_SHA384_FIXED, p)
+                        }
+                    }
+                };
+            Box::new(move || {
+                signature::UnparsedPublicKey::new(verify_alg, &point)
+                    .verify(&input, &sig)
+                    .is_ok()
+            })
+        }
+        _ => panic!("no floor for {alg}"),
+    }
 }
 
 fn policy() -> Policy {
     Policy {
-        issuers: vec!["https://login.example.com/tenant-7f3a".into()],
-        audiences: vec!["https://api.example.com".into()],
+        issuers: vec![ISSUER.into()],
+        audiences: vec![AUDIENCE.into()],
         ..Policy::default()
     }
 }
 
-fn rsa_case(
-    name: &'static str,
-    alg: &str,
-    pem_file: &str,
-    enc: &'static dyn signature::RsaEncoding,
-    params: &'static signature::RsaParameters,
-) -> Case {
-    let pem = std::fs::read_to_string(format!(
-        "{}/tests/data/{pem_file}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .unwrap();
-    let kp = signature::RsaKeyPair::from_pkcs8(&der).unwrap();
-    let input = signing_input(alg, "bench");
-    let mut sig = vec![0; kp.public().modulus_len()];
-    kp.sign(enc, &SystemRandom::new(), input.as_bytes(), &mut sig)
-        .unwrap();
-    let comps: signature::RsaPublicKeyComponents<Vec<u8>> = kp.public().into();
-    let (n, e) = (comps.n, comps.e);
-    let jwk = json!({"kty":"RSA","kid":"bench","n":b64(&n),"e":b64(&e)});
-    let token = format!("{input}.{}", b64(&sig));
-    let comps = signature::RsaPublicKeyComponents { n, e };
-    Case {
-        name,
-        token,
-        verifier: Verifier::from_jwks_json(&jwks_with(jwk), policy()).unwrap(),
-        floor: Box::new(move || comps.verify(params, input.as_bytes(), &sig).is_ok()),
+// ---------------------------------------------------------------------------------------------
+// The C ABI, called exactly as a C program calls it.
+
+/// A `jwks_verifier *` shared between threads, as the C contract allows.
+struct CVerifier(*mut jwks_verifier);
+// SAFETY: the C ABI documents a `const jwks_verifier *` as usable from any thread at once.
+unsafe impl Send for CVerifier {}
+unsafe impl Sync for CVerifier {}
+
+impl CVerifier {
+    fn new(jwks: &[u8], hmac: bool) -> CVerifier {
+        let issuer = CString::new(ISSUER).unwrap();
+        let audience = CString::new(AUDIENCE).unwrap();
+        // SAFETY: every pointer is valid for the call; the options are freed after use.
+        unsafe {
+            let opts: *mut jwks_options = jwks_options_new();
+            assert_eq!(
+                jwks_options_add_issuer(opts, issuer.as_ptr()),
+                jwks_result::Ok
+            );
+            assert_eq!(
+                jwks_options_add_audience(opts, audience.as_ptr()),
+                jwks_result::Ok
+            );
+            if hmac {
+                let alg = CString::new("HS256").unwrap();
+                assert_eq!(
+                    jwks_options_add_algorithm(opts, alg.as_ptr()),
+                    jwks_result::Ok
+                );
+            }
+            let mut v = null_mut();
+            let r =
+                jwks_verifier_from_json(jwks.as_ptr().cast(), jwks.len(), opts, &mut v, null_mut());
+            jwks_options_free(opts);
+            assert_eq!(r, jwks_result::Ok);
+            CVerifier(v)
+        }
+    }
+
+    /// `jwks_verify`, `jwks_token_payload`, `jwks_token_free`: one request's worth.
+    fn verify(&self, token: &str) -> bool {
+        // SAFETY: the verifier is live; the token pointer and length describe `token`.
+        unsafe {
+            let mut out: *mut jwks_token = null_mut();
+            let r = jwks_verify(
+                self.0,
+                token.as_ptr().cast(),
+                token.len(),
+                &mut out,
+                null_mut(),
+            );
+            if r != jwks_result::Ok {
+                return false;
+            }
+            let mut len = 0usize;
+            let payload = jwks_token_payload(out, &mut len);
+            black_box((payload, len));
+            jwks_token_free(out);
+            len > 0
+        }
+    }
+
+    /// A rejected token: the error object is asked for and freed, as a server would.
+    fn reject(&self, token: &str) -> bool {
+        // SAFETY: as above; the error is freed.
+        unsafe {
+            let mut out: *mut jwks_token = null_mut();
+            let mut err = null_mut();
+            let r = jwks_verify(
+                self.0,
+                token.as_ptr().cast(),
+                token.len(),
+                &mut out,
+                &mut err,
+            );
+            jwks::ffi::jwks_error_free(err);
+            r != jwks_result::Ok
+        }
     }
 }
 
-fn ec_case(
-    name: &'static str,
-    alg: &str,
-    sign_alg: &'static signature::EcdsaSigningAlgorithm,
-    verify_alg: &'static signature::EcdsaVerificationAlgorithm,
-    crv: &str,
-) -> Case {
-    let rng = SystemRandom::new();
-    let pkcs8 = signature::EcdsaKeyPair::generate_pkcs8(sign_alg, &rng).unwrap();
-    let kp = signature::EcdsaKeyPair::from_pkcs8(sign_alg, pkcs8.as_ref(), &rng).unwrap();
-    let input = signing_input(alg, "bench");
-    let sig = kp.sign(&rng, input.as_bytes()).unwrap().as_ref().to_vec();
-    let point = kp.public_key().as_ref().to_vec();
-    let half = (point.len() - 1) / 2;
-    let jwk = json!({"kty":"EC","crv":crv,"kid":"bench","x":b64(&point[1..1 + half]),"y":b64(&point[1 + half..])});
-    let token = format!("{input}.{}", b64(&sig));
-    Case {
-        name,
-        token,
-        verifier: Verifier::from_jwks_json(&jwks_with(jwk), policy()).unwrap(),
-        floor: Box::new(move || {
-            signature::UnparsedPublicKey::new(verify_alg, &point)
-                .verify(input.as_bytes(), &sig)
-                .is_ok()
-        }),
+impl Drop for CVerifier {
+    fn drop(&mut self) {
+        // SAFETY: created by jwks_verifier_from_json, freed once.
+        unsafe { jwks_verifier_free(self.0) }
     }
 }
 
-fn ed_case() -> Case {
-    let rng = SystemRandom::new();
-    let pkcs8 = signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
-    let kp = signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
-    let input = signing_input("EdDSA", "bench");
-    let sig = kp.sign(input.as_bytes()).as_ref().to_vec();
-    let public = kp.public_key().as_ref().to_vec();
-    let jwk = json!({"kty":"OKP","crv":"Ed25519","kid":"bench","x":b64(&public)});
-    let token = format!("{input}.{}", b64(&sig));
-    Case {
-        name: "EdDSA",
-        token,
-        verifier: Verifier::from_jwks_json(&jwks_with(jwk), policy()).unwrap(),
-        floor: Box::new(move || {
-            signature::UnparsedPublicKey::new(&signature::ED25519, &public)
-                .verify(input.as_bytes(), &sig)
-                .is_ok()
-        }),
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+struct Settings {
+    /// Interleaved rounds per case.
+    rounds: usize,
+    /// Target duration of one batch.
+    batch: Duration,
+    /// Duration of one thread-scaling phase and the number of phases of each kind.
+    phase: Duration,
+    phases: usize,
+    memory_iterations: u64,
+}
+
+impl Settings {
+    fn full() -> Settings {
+        Settings {
+            rounds: 31,
+            batch: Duration::from_millis(6),
+            phase: Duration::from_millis(400),
+            phases: 5,
+            memory_iterations: 1_000_000,
+        }
     }
 }
 
-/// HMAC costs about a microsecond, so this case shows the fixed cost of everything but crypto.
-fn hs_case() -> Case {
-    let secret = [7u8; 32];
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret);
-    let input = signing_input("HS256", "bench");
-    let tag = ring::hmac::sign(&key, input.as_bytes()).as_ref().to_vec();
-    let jwk = json!({"kty":"oct","kid":"bench","k":b64(&secret)});
-    let token = format!("{input}.{}", b64(&tag));
-    let policy = Policy {
-        algorithms: vec![jwks::Algorithm::HS256],
-        ..policy()
-    };
-    let jwks = json!({"keys":[jwk]}).to_string().into_bytes();
-    Case {
-        name: "HS256",
-        token,
-        verifier: Verifier::from_jwks_json(&jwks, policy).unwrap(),
-        floor: Box::new(move || ring::hmac::verify(&key, input.as_bytes(), &tag).is_ok()),
-    }
-}
-
-fn time_batch(iters: u32, f: &dyn Fn() -> bool) -> Duration {
+fn batch_ns(iters: u64, f: &dyn Fn() -> bool) -> f64 {
     let start = Instant::now();
     for _ in 0..iters {
         assert!(black_box(f()));
     }
-    start.elapsed()
+    start.elapsed().as_nanos() as f64 / iters as f64
 }
 
-fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let cases = [
-        rsa_case(
-            "RS256-2048",
-            "RS256",
-            "rsa2048.pem",
-            &signature::RSA_PKCS1_SHA256,
-            &signature::RSA_PKCS1_2048_8192_SHA256,
-        ),
-        rsa_case(
-            "RS256-4096",
-            "RS256",
-            "rsa4096.pem",
-            &signature::RSA_PKCS1_SHA256,
-            &signature::RSA_PKCS1_2048_8192_SHA256,
-        ),
-        rsa_case(
-            "PS256-2048",
-            "PS256",
-            "rsa2048.pem",
-            &signature::RSA_PSS_SHA256,
-            &signature::RSA_PSS_2048_8192_SHA256,
-        ),
-        ec_case(
-            "ES256",
-            "ES256",
-            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
-            &signature::ECDSA_P256_SHA256_FIXED,
-            "P-256",
-        ),
-        ec_case(
-            "ES384",
-            "ES384",
-            &signature::ECDSA_P384_SHA384_FIXED_SIGNING,
-            &signature::ECDSA_P384_SHA384_FIXED,
-            "P-384",
-        ),
-        ed_case(),
-        hs_case(),
-    ];
-    let rounds = if quick { 5 } else { 40 };
-    println!(
-        "{:<12} {:>12} {:>12} {:>8}",
-        "alg", "ring µs", "jwks µs", "ratio"
-    );
-    let only = std::env::var("JWKS_BENCH_ONLY").ok();
-    for case in cases
-        .iter()
-        .filter(|c| only.as_deref().is_none_or(|o| o == c.name))
-    {
-        let full = || {
-            let t = case.verifier.verify_at(case.token.as_bytes(), NOW).unwrap();
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Times each variant in `rounds` interleaved rounds (the order rotating every round) and
+/// returns the per-round nanoseconds per call of each.
+fn interleaved(variants: &[&dyn Fn() -> bool], rounds: usize, batch: Duration) -> Vec<Vec<f64>> {
+    for v in variants {
+        batch_ns(3, *v); // warm caches and lazy state
+    }
+    let probe = batch_ns(10, variants[0]);
+    let iters = ((batch.as_nanos() as f64 / probe) as u64).max(3);
+    let mut times = vec![Vec::with_capacity(rounds); variants.len()];
+    for round in 0..rounds {
+        for k in 0..variants.len() {
+            let i = (round + k) % variants.len();
+            times[i].push(batch_ns(iters, variants[i]));
+        }
+    }
+    times
+}
+
+fn ratio(ours: &[f64], floor: &[f64]) -> f64 {
+    median(ours.iter().zip(floor).map(|(o, f)| o / f).collect())
+}
+
+fn us(ns: f64) -> f64 {
+    (ns / 10.0).round() / 100.0
+}
+
+fn r3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// The measurements
+
+fn run(dir: &Path, s: &Settings) -> Value {
+    let fx = load_fixtures(dir);
+    let rust = Verifier::from_jwks_json(&fx.jwks, policy()).unwrap();
+    let c = CVerifier::new(&fx.jwks, false);
+    let mut cases = serde_json::Map::new();
+    for case in &fx.cases {
+        let floor = &*case.floor;
+        let api = || {
+            let t = rust.verify(case.token.as_bytes()).unwrap();
             t.payload().len() > 10
         };
-        // Batches sized to ~5 ms each, alternating, best-of to drop interference spikes.
-        let probe = time_batch(20, &*case.floor);
-        let iters =
-            ((Duration::from_millis(5).as_nanos() / (probe.as_nanos() / 20).max(1)) as u32).max(10);
-        let (mut floor, mut ours) = (Vec::new(), Vec::new());
-        for _ in 0..rounds {
-            floor.push(time_batch(iters, &*case.floor));
-            ours.push(time_batch(iters, &full));
-        }
-        floor.sort();
-        ours.sort();
-        // Median of the per-batch times.
-        let f = floor[rounds / 2].as_secs_f64() / f64::from(iters) * 1e6;
-        let o = ours[rounds / 2].as_secs_f64() / f64::from(iters) * 1e6;
-        println!("{:<12} {:>12.2} {:>12.2} {:>8.3}", case.name, f, o, o / f);
+        let ffi = || c.verify(&case.token);
+        let t = interleaved(&[floor, &api, &ffi], s.rounds, s.batch);
+        let row = json!({
+            "alg": case.alg.name(),
+            "ring_us": us(median(t[0].clone())),
+            "rust_us": us(median(t[1].clone())),
+            "c_abi_us": us(median(t[2].clone())),
+            "rust_ratio": r3(ratio(&t[1], &t[0])),
+            "c_abi_ratio": r3(ratio(&t[2], &t[0])),
+        });
+        eprintln!("  {:<11} {row}", case.name);
+        cases.insert(case.name.clone(), row);
     }
+    let threads = thread_scaling(&fx, &c, s);
+    eprintln!("  threads {threads}");
+    let remote = remote_vs_static(&fx, &rust, s);
+    eprintln!("  remote {remote}");
+    // Memory in a fresh process, so that nothing measured above is in its resident size.
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "memory",
+            dir.to_str().unwrap(),
+            &s.memory_iterations.to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "memory child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let memory: Value = serde_json::from_slice(&out.stdout).unwrap();
+    eprintln!("  memory {memory}");
+    json!({"cases": cases, "threads": threads, "remote": remote, "memory": memory})
+}
+
+/// The ring floor alone, measured next to (before and after) the Go and Python runs.
+fn floor_only(dir: &Path) -> Value {
+    let fx = load_fixtures(dir);
+    let mut floors = serde_json::Map::new();
+    for case in &fx.cases {
+        let t = interleaved(&[&*case.floor], 15, Duration::from_millis(6));
+        floors.insert(case.name.clone(), json!(us(median(t[0].clone()))));
+    }
+    json!({ "floor": floors })
+}
+
+/// Verifications per second with `threads` threads for `phase`, all sharing `f`.
+fn throughput(threads: usize, phase: Duration, f: &(dyn Fn() -> bool + Sync)) -> f64 {
+    let stop = AtomicBool::new(false);
+    let count = AtomicU64::new(0);
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    assert!(f());
+                    n += 1;
+                }
+                count.fetch_add(n, Ordering::Relaxed);
+            });
+        }
+        std::thread::sleep(phase);
+        stop.store(true, Ordering::Relaxed);
+    });
+    count.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// 1 and 2 threads sharing one verifier through the C ABI (RS256-2048), alternating, and the
+/// same for the bare ring floor: the floor's scaling is what the machine gives at that moment.
+fn thread_scaling(fx: &Fixtures, c: &CVerifier, s: &Settings) -> Value {
+    let case = fx.cases.iter().find(|c| c.name == "RS256-2048").unwrap();
+    let ours = || c.verify(&case.token);
+    let floor = &*case.floor;
+    let (mut o1, mut o2, mut f1, mut f2) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..s.phases {
+        o1.push(throughput(1, s.phase, &ours));
+        o2.push(throughput(2, s.phase, &ours));
+        f1.push(throughput(1, s.phase, floor));
+        f2.push(throughput(2, s.phase, floor));
+    }
+    let scaling = ratio(&o2, &o1);
+    json!({
+        "token": case.name,
+        "one_thread_per_s": median(o1).round(),
+        "two_threads_per_s": median(o2).round(),
+        "scaling": r3(scaling),
+        "ring_scaling": r3(ratio(&f2, &f1)),
+        "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+    })
+}
+
+/// A verifier over a JWKS URL on loopback, keys cached after the first fetch, against the
+/// static verifier on the same keys.
+fn remote_vs_static(fx: &Fixtures, stat: &Verifier, s: &Settings) -> Value {
+    let doc: Value = serde_json::from_slice(&fx.jwks).unwrap();
+    let server = JwksServer::start_with_jwks(&doc, ServeOptions::default()).unwrap();
+    let remote_opts = RemoteOptions {
+        allow_http: true,
+        proxy_from_env: false,
+        ..RemoteOptions::default()
+    };
+    let remote = Verifier::from_url(&server.jwks_url(), policy(), remote_opts).unwrap();
+    let mut rows = serde_json::Map::new();
+    for case in fx
+        .cases
+        .iter()
+        .filter(|c| ["RS256-2048", "ES256", "EdDSA"].contains(&c.name.as_str()))
+    {
+        let tok = case.token.as_bytes();
+        let r = || remote.verify(tok).is_ok();
+        let st = || stat.verify(tok).is_ok();
+        let t = interleaved(&[&st, &r], s.rounds, s.batch);
+        rows.insert(
+            case.name.clone(),
+            json!({
+                "static_us": us(median(t[0].clone())),
+                "remote_us": us(median(t[1].clone())),
+                "ratio": r3(ratio(&t[1], &t[0])),
+            }),
+        );
+    }
+    let fetches = server.jwks_request_count();
+    server.stop();
+    json!({"cases": rows, "fetches": fetches})
+}
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Resident size before and after building a verifier over 100 keys, then `iterations`
+/// verifications through the C ABI: 98% HS256 (so a million fit in seconds; every
+/// verification allocates and frees the same token objects whatever the algorithm), 1% the
+/// asymmetric fixtures and 1% rejected tokens (error objects allocated and freed). Growth is
+/// the RSS after all of them minus the RSS after the first tenth.
+fn memory(dir: &Path, iterations: u64) -> Value {
+    let fx = load_fixtures(dir);
+    let many = std::fs::read(dir.join("jwks100.json")).unwrap();
+    let before = rss_kib();
+    let hundred = CVerifier::new(&many, false);
+    let after = rss_kib();
+
+    let hs = SigningKey::generate(Algorithm::HS256)
+        .unwrap()
+        .with_kid("hs");
+    let hs_jwks = jwks_document(&[&hs]).to_string();
+    let hs_token = hs.sign(&claims("HS256")).unwrap();
+    let hmac = CVerifier::new(hs_jwks.as_bytes(), true);
+    let bad = {
+        let t = &fx.cases[0].token;
+        let mut b = t[..t.len() - 8].to_string();
+        b.push_str("AAAAAAAA");
+        b
+    };
+    let mut warm = 0;
+    for i in 0..iterations {
+        let ok = match i % 100 {
+            0 => hundred.verify(&fx.cases[(i / 100) as usize % fx.cases.len()].token),
+            1 => hundred.reject(&bad),
+            _ => hmac.verify(&hs_token),
+        };
+        assert!(ok, "iteration {i}");
+        if i + 1 == iterations / 10 {
+            warm = rss_kib();
+        }
+    }
+    let end = rss_kib();
+    json!({
+        "rss_before_kib": before,
+        "rss_with_100_keys_kib": after,
+        "verifier_100_keys_kib": after.saturating_sub(before),
+        "iterations": iterations,
+        "rss_after_warmup_kib": warm,
+        "rss_end_kib": end,
+        "growth_kib": end as i64 - warm as i64,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report: one table and results.json from the files the other runs wrote.
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+/// Go benchmark lines: `BenchmarkFixtures/RS256-2048/jwks-2   1234   45678 ns/op ...`; the
+/// median over the `-count` repetitions, in µs.
+fn parse_go(text: &str) -> BTreeMap<(String, String), f64> {
+    let mut all: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(name) = fields
+            .next()
+            .and_then(|n| n.strip_prefix("BenchmarkFixtures/"))
+        else {
+            continue;
+        };
+        let fields: Vec<&str> = fields.collect();
+        let Some(pos) = fields.iter().position(|f| *f == "ns/op") else {
+            continue;
+        };
+        let ns: f64 = fields[pos - 1].parse().unwrap();
+        let name = name.rsplit_once('-').map_or(name, |(n, cpus)| {
+            if cpus.chars().all(|c| c.is_ascii_digit()) {
+                n
+            } else {
+                name
+            }
+        });
+        if let Some((case, side)) = name.split_once('/') {
+            all.entry((case.to_string(), side.to_string()))
+                .or_default()
+                .push(ns / 1000.0);
+        }
+    }
+    all.into_iter().map(|(k, v)| (k, median(v))).collect()
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "FAIL"
+    }
+}
+
+fn fmt(v: Option<f64>, digits: usize) -> String {
+    v.map_or("-".into(), |x| format!("{x:.digits$}"))
+}
+
+fn report(dir: &Path) {
+    let rust = read_json(&dir.join("rust.json"));
+    let load = |name: &str| {
+        let p = dir.join(name);
+        p.exists().then(|| read_json(&p))
+    };
+    let c_prog = load("c.json");
+    let python = load("python.json");
+    let go_text = std::fs::read_to_string(dir.join("go.txt")).ok();
+    let go = go_text.as_deref().map(parse_go).unwrap_or_default();
+    // The ring floor for the rows measured in other processes: the mean of the runs just
+    // before and just after them.
+    let floor_around = |a: &str, b: &str, name: &str| -> Option<f64> {
+        let x = load(a)?["floor"][name].as_f64()?;
+        let y = load(b)?["floor"][name].as_f64()?;
+        Some((x + y) / 2.0)
+    };
+
+    let mut rows = serde_json::Map::new();
+    let mut targets: Vec<(String, bool)> = Vec::new();
+    println!();
+    println!(
+        "{:<11} {:>8} | {:>6} {:>6} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
+        "", "ring µs", "Rust", "C ABI", "C prog", "Python", "PyJWT/", "Go", "golang-"
+    );
+    println!(
+        "{:<11} {:>8} | {:>6} {:>6} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
+        "token", "(floor)", "×ring", "×ring", "×ring", "×ring", "Python", "×ring", "jwt/Go"
+    );
+    println!("{}", "-".repeat(92));
+    let cases = rust["cases"].as_object().unwrap();
+    for (name, r) in cases {
+        let c_us = c_prog.as_ref().and_then(|c| num(&c["c"][name]));
+        let c_ratio = c_us
+            .zip(floor_around(
+                "floor_c_before.json",
+                "floor_c_after.json",
+                name,
+            ))
+            .map(|(c, f)| c / f);
+        let py = python.as_ref().map(|p| &p["python"][name]);
+        let py_us = py.and_then(|p| num(&p["jwks_us"]));
+        let pyjwt_us = py.and_then(|p| num(&p["pyjwt_us"]));
+        let py_floor = floor_around("floor_python_before.json", "floor_python_after.json", name);
+        let py_ratio = py_us.zip(py_floor).map(|(a, f)| a / f);
+        let go_us = go.get(&(name.clone(), "jwks".into())).copied();
+        let gojwt_us = go.get(&(name.clone(), "golang-jwt".into())).copied();
+        let gocrypto_us = go.get(&(name.clone(), "go-crypto-only".into())).copied();
+        let go_floor = floor_around("floor_go_before.json", "floor_go_after.json", name);
+        let go_ratio = go_us.zip(go_floor).map(|(a, f)| a / f);
+        println!(
+            "{:<11} {:>8} | {:>6} {:>6} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
+            name,
+            fmt(num(&r["ring_us"]), 1),
+            fmt(num(&r["rust_ratio"]), 3),
+            fmt(num(&r["c_abi_ratio"]), 3),
+            fmt(c_ratio, 3),
+            fmt(py_ratio, 3),
+            fmt(pyjwt_us.zip(py_us).map(|(a, b)| a / b), 2),
+            fmt(go_ratio, 3),
+            fmt(gojwt_us.zip(go_us).map(|(a, b)| a / b), 2),
+        );
+        if TARGET_ALGS.contains(&name.as_str()) {
+            let cr = num(&r["c_abi_ratio"]).unwrap();
+            targets.push((format!("C ABI {name} {cr:.3}× ring ≤ 1.10"), cr <= 1.10));
+        }
+        if let Some(p) = py_ratio {
+            targets.push((format!("Python {name} {p:.3}× ring ≤ 1.25"), p <= 1.25));
+        }
+        if let Some(g) = go_ratio {
+            targets.push((format!("Go {name} {g:.3}× ring ≤ 1.15"), g <= 1.15));
+        }
+        let mut row = r.as_object().unwrap().clone();
+        let mut put = |k: &str, v: Option<f64>, digits: f64| {
+            if let Some(v) = v {
+                row.insert(k.into(), json!((v * digits).round() / digits));
+            }
+        };
+        put("c_program_us", c_us, 100.0);
+        put("c_program_ratio", c_ratio, 1000.0);
+        put("python_us", py_us, 100.0);
+        put("pyjwt_us", pyjwt_us, 100.0);
+        put("python_ratio", py_ratio, 1000.0);
+        put(
+            "pyjwt_over_python",
+            pyjwt_us.zip(py_us).map(|(a, b)| a / b),
+            100.0,
+        );
+        put("go_us", go_us, 100.0);
+        put("golang_jwt_us", gojwt_us, 100.0);
+        put("go_crypto_only_us", gocrypto_us, 100.0);
+        put("go_ratio", go_ratio, 1000.0);
+        put(
+            "golang_jwt_over_go",
+            gojwt_us.zip(go_us).map(|(a, b)| a / b),
+            100.0,
+        );
+        rows.insert(name.clone(), Value::Object(row));
+    }
+    println!();
+    println!(
+        "ratios: ×ring = time / bare ring verify of the same signing input (lower is better);"
+    );
+    println!("PyJWT/Python and golang-jwt/Go = how many times faster this library is.");
+    println!("Rust and C ABI: interleaved in one process; C prog, Python, Go: separate processes,");
+    println!("against the ring floor measured just before and just after each of them.");
+
+    let th = &rust["threads"];
+    let scaling = num(&th["scaling"]).unwrap();
+    println!();
+    println!(
+        "threads ({}, C ABI, one verifier): 1 → {:.0}/s, 2 → {:.0}/s, scaling {:.2}× (bare ring on this machine now: {:.2}×)",
+        th["token"].as_str().unwrap(),
+        num(&th["one_thread_per_s"]).unwrap(),
+        num(&th["two_threads_per_s"]).unwrap(),
+        scaling,
+        num(&th["ring_scaling"]).unwrap(),
+    );
+    targets.push((
+        format!("2 threads {scaling:.2}× of 1 ≥ 1.8"),
+        scaling >= 1.8,
+    ));
+    let rem = &rust["remote"];
+    let mut remote_line = String::new();
+    for (name, r) in rem["cases"].as_object().unwrap() {
+        remote_line.push_str(&format!(
+            " {name} {:.1}/{:.1} µs = {:.3}×;",
+            num(&r["remote_us"]).unwrap(),
+            num(&r["static_us"]).unwrap(),
+            num(&r["ratio"]).unwrap()
+        ));
+    }
+    println!(
+        "remote cache hit vs static (remote/static):{remote_line} {} fetch(es) in all",
+        rem["fetches"]
+    );
+    let mem = &rust["memory"];
+    let growth = mem["growth_kib"].as_i64().unwrap();
+    println!(
+        "memory: verifier with 100 keys {} KiB (process RSS {} KiB); {} verifications: RSS {} → {} KiB, growth {} KiB",
+        mem["verifier_100_keys_kib"],
+        mem["rss_with_100_keys_kib"],
+        mem["iterations"],
+        mem["rss_after_warmup_kib"],
+        mem["rss_end_kib"],
+        growth,
+    );
+    // A leak of even one small allocation per verification would be tens of MiB here.
+    targets.push((
+        format!("memory growth {growth} KiB over 900k verifications ≈ 0 (< 64)"),
+        growth < 64,
+    ));
+    println!();
+    println!("targets:");
+    for (what, ok) in &targets {
+        println!("  {} {what}", verdict(*ok));
+    }
+    let python_note = if python.is_none() {
+        "python package not built"
+    } else {
+        ""
+    };
+    let results = json!({
+        "machine": machine(),
+        "cases": rows,
+        "threads": rust["threads"],
+        "remote": rust["remote"],
+        "memory": rust["memory"],
+        "targets": targets.iter().map(|(w, ok)| json!({"target": w, "pass": ok})).collect::<Vec<_>>(),
+        "notes": python_note,
+    });
+    write_json(&dir.join("results.json"), &results);
+    println!("\nwrote {}", dir.join("results.json").display());
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_default();
+    json!({
+        "cpu": cpu,
+        "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Smoke pass for `cargo test --all-targets`: every path once, tiny counts.
+
+fn smoke() {
+    let dir: PathBuf =
+        std::env::temp_dir().join(format!("jwks-bench-smoke-{}", std::process::id()));
+    write_fixtures(&dir);
+    let fx = load_fixtures(&dir);
+    assert_eq!(fx.cases.len(), 6);
+    let rust = Verifier::from_jwks_json(&fx.jwks, policy()).unwrap();
+    let c = CVerifier::new(&fx.jwks, false);
+    for case in &fx.cases {
+        assert!((case.floor)(), "{}", case.name);
+        assert!(rust.verify(case.token.as_bytes()).is_ok(), "{}", case.name);
+        assert!(c.verify(&case.token), "{}", case.name);
+    }
+    let s = Settings {
+        rounds: 1,
+        batch: Duration::from_micros(1),
+        phase: Duration::from_millis(20),
+        phases: 1,
+        memory_iterations: 300,
+    };
+    let small = Fixtures {
+        jwks: fx.jwks.clone(),
+        cases: fx
+            .cases
+            .into_iter()
+            .filter(|c| c.name != "RS256-4096")
+            .collect(),
+    };
+    assert!(
+        thread_scaling(&small, &c, &s)["one_thread_per_s"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert_eq!(remote_vs_static(&small, &rust, &s)["fetches"], 1);
+    let m = memory(&dir, s.memory_iterations);
+    assert!(m["verifier_100_keys_kib"].as_u64().is_some());
+    let go = parse_go("BenchmarkFixtures/ES256/jwks-2   \t 100\t  51234 ns/op\t 1 B/op\n");
+    assert_eq!(go[&("ES256".to_string(), "jwks".to_string())], 51.234);
+    std::fs::remove_dir_all(&dir).unwrap();
+    println!("bench smoke pass: fixtures, ring floor, Rust API, C ABI, threads, remote, memory");
 }
