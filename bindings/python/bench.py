@@ -9,17 +9,19 @@ For every token of the fixtures, in one process, on the same tokens and keys:
   ``get_unverified_header`` for the kid, a dict lookup in the keys of a ``PyJWKSet`` built from
   the same JWKS, then ``jwt.decode`` with the algorithm allowlist, ``issuer``, ``audience`` and
   ``require=["exp"]``;
+* ``cabi``: ``jwks_verify`` + ``jwks_token_free`` alone through ctypes (no claims decoding), to
+  split the cost between the Rust core and the Python layer;
 * ``ring``: the bare ring verify of the same signature (``bench/ring_floor``, a small Rust
   library timed inside Rust; built with cargo on first use, skipped with ``--no-ring``).
 
-Rounds are interleaved (jwks, pyjwt, ring, jwks, pyjwt, ring, ...) and the median per round is
+Rounds are interleaved (jwks, pyjwt, cabi, ring, jwks, ...) and the median per round is
 reported, so that the noise of a shared machine hits all three alike.
 
 Fixtures: ``--fixtures DIR`` reads ``DIR/jwks.json`` (a public JWKS) and ``DIR/tokens.json``
 (``{"issuer", "audience", "tokens": [{"name", "alg", "kid", "token"}, ...]}``); without it,
 fixtures in that format are generated with ``cryptography`` (and written to ``--write-fixtures
 DIR`` if given). ``--json OUT`` writes ``{"python": {name: {"jwks_us", "pyjwt_us",
-"ring_us"}}}``.
+"cabi_us", "ring_us"}}}``.
 """
 
 from __future__ import annotations
@@ -161,6 +163,26 @@ def jwks_runner(verifier: Any, token: str) -> Callable[[int], float]:
     return run
 
 
+def cabi_runner(verifier: Any, token: str) -> Callable[[int], float]:
+    """The C ABI alone through ctypes: jwks_verify + jwks_token_free, no claims decoding."""
+    from jwks import _ffi
+
+    lib, handle, tok = _ffi.lib, verifier._handle, token.encode()
+    verify, free, byref = lib.jwks_verify, lib.jwks_token_free, ctypes.byref
+
+    def run(n: int) -> float:
+        out, err = ctypes.c_void_p(), ctypes.c_void_p()
+        perf = time.perf_counter
+        start = perf()
+        for _ in range(n):
+            if verify(handle, tok, len(tok), byref(out), byref(err)):
+                raise RuntimeError("jwks_verify failed")
+            free(out)
+        return perf() - start
+
+    return run
+
+
 def pyjwt_runner(keys_by_kid: Dict[str, Any], issuer: str, audience: str, token: str) -> Callable[[int], float]:
     import jwt
 
@@ -232,6 +254,7 @@ def main() -> int:
         runners: Dict[str, Callable[[int], float]] = {
             "jwks": jwks_runner(verifier, token),
             "pyjwt": pyjwt_runner(keys_by_kid, issuer, audience, token),
+            "cabi": cabi_runner(verifier, token),
         }
         # Both must accept the token, with the same claims, before anything is timed.
         claims = verifier.verify(token)
@@ -245,7 +268,8 @@ def main() -> int:
             for k, r in runners.items():
                 samples[k].append(r(counts[k]) / counts[k] * 1e6)
         med = {k: statistics.median(v) for k, v in samples.items()}
-        res = {"jwks_us": round(med["jwks"], 2), "pyjwt_us": round(med["pyjwt"], 2)}
+        res = {"jwks_us": round(med["jwks"], 2), "pyjwt_us": round(med["pyjwt"], 2),
+               "cabi_us": round(med["cabi"], 2)}
         if "ring" in med:
             res["ring_us"] = round(med["ring"], 2)
         results[name] = res
@@ -253,13 +277,14 @@ def main() -> int:
             name,
             f"{med['jwks']:.1f}",
             f"{med['pyjwt']:.1f}",
+            f"{med['cabi']:.1f}",
             f"{med['ring']:.1f}" if "ring" in med else "-",
             f"{med['pyjwt'] / med['jwks']:.2f}x",
             f"{med['jwks'] / med['ring']:.3f}x" if "ring" in med else "-",
         ))
     verifier.close()
 
-    header = ("token", "jwks µs", "PyJWT µs", "ring µs", "PyJWT/jwks", "jwks/ring")
+    header = ("token", "jwks µs", "PyJWT µs", "C ABI µs", "ring µs", "PyJWT/jwks", "jwks/ring")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     print(f"Python {platform.python_version()}, PyJWT {jwt.__version__}, libjwks {jwks.library_version}, "
           f"{os.cpu_count()} CPUs; median of {args.rounds} interleaved rounds")
