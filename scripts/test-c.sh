@@ -18,6 +18,11 @@ cargo build --release --lib --bin jwks
 ln -sf libjwks.so target/release/libjwks.so.0
 cargo run --release --quiet --example c_fixtures -- "$out/fixtures"
 
+echo "== exported symbols: only jwks_*"
+exported=$(nm -D --defined-only target/release/libjwks.so | awk '{print $NF}')
+[ "$(grep -c '^jwks_' <<<"$exported")" -ge 50 ] || { echo "jwks_* symbols missing"; exit 1; }
+if grep -v '^jwks_' <<<"$exported"; then echo "libjwks.so exports the symbols above"; exit 1; fi
+
 cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude)
 libs=(-lpthread)
 rel=$root/target/release
