@@ -14,6 +14,7 @@ help:
 	@echo "make demo                    run the end-to-end demo"
 	@echo "make test                    run every test (Rust, C, Python, Go)"
 	@echo "make test-c                  C tests only (plain, ASan+UBSan, valgrind, static, installed)"
+	@echo "make bench                   benchmarks: table + target/bench/results.json"
 	@echo "make install PREFIX=/usr/local   install libraries, header and jwks.pc"
 
 build:
@@ -28,6 +29,9 @@ test:
 
 test-c:
 	./scripts/test-c.sh
+
+bench:
+	./scripts/bench.sh
 
 install: build
 	install -d $(LIBDIR) $(LIBDIR)/pkgconfig $(INCDIR)

@@ -5,6 +5,11 @@ package jwks
 //
 //	go test -run x -bench . -benchtime 2s
 //
+// BenchmarkFixtures runs on the shared fixtures that scripts/bench.sh (make bench) writes, so
+// its Go rows sit next to the Rust, C and Python rows on the same tokens and keys:
+//
+//	JWKS_BENCH_FIXTURES=target/bench/fixtures go test -run '^$' -bench Fixtures
+//
 // Both sides check the signature, iss, aud and a required exp, restrict the algorithm, and
 // read the "sub" claim; golang-jwt's keyfunc looks the kid up in a map built once from the
 // same JWKS document the jwks verifier was created from. go-crypto-only is the floor of the
@@ -17,11 +22,14 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +151,99 @@ func BenchmarkVerify(b *testing.B) {
 	}
 }
 
+// BenchmarkFixtures compares this package, golang-jwt v5 and Go's crypto alone on the fixture
+// directory named by JWKS_BENCH_FIXTURES (jwks.json, tokens.json), written by scripts/bench.sh.
+func BenchmarkFixtures(b *testing.B) {
+	dir := os.Getenv("JWKS_BENCH_FIXTURES")
+	if dir == "" {
+		b.Skip("JWKS_BENCH_FIXTURES is not set (scripts/bench.sh sets it)")
+	}
+	doc, err := os.ReadFile(filepath.Join(dir, "jwks.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "tokens.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fx struct {
+		Issuer   string `json:"issuer"`
+		Audience string `json:"audience"`
+		Tokens   []struct {
+			Name, Alg, Kid, Token string
+		} `json:"tokens"`
+	}
+	if err := json.Unmarshal(raw, &fx); err != nil {
+		b.Fatal(err)
+	}
+	v, err := NewFromJSON(doc, &Options{Issuers: []string{fx.Issuer}, Audiences: []string{fx.Audience}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	goKeys, err := publicKeysFromJWKS(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	keyfunc := func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := goKeys[kid]
+		if !ok {
+			return nil, errors.New("unknown kid")
+		}
+		return key, nil
+	}
+	for _, tc := range fx.Tokens {
+		token := tc.Token
+		parser := jwt.NewParser(
+			jwt.WithIssuer(fx.Issuer),
+			jwt.WithAudience(fx.Audience),
+			jwt.WithExpirationRequired(),
+			jwt.WithValidMethods([]string{tc.Alg}),
+		)
+		if tok, err := v.Verify(token); err != nil {
+			b.Fatalf("%s: jwks: %v", tc.Name, err)
+		} else if sub, _ := tok.ClaimString("sub"); sub == "" {
+			b.Fatalf("%s: jwks: no sub", tc.Name)
+		}
+		if _, err := parser.Parse(token, keyfunc); err != nil {
+			b.Fatalf("%s: golang-jwt: %v", tc.Name, err)
+		}
+		b.Run(tc.Name+"/jwks", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				tok, err := v.Verify(token)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sub, err := tok.ClaimString("sub"); err != nil || len(sub) == 0 {
+					b.Fatal("no sub")
+				}
+			}
+		})
+		b.Run(tc.Name+"/golang-jwt", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				tok, err := parser.Parse(token, keyfunc)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if sub, ok := tok.Claims.(jwt.MapClaims)["sub"].(string); !ok || len(sub) == 0 {
+					b.Fatal("no sub")
+				}
+			}
+		})
+		b.Run(tc.Name+"/go-crypto-only", func(b *testing.B) {
+			verify := goCryptoVerifier(b, &jwttest.Key{Alg: tc.Alg}, goKeys[tc.Kid], token)
+			for i := 0; i < b.N; i++ {
+				if !verify() {
+					b.Fatal("signature does not verify")
+				}
+			}
+		})
+	}
+}
+
 // goCryptoVerifier returns a function checking token's signature with Go's crypto only (the
 // hash of the signing input and the signature primitive; no parsing, no claims).
 func goCryptoVerifier(b *testing.B, key *jwttest.Key, public any, token string) func() bool {
@@ -168,6 +269,12 @@ func goCryptoVerifier(b *testing.B, key *jwttest.Key, public any, token string) 
 		r, s := new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])
 		return func() bool {
 			h := sha256.Sum256(input)
+			return ecdsa.Verify(public.(*ecdsa.PublicKey), h[:], r, s)
+		}
+	case "ES384":
+		r, s := new(big.Int).SetBytes(sig[:48]), new(big.Int).SetBytes(sig[48:])
+		return func() bool {
+			h := sha512.Sum384(input)
 			return ecdsa.Verify(public.(*ecdsa.PublicKey), h[:], r, s)
 		}
 	case "EdDSA":
