@@ -142,6 +142,21 @@ fn a_key_set_that_changes_on_every_request_costs_bounded_fetches() {
     }
 }
 
+/// An HTTPS server presenting a certificate of `kind` and serving `key`, and a verifier that
+/// trusts the server's CA.
+fn https_key_server(kind: ServerCert, key: &TestKey) -> (Server, Verifier) {
+    let ca = TestCa::with_server_cert(kind);
+    let doc = jwks(&[key]);
+    let server = Server::https(ca.server_config(), move |_, _| Reply::json(doc.clone()));
+    let options = RemoteOptions {
+        allow_http: false,
+        ca_pem: Some(ca.ca_pem.as_bytes().to_vec()),
+        ..opts()
+    };
+    let v = Verifier::from_url(&server.url("/jwks"), Policy::default(), options).unwrap();
+    (server, v)
+}
+
 #[test]
 fn bad_certificates_are_refused_before_any_request() {
     let key = TestKey::new("k");
@@ -150,15 +165,7 @@ fn bad_certificates_are_refused_before_any_request() {
         ServerCert::Expired,
         ServerCert::SelfSigned,
     ] {
-        let ca = TestCa::with_server_cert(kind);
-        let doc = jwks(&[&key]);
-        let server = Server::https(ca.server_config(), move |_, _| Reply::json(doc.clone()));
-        let options = RemoteOptions {
-            allow_http: false,
-            ca_pem: Some(ca.ca_pem.as_bytes().to_vec()),
-            ..opts()
-        };
-        let v = Verifier::from_url(&server.url("/jwks"), Policy::default(), options).unwrap();
+        let (server, v) = https_key_server(kind, &key);
         let start = Instant::now();
         let e = v.verify(key.token(ISS).as_bytes()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::KeysUnavailable, "{e}");
@@ -170,15 +177,7 @@ fn bad_certificates_are_refused_before_any_request() {
         assert_eq!(server.hits(), 0, "no request after a failed handshake");
     }
     // The control: the same setup with a good certificate verifies.
-    let ca = TestCa::with_server_cert(ServerCert::Good);
-    let doc = jwks(&[&key]);
-    let server = Server::https(ca.server_config(), move |_, _| Reply::json(doc.clone()));
-    let options = RemoteOptions {
-        allow_http: false,
-        ca_pem: Some(ca.ca_pem.as_bytes().to_vec()),
-        ..opts()
-    };
-    let v = Verifier::from_url(&server.url("/jwks"), Policy::default(), options).unwrap();
+    let (_server, v) = https_key_server(ServerCert::Good, &key);
     v.verify(key.token(ISS).as_bytes()).unwrap();
 }
 

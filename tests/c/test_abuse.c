@@ -21,38 +21,18 @@
 #include <string.h>
 #include <time.h>
 
-static int passed, failed;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                  \
-  do {                                                                    \
-    if (cond) {                                                           \
-      passed++;                                                           \
-    } else {                                                              \
-      failed++;                                                           \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
-      fprintf(stderr, __VA_ARGS__);                                       \
-      fprintf(stderr, "\n");                                              \
-    }                                                                     \
-  } while (0)
-
-static char *read_file(const char *dir, const char *name, size_t *len) {
+/* A fixture file that must exist. */
+static char *fixture(const char *dir, const char *name, size_t *len) {
   char path[4096];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  char *text = read_file(path, len);
+  if (!text) {
     fprintf(stderr, "cannot read %s\n", path);
     exit(2);
   }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  size_t got = fread(buf, 1, (size_t)n, f);
-  fclose(f);
-  buf[got] = '\0';
-  while (got > 0 && (buf[got - 1] == '\n' || buf[got - 1] == '\r')) buf[--got] = '\0';
-  if (len) *len = got;
-  return buf;
+  return text;
 }
 
 /* Valid arguments for the generated calls. */
@@ -237,8 +217,8 @@ static void *refresh_loop(void *p) {
 }
 
 static void test_threads_and_refreshes(const char *dir, const char *url) {
-  char *good = read_file(dir, "remote.jwt", NULL);
-  char *unknown = read_file(dir, "remote-unknown.jwt", NULL);
+  char *good = fixture(dir, "remote.jwt", NULL);
+  char *unknown = fixture(dir, "remote-unknown.jwt", NULL);
   jwks_options *opts = jwks_options_new();
   jwks_options_set_allow_http(opts, true);
   jwks_options_add_issuer(opts, "https://issuer.test");
@@ -293,9 +273,9 @@ int main(int argc, char **argv) {
   }
   const char *dir = argv[1];
   context ctx = {0};
-  ctx.jwks = read_file(dir, "jwks.json", &ctx.jwks_len);
+  ctx.jwks = fixture(dir, "jwks.json", &ctx.jwks_len);
   snprintf(ctx.jwks_path, sizeof ctx.jwks_path, "%s/jwks.json", dir);
-  ctx.token = read_file(dir, "live.jwt", &ctx.token_len);
+  ctx.token = fixture(dir, "live.jwt", &ctx.token_len);
   ctx.now = (int64_t)time(NULL);
   ctx.opts = jwks_options_new();
   jwks_options_add_issuer(ctx.opts, "https://issuer.test");
