@@ -154,6 +154,23 @@ fn write_fixtures(dir: &Path) {
     for (name, key) in &cases {
         let token = key.sign(&claims(key.alg().name())).unwrap();
         text.push_str(&format!("token {name} {} {token}\n", key.alg()));
+        // For a floor in the C program: the key components and the signature, in hex.
+        let jwk = key.public_jwk();
+        let hex = |field: &str| -> String {
+            jwk[field].as_str().map_or("-".into(), |v| {
+                b64d(v).iter().map(|b| format!("{b:02x}")).collect()
+            })
+        };
+        let (a, b) = match key.alg() {
+            Algorithm::RS256 | Algorithm::PS256 => (hex("n"), hex("e")),
+            Algorithm::EdDSA => (hex("x"), "-".into()),
+            _ => (hex("x"), hex("y")),
+        };
+        let sig: String = b64d(&token[token.rfind('.').unwrap() + 1..])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        text.push_str(&format!("floor {name} {a} {b} {sig}\n"));
         tokens
             .push(json!({"name": name, "alg": key.alg().name(), "kid": key.kid(), "token": token}));
     }
@@ -523,7 +540,7 @@ fn floor_only(dir: &Path) -> Value {
     let mut floors = serde_json::Map::new();
     warm_up(&*fx.cases[0].floor);
     for case in &fx.cases {
-        let t = interleaved(&[&*case.floor], 15, Duration::from_millis(6));
+        let t = interleaved(&[&*case.floor], 9, Duration::from_millis(6));
         floors.insert(case.name.clone(), json!(us(median(t[0].clone()))));
     }
     json!({ "floor": floors })
@@ -725,16 +742,43 @@ fn report(dir: &Path) {
         let p = dir.join(name);
         p.exists().then(|| read_json(&p))
     };
-    let c_prog = load("c.json");
     let python = load("python.json");
-    let go_text = std::fs::read_to_string(dir.join("go.txt")).ok();
-    let go = go_text.as_deref().map(parse_go).unwrap_or_default();
-    // The ring floor for the rows measured in other processes: the mean of the runs just
-    // before and just after them.
-    let floor_around = |a: &str, b: &str, name: &str| -> Option<f64> {
-        let x = load(a)?["floor"][name].as_f64()?;
-        let y = load(b)?["floor"][name].as_f64()?;
-        Some((x + y) / 2.0)
+    // The rows measured in other processes (the C program, Go) ran K times, alternating with
+    // K + 1 runs of the ring floor: run i is compared with the mean of the floors just before
+    // and just after it, and the median over the runs is reported.
+    let floors = |kind: &str| -> Vec<Value> {
+        (0..)
+            .map_while(|i| load(&format!("floor_{kind}_{i}.json")))
+            .collect()
+    };
+    let (c_floors, go_floors) = (floors("c"), floors("go"));
+    let c_runs: Vec<Value> = (1..c_floors.len())
+        .map_while(|i| load(&format!("c_{i}.json")))
+        .collect();
+    let go_runs: Vec<BTreeMap<(String, String), f64>> = (1..go_floors.len())
+        .map_while(|i| std::fs::read_to_string(dir.join(format!("go_{i}.txt"))).ok())
+        .map(|t| parse_go(&t))
+        .collect();
+    let alternating = |floors: &[Value], runs: &[Option<f64>], name: &str| -> Option<(f64, f64)> {
+        let mut ratios = Vec::new();
+        let mut times = Vec::new();
+        for (i, run) in runs.iter().enumerate() {
+            let before = num(&floors.get(i)?["floor"][name])?;
+            let after = num(&floors.get(i + 1)?["floor"][name])?;
+            ratios.push((*run)? / ((before + after) / 2.0));
+            times.push((*run)?);
+        }
+        (!runs.is_empty()).then(|| (median(times), median(ratios)))
+    };
+    let go_side = |name: &str, side: &str| -> Vec<Option<f64>> {
+        go_runs
+            .iter()
+            .map(|r| r.get(&(name.to_string(), side.to_string())).copied())
+            .collect()
+    };
+    let go_median = |name: &str, side: &str| -> Option<f64> {
+        let v: Option<Vec<f64>> = go_side(name, side).into_iter().collect();
+        v.filter(|v| !v.is_empty()).map(median)
     };
 
     let mut rows = serde_json::Map::new();
@@ -766,27 +810,37 @@ fn report(dir: &Path) {
     {
         let name = &name;
         let r = &cases[name];
-        let c_us = c_prog.as_ref().and_then(|c| num(&c["c"][name]));
-        let c_ratio = c_us
-            .zip(floor_around(
-                "floor_c_before.json",
-                "floor_c_after.json",
-                name,
-            ))
-            .map(|(c, f)| c / f);
+        let c = alternating(
+            &c_floors,
+            &c_runs
+                .iter()
+                .map(|r| num(&r["c"][name]))
+                .collect::<Vec<_>>(),
+            name,
+        );
+        let (c_us, mut c_ratio) = (c.map(|c| c.0), c.map(|c| c.1));
+        // With the ring floor loaded into the C program, its own interleaved ratio.
+        let in_process: Option<Vec<f64>> = c_runs.iter().map(|r| num(&r["ratio"][name])).collect();
+        if let Some(r) = in_process.filter(|r| !r.is_empty()) {
+            c_ratio = Some(median(r));
+        }
         let py = python.as_ref().map(|p| &p["python"][name]);
         let py_us = py.and_then(|p| num(&p["jwks_us"]));
         let pyjwt_us = py.and_then(|p| num(&p["pyjwt_us"]));
         // bench.py times its own ring floor, interleaved in its process, when it can build it.
-        let py_floor = py
-            .and_then(|p| num(&p["ring_us"]))
-            .or_else(|| floor_around("floor_python_before.json", "floor_python_after.json", name));
+        let py_floor = py.and_then(|p| num(&p["ring_us"]));
         let py_ratio = py_us.zip(py_floor).map(|(a, f)| a / f);
-        let go_us = go.get(&(name.clone(), "jwks".into())).copied();
-        let gojwt_us = go.get(&(name.clone(), "golang-jwt".into())).copied();
-        let gocrypto_us = go.get(&(name.clone(), "go-crypto-only".into())).copied();
-        let go_floor = floor_around("floor_go_before.json", "floor_go_after.json", name);
-        let go_ratio = go_us.zip(go_floor).map(|(a, f)| a / f);
+        let go = alternating(&go_floors, &go_side(name, "jwks"), name);
+        let (go_us, go_ratio) = (go.map(|g| g.0), go.map(|g| g.1));
+        let gojwt_us = go_median(name, "golang-jwt");
+        let gocrypto_us = go_median(name, "go-crypto-only");
+        // golang-jwt against this package run by run (the same process), then the median.
+        let gojwt_ratios: Vec<f64> = go_side(name, "golang-jwt")
+            .iter()
+            .zip(go_side(name, "jwks"))
+            .filter_map(|(a, b)| Some((*a)? / b?))
+            .collect();
+        let gojwt_over_go = (!gojwt_ratios.is_empty()).then(|| median(gojwt_ratios));
         println!(
             "{:<11} {:>8} | {:>6} {:>6} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
             name,
@@ -797,7 +851,7 @@ fn report(dir: &Path) {
             fmt(py_ratio, 3),
             fmt(pyjwt_us.zip(py_us).map(|(a, b)| a / b), 2),
             fmt(go_ratio, 3),
-            fmt(gojwt_us.zip(go_us).map(|(a, b)| a / b), 2),
+            fmt(gojwt_over_go, 2),
         );
         if TARGET_ALGS.contains(&name.as_str()) {
             let cr = num(&r["c_abi_ratio"]).unwrap();
@@ -829,23 +883,24 @@ fn report(dir: &Path) {
         put("golang_jwt_us", gojwt_us, 100.0);
         put("go_crypto_only_us", gocrypto_us, 100.0);
         put("go_ratio", go_ratio, 1000.0);
-        put(
-            "golang_jwt_over_go",
-            gojwt_us.zip(go_us).map(|(a, b)| a / b),
-            100.0,
-        );
+        put("golang_jwt_over_go", gojwt_over_go, 100.0);
         rows.insert(name.clone(), Value::Object(row));
     }
+    targets.extend(c_targets);
+    targets.extend(py_targets);
+    targets.extend(go_targets);
     println!();
     println!(
         "ratios: ×ring = time / bare ring verify of the same signing input (lower is better);"
     );
     println!("PyJWT/Python and golang-jwt/Go = how many times faster this library is.");
+    println!("Rust, C ABI, C prog and Python: interleaved with a bare ring verify in the same");
+    println!("process (C prog and Python load a ring floor library). Go: a separate process, each");
     println!(
-        "Rust and C ABI: interleaved with the ring floor in one process; Python: bench.py's own"
+        "run between two runs of the ring floor; medians over {} C and {} Go runs.",
+        c_runs.len(),
+        go_runs.len()
     );
-    println!("interleaved ring floor; C prog and Go: separate processes, against the ring floor");
-    println!("measured just before and just after each of them.");
 
     let th = &rust["threads"];
     let scaling = num(&th["scaling"]).unwrap();

@@ -9,7 +9,8 @@
 #   - the Python package and PyJWT (bindings/python/bench.py);
 # and prints one table (targets marked PASS/FAIL) and writes target/bench/results.json.
 # Exits non-zero only if something fails to build or run, not on a missed target.
-# Takes about 5 minutes on 2 cores. Needs cargo, cc, go and python3 (with venv and pip).
+# Takes about 4 minutes on 2 cores, plus the first build. Needs cargo, cc, go and python3
+# (with venv and pip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -34,21 +35,38 @@ core fixtures "$fixtures"
 step "ring floor, Rust API and C ABI (interleaved), threads, remote, memory"
 core run "$fixtures" "$out/rust.json"
 
-step "C program (bench/verify_bench.c, static libjwks.a)"
+# The C program and Go run in their own processes. Go's figures are compared with the ring
+# floor of the runs just before and just after each of its runs; the C program loads a bare
+# ring verify (bindings/python/bench/ring_floor, also used by bench.py) and interleaves it.
+runs=3
+floor_so=
+if [ -f bindings/python/bench/ring_floor/Cargo.toml ]; then
+    cargo build --release --quiet --manifest-path bindings/python/bench/ring_floor/Cargo.toml \
+        --target-dir target/python-bench
+    floor_so=$root/target/python-bench/release/libring_floor.so
+fi
+
+step "C program (bench/verify_bench.c, static libjwks.a), $runs runs"
 cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/verify_bench.c -o "$out/verify_bench" \
     target/release/libjwks.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-core floor "$fixtures" "$out/floor_c_before.json"
-"$out/verify_bench" "$fixtures" "$out/c.json"
-core floor "$fixtures" "$out/floor_c_after.json"
+core floor "$fixtures" "$out/floor_c_0.json"
+for i in $(seq 1 $runs); do
+    "$out/verify_bench" "$fixtures" "$out/c_$i.json" 9 $floor_so
+    core floor "$fixtures" "$out/floor_c_$i.json"
+done
 
-step "Go: this package vs golang-jwt v5 (go test -bench Fixtures)"
+runs=5
+step "Go: this package vs golang-jwt v5 (BenchmarkFixtures), $runs runs between ring floors"
 command -v go >/dev/null || { echo "bench.sh: go is not installed" >&2; exit 1; }
-core floor "$fixtures" "$out/floor_go_before.json"
-(cd bindings/go && CGO_ENABLED=1 JWKS_BENCH_FIXTURES=$fixtures \
-    go test -run '^$' -bench '^BenchmarkFixtures$' -benchtime 300ms -count 5 -timeout 600s . ) \
-    | tee "$out/go.txt" >&2
-grep -q '^ok' "$out/go.txt"
-core floor "$fixtures" "$out/floor_go_after.json"
+(cd bindings/go && CGO_ENABLED=1 go test -c -o "$out/go.test" .)
+core floor "$fixtures" "$out/floor_go_0.json"
+for i in $(seq 1 $runs); do
+    (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures "$out/go.test" -test.run '^$' \
+        -test.bench '^BenchmarkFixtures$' -test.benchtime 250ms -test.count 1) \
+        | tee "$out/go_$i.txt" >&2
+    grep -q '^PASS' "$out/go_$i.txt"
+    core floor "$fixtures" "$out/floor_go_$i.json"
+done
 
 step "Python: this package vs PyJWT (bindings/python/bench.py)"
 if [ -f bindings/python/bench.py ]; then
@@ -59,13 +77,12 @@ if [ -f bindings/python/bench.py ]; then
     fi
     # Reinstalled every time so that the bundled libjwks is the one built from this tree.
     rm -rf bindings/python/build
-    "$venv/bin/python" -m pip install --quiet "./bindings/python[test]"
+    "$venv/bin/python" -m pip install --quiet "./bindings/python[test]" >"$out/pip.log" 2>&1 \
+        || { cat "$out/pip.log" >&2; exit 1; }
     rm -rf bindings/python/build bindings/python/jwks.egg-info
     unset JWKS_LIBRARY
-    core floor "$fixtures" "$out/floor_python_before.json"
     (cd / && "$venv/bin/python" "$root/bindings/python/bench.py" --fixtures "$fixtures" \
         --json "$out/python.json")
-    core floor "$fixtures" "$out/floor_python_after.json"
 else
     echo "python package not built (bindings/python/bench.py does not exist): no Python rows" >&2
 fi
