@@ -35,9 +35,9 @@ core fixtures "$fixtures"
 step "ring floor, Rust API and C ABI (interleaved), threads, remote, memory"
 core run "$fixtures" "$out/rust.json"
 
-# The C program and Go run in their own processes. Go's figures are compared with the ring
-# floor of the runs just before and just after each of its runs; the C program loads a bare
-# ring verify (bindings/python/bench/ring_floor, also used by bench.py) and interleaves it.
+# The C program and Go load a bare ring verify (bindings/python/bench/ring_floor, the library
+# bench.py uses) and time it in their own process. Without it, each of their runs is compared
+# with runs of the ring floor just before and just after it (much noisier).
 runs=3
 floor_so=
 if [ -f bindings/python/bench/ring_floor/Cargo.toml ]; then
@@ -55,14 +55,14 @@ for i in $(seq 1 $runs); do
     core floor "$fixtures" "$out/floor_c_$i.json"
 done
 
-runs=5
-step "Go: this package vs golang-jwt v5 (BenchmarkFixtures), $runs runs between ring floors"
+step "Go: this package vs golang-jwt v5 and the ring floor (BenchmarkFixtures), $runs runs"
 command -v go >/dev/null || { echo "bench.sh: go is not installed" >&2; exit 1; }
 (cd bindings/go && CGO_ENABLED=1 go test -c -o "$out/go.test" .)
 core floor "$fixtures" "$out/floor_go_0.json"
 for i in $(seq 1 $runs); do
-    (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures "$out/go.test" -test.run '^$' \
-        -test.bench '^BenchmarkFixtures$' -test.benchtime 250ms -test.count 1) \
+    (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures JWKS_BENCH_RING_FLOOR=$floor_so \
+        "$out/go.test" -test.run '^$' -test.bench '^BenchmarkFixtures$' -test.benchtime 250ms \
+        -test.count 2) \
         | tee "$out/go_$i.txt" >&2
     grep -q '^PASS' "$out/go_$i.txt"
     core floor "$fixtures" "$out/floor_go_$i.json"

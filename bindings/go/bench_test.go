@@ -10,6 +10,10 @@ package jwks
 //
 //	JWKS_BENCH_FIXTURES=target/bench/fixtures go test -run '^$' -bench Fixtures
 //
+// With JWKS_BENCH_RING_FLOOR naming the ring floor library (bindings/python/bench/ring_floor),
+// each token also gets a ring-floor sub-benchmark, run right after this package's, in this
+// process: the bare ring verify of the same signing input.
+//
 // Both sides check the signature, iss, aud and a required exp, restrict the algorithm, and
 // read the "sub" claim; golang-jwt's keyfunc looks the kid up in a map built once from the
 // same JWKS document the jwks verifier was created from. go-crypto-only is the floor of the
@@ -37,6 +41,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/jwks-project/jwks/bindings/go/internal/jwttest"
+	"github.com/jwks-project/jwks/bindings/go/internal/ringfloor"
 )
 
 // publicKeysFromJWKS builds golang-jwt verification keys from a JWKS document, by kid.
@@ -193,6 +198,18 @@ func BenchmarkFixtures(b *testing.B) {
 		}
 		return key, nil
 	}
+	var floor *ringfloor.Floor
+	if path := os.Getenv("JWKS_BENCH_RING_FLOOR"); path != "" {
+		if floor, err = ringfloor.Open(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var jwkSet struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	if err := json.Unmarshal(doc, &jwkSet); err != nil {
+		b.Fatal(err)
+	}
 	for _, tc := range fx.Tokens {
 		token := tc.Token
 		parser := jwt.NewParser(
@@ -221,6 +238,20 @@ func BenchmarkFixtures(b *testing.B) {
 				}
 			}
 		})
+		if floor != nil {
+			a, bb := ringFloorKey(b, jwkSet.Keys, tc.Kid, tc.Alg)
+			dot := strings.LastIndexByte(token, '.')
+			sig, err := base64.RawURLEncoding.DecodeString(token[dot+1:])
+			if err != nil {
+				b.Fatal(err)
+			}
+			input := []byte(token[:dot])
+			b.Run(tc.Name+"/ring-floor", func(b *testing.B) {
+				if floor.Run(tc.Alg, a, bb, input, sig, b.N) < 0 {
+					b.Fatal("ring floor: signature does not verify")
+				}
+			})
+		}
 		b.Run(tc.Name+"/golang-jwt", func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
@@ -242,6 +273,34 @@ func BenchmarkFixtures(b *testing.B) {
 			}
 		})
 	}
+}
+
+// ringFloorKey returns the key components ring_floor_run takes for the key kid.
+func ringFloorKey(b *testing.B, keys []map[string]string, kid, alg string) ([]byte, []byte) {
+	dec := func(s string) []byte {
+		if s == "" {
+			return nil
+		}
+		v, err := base64.RawURLEncoding.DecodeString(s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return v
+	}
+	for _, k := range keys {
+		if k["kid"] == kid {
+			switch alg {
+			case "RS256", "PS256":
+				return dec(k["n"]), dec(k["e"])
+			case "EdDSA":
+				return dec(k["x"]), nil
+			default:
+				return dec(k["x"]), dec(k["y"])
+			}
+		}
+	}
+	b.Fatalf("no key %q", kid)
+	return nil, nil
 }
 
 // goCryptoVerifier returns a function checking token's signature with Go's crypto only (the
