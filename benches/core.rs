@@ -743,6 +743,7 @@ fn report(dir: &Path) {
         p.exists().then(|| read_json(&p))
     };
     let python = load("python.json");
+    let instructions = load("instructions.json");
     // The rows measured in other processes (the C program, Go) ran K times, alternating with
     // K + 1 runs of the ring floor: run i is compared with the mean of the floors just before
     // and just after it, and the median over the runs is reported.
@@ -797,16 +798,41 @@ fn report(dir: &Path) {
 
     let mut rows = serde_json::Map::new();
     let mut targets: Vec<(String, bool)> = Vec::new();
+    let m = machine();
     println!();
     println!(
-        "{:<11} {:>8} | {:>6} {:>6} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
-        "", "ring µs", "Rust", "C ABI", "C prog", "Python", "PyJWT/", "Go", "golang-"
+        "machine: {}, {} cores; load average at the end: {}",
+        m["cpu"].as_str().unwrap_or("?"),
+        m["cores"],
+        m["loadavg_at_end"].as_str().unwrap_or("?")
     );
     println!(
-        "{:<11} {:>8} | {:>6} {:>6} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
-        "token", "(floor)", "×ring", "×ring", "×ring", "×ring", "Python", "×ring", "jwt/Go"
+        "{:<11} {:>8} | {:>6} {:>6} {:>13} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
+        "",
+        "ring µs",
+        "Rust",
+        "C ABI",
+        "C ABI instr.",
+        "C prog",
+        "Python",
+        "PyJWT/",
+        "Go",
+        "golang-"
     );
-    println!("{}", "-".repeat(92));
+    println!(
+        "{:<11} {:>8} | {:>6} {:>6} {:>13} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
+        "token",
+        "(floor)",
+        "×ring",
+        "×ring",
+        "×ring (+k)",
+        "×ring",
+        "×ring",
+        "Python",
+        "×ring",
+        "jwt/Go"
+    );
+    println!("{}", "-".repeat(106));
     let cases = rust["cases"].as_object().unwrap();
     let order = [
         "RS256-2048",
@@ -853,12 +879,20 @@ fn report(dir: &Path) {
         let gojwt_us = go_median(name, "golang-jwt");
         let gocrypto_us = go_median(name, "go-crypto-only");
         let gojwt_over_go = go_pairs(name, "golang-jwt", "jwks");
+        let instr = instructions.as_ref().map(|i| &i["instructions"][name]);
+        let instr_ring = instr.and_then(|i| num(&i["ring"]));
+        let instr_c = instr.and_then(|i| num(&i["c_abi"]));
+        let instr_ratio = instr_c.zip(instr_ring).map(|(c, f)| c / f);
+        let instr_text = instr_c.zip(instr_ring).map_or("-".into(), |(c, f)| {
+            format!("{:.3} ({:+.1})", c / f, (c - f) / 1000.0)
+        });
         println!(
-            "{:<11} {:>8} | {:>6} {:>6} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
+            "{:<11} {:>8} | {:>6} {:>6} {:>13} | {:>6} | {:>6} {:>7} | {:>6} {:>8}",
             name,
             fmt(num(&r["ring_us"]), 1),
             fmt(num(&r["rust_ratio"]), 3),
             fmt(num(&r["c_abi_ratio"]), 3),
+            instr_text,
             fmt(c_ratio, 3),
             fmt(py_ratio, 3),
             fmt(pyjwt_us.zip(py_us).map(|(a, b)| a / b), 2),
@@ -881,6 +915,9 @@ fn report(dir: &Path) {
                 row.insert(k.into(), json!((v * digits).round() / digits));
             }
         };
+        put("instructions_ring", instr_ring, 1.0);
+        put("instructions_c_abi", instr_c, 1.0);
+        put("instructions_ratio", instr_ratio, 10000.0);
         put("c_program_us", c_us, 100.0);
         put("c_program_ratio", c_ratio, 1000.0);
         put("python_us", py_us, 100.0);
@@ -906,7 +943,15 @@ fn report(dir: &Path) {
         "ratios: ×ring = time / bare ring verify of the same signing input (lower is better);"
     );
     println!("PyJWT/Python and golang-jwt/Go = how many times faster this library is.");
-    println!("Every ×ring ratio compares with a bare ring verify timed in the same process, in");
+    println!(
+        "C ABI instr.: instructions per verification (callgrind) through the C ABI over those"
+    );
+    println!(
+        "of the bare ring verify, and the difference in thousands: the same on a busy machine."
+    );
+    println!(
+        "Every other ×ring ratio compares with a bare ring verify timed in the same process, in"
+    );
     println!("alternation (the C program, Go and Python load a ring floor library); medians over");
     println!(
         "rounds, and over {} C program and {} Go runs.",
@@ -970,7 +1015,7 @@ fn report(dir: &Path) {
         ""
     };
     let results = json!({
-        "machine": machine(),
+        "machine": m,
         "cases": rows,
         "threads": rust["threads"],
         "remote": rust["remote"],
@@ -996,6 +1041,7 @@ fn machine() -> Value {
         "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
         "os": std::env::consts::OS,
         "arch": std::env::consts::ARCH,
+        "loadavg_at_end": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
     })
 }
 

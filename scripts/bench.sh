@@ -38,7 +38,7 @@ core run "$fixtures" "$out/rust.json"
 # The C program and Go load a bare ring verify (bindings/python/bench/ring_floor, the library
 # bench.py uses) and time it in their own process. Without it, each of their runs is compared
 # with runs of the ring floor just before and just after it (much noisier).
-runs=3
+runs=4
 floor_so=
 if [ -f bindings/python/bench/ring_floor/Cargo.toml ]; then
     cargo build --release --quiet --manifest-path bindings/python/bench/ring_floor/Cargo.toml \
@@ -62,7 +62,7 @@ core floor "$fixtures" "$out/floor_go_0.json"
 for i in $(seq 1 $runs); do
     (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures JWKS_BENCH_RING_FLOOR=$floor_so \
         "$out/go.test" -test.run '^$' -test.bench '^BenchmarkFixtures$' -test.benchtime 250ms \
-        -test.count 2) \
+        -test.count 1) \
         | tee "$out/go_$i.txt" >&2
     grep -q '^PASS' "$out/go_$i.txt"
     core floor "$fixtures" "$out/floor_go_$i.json"
@@ -85,6 +85,30 @@ if [ -f bindings/python/bench.py ]; then
         --json "$out/python.json")
 else
     echo "python package not built (bindings/python/bench.py does not exist): no Python rows" >&2
+fi
+
+if command -v valgrind >/dev/null; then
+    step "instructions per verification (valgrind --tool=callgrind): C ABI vs ring floor"
+    # Instruction counts do not depend on the machine's load: the difference between 21 and 1
+    # verifications, divided by 20, for the C ABI path and for the bare ring verify.
+    bin=$(cargo bench --bench core --no-run --message-format=json 2>/dev/null \
+        | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+    count() {
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" profile "$fixtures" "$1" "$2" "$3" 2>&1 \
+            | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    }
+    {
+        printf '{"instructions": {'
+        sep=
+        for name in RS256-2048 RS256-4096 PS256 ES256 ES384 EdDSA; do
+            f=$(( ($(count "$name" floor 21) - $(count "$name" floor 1)) / 20 ))
+            c=$(( ($(count "$name" c 21) - $(count "$name" c 1)) / 20 ))
+            printf '%s"%s": {"ring": %d, "c_abi": %d}' "$sep" "$name" "$f" "$c"
+            sep=", "
+            echo "  $name: ring $f, C ABI $c instructions" >&2
+        done
+        printf '}}\n'
+    } > "$out/instructions.json"
 fi
 
 step "report"
