@@ -92,7 +92,8 @@ if command -v valgrind >/dev/null; then
     # Instruction counts do not depend on the machine's load: the difference between 21 and 1
     # verifications, divided by 20, for the C ABI path and for the bare ring verify.
     bin=$(cargo bench --bench core --no-run --message-format=json 2>/dev/null \
-        | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)
+        | grep -o '"executable":"[^"]*/deps/core-[^"]*"' | cut -d'"' -f4 | tail -n 1)
+    test -x "$bin"
     count() {
         valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" profile "$fixtures" "$1" "$2" "$3" 2>&1 \
             | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
