@@ -29,3 +29,63 @@ mod pure {
         assert_eq!(no_iat.kind(), ErrorKind::MissingClaim);
     }
 }
+
+/// Findings whose replay needs signatures (ring), so Miri cannot run them.
+mod signed {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use jwks::issuer::SigningKey;
+    use jwks::{Algorithm, Policy, Verifier};
+    use serde_json::{json, Value};
+
+    /// `verify_structured`: an RSA JWK whose `n` carries a leading zero octet. The library reads
+    /// it as the same key (issuers that emit a sign byte exist); the target's oracle passed the
+    /// non-minimal bytes to ring, which refuses them, and reported the accept as false. The
+    /// oracle now normalises too; this pins the library's side: the token verifies, with the
+    /// thumbprint of the members as published (RFC 7638 hashes them as given).
+    #[test]
+    fn rsa_modulus_with_a_leading_zero_is_the_same_key() {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/rsa2048.pem"
+        ))
+        .unwrap();
+        let key = SigningKey::from_pkcs8_pem(&pem, Algorithm::RS256)
+            .unwrap()
+            .with_kid("padded");
+        let mut jwk = key.public_jwk();
+        let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
+        let padded = [&[0u8][..], &n].concat();
+        jwk["n"] = Value::String(URL_SAFE_NO_PAD.encode(padded));
+        let set = json!({ "keys": [jwk.clone()] }).to_string();
+        let policy = Policy {
+            require_exp: false,
+            ..Policy::default()
+        };
+        let verifier = Verifier::from_jwks_json(set.as_bytes(), policy).unwrap();
+        let token = key.sign(&json!({"sub": "x"})).unwrap();
+        let verified = verifier.verify_at(token.as_bytes(), 1_300_000_000).unwrap();
+        assert_eq!(
+            verified.key_thumbprint(),
+            jwks::thumbprint(&jwk).unwrap().as_str()
+        );
+        assert_ne!(
+            verified.key_thumbprint(),
+            jwks::thumbprint(&key.public_jwk()).unwrap().as_str()
+        );
+        // Another RSA key naming the same kid does not verify against it.
+        let other_pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/rsa2048-b.pem"
+        ))
+        .unwrap();
+        let other = SigningKey::from_pkcs8_pem(&other_pem, Algorithm::RS256)
+            .unwrap()
+            .with_kid("padded");
+        let forged = other.sign(&json!({"sub": "x"})).unwrap();
+        let e = verifier
+            .verify_at(forged.as_bytes(), 1_300_000_000)
+            .unwrap_err();
+        assert_eq!(e.kind(), jwks::ErrorKind::BadSignature, "{e}");
+    }
+}

@@ -307,9 +307,16 @@ pub fn ring_verifies(jwk: &Value, alg: Algorithm, msg: &[u8], sig: &[u8]) -> boo
                 Algorithm::PS384 => &signature::RSA_PSS_2048_8192_SHA384,
                 _ => &signature::RSA_PSS_2048_8192_SHA512,
             };
-            signature::RsaPublicKeyComponents { n, e }
-                .verify(params, msg, sig)
-                .is_ok()
+            // The library reads RSA integers with leading zero octets (some issuers emit
+            // them, e.g. a sign byte on the modulus) as the same key; ring wants them minimal.
+            let minimal =
+                |v: &[u8]| v[v.iter().position(|&b| b != 0).unwrap_or(v.len())..].to_vec();
+            signature::RsaPublicKeyComponents {
+                n: minimal(&n),
+                e: minimal(&e),
+            }
+            .verify(params, msg, sig)
+            .is_ok()
         }
         (Algorithm::ES256, Some("EC"), Some("P-256"))
         | (Algorithm::ES384, Some("EC"), Some("P-384")) => {
