@@ -412,9 +412,9 @@ mod tests {
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         // Every 2- and 3-character tail after a full quantum: the trailing-bits rule.
         for &a in alphabet {
-            for &b in alphabet {
+            for &b in alphabet.iter().step_by(if cfg!(miri) { 7 } else { 1 }) {
                 check(&[b'Q', b'U', b'J', b'D', a, b]);
-                for &c in alphabet.iter().step_by(3) {
+                for &c in alphabet.iter().step_by(if cfg!(miri) { 21 } else { 3 }) {
                     check(&[a, b, c]);
                 }
             }
@@ -428,7 +428,9 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for _ in 0..20_000 {
+        // Miri interprets every step: fewer random strings there, the same checks.
+        let rounds = if cfg!(miri) { 300 } else { 20_000 };
+        for _ in 0..rounds {
             let len = (next() % 23) as usize;
             let input: Vec<u8> = (0..len)
                 .map(|_| {
