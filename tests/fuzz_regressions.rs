@@ -88,4 +88,37 @@ mod signed {
             .unwrap_err();
         assert_eq!(e.kind(), jwks::ErrorKind::BadSignature, "{e}");
     }
+
+    /// `verify_structured`: a header member holding a number beyond f64's range (`1e999`). It
+    /// is valid JSON grammar; the library decodes only the members it uses, so an unknown
+    /// member with such a value is accepted, while the same number in `exp` is an invalid
+    /// claim (the target's oracle, serde_json's `Value`, refused the header and raised a false
+    /// alarm).
+    #[test]
+    fn out_of_range_numbers_only_matter_where_they_are_read() {
+        use ring::signature::{Ed25519KeyPair, KeyPair};
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
+        let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
+        let set = format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"k","x":"{x}"}}]}}"#);
+        let verifier = Verifier::from_jwks_json(set.as_bytes(), Policy::default()).unwrap();
+        let token = |header: &str, payload: &str| {
+            let input = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header),
+                URL_SAFE_NO_PAD.encode(payload)
+            );
+            let sig = pair.sign(input.as_bytes());
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
+        };
+        let now = 1_300_000_000;
+        let ok = token(
+            r#"{"alg":"EdDSA","kid":"k","x-big":1e999}"#,
+            r#"{"exp":1300000100,"x-big":-1e999}"#,
+        );
+        verifier.verify_at(ok.as_bytes(), now).unwrap();
+        let bad_exp = token(r#"{"alg":"EdDSA","kid":"k"}"#, r#"{"exp":1e999}"#);
+        let e = verifier.verify_at(bad_exp.as_bytes(), now).unwrap_err();
+        assert_eq!(e.kind(), jwks::ErrorKind::InvalidClaim, "{e}");
+    }
 }
