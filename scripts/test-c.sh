@@ -56,14 +56,14 @@ LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
 echo "== C tests: static library"
 cc "${cflags[@]}" tests/c/test_jwks.c -o "$out/test_static" "$rel/libjwks.a" \
   -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-if ldd "$out/test_static" | grep -q libjwks; then echo "static binary still links libjwks.so"; exit 1; fi
+if ldd "$out/test_static" | grep libjwks >/dev/null; then echo "static binary still links libjwks.so"; exit 1; fi
 "$out/test_static" "$out/fixtures"
 
 echo "== C tests: installed copy through pkg-config"
 prefix=$out/prefix
 rm -rf "$prefix"
 make --no-print-directory -s install PREFIX="$prefix" >/dev/null
-readelf -d "$prefix/lib/libjwks.so" | grep -q 'SONAME.*libjwks.so.0' || { echo "missing soname"; exit 1; }
+readelf -d "$prefix/lib/libjwks.so" | grep 'SONAME.*libjwks.so.0' >/dev/null || { echo "missing soname"; exit 1; }
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 if command -v pkg-config >/dev/null; then
   # shellcheck disable=SC2046

@@ -44,7 +44,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 step "static linking: the test binary needs no libjwks.so"
 go test -c -o "$tmp/static.test" .
-if readelf -d "$tmp/static.test" | grep -q 'NEEDED.*libjwks'; then
+if readelf -d "$tmp/static.test" | grep 'NEEDED.*libjwks' >/dev/null; then
     echo "the default build links libjwks dynamically" >&2
     exit 1
 fi
@@ -53,8 +53,11 @@ fi
 step "pkg-config build (-tags jwks_pkgconfig) against make install PREFIX=$tmp/prefix"
 make -C "$root" --quiet install PREFIX="$tmp/prefix" >/dev/null
 export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig"
-go test -tags jwks_pkgconfig -c -o "$tmp/pkgconfig.test" .
-if ! readelf -d "$tmp/pkgconfig.test" | grep -q 'NEEDED.*libjwks'; then
+# The go build cache keys on CGO_LDFLAGS but not on what pkg-config printed: naming this
+# prefix here keeps a cached package from linking against an earlier, deleted prefix.
+CGO_LDFLAGS="-L$tmp/prefix/lib" go test -tags jwks_pkgconfig -c -o "$tmp/pkgconfig.test" .
+# (grep reads all of readelf's output: `grep -q` could close the pipe early under pipefail.)
+if ! readelf -d "$tmp/pkgconfig.test" | grep 'NEEDED.*libjwks' >/dev/null; then
     echo "the jwks_pkgconfig build does not use the installed libjwks.so" >&2
     exit 1
 fi
