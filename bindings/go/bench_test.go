@@ -82,23 +82,8 @@ func publicKeysFromJWKS(doc []byte) (map[string]any, error) {
 func BenchmarkVerify(b *testing.B) {
 	k := testKeys(b)
 	doc := jwttest.JWKS(k.rs256, k.ps256, k.es256, k.eddsa)
-	v, err := NewFromJSON(doc, &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	v, goKeys, keyfunc := benchSubjects(b, doc, testIssuer, testAudience)
 	defer v.Close()
-	goKeys, err := publicKeysFromJWKS(doc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keyfunc := func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		key, ok := goKeys[kid]
-		if !ok {
-			return nil, errors.New("unknown kid")
-		}
-		return key, nil
-	}
 	for _, key := range []*jwttest.Key{k.rs256, k.ps256, k.es256, k.eddsa} {
 		token := key.Sign(claimsAt(time.Now()))
 		parser := jwt.NewParser(
@@ -181,23 +166,8 @@ func BenchmarkFixtures(b *testing.B) {
 	if err := json.Unmarshal(raw, &fx); err != nil {
 		b.Fatal(err)
 	}
-	v, err := NewFromJSON(doc, &Options{Issuers: []string{fx.Issuer}, Audiences: []string{fx.Audience}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	v, goKeys, keyfunc := benchSubjects(b, doc, fx.Issuer, fx.Audience)
 	defer v.Close()
-	goKeys, err := publicKeysFromJWKS(doc)
-	if err != nil {
-		b.Fatal(err)
-	}
-	keyfunc := func(t *jwt.Token) (any, error) {
-		kid, _ := t.Header["kid"].(string)
-		key, ok := goKeys[kid]
-		if !ok {
-			return nil, errors.New("unknown kid")
-		}
-		return key, nil
-	}
 	var floor *ringfloor.Floor
 	if path := os.Getenv("JWKS_BENCH_RING_FLOOR"); path != "" {
 		if floor, err = ringfloor.Open(path); err != nil {
@@ -399,4 +369,28 @@ func BenchmarkVerifyParallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchSubjects builds both sides of a comparison from one JWKS: this package's verifier and,
+// for golang-jwt, the public keys by kid with a keyfunc that looks the token's kid up there.
+func benchSubjects(b *testing.B, doc []byte, issuer, audience string) (*Verifier, map[string]any, jwt.Keyfunc) {
+	b.Helper()
+	v, err := NewFromJSON(doc, &Options{Issuers: []string{issuer}, Audiences: []string{audience}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	goKeys, err := publicKeysFromJWKS(doc)
+	if err != nil {
+		v.Close()
+		b.Fatal(err)
+	}
+	keyfunc := func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := goKeys[kid]
+		if !ok {
+			return nil, errors.New("unknown kid")
+		}
+		return key, nil
+	}
+	return v, goKeys, keyfunc
 }
