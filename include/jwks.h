@@ -42,7 +42,7 @@
 /**
  * Minor version, equal to `JWKS_VERSION_MINOR` in the header.
  */
-#define JWKS_VERSION_MINOR 1
+#define JWKS_VERSION_MINOR 2
 
 /**
  * Patch version, equal to `JWKS_VERSION_PATCH` in the header.
@@ -289,7 +289,7 @@ extern "C" {
 #endif // __cplusplus
 
 /**
- * The library version as a NUL-terminated string, e.g. `"0.1.0"`. Static; never free it.
+ * The library version as a NUL-terminated string, e.g. `"0.2.0"`. Static; never free it.
  */
 const char *jwks_version(void);
 
@@ -620,6 +620,34 @@ jwks_result jwks_verify_signature(const struct jwks_verifier *v,
                                   size_t len,
                                   struct jwks_token **out,
                                   struct jwks_error **err);
+
+/**
+ * Verifies a JWT like `jwks_verify` and copies its payload (the claims JSON, not
+ * NUL-terminated) into `buf`, `cap` bytes, writing its length to `*payload_len`; no token
+ * handle is made, so nothing is left to free. The payload is decoded from part of the token,
+ * so a `cap` of at least `len` always fits. If the token is valid but its payload does not
+ * fit, returns `JWKS_RESULT_INVALID_ARGUMENT` with the size needed in `*payload_len` (the
+ * only failure that writes an output). `buf` may be NULL only if `cap` is 0. Thread-safe.
+ */
+jwks_result jwks_verify_payload(const struct jwks_verifier *v,
+                                const char *token,
+                                size_t len,
+                                char *buf,
+                                size_t cap,
+                                size_t *payload_len,
+                                struct jwks_error **err);
+
+/**
+ * Like `jwks_verify_payload`, at unix time `now` (seconds) instead of the system clock.
+ */
+jwks_result jwks_verify_payload_at(const struct jwks_verifier *v,
+                                   const char *token,
+                                   size_t len,
+                                   int64_t now,
+                                   char *buf,
+                                   size_t cap,
+                                   size_t *payload_len,
+                                   struct jwks_error **err);
 
 /**
  * Fetches the keys now (for remote and file sources; a no-op for a static set). Blocks for

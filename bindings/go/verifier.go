@@ -15,7 +15,7 @@ import (
 	"unsafe"
 )
 
-// Version returns the version of the linked C library, e.g. "0.1.0".
+// Version returns the version of the linked C library, e.g. "0.2.0".
 func Version() string { return C.GoString(C.jwks_version()) }
 
 // Verifier verifies tokens against a key set under a policy. It wraps one C jwks_verifier.

@@ -26,7 +26,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::error::{Error, ErrorKind};
 
-/// The library version as a NUL-terminated string, e.g. `"0.1.0"`. Static; never free it.
+/// The library version as a NUL-terminated string, e.g. `"0.2.0"`. Static; never free it.
 #[no_mangle]
 pub extern "C" fn jwks_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
@@ -35,7 +35,7 @@ pub extern "C" fn jwks_version() -> *const c_char {
 /// Major version, equal to `JWKS_VERSION_MAJOR` in the header.
 pub const JWKS_VERSION_MAJOR: u32 = 0;
 /// Minor version, equal to `JWKS_VERSION_MINOR` in the header.
-pub const JWKS_VERSION_MINOR: u32 = 1;
+pub const JWKS_VERSION_MINOR: u32 = 2;
 /// Patch version, equal to `JWKS_VERSION_PATCH` in the header.
 pub const JWKS_VERSION_PATCH: u32 = 0;
 

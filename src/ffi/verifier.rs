@@ -214,6 +214,84 @@ pub unsafe extern "C" fn jwks_verify_signature(
     verify_with(v, jws, len, out, err, |v, t| v.verify_signature(t))
 }
 
+/// Verifies like `verify_at`, then copies the payload into the caller's buffer and drops the
+/// token: the one-call path for bindings that only want the claims.
+#[allow(clippy::too_many_arguments)] // the C signature, plus `now`
+unsafe fn verify_payload_with(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    now: i64,
+    buf: *mut c_char,
+    cap: usize,
+    payload_len: *mut usize,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    run(err, || {
+        let v = try_ref(v, "verifier")?;
+        if buf.is_null() && cap != 0 {
+            return Err(null_arg("buf"));
+        }
+        if payload_len.is_null() {
+            return Err(null_arg("payload_len"));
+        }
+        let token = try_bytes(token, len, "token")?;
+        let verified = v.inner.verify_at(token, now)?;
+        let payload = verified.payload();
+        if payload.len() > cap {
+            // Told even on failure, so that the caller can retry with a large enough buffer.
+            *payload_len = payload.len();
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "buf is {cap} bytes; the payload is {} (a buffer of len bytes always fits)",
+                    payload.len()
+                ),
+            ));
+        }
+        // SAFETY: `buf` is writable for `cap` bytes (documented contract) and `cap` fits the
+        // payload; the payload is our own allocation, so the two cannot overlap.
+        std::ptr::copy_nonoverlapping(payload.as_ptr(), buf.cast::<u8>(), payload.len());
+        *payload_len = payload.len();
+        Ok(())
+    })
+}
+
+/// Verifies a JWT like `jwks_verify` and copies its payload (the claims JSON, not
+/// NUL-terminated) into `buf`, `cap` bytes, writing its length to `*payload_len`; no token
+/// handle is made, so nothing is left to free. The payload is decoded from part of the token,
+/// so a `cap` of at least `len` always fits. If the token is valid but its payload does not
+/// fit, returns `JWKS_RESULT_INVALID_ARGUMENT` with the size needed in `*payload_len` (the
+/// only failure that writes an output). `buf` may be NULL only if `cap` is 0. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verify_payload(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    buf: *mut c_char,
+    cap: usize,
+    payload_len: *mut usize,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    verify_payload_with(v, token, len, unix_now(), buf, cap, payload_len, err)
+}
+
+/// Like `jwks_verify_payload`, at unix time `now` (seconds) instead of the system clock.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // a C signature
+pub unsafe extern "C" fn jwks_verify_payload_at(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    now: i64,
+    buf: *mut c_char,
+    cap: usize,
+    payload_len: *mut usize,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    verify_payload_with(v, token, len, now, buf, cap, payload_len, err)
+}
+
 /// Fetches the keys now (for remote and file sources; a no-op for a static set). Blocks for
 /// at most the HTTP timeout. Thread-safe.
 #[no_mangle]

@@ -48,6 +48,8 @@ VALUE_BY_FUNCTION = {
     ("jwks_token_claim_bool", "name"): "\"admin\"",
     ("jwks_token_claim_contains", "name"): "\"groups\"",
     ("jwks_token_claim_contains", "value"): "\"ops\"",
+    ("jwks_verify_payload", "cap"): "sizeof out_buf",
+    ("jwks_verify_payload_at", "cap"): "sizeof out_buf",
 }
 VALUE_BY_NAME = {
     "issuer": "\"https://issuer.test\"",
@@ -73,6 +75,7 @@ VALUE_BY_TYPE = {
     "struct jwks_token **": "&out_token",
     "struct jwks_error **": "&out_error",
     "struct jwks_stats *": "&out_stats",
+    "char *": "out_buf",
     "char **": "&out_string",
     "const char **": "&out_chars",
     "size_t *": "&out_len",

@@ -57,6 +57,7 @@ static void test_null_everywhere(context *ctx) {
   char *out_string;
   const char *out_chars;
   size_t out_len;
+  char out_buf[16384];
   int64_t out_int;
   bool out_bool;
   int calls = 0;
@@ -76,6 +77,7 @@ static void test_null_everywhere(context *ctx) {
     jwks_error_free(out_error);          \
     jwks_string_free(out_string);        \
     (void)out_stats, (void)out_len;      \
+    (void)out_buf;                       \
     (void)out_int, (void)out_bool;       \
   } while (0)
 #define UNTOUCHED() (!out_verifier && !out_token && !out_string && !out_chars)

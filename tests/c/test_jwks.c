@@ -124,6 +124,73 @@ static void test_cases(const jwks_verifier *v) {
   }
 }
 
+/* jwks_verify_payload_at gives the same verdict as jwks_verify_at for every case and, on
+ * success, the same payload bytes, without a token handle; a short buffer is refused with the
+ * size needed. */
+static void test_verify_payload(const jwks_verifier *v, const char *dir) {
+  for (int i = 0; i < ncases; i++) {
+    token_case *c = &cases[i];
+    jwks_token *tok = NULL;
+    jwks_result want = jwks_verify_at(v, c->token, c->len, c->now, &tok, NULL);
+    size_t want_len = 0;
+    const char *want_payload = tok ? jwks_token_payload(tok, &want_len) : NULL;
+
+    char *buf = malloc(c->len); /* len bytes always fit the payload */
+    size_t got_len = 12345;
+    jwks_error *err = NULL;
+    jwks_result r = jwks_verify_payload_at(v, c->token, c->len, c->now, buf, c->len, &got_len, &err);
+    CHECK(r == want && r == c->code, "%s: payload path got %u, want %u", c->name, r, want);
+    if (r == JWKS_RESULT_OK) {
+      CHECK(err == NULL, "%s: no error on success", c->name);
+      CHECK(got_len == want_len && memcmp(buf, want_payload, want_len) == 0,
+            "%s: payload differs (%zu vs %zu bytes)", c->name, got_len, want_len);
+      /* One byte short: refused, nothing copied, the size needed told. */
+      memset(buf, '#', c->len);
+      size_t needed = 0;
+      r = jwks_verify_payload_at(v, c->token, c->len, c->now, buf, want_len - 1, &needed, &err);
+      CHECK(r == JWKS_RESULT_INVALID_ARGUMENT && needed == want_len, "%s: short buffer: %u, %zu",
+            c->name, r, needed);
+      CHECK(err != NULL && strstr(jwks_error_message(err), "payload") != NULL,
+            "%s: short buffer message", c->name);
+      CHECK(buf[0] == '#', "%s: nothing copied into a short buffer", c->name);
+      jwks_error_free(err);
+      err = NULL;
+      /* A size query: no buffer at all. */
+      needed = 0;
+      r = jwks_verify_payload_at(v, c->token, c->len, c->now, NULL, 0, &needed, NULL);
+      CHECK(r == JWKS_RESULT_INVALID_ARGUMENT && needed == want_len, "%s: size query", c->name);
+    } else {
+      CHECK(err != NULL && jwks_error_code(err) == r, "%s: error code", c->name);
+      CHECK(got_len == 12345, "%s: payload_len untouched on a rejected token", c->name);
+    }
+    jwks_error_free(err);
+    free(buf);
+    jwks_token_free(tok);
+  }
+  /* The system-clock variant, on a token valid now. */
+  char path[4096];
+  snprintf(path, sizeof path, "%s/live.jwt", dir);
+  size_t live_len = 0;
+  char *live = read_file(path, &live_len);
+  CHECK(live != NULL, "read %s", path);
+  if (live) {
+    while (live_len > 0 && (live[live_len - 1] == '\n' || live[live_len - 1] == '\r')) live_len--;
+    char buf[4096];
+    size_t got = 0;
+    jwks_error *err = NULL;
+    jwks_result r = jwks_verify_payload(v, live, live_len, buf, sizeof buf, &got, &err);
+    CHECK(r == JWKS_RESULT_OK, "jwks_verify_payload(live.jwt): %s", err ? jwks_error_message(err) : "");
+    CHECK(got > 2 && buf[0] == '{' && buf[got - 1] == '}', "live payload is an object");
+    jwks_error_free(err);
+    free(live);
+  }
+  /* A NULL buffer with a non-zero capacity is a NULL argument, not a crash. */
+  size_t n = 0;
+  CHECK(jwks_verify_payload_at(v, cases[0].token, cases[0].len, cases[0].now, NULL, 10, &n, NULL) ==
+            JWKS_RESULT_NULL_ARGUMENT,
+        "NULL buf");
+}
+
 static void test_null_and_garbage(const jwks_verifier *v) {
   jwks_token *tok = NULL;
   jwks_error *err = NULL;
@@ -321,6 +388,7 @@ int main(int argc, char **argv) {
   free(jwks); /* the verifier keeps no pointer into the input */
   if (v) {
     test_cases(v);
+    test_verify_payload(v, argv[1]);
     test_null_and_garbage(v);
     test_static_introspection(v);
     test_threads(v);

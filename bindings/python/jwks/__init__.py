@@ -18,9 +18,9 @@ from ._verifier import KeySet, Stats, Token, VerifiedToken, Verifier
 from .errors import *  # noqa: F401,F403
 from .errors import CODE_NAMES, Category, JwksError, __all__ as _errors_all
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
-#: The version of the loaded libjwks, e.g. ``"0.1.0"``.
+#: The version of the loaded libjwks, e.g. ``"0.2.0"``.
 library_version: str = _ffi.library_version
 #: The path of the loaded libjwks.
 library_path: str = str(_ffi.library_path)

@@ -8,7 +8,7 @@ import json.scanner
 import os
 import threading
 import weakref
-from ctypes import byref, c_size_t, c_void_p, string_at
+from ctypes import byref, c_char, c_int64, c_size_t, c_void_p, string_at
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
@@ -28,6 +28,8 @@ KeySet = Union[str, bytes, bytearray, Mapping[str, Any]]
 # Pre-bound for the verification path.
 _verify = lib.jwks_verify
 _verify_at = lib.jwks_verify_at
+_verify_payload = _ffi.verify_payload_untyped
+_verify_payload_at = _ffi.verify_payload_at_untyped
 _verify_signature = lib.jwks_verify_signature
 _token_payload = lib.jwks_token_payload
 _token_header = lib.jwks_token_header
@@ -36,7 +38,6 @@ _error_code = lib.jwks_error_code
 _error_message = lib.jwks_error_message
 _error_free = lib.jwks_error_free
 _json_loads = json.loads
-_payload_cstr = _ffi.token_payload_cstr
 # The C scanner that json.loads uses, called directly: json.loads(bytes) first detects the
 # encoding, decodes, and matches whitespace around the value, which together cost about as
 # much as the scan itself. Anything unusual falls back to json.loads.
@@ -52,6 +53,44 @@ def _decode_claims(payload: bytes) -> Any:
     except (UnicodeDecodeError, StopIteration, ValueError):
         pass
     return _json_loads(payload)
+
+
+#: Bytes of a thread's scratch buffer for payloads: enough for any token up to this length
+#: (a payload is decoded from part of the token); longer tokens get a buffer of their own.
+_SCRATCH_LEN = 8192
+_ScratchBuffer = c_char * _SCRATCH_LEN
+_SCRATCH_CAP = c_size_t(_SCRATCH_LEN)
+
+
+class _Scratch:
+    """The out-parameters of one ``jwks_verify_payload`` call, made once per thread instead of
+    once per call (building them costs about as much as the call's own argument passing)."""
+
+    __slots__ = ("buf", "cap", "size", "size_ref", "err", "err_ref", "busy")
+
+    def __init__(self, length: int = _SCRATCH_LEN) -> None:
+        self.buf = _ScratchBuffer() if length == _SCRATCH_LEN else (c_char * length)()
+        self.cap = _SCRATCH_CAP if length == _SCRATCH_LEN else c_size_t(length)
+        self.size = c_size_t()
+        self.size_ref = byref(self.size)
+        self.err = c_void_p()
+        self.err_ref = byref(self.err)
+        # Set while a call uses it: a signal handler that verifies in between gets a fresh one.
+        self.busy = False
+
+
+_thread_scratch = threading.local()
+
+
+def _scratch_for(length: int) -> _Scratch:
+    """This thread's scratch space if it is free and large enough, else a new one."""
+    try:
+        s: _Scratch = _thread_scratch.s
+    except AttributeError:
+        s = _thread_scratch.s = _Scratch()
+    if s.busy or length > _SCRATCH_LEN:
+        return _Scratch(max(length, _SCRATCH_LEN))
+    return s
 
 
 def _take_error(rc: int, err: c_void_p) -> JwksError:
@@ -403,8 +442,8 @@ class Verifier:
             VerifierClosed: the verifier was closed.
         """
         data = token if type(token) is bytes else _token_bytes(token)
-        out = c_void_p()
-        err = c_void_p()
+        n = len(data)
+        s = _scratch_for(n)
         # _enter()/_leave(), inlined: this is the hot path.
         lock = self._lock
         lock.acquire()
@@ -414,21 +453,26 @@ class Verifier:
             raise VerifierClosed()
         self._active += 1
         lock.release()
+        s.busy = True
         try:
+            # One foreign call: verify, and copy the claims into this thread's buffer. Every
+            # argument is already its C type (see _ffi.verify_payload_untyped).
             if now is None:
-                rc = _verify(handle, data, len(data), byref(out), byref(err))
+                rc = _verify_payload(handle, data, c_size_t(n), s.buf, s.cap, s.size_ref, s.err_ref)
             else:
-                rc = _verify_at(handle, data, len(data), int(now), byref(out), byref(err))
+                rc = _verify_payload_at(
+                    handle, data, c_size_t(n), c_int64(int(now)), s.buf, s.cap, s.size_ref, s.err_ref
+                )
+            if rc:
+                raise _take_error(rc, s.err)
+            payload = s.buf[: s.size.value]
         finally:
+            s.busy = False
             lock.acquire()
             self._active -= 1
             if self._handle is None and self._active == 0:
                 self._free_locked()
             lock.release()
-        if rc:
-            raise _take_error(rc, err)
-        payload = _payload_cstr(out, None)
-        _token_free(out)
         try:
             text = payload.decode("utf-8")
             claims, end = _scan_once(text, 0)

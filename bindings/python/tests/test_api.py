@@ -42,6 +42,57 @@ def test_verify_returns_the_claims_for_each_algorithm(verifier, keys, index):
     assert verifier.verify(memoryview(token.encode()), now=NOW) == got
 
 
+def test_verify_handles_tokens_longer_than_the_thread_buffer(keys):
+    """A payload larger than the per-thread buffer takes a buffer of its own: same claims."""
+    from jwks import _verifier
+
+    big = claims(blob="x" * (_verifier._SCRATCH_LEN + 1000))
+    token = keys[3].sign(big)
+    assert len(token) > _verifier._SCRATCH_LEN
+    with jwks.Verifier.from_jwks(jwks_of(keys[3]), issuers=ISSUER, audiences=AUDIENCE,
+                                 max_token_size=64 * 1024) as v:
+        assert v.verify(token, now=NOW) == big
+        small = keys[3].sign(claims(n=1))
+        assert v.verify(small, now=NOW) == claims(n=1)  # the thread buffer is still right
+
+
+def test_verify_in_a_signal_handler_does_not_share_the_busy_buffer(verifier, keys):
+    """A verification that starts while this thread's buffer is in use (a signal handler
+    running between two bytecodes of another verification) gets a buffer of its own."""
+    from jwks import _verifier
+
+    outer = keys[0].sign(claims(n="outer"))
+    inner = keys[3].sign(claims(n="inner"))
+    assert verifier.verify(outer, now=NOW)["n"] == "outer"
+    mine = _verifier._scratch_for(10)
+    mine.busy = True
+    try:
+        other = _verifier._scratch_for(10)
+        assert other is not mine
+        assert verifier.verify(inner, now=NOW)["n"] == "inner"
+        assert bytes(mine.buf[: mine.size.value]).count(b"outer") == 1  # left as it was
+    finally:
+        mine.busy = False
+    assert _verifier._scratch_for(10) is mine
+
+
+def test_verify_payload_is_the_same_as_the_token_path(verifier, keys):
+    """The one-call path and the token-handle path agree, on success and on every failure."""
+    cases = [keys[i].sign(claims(n=i)) for i in range(4)]
+    cases += [keys[0].sign(claims(exp=NOW - 10)), keys[1].sign(claims(iss="https://evil")),
+              key("ES256", "nobody").sign(claims()), "a.b.c", ""]
+    for token in cases:
+        try:
+            want = ("ok", verifier.verify_token(token, now=NOW).claims)
+        except jwks.JwksError as e:
+            want = (type(e), e.code)
+        try:
+            got = ("ok", verifier.verify(token, now=NOW))
+        except jwks.JwksError as e:
+            got = (type(e), e.code)
+        assert got == want, token
+
+
 def test_verify_token_gives_header_alg_kid_and_key(verifier, keys):
     k = keys[2]
     token = k.sign(claims(), headers={"typ": "JWT"})
@@ -386,6 +437,6 @@ def test_verifier_cannot_be_constructed_directly():
 
 
 def test_package_metadata():
-    assert jwks.__version__ == "0.1.0"
+    assert jwks.__version__ == "0.2.0"
     assert jwks.library_version.split(".")[0] == "0"
     assert os.path.isfile(jwks.library_path)

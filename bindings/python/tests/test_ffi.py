@@ -172,14 +172,14 @@ class _FakeLib:
         self.jwks_version = lambda: version
 
 
-@pytest.mark.parametrize("version", [b"1.0.0", b"2.3.4", b"0.0.9", b"garbage", b""])
+@pytest.mark.parametrize("version", [b"1.0.0", b"2.3.4", b"0.0.9", b"0.1.0", b"garbage", b""])
 def test_version_mismatch_is_refused_with_a_clear_error(version):
     with pytest.raises(_ffi.LibraryError, match="libjwks|version"):
         _ffi._check_version(_FakeLib(version), Path("/x/libjwks.so"))
 
 
 def test_matching_versions_are_accepted():
-    assert _ffi._check_version(_FakeLib(b"0.1.0"), Path("x")) == "0.1.0"
+    assert _ffi._check_version(_FakeLib(b"0.2.0"), Path("x")) == "0.2.0"
     assert _ffi._check_version(_FakeLib(b"0.7.2"), Path("x")) == "0.7.2"
 
 
