@@ -2,11 +2,9 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
 use crate::alg::Algorithm;
 use crate::error::{err, Error, ErrorKind};
-use crate::json::{raw_str, Members};
+use crate::json::{raw_str, raw_str_array, Members};
 use crate::keyset::shorten;
 use crate::token::{parse_object, Limits};
 
@@ -228,21 +226,16 @@ impl Policy {
     }
 }
 
-fn audiences_of(raw: &RawValue) -> Result<Vec<Cow<'_, str>>, Error> {
-    let invalid = || {
-        err(
-            ErrorKind::InvalidClaim,
-            "aud is neither a string nor an array of strings",
-        )
-    };
-    if let Some(s) = raw_str(raw) {
-        return Ok(vec![s]);
+fn audiences_of(raw: &str) -> Result<Vec<Cow<'_, str>>, Error> {
+    match raw_str(raw) {
+        Some(s) => Ok(vec![s]),
+        None => raw_str_array(raw).ok_or_else(|| {
+            err(
+                ErrorKind::InvalidClaim,
+                "aud is neither a string nor an array of strings",
+            )
+        }),
     }
-    let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|_| invalid())?;
-    items
-        .into_iter()
-        .map(|i| raw_str(i).ok_or_else(invalid))
-        .collect()
 }
 
 /// Reads a NumericDate claim (RFC 7519 §2: a JSON number of seconds, possibly fractional).
@@ -250,7 +243,7 @@ fn numeric_date(claims: &Members<'_>, name: &str) -> Result<Option<f64>, Error> 
     let Some(raw) = claims.get(name) else {
         return Ok(None);
     };
-    let text = raw.get();
+    let text = raw;
     let value: Option<f64> =
         if text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
             text.parse::<f64>().ok().filter(|v| v.is_finite())

@@ -331,10 +331,10 @@ fn parse_header(bytes: &[u8], max_depth: usize) -> Result<HeaderFields, Error> {
         }
     })?;
     if let Some(crit) = m.get("crit") {
-        return Err(crit_error(crit.get()));
+        return Err(crit_error(crit));
     }
     if let Some(b64) = m.get("b64") {
-        if b64.get() != "true" {
+        if b64 != "true" {
             return Err(err(
                 ErrorKind::CritUnsupported,
                 "header \"b64\" (RFC 7797 unencoded payload) is not supported",
