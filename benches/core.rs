@@ -724,6 +724,38 @@ fn parse_go(text: &str) -> BTreeMap<(String, String), Vec<f64>> {
     all
 }
 
+/// BenchmarkInterleaved lines: `BenchmarkInterleaved/RS256-2048-2  1  N ns/op  45638 jwks-ns/op
+/// 37877 ring-ns/op  1.196 x-ring ...`: each case's custom metrics, by unit.
+fn parse_go_interleaved(text: &str) -> BTreeMap<String, BTreeMap<String, f64>> {
+    let mut all: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for line in text.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(name) = fields
+            .next()
+            .and_then(|n| n.strip_prefix("BenchmarkInterleaved/"))
+        else {
+            continue;
+        };
+        let case = name.rsplit_once('-').map_or(name, |(n, cpus)| {
+            if cpus.chars().all(|c| c.is_ascii_digit()) {
+                n
+            } else {
+                name
+            }
+        });
+        let fields: Vec<&str> = fields.collect();
+        let metrics = all.entry(case.to_string()).or_default();
+        for pair in fields.windows(2) {
+            if let Ok(v) = pair[0].parse::<f64>() {
+                if pair[1].chars().any(|c| c.is_ascii_alphabetic()) {
+                    metrics.insert(pair[1].to_string(), v);
+                }
+            }
+        }
+    }
+    all
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok {
         "PASS"
@@ -756,10 +788,20 @@ fn report(dir: &Path) {
     let c_runs: Vec<Value> = (1..c_floors.len())
         .map_while(|i| load(&format!("c_{i}.json")))
         .collect();
-    let go_runs: Vec<BTreeMap<(String, String), Vec<f64>>> = (1..go_floors.len())
+    let go_texts: Vec<String> = (1..go_floors.len())
         .map_while(|i| std::fs::read_to_string(dir.join(format!("go_{i}.txt"))).ok())
-        .map(|t| parse_go(&t))
         .collect();
+    let go_runs: Vec<BTreeMap<(String, String), Vec<f64>>> =
+        go_texts.iter().map(|t| parse_go(t)).collect();
+    let go_interleaved: Vec<_> = go_texts.iter().map(|t| parse_go_interleaved(t)).collect();
+    // The median over the runs of one BenchmarkInterleaved metric of one case.
+    let go_metric = |name: &str, unit: &str| -> Option<f64> {
+        let v: Vec<f64> = go_interleaved
+            .iter()
+            .filter_map(|r| r.get(name)?.get(unit).copied())
+            .collect();
+        (!v.is_empty()).then(|| median(v))
+    };
     let alternating = |floors: &[Value], runs: &[Option<f64>], name: &str| -> Option<(f64, f64)> {
         let mut ratios = Vec::new();
         let mut times = Vec::new();
@@ -871,14 +913,22 @@ fn report(dir: &Path) {
         let py_floor = py.and_then(|p| num(&p["ring_us"]));
         let py_ratio = py_us.zip(py_floor).map(|(a, f)| a / f);
         let go = alternating(&go_floors, &go_side(name, "jwks"), name);
-        let (go_us, mut go_ratio) = (go.map(|g| g.0), go.map(|g| g.1));
-        // With the ring floor loaded into the Go benchmark, its in-process ratio.
-        if let Some(r) = go_pairs(name, "jwks", "ring-floor") {
+        let (mut go_us, mut go_ratio) = (go.map(|g| g.0), go.map(|g| g.1));
+        if let Some(ns) = go_metric(name, "jwks-ns/op") {
+            go_us = Some(ns / 1000.0);
+        }
+        // With the ring floor loaded into the Go benchmark, its in-process ratio: from the
+        // interleaved rounds when they ran, else from the sub-benchmarks run one after the other.
+        if let Some(r) = go_metric(name, "x-ring").or_else(|| go_pairs(name, "jwks", "ring-floor"))
+        {
             go_ratio = Some(r);
         }
-        let gojwt_us = go_median(name, "golang-jwt");
+        let gojwt_us = go_metric(name, "golang-jwt-ns/op")
+            .map(|ns| ns / 1000.0)
+            .or_else(|| go_median(name, "golang-jwt"));
         let gocrypto_us = go_median(name, "go-crypto-only");
-        let gojwt_over_go = go_pairs(name, "golang-jwt", "jwks");
+        let gojwt_over_go =
+            go_metric(name, "golang-jwt/jwks").or_else(|| go_pairs(name, "golang-jwt", "jwks"));
         let instr = instructions.as_ref().map(|i| &i["instructions"][name]);
         let instr_ring = instr.and_then(|i| num(&i["ring"]));
         let instr_c = instr.and_then(|i| num(&i["c_abi"]));

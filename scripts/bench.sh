@@ -55,7 +55,7 @@ for i in $(seq 1 $runs); do
     core floor "$fixtures" "$out/floor_c_$i.json"
 done
 
-step "Go: this package vs golang-jwt v5 and the ring floor (BenchmarkFixtures), $runs runs"
+step "Go: this package vs golang-jwt v5 and the ring floor (BenchmarkFixtures, BenchmarkInterleaved), $runs runs"
 command -v go >/dev/null || { echo "bench.sh: go is not installed" >&2; exit 1; }
 (cd bindings/go && CGO_ENABLED=1 go test -c -o "$out/go.test" .)
 core floor "$fixtures" "$out/floor_go_0.json"
@@ -65,6 +65,12 @@ for i in $(seq 1 $runs); do
         -test.count 1) \
         | tee "$out/go_$i.txt" >&2
     grep -q '^PASS' "$out/go_$i.txt"
+    # The ratios reported: each side timed in alternating short rounds (its own loop: 1x).
+    (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures JWKS_BENCH_RING_FLOOR=$floor_so \
+        "$out/go.test" -test.run '^$' -test.bench '^BenchmarkInterleaved$' -test.benchtime 1x) \
+        | tee "$out/go_interleaved_$i.txt" >&2
+    grep -q '^PASS' "$out/go_interleaved_$i.txt"
+    cat "$out/go_interleaved_$i.txt" >> "$out/go_$i.txt"
     core floor "$fixtures" "$out/floor_go_$i.json"
 done
 

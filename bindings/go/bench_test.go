@@ -5,14 +5,7 @@ package jwks
 //
 //	go test -run x -bench . -benchtime 2s
 //
-// BenchmarkFixtures runs on the shared fixtures that scripts/bench.sh (make bench) writes, so
-// its Go rows sit next to the Rust, C and Python rows on the same tokens and keys:
-//
-//	JWKS_BENCH_FIXTURES=target/bench/fixtures go test -run '^$' -bench Fixtures
-//
-// With JWKS_BENCH_RING_FLOOR naming the ring floor library (bindings/python/bench/ring_floor),
-// each token also gets a ring-floor sub-benchmark, run right after this package's, in this
-// process: the bare ring verify of the same signing input.
+// The fixture benchmarks that scripts/bench.sh runs are in bench_fixtures_test.go.
 //
 // Both sides check the signature, iss, aud and a required exp, restrict the algorithm, and
 // read the "sub" claim; golang-jwt's keyfunc looks the kid up in a map built once from the
@@ -32,8 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,7 +32,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/jwks-project/jwks/bindings/go/internal/jwttest"
-	"github.com/jwks-project/jwks/bindings/go/internal/ringfloor"
 )
 
 // publicKeysFromJWKS builds golang-jwt verification keys from a JWKS document, by kid.
@@ -135,110 +125,6 @@ func BenchmarkVerify(b *testing.B) {
 				}
 				if sub, ok := tok.Claims.(jwt.MapClaims)["sub"].(string); !ok || len(sub) == 0 {
 					b.Fatal("no sub")
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkFixtures compares this package, golang-jwt v5 and Go's crypto alone on the fixture
-// directory named by JWKS_BENCH_FIXTURES (jwks.json, tokens.json), written by scripts/bench.sh.
-func BenchmarkFixtures(b *testing.B) {
-	dir := os.Getenv("JWKS_BENCH_FIXTURES")
-	if dir == "" {
-		b.Skip("JWKS_BENCH_FIXTURES is not set (scripts/bench.sh sets it)")
-	}
-	doc, err := os.ReadFile(filepath.Join(dir, "jwks.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	raw, err := os.ReadFile(filepath.Join(dir, "tokens.json"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	var fx struct {
-		Issuer   string `json:"issuer"`
-		Audience string `json:"audience"`
-		Tokens   []struct {
-			Name, Alg, Kid, Token string
-		} `json:"tokens"`
-	}
-	if err := json.Unmarshal(raw, &fx); err != nil {
-		b.Fatal(err)
-	}
-	v, goKeys, keyfunc := benchSubjects(b, doc, fx.Issuer, fx.Audience)
-	defer v.Close()
-	var floor *ringfloor.Floor
-	if path := os.Getenv("JWKS_BENCH_RING_FLOOR"); path != "" {
-		if floor, err = ringfloor.Open(path); err != nil {
-			b.Fatal(err)
-		}
-	}
-	var jwkSet struct {
-		Keys []map[string]string `json:"keys"`
-	}
-	if err := json.Unmarshal(doc, &jwkSet); err != nil {
-		b.Fatal(err)
-	}
-	for _, tc := range fx.Tokens {
-		token := tc.Token
-		parser := jwt.NewParser(
-			jwt.WithIssuer(fx.Issuer),
-			jwt.WithAudience(fx.Audience),
-			jwt.WithExpirationRequired(),
-			jwt.WithValidMethods([]string{tc.Alg}),
-		)
-		if tok, err := v.Verify(token); err != nil {
-			b.Fatalf("%s: jwks: %v", tc.Name, err)
-		} else if sub, _ := tok.ClaimString("sub"); sub == "" {
-			b.Fatalf("%s: jwks: no sub", tc.Name)
-		}
-		if _, err := parser.Parse(token, keyfunc); err != nil {
-			b.Fatalf("%s: golang-jwt: %v", tc.Name, err)
-		}
-		b.Run(tc.Name+"/jwks", func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				tok, err := v.Verify(token)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if sub, err := tok.ClaimString("sub"); err != nil || len(sub) == 0 {
-					b.Fatal("no sub")
-				}
-			}
-		})
-		if floor != nil {
-			a, bb := ringFloorKey(b, jwkSet.Keys, tc.Kid, tc.Alg)
-			dot := strings.LastIndexByte(token, '.')
-			sig, err := base64.RawURLEncoding.DecodeString(token[dot+1:])
-			if err != nil {
-				b.Fatal(err)
-			}
-			input := []byte(token[:dot])
-			b.Run(tc.Name+"/ring-floor", func(b *testing.B) {
-				if floor.Run(tc.Alg, a, bb, input, sig, b.N) < 0 {
-					b.Fatal("ring floor: signature does not verify")
-				}
-			})
-		}
-		b.Run(tc.Name+"/golang-jwt", func(b *testing.B) {
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				tok, err := parser.Parse(token, keyfunc)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if sub, ok := tok.Claims.(jwt.MapClaims)["sub"].(string); !ok || len(sub) == 0 {
-					b.Fatal("no sub")
-				}
-			}
-		})
-		b.Run(tc.Name+"/go-crypto-only", func(b *testing.B) {
-			verify := goCryptoVerifier(b, &jwttest.Key{Alg: tc.Alg}, goKeys[tc.Kid], token)
-			for i := 0; i < b.N; i++ {
-				if !verify() {
-					b.Fatal("signature does not verify")
 				}
 			}
 		})

@@ -9,8 +9,8 @@ For every token of the fixtures, in one process, on the same tokens and keys:
   ``get_unverified_header`` for the kid, a dict lookup in the keys of a ``PyJWKSet`` built from
   the same JWKS, then ``jwt.decode`` with the algorithm allowlist, ``issuer``, ``audience`` and
   ``require=["exp"]``;
-* ``cabi``: ``jwks_verify`` + ``jwks_token_free`` alone through ctypes (no claims decoding), to
-  split the cost between the Rust core and the Python layer;
+* ``cabi``: the one ``jwks_verify_payload`` call of ``verify`` alone through ctypes (no claims
+  decoding), to split the cost between the Rust core and the Python layer;
 * ``ring``: the bare ring verify of the same signature (``bench/ring_floor``, a small Rust
   library timed inside Rust; built with cargo on first use, skipped with ``--no-ring``).
 
@@ -164,20 +164,23 @@ def jwks_runner(verifier: Any, token: str) -> Callable[[int], float]:
 
 
 def cabi_runner(verifier: Any, token: str) -> Callable[[int], float]:
-    """The C ABI alone through ctypes: jwks_verify + jwks_token_free, no claims decoding."""
+    """The C ABI alone through ctypes: one ``jwks_verify_payload`` call (as ``verify`` makes),
+    without the lock, the buffer handling and the claims decoding of the Python layer."""
     from jwks import _ffi
 
-    lib, handle, tok = _ffi.lib, verifier._handle, token.encode()
-    verify, free, byref = lib.jwks_verify, lib.jwks_token_free, ctypes.byref
+    handle, tok = verifier._handle, token.encode()
+    call = _ffi.verify_payload_untyped
+    n, cap = ctypes.c_size_t(len(tok)), ctypes.c_size_t(len(tok))
+    buf = (ctypes.c_char * len(tok))()
+    size, err = ctypes.c_size_t(), ctypes.c_void_p()
+    size_ref, err_ref = ctypes.byref(size), ctypes.byref(err)
 
-    def run(n: int) -> float:
-        out, err = ctypes.c_void_p(), ctypes.c_void_p()
+    def run(count: int) -> float:
         perf = time.perf_counter
         start = perf()
-        for _ in range(n):
-            if verify(handle, tok, len(tok), byref(out), byref(err)):
-                raise RuntimeError("jwks_verify failed")
-            free(out)
+        for _ in range(count):
+            if call(handle, tok, n, buf, cap, size_ref, err_ref):
+                raise RuntimeError("jwks_verify_payload failed")
         return perf() - start
 
     return run
