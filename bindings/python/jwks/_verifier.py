@@ -66,7 +66,7 @@ class _Scratch:
     """The out-parameters of one ``jwks_verify_payload`` call, made once per thread instead of
     once per call (building them costs about as much as the call's own argument passing)."""
 
-    __slots__ = ("buf", "cap", "size", "size_ref", "err", "err_ref", "busy")
+    __slots__ = ("buf", "cap", "size", "size_ref", "err", "err_ref", "busy", "n", "token_len")
 
     def __init__(self, length: int = _SCRATCH_LEN) -> None:
         self.buf = _ScratchBuffer() if length == _SCRATCH_LEN else (c_char * length)()
@@ -77,6 +77,10 @@ class _Scratch:
         self.err_ref = byref(self.err)
         # Set while a call uses it: a signal handler that verifies in between gets a fresh one.
         self.busy = False
+        # The last token length, as int and as the c_size_t passed (changed only when it does:
+        # tokens of one service tend to have one length, and a new c_size_t costs more).
+        self.n = 0
+        self.token_len = c_size_t(0)
 
 
 _thread_scratch = threading.local()
@@ -454,14 +458,17 @@ class Verifier:
         self._active += 1
         lock.release()
         s.busy = True
+        if s.n != n:
+            s.n = n
+            s.token_len.value = n
         try:
             # One foreign call: verify, and copy the claims into this thread's buffer. Every
             # argument is already its C type (see _ffi.verify_payload_untyped).
             if now is None:
-                rc = _verify_payload(handle, data, c_size_t(n), s.buf, s.cap, s.size_ref, s.err_ref)
+                rc = _verify_payload(handle, data, s.token_len, s.buf, s.cap, s.size_ref, s.err_ref)
             else:
                 rc = _verify_payload_at(
-                    handle, data, c_size_t(n), c_int64(int(now)), s.buf, s.cap, s.size_ref, s.err_ref
+                    handle, data, s.token_len, c_int64(int(now)), s.buf, s.cap, s.size_ref, s.err_ref
                 )
             if rc:
                 raise _take_error(rc, s.err)
