@@ -115,10 +115,23 @@ impl<'a> Members<'a> {
 
 fn first_duplicate<'m>(members: &'m [(Cow<'_, str>, &str)]) -> Option<&'m str> {
     if members.len() <= 16 {
+        // Pairwise, on a fingerprint (length and first bytes) first: claim names are short and
+        // many have the same length, so most pairs are told apart without a memcmp.
+        let fingerprint = |name: &str| {
+            let b = name.as_bytes();
+            let mut head = [0u8; 8];
+            let n = b.len().min(7);
+            head[..n].copy_from_slice(&b[..n]);
+            head[7] = b.len() as u8;
+            u64::from_le_bytes(head)
+        };
+        let mut seen = [0u64; 16];
         for (i, (a, _)) in members.iter().enumerate() {
-            if members[..i].iter().any(|(b, _)| a == b) {
+            let f = fingerprint(a);
+            if (0..i).any(|j| seen[j] == f && members[j].0 == *a) {
                 return Some(a);
             }
+            seen[i] = f;
         }
         None
     } else {
