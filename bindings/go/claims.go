@@ -28,18 +28,25 @@ func firstNonSpace(b []byte) byte {
 	return 0
 }
 
-// skipString returns the index after the string starting at b[i] == '"', or -1. (A plain
-// loop: JSON member names and claim values are short, too short for bytes.IndexByte to pay.)
+// skipString returns the index after the string starting at b[i] == '"', or -1: the first
+// quote after it that an even run of backslashes precedes.
 func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '"':
-			return i + 1
-		case '\\':
-			i++
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return -1
 		}
+		q := j + k
+		backslashes := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return q + 1
+		}
+		j = q + 1
 	}
-	return -1
 }
 
 // skipValue returns the index after the value starting at b[i], or -1.
@@ -128,12 +135,13 @@ func findMember(obj []byte, name string, unique bool) ([]byte, bool) {
 // keyEquals compares a raw JSON string (quotes included) with name.
 func keyEquals(raw []byte, name string) bool {
 	inner := raw[1 : len(raw)-1]
-	// An escape only ever makes the raw text longer than the name it spells.
-	if len(inner) < len(name) {
-		return false
+	// An escape only ever makes the raw text longer than the name it spells, so raw text of
+	// the name's length or shorter matches only as is.
+	if len(inner) <= len(name) {
+		return string(inner) == name
 	}
 	if !hasEscape(inner) {
-		return string(inner) == name
+		return false
 	}
 	s, ok := jsonString(raw)
 	return ok && s == name
@@ -141,13 +149,15 @@ func keyEquals(raw []byte, name string) bool {
 
 func hasEscape(raw []byte) bool { return bytes.IndexByte(raw, '\\') >= 0 }
 
-// jsonString decodes a raw JSON string value.
+// jsonString decodes a raw JSON string value. Without escapes the result aliases raw, which
+// must therefore never change (it is always part of a token's immutable buffer).
 func jsonString(raw []byte) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
 	if !hasEscape(raw) {
-		return string(raw[1 : len(raw)-1]), true
+		// A view, not a copy: raw is part of a token's buffer, which never changes.
+		return bytesString(raw[1 : len(raw)-1]), true
 	}
 	var s string
 	if json.Unmarshal(raw, &s) != nil {
