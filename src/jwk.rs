@@ -4,14 +4,13 @@
 //! RSA size and exponent and the ROCA fingerprint, EC points on their curve, HMAC secret
 //! length, and the key's declared purpose (`use`, `key_ops`, `alg`).
 
-use std::sync::Arc;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ring::{agreement, digest, hmac, rand, signature};
 use serde_json::{Map, Value};
 
 use crate::alg::{Algorithm, HmacKeys, KeyFamily, KeyMaterial};
+use crate::nul_str::NulStr;
 
 /// Smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -21,10 +20,10 @@ pub const MAX_RSA_BITS: usize = 8192;
 /// A public key ready to verify signatures.
 #[derive(Debug)]
 pub struct Jwk {
-    pub(crate) kid: Option<Arc<str>>,
+    pub(crate) kid: Option<NulStr>,
     pub(crate) alg: Option<Algorithm>,
     pub(crate) material: KeyMaterial,
-    pub(crate) thumbprint: Arc<str>,
+    pub(crate) thumbprint: NulStr,
 }
 
 impl Jwk {
@@ -193,10 +192,10 @@ fn parse_object(obj: &Map<String, Value>) -> Result<Jwk, JwkRejection> {
     }
     let thumbprint = thumbprint_of(obj).map_err(JwkRejection::malformed)?;
     Ok(Jwk {
-        kid: kid.map(Arc::from),
+        kid: kid.as_deref().map(NulStr::new),
         alg,
         material,
-        thumbprint: Arc::from(thumbprint),
+        thumbprint: NulStr::new(&thumbprint),
     })
 }
 

@@ -29,6 +29,7 @@ pub mod issuer;
 mod json;
 pub mod jwk;
 pub mod keyset;
+mod nul_str;
 mod roca;
 pub mod source;
 pub mod token;

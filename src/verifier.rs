@@ -10,6 +10,7 @@ use crate::error::{err, Error, ErrorKind};
 use crate::json::raw_str;
 use crate::jwk::Jwk;
 use crate::keyset::{shorten, Candidates, KeySet, KeySetOptions};
+use crate::nul_str::NulStr;
 use crate::source::{KeyQuery, KeySource, SourceStats, StaticSource};
 use crate::token::{self, parse_object, ParsedToken};
 
@@ -41,8 +42,8 @@ pub struct VerifiedToken {
     payload: Vec<u8>,
     alg: Algorithm,
     kid: Option<String>,
-    key_kid: Option<Arc<str>>,
-    key_thumbprint: Arc<str>,
+    key_kid: Option<NulStr>,
+    key_thumbprint: NulStr,
     claims: OnceLock<Option<Map<String, Value>>>,
 }
 
@@ -84,6 +85,16 @@ impl VerifiedToken {
 
     /// The RFC 7638 thumbprint of the key that verified the signature.
     pub fn key_thumbprint(&self) -> &str {
+        &self.key_thumbprint
+    }
+
+    /// [`key_kid`](Self::key_kid), NUL-terminated for C: shared with the key, no copy.
+    pub(crate) fn key_kid_nul(&self) -> Option<&NulStr> {
+        self.key_kid.as_ref()
+    }
+
+    /// [`key_thumbprint`](Self::key_thumbprint), NUL-terminated for C.
+    pub(crate) fn key_thumbprint_nul(&self) -> &NulStr {
         &self.key_thumbprint
     }
 
@@ -209,7 +220,7 @@ impl Verifier {
         &self,
         set: &KeySet,
         parsed: &ParsedToken<'_>,
-    ) -> Result<(Option<Arc<str>>, Arc<str>), Error> {
+    ) -> Result<(Option<NulStr>, NulStr), Error> {
         let sig = parsed.signature.as_slice();
         let ok = |k: &Jwk| (k.kid.clone(), k.thumbprint.clone());
         match set.select(parsed.kid.as_deref(), parsed.alg)? {

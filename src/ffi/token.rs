@@ -14,9 +14,8 @@ use crate::verifier::VerifiedToken;
 /// Every pointer it hands out stays valid until `jwks_token_free`.
 pub struct jwks_token {
     inner: VerifiedToken,
+    /// The header's `kid` as a C string, made on first use when it is not the key's own.
     kid: OnceLock<Option<CString>>,
-    key_kid: OnceLock<Option<CString>>,
-    thumbprint: OnceLock<CString>,
 }
 
 impl jwks_token {
@@ -24,8 +23,6 @@ impl jwks_token {
         jwks_token {
             inner,
             kid: OnceLock::new(),
-            key_kid: OnceLock::new(),
-            thumbprint: OnceLock::new(),
         }
     }
 }
@@ -99,7 +96,11 @@ pub unsafe extern "C" fn jwks_token_alg(t: *const jwks_token) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_kid(t: *const jwks_token) -> *const c_char {
     boundary(std::ptr::null(), || match t.as_ref() {
-        Some(t) => lazy_cstr(&t.kid, t.inner.kid()),
+        // Usually the header's kid is the kid of the key it selected: hand out the key's copy.
+        Some(t) => match t.inner.key_kid_nul() {
+            Some(key_kid) if t.inner.kid() == Some(key_kid.as_str()) => key_kid.as_c_ptr(),
+            _ => lazy_cstr(&t.kid, t.inner.kid()),
+        },
         None => std::ptr::null(),
     })
 }
@@ -108,7 +109,10 @@ pub unsafe extern "C" fn jwks_token_kid(t: *const jwks_token) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_key_id(t: *const jwks_token) -> *const c_char {
     boundary(std::ptr::null(), || match t.as_ref() {
-        Some(t) => lazy_cstr(&t.key_kid, t.inner.key_kid()),
+        Some(t) => t
+            .inner
+            .key_kid_nul()
+            .map_or(std::ptr::null(), |k| k.as_c_ptr()),
         None => std::ptr::null(),
     })
 }
@@ -117,10 +121,7 @@ pub unsafe extern "C" fn jwks_token_key_id(t: *const jwks_token) -> *const c_cha
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_key_thumbprint(t: *const jwks_token) -> *const c_char {
     boundary(std::ptr::null(), || match t.as_ref() {
-        Some(t) => t
-            .thumbprint
-            .get_or_init(|| CString::new(t.inner.key_thumbprint()).unwrap_or_default())
-            .as_ptr(),
+        Some(t) => t.inner.key_thumbprint_nul().as_c_ptr(),
         None => std::ptr::null(),
     })
 }
