@@ -691,30 +691,32 @@ fn num(v: &Value) -> Option<f64> {
     v.as_f64()
 }
 
+/// The lines of Go benchmark output whose name starts with `prefix`: the rest of the name
+/// without the `-GOMAXPROCS` suffix, and the fields after it.
+fn go_bench_lines<'t>(
+    text: &'t str,
+    prefix: &'t str,
+) -> impl Iterator<Item = (&'t str, Vec<&'t str>)> {
+    text.lines().filter_map(move |line| {
+        let mut fields = line.split_whitespace();
+        let name = fields.next()?.strip_prefix(prefix)?;
+        let name = match name.rsplit_once('-') {
+            Some((n, cpus)) if cpus.chars().all(|c| c.is_ascii_digit()) => n,
+            _ => name,
+        };
+        Some((name, fields.collect()))
+    })
+}
+
 /// Go benchmark lines: `BenchmarkFixtures/RS256-2048/jwks-2   1234   45678 ns/op ...`: every
 /// repetition (`-count`) in µs, in order.
 fn parse_go(text: &str) -> BTreeMap<(String, String), Vec<f64>> {
     let mut all: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
-    for line in text.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(name) = fields
-            .next()
-            .and_then(|n| n.strip_prefix("BenchmarkFixtures/"))
-        else {
-            continue;
-        };
-        let fields: Vec<&str> = fields.collect();
+    for (name, fields) in go_bench_lines(text, "BenchmarkFixtures/") {
         let Some(pos) = fields.iter().position(|f| *f == "ns/op") else {
             continue;
         };
         let ns: f64 = fields[pos - 1].parse().unwrap();
-        let name = name.rsplit_once('-').map_or(name, |(n, cpus)| {
-            if cpus.chars().all(|c| c.is_ascii_digit()) {
-                n
-            } else {
-                name
-            }
-        });
         if let Some((case, side)) = name.split_once('/') {
             all.entry((case.to_string(), side.to_string()))
                 .or_default()
@@ -728,22 +730,7 @@ fn parse_go(text: &str) -> BTreeMap<(String, String), Vec<f64>> {
 /// 37877 ring-ns/op  1.196 x-ring ...`: each case's custom metrics, by unit.
 fn parse_go_interleaved(text: &str) -> BTreeMap<String, BTreeMap<String, f64>> {
     let mut all: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
-    for line in text.lines() {
-        let mut fields = line.split_whitespace();
-        let Some(name) = fields
-            .next()
-            .and_then(|n| n.strip_prefix("BenchmarkInterleaved/"))
-        else {
-            continue;
-        };
-        let case = name.rsplit_once('-').map_or(name, |(n, cpus)| {
-            if cpus.chars().all(|c| c.is_ascii_digit()) {
-                n
-            } else {
-                name
-            }
-        });
-        let fields: Vec<&str> = fields.collect();
+    for (case, fields) in go_bench_lines(text, "BenchmarkInterleaved/") {
         let metrics = all.entry(case.to_string()).or_default();
         for pair in fields.windows(2) {
             if let Ok(v) = pair[0].parse::<f64>() {

@@ -363,35 +363,23 @@ pub(crate) fn raw_str(raw: &str) -> Option<Cow<'_, str>> {
 /// `None` if it is anything else. `raw` must come from [`Members`], so it is valid JSON.
 pub(crate) fn raw_str_array(raw: &str) -> Option<Vec<Cow<'_, str>>> {
     let inner = raw.strip_prefix('[')?.strip_suffix(']')?;
-    let b = inner.as_bytes();
-    let skip_space = |mut i: usize| {
-        while b
-            .get(i)
-            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-        {
-            i += 1;
-        }
-        i
+    let mut scan = Scanner {
+        b: inner.as_bytes(),
+        i: 0,
+        max_depth: 1,
     };
     let mut out = Vec::new();
-    let mut i = skip_space(0);
-    while i < b.len() {
-        if b[i] != b'"' {
+    scan.space();
+    while scan.peek().is_some() {
+        let start = scan.i;
+        if scan.peek() != Some(b'"') {
             return None;
         }
-        // The closing quote: the first one not escaped (valid JSON, so escapes are pairs).
-        let mut j = i + 1;
-        loop {
-            match b.get(j)? {
-                b'"' => break,
-                b'\\' => j += 2,
-                _ => j += 1,
-            }
-        }
-        out.push(raw_str(&inner[i..=j])?);
-        i = skip_space(j + 1);
-        match b.get(i) {
-            Some(b',') => i = skip_space(i + 1),
+        scan.string().ok()?;
+        out.push(raw_str(&inner[start..scan.i])?);
+        scan.space();
+        match scan.next() {
+            Some(b',') => scan.space(),
             None => break,
             Some(_) => return None,
         }

@@ -5,7 +5,10 @@
 
 use crate::alg::Algorithm;
 use crate::error::{err, Error, ErrorKind};
+use std::borrow::Cow;
+
 use crate::json::{raw_str, Members, ObjectError};
+use crate::nul_str::NulStr;
 
 /// Size and nesting limits applied to every token before any cryptography.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +47,8 @@ pub(crate) struct ParsedToken<'t> {
     pub signature: Vec<u8>,
     /// The header's `alg`, already known to be a supported algorithm.
     pub alg: Algorithm,
-    /// The header's `kid`, if any.
-    pub kid: Option<String>,
+    /// The header's `kid`, if any (NUL-terminated too, for C callers).
+    pub kid: Option<NulStr>,
     /// The header's `typ`, if any.
     pub typ: Option<String>,
 }
@@ -268,7 +271,7 @@ pub(crate) fn decode_b64url(input: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
 
 struct HeaderFields {
     alg: Algorithm,
-    kid: Option<String>,
+    kid: Option<NulStr>,
     typ: Option<String>,
 }
 
@@ -297,10 +300,10 @@ pub(crate) fn parse_object<'a>(
     Members::parse(bytes, max_depth).map_err(|e| object_error(what, e))
 }
 
-fn optional_string(m: &Members<'_>, name: &str) -> Result<Option<String>, Error> {
+fn optional_string<'a>(m: &Members<'a>, name: &str) -> Result<Option<Cow<'a, str>>, Error> {
     match m.get(name) {
         None => Ok(None),
-        Some(raw) => raw_str(raw).map(|s| Some(s.into_owned())).ok_or_else(|| {
+        Some(raw) => raw_str(raw).map(Some).ok_or_else(|| {
             err(
                 ErrorKind::Malformed,
                 format!("header {name:?} is not a string"),
@@ -343,8 +346,8 @@ fn parse_header(bytes: &[u8], max_depth: usize) -> Result<HeaderFields, Error> {
     }
     Ok(HeaderFields {
         alg,
-        kid: optional_string(&m, "kid")?,
-        typ: optional_string(&m, "typ")?,
+        kid: optional_string(&m, "kid")?.map(|s| NulStr::new(&s)),
+        typ: optional_string(&m, "typ")?.map(Cow::into_owned),
     })
 }
 

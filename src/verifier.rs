@@ -41,7 +41,7 @@ pub struct VerifiedToken {
     header: Vec<u8>,
     payload: Vec<u8>,
     alg: Algorithm,
-    kid: Option<String>,
+    kid: Option<NulStr>,
     key_kid: Option<NulStr>,
     key_thumbprint: NulStr,
     claims: OnceLock<Option<Map<String, Value>>>,
@@ -86,6 +86,11 @@ impl VerifiedToken {
     /// The RFC 7638 thumbprint of the key that verified the signature.
     pub fn key_thumbprint(&self) -> &str {
         &self.key_thumbprint
+    }
+
+    /// [`kid`](Self::kid), NUL-terminated for C.
+    pub(crate) fn kid_nul(&self) -> Option<&NulStr> {
+        self.kid.as_ref()
     }
 
     /// [`key_kid`](Self::key_kid), NUL-terminated for C: shared with the key, no copy.

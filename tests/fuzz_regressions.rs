@@ -38,6 +38,15 @@ mod signed {
     use jwks::{Algorithm, Policy, Verifier};
     use serde_json::{json, Value};
 
+    /// An RS256 signing key from a PEM file of tests/data, with `kid`.
+    fn rs256_key(file: &str, kid: &str) -> SigningKey {
+        let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
+        let pem = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        SigningKey::from_pkcs8_pem(&pem, Algorithm::RS256)
+            .unwrap()
+            .with_kid(kid)
+    }
+
     /// `verify_structured`: an RSA JWK whose `n` carries a leading zero octet. The library reads
     /// it as the same key (issuers that emit a sign byte exist); the target's oracle passed the
     /// non-minimal bytes to ring, which refuses them, and reported the accept as false. The
@@ -45,14 +54,7 @@ mod signed {
     /// thumbprint of the members as published (RFC 7638 hashes them as given).
     #[test]
     fn rsa_modulus_with_a_leading_zero_is_the_same_key() {
-        let pem = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/rsa2048.pem"
-        ))
-        .unwrap();
-        let key = SigningKey::from_pkcs8_pem(&pem, Algorithm::RS256)
-            .unwrap()
-            .with_kid("padded");
+        let key = rs256_key("rsa2048.pem", "padded");
         let mut jwk = key.public_jwk();
         let n = URL_SAFE_NO_PAD.decode(jwk["n"].as_str().unwrap()).unwrap();
         let padded = [&[0u8][..], &n].concat();
@@ -74,14 +76,7 @@ mod signed {
             jwks::thumbprint(&key.public_jwk()).unwrap().as_str()
         );
         // Another RSA key naming the same kid does not verify against it.
-        let other_pem = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/data/rsa2048-b.pem"
-        ))
-        .unwrap();
-        let other = SigningKey::from_pkcs8_pem(&other_pem, Algorithm::RS256)
-            .unwrap()
-            .with_kid("padded");
+        let other = rs256_key("rsa2048-b.pem", "padded");
         let forged = other.sign(&json!({"sub": "x"})).unwrap();
         let e = verifier
             .verify_at(forged.as_bytes(), 1_300_000_000)

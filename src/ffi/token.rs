@@ -1,7 +1,6 @@
 //! `jwks_token`: a verified token, its header, payload and typed claim getters.
 
-use std::ffi::{c_char, CStr, CString};
-use std::sync::OnceLock;
+use std::ffi::{c_char, CStr};
 
 use serde_json::Value;
 
@@ -14,16 +13,11 @@ use crate::verifier::VerifiedToken;
 /// Every pointer it hands out stays valid until `jwks_token_free`.
 pub struct jwks_token {
     inner: VerifiedToken,
-    /// The header's `kid` as a C string, made on first use when it is not the key's own.
-    kid: OnceLock<Option<CString>>,
 }
 
 impl jwks_token {
     pub(crate) fn new(inner: VerifiedToken) -> jwks_token {
-        jwks_token {
-            inner,
-            kid: OnceLock::new(),
-        }
+        jwks_token { inner }
     }
 }
 
@@ -42,14 +36,6 @@ fn alg_cstr(alg: Algorithm) -> &'static CStr {
         Algorithm::HS384 => c"HS384",
         Algorithm::HS512 => c"HS512",
     }
-}
-
-/// A NUL-terminated copy of an optional string, made on first use; NULL if absent or if the
-/// string contains a NUL byte.
-fn lazy_cstr(cell: &OnceLock<Option<CString>>, value: Option<&str>) -> *const c_char {
-    cell.get_or_init(|| value.and_then(|s| CString::new(s).ok()))
-        .as_ref()
-        .map_or(std::ptr::null(), |c| c.as_ptr())
 }
 
 unsafe fn bytes_out(bytes_with_nul: &[u8], len: *mut usize) -> *const c_char {
@@ -96,11 +82,7 @@ pub unsafe extern "C" fn jwks_token_alg(t: *const jwks_token) -> *const c_char {
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_kid(t: *const jwks_token) -> *const c_char {
     boundary(std::ptr::null(), || match t.as_ref() {
-        // Usually the header's kid is the kid of the key it selected: hand out the key's copy.
-        Some(t) => match t.inner.key_kid_nul() {
-            Some(key_kid) if t.inner.kid() == Some(key_kid.as_str()) => key_kid.as_c_ptr(),
-            _ => lazy_cstr(&t.kid, t.inner.kid()),
-        },
+        Some(t) => t.inner.kid_nul().map_or(std::ptr::null(), |k| k.as_c_ptr()),
         None => std::ptr::null(),
     })
 }
