@@ -6,6 +6,7 @@ import ctypes
 import json
 import json.scanner
 import os
+import sysconfig
 import threading
 import weakref
 from ctypes import byref, c_char, c_int64, c_size_t, c_void_p, string_at
@@ -54,6 +55,10 @@ def _decode_claims(payload: bytes) -> Any:
         pass
     return _json_loads(payload)
 
+
+#: Whether calls in progress are counted under a lock (see Verifier._enter): on builds that
+#: can run without the GIL. With the GIL, appending to a list is enough.
+_LOCK_CALLS = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 #: Bytes of a thread's scratch buffer for payloads: enough for any token up to this length
 #: (a payload is decoded from part of the token); longer tokens get a buffer of their own.
@@ -280,7 +285,7 @@ class Verifier:
         self = object.__new__(cls)
         self._handle = handle  # None once closed: no new call may start
         self._owned = handle  # freed by close(), or by the last call in progress after it
-        self._active = 0
+        self._active: List[None] = []  # one entry per call in progress
         self._lock = threading.Lock()
         self._source = source
         _live.add(self)
@@ -363,24 +368,42 @@ class Verifier:
     # ----------------------------------------------------------------------------------------
     # Lifecycle
 
+    # Calls in progress are tracked so that close() never frees the library object under one:
+    # a call appends to self._active before it reads self._handle and pops after the library
+    # returns, and whoever then sees the handle gone and the list empty frees the object (once:
+    # _free_once swaps self._owned under self._lock). Under the GIL, list append/pop and
+    # attribute access are sequentially consistent, so the hot path takes no lock; a build
+    # that can run without the GIL takes self._lock around both steps instead (_LOCK_CALLS).
+
     def _enter(self) -> c_void_p:
-        lock = self._lock
-        lock.acquire()
-        handle = self._handle
+        active = self._active
+        if _LOCK_CALLS:
+            with self._lock:
+                active.append(None)
+                handle = self._handle
+        else:
+            active.append(None)
+            handle = self._handle
         if handle is None:
-            lock.release()
+            self._leave()
             raise VerifierClosed()
-        self._active += 1
-        lock.release()
         return handle
 
     def _leave(self) -> None:
-        lock = self._lock
-        lock.acquire()
-        self._active -= 1
-        if self._handle is None and self._active == 0:
+        active = self._active
+        if _LOCK_CALLS:
+            with self._lock:
+                active.pop()
+                if self._handle is None and not active:
+                    self._free_locked()
+        else:
+            active.pop()
+            if self._handle is None and not active:
+                self._free_once()
+
+    def _free_once(self) -> None:
+        with self._lock:
             self._free_locked()
-        lock.release()
 
     def _free_locked(self) -> None:
         owned, self._owned = self._owned, None
@@ -397,7 +420,7 @@ class Verifier:
             return
         with lock:
             self._handle = None
-            if self._active == 0:
+            if not self._active:
                 self._free_locked()
 
     @property
@@ -425,7 +448,7 @@ class Verifier:
         # Only the forking thread exists in the child: calls other threads had in progress
         # will never return there, and a lock they held is never released.
         self._lock = threading.Lock()
-        self._active = 0
+        self._active = []
         if self._handle is None and self._owned is not None:
             self._free_locked()
 
@@ -448,15 +471,16 @@ class Verifier:
         data = token if type(token) is bytes else _token_bytes(token)
         n = len(data)
         s = _scratch_for(n)
-        # _enter()/_leave(), inlined: this is the hot path.
-        lock = self._lock
-        lock.acquire()
-        handle = self._handle
-        if handle is None:
-            lock.release()
-            raise VerifierClosed()
-        self._active += 1
-        lock.release()
+        if _LOCK_CALLS:
+            handle = self._enter()
+        else:
+            # _enter() and _leave() inlined: this is the hot path.
+            active = self._active
+            active.append(None)
+            handle = self._handle
+            if handle is None:
+                self._leave()
+                raise VerifierClosed()
         s.busy = True
         if s.n != n:
             s.n = n
@@ -475,11 +499,12 @@ class Verifier:
             payload = s.buf[: s.size.value]
         finally:
             s.busy = False
-            lock.acquire()
-            self._active -= 1
-            if self._handle is None and self._active == 0:
-                self._free_locked()
-            lock.release()
+            if _LOCK_CALLS:
+                self._leave()
+            else:
+                active.pop()
+                if self._handle is None and not active:
+                    self._free_once()
         try:
             text = payload.decode("utf-8")
             claims, end = _scan_once(text, 0)

@@ -146,6 +146,7 @@ def test_fork_while_other_threads_verify(server):
                 v.refresh()
                 v.close()
                 assert v.closed
+                assert v._owned is None, "calls the parent's threads had in progress still count"
 
             run_in_child(child)
     finally:
