@@ -231,15 +231,29 @@ pub(crate) fn decode_b64url(input: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
     let len = full * 3 + tail.saturating_sub(1);
     out.resize(start + len, 0);
     let dst = &mut out[start..];
-    // Invalid characters are collected in `bad` and checked once, after the loop.
-    let mut bad = 0u32;
-    for (q, d) in input.chunks_exact(4).zip(dst.chunks_exact_mut(3)) {
-        let n = t0[usize::from(q[0])]
+    let quantum = |q: &[u8]| {
+        t0[usize::from(q[0])]
             | t1[usize::from(q[1])]
             | t2[usize::from(q[2])]
-            | t3[usize::from(q[3])];
+            | t3[usize::from(q[3])]
+    };
+    // Invalid characters are collected in `bad` and checked once, after the loops. Two quanta
+    // (8 characters, 6 bytes) per step: one store instead of two partial ones.
+    let mut bad = 0u32;
+    let pairs = full / 2;
+    for (q, d) in input[..pairs * 8]
+        .chunks_exact(8)
+        .zip(dst[..pairs * 6].chunks_exact_mut(6))
+    {
+        let (a, b) = (quantum(&q[..4]), quantum(&q[4..]));
+        bad |= a | b;
+        let six = (u64::from(a) << 24 | u64::from(b)).to_be_bytes();
+        d.copy_from_slice(&six[2..]);
+    }
+    if full % 2 == 1 {
+        let n = quantum(&input[pairs * 8..full * 4]);
         bad |= n;
-        d.copy_from_slice(&n.to_be_bytes()[1..]);
+        dst[pairs * 6..full * 3].copy_from_slice(&n.to_be_bytes()[1..]);
     }
     let q = &input[full * 4..];
     let last = &mut dst[full * 3..];
