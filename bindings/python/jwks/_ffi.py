@@ -218,8 +218,9 @@ def _untyped(name: str, restype: object) -> ctypes._CFuncPtr:  # type: ignore[na
 #: ``jwks_verify_payload`` and ``jwks_verify_payload_at`` again, without ``argtypes``: with them,
 #: ctypes runs a ``from_param`` conversion per argument, about 5,000 instructions of the
 #: 8-argument call, a tenth of the binding's whole cost per verification. The one caller
-#: (``Verifier.verify``) passes every argument already as the exact ctypes type of its C
-#: parameter (``c_void_p`` handle, ``bytes`` token, ``c_size_t`` lengths, ``c_int64`` time, a
-#: ``c_char`` array and ``byref`` out-parameters), which ctypes hands over unconverted.
+#: (``Verifier.verify``) passes the token as ``bytes`` and every other argument as a cparam of
+#: the exact C type of its parameter (``c_void_p.from_param`` handle, ``c_size_t.from_param``
+#: lengths, ``c_int64.from_param`` time, ``byref`` buffer and out-parameters), which ctypes
+#: hands over unconverted.
 verify_payload_untyped = _untyped("jwks_verify_payload", _RESULT)
 verify_payload_at_untyped = _untyped("jwks_verify_payload_at", _RESULT)

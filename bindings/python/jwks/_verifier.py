@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _ffi
 from ._options import COptions, _text
-from .errors import JwksError, MalformedToken, VerifierClosed, error_class
+from .errors import InvalidArgument, JwksError, MalformedToken, VerifierClosed, error_class
 
 __all__ = ["Verifier", "VerifiedToken", "Stats", "Token", "KeySet"]
 
@@ -64,28 +64,37 @@ _LOCK_CALLS = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 #: (a payload is decoded from part of the token); longer tokens get a buffer of their own.
 _SCRATCH_LEN = 8192
 _ScratchBuffer = c_char * _SCRATCH_LEN
-_SCRATCH_CAP = c_size_t(_SCRATCH_LEN)
+# Arguments of the untyped call are kept as ctypes "cparam" objects (what from_param() and
+# byref() return): ctypes copies their value into the call as it is, where a c_size_t, a
+# c_void_p or an array is first converted into a new cparam on every call (about 1.4k of the
+# binding's instructions per verification for the four of them).
+_SCRATCH_CAP = c_size_t.from_param(_SCRATCH_LEN)
+
+
+def _size_arg(n: int) -> Any:
+    return c_size_t.from_param(n)
 
 
 class _Scratch:
     """The out-parameters of one ``jwks_verify_payload`` call, made once per thread instead of
     once per call (building them costs about as much as the call's own argument passing)."""
 
-    __slots__ = ("buf", "cap", "size", "size_ref", "err", "err_ref", "busy", "n", "token_len")
+    __slots__ = ("buf", "buf_arg", "cap", "size", "size_ref", "err", "err_ref", "busy", "n", "token_len")
 
     def __init__(self, length: int = _SCRATCH_LEN) -> None:
         self.buf = _ScratchBuffer() if length == _SCRATCH_LEN else (c_char * length)()
-        self.cap = _SCRATCH_CAP if length == _SCRATCH_LEN else c_size_t(length)
+        self.buf_arg = byref(self.buf)
+        self.cap = _SCRATCH_CAP if length == _SCRATCH_LEN else _size_arg(length)
         self.size = c_size_t()
         self.size_ref = byref(self.size)
         self.err = c_void_p()
         self.err_ref = byref(self.err)
         # Set while a call uses it: a signal handler that verifies in between gets a fresh one.
         self.busy = False
-        # The last token length, as int and as the c_size_t passed (changed only when it does:
-        # tokens of one service tend to have one length, and a new c_size_t costs more).
+        # The last token length, as int and as the argument passed (made again only when it
+        # changes: the tokens of one service tend to have one length).
         self.n = 0
-        self.token_len = c_size_t(0)
+        self.token_len = _size_arg(0)
 
 
 _thread_scratch = threading.local()
@@ -100,6 +109,17 @@ def _scratch_for(length: int) -> _Scratch:
     if s.busy or length > _SCRATCH_LEN:
         return _Scratch(max(length, _SCRATCH_LEN))
     return s
+
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _unix_time(now: Any) -> int:
+    """``now`` as the int64 the library takes: ctypes would silently wrap a larger value."""
+    t = int(now)
+    if not _INT64_MIN <= t <= _INT64_MAX:
+        raise InvalidArgument(201, f"now: {now!r} is outside the range of a 64-bit unix time")
+    return t
 
 
 def _take_error(rc: int, err: c_void_p) -> JwksError:
@@ -283,8 +303,10 @@ class Verifier:
     @classmethod
     def _adopt(cls, handle: c_void_p, source: str) -> "Verifier":
         self = object.__new__(cls)
-        self._handle = handle  # None once closed: no new call may start
-        self._owned = handle  # freed by close(), or by the last call in progress after it
+        # Kept as a cparam (see _SCRATCH_CAP), which typed c_void_p parameters accept too.
+        arg = c_void_p.from_param(handle.value)
+        self._handle = arg  # None once closed: no new call may start
+        self._owned = arg  # freed by close(), or by the last call in progress after it
         self._active: List[None] = []  # one entry per call in progress
         self._lock = threading.Lock()
         self._source = source
@@ -484,15 +506,15 @@ class Verifier:
         s.busy = True
         if s.n != n:
             s.n = n
-            s.token_len.value = n
+            s.token_len = _size_arg(n)
         try:
             # One foreign call: verify, and copy the claims into this thread's buffer. Every
             # argument is already its C type (see _ffi.verify_payload_untyped).
             if now is None:
-                rc = _verify_payload(handle, data, s.token_len, s.buf, s.cap, s.size_ref, s.err_ref)
+                rc = _verify_payload(handle, data, s.token_len, s.buf_arg, s.cap, s.size_ref, s.err_ref)
             else:
                 rc = _verify_payload_at(
-                    handle, data, s.token_len, c_int64(int(now)), s.buf, s.cap, s.size_ref, s.err_ref
+                    handle, data, s.token_len, c_int64.from_param(_unix_time(now)), s.buf_arg, s.cap, s.size_ref, s.err_ref
                 )
             if rc:
                 raise _take_error(rc, s.err)
@@ -547,7 +569,7 @@ class Verifier:
             elif now is None:
                 rc = _verify(handle, data, len(data), byref(out), byref(err))
             else:
-                rc = _verify_at(handle, data, len(data), int(now), byref(out), byref(err))
+                rc = _verify_at(handle, data, len(data), _unix_time(now), byref(out), byref(err))
         finally:
             self._leave()
         if rc:

@@ -42,6 +42,18 @@ def test_verify_returns_the_claims_for_each_algorithm(verifier, keys, index):
     assert verifier.verify(memoryview(token.encode()), now=NOW) == got
 
 
+@pytest.mark.parametrize("now", [2**63, -(2**63) - 1, 2**70])
+def test_a_time_outside_int64_is_refused_not_wrapped(verifier, keys, now):
+    # 2**70 would reach the library as 0 (a time at which an expired token is valid).
+    token = keys[0].sign(claims(exp=NOW - 10))
+    for call in (verifier.verify, verifier.verify_token):
+        with pytest.raises(jwks.InvalidArgument, match="64-bit unix time"):
+            call(token, now=now)
+    # The largest time is taken as it is: every token has expired by then.
+    with pytest.raises(jwks.ExpiredToken):
+        verifier.verify(keys[0].sign(claims()), now=2**63 - 1)
+
+
 def test_verify_handles_tokens_longer_than_the_thread_buffer(keys):
     """A payload larger than the per-thread buffer takes a buffer of its own: same claims."""
     from jwks import _verifier
