@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import datetime
 import math
 import os
@@ -89,11 +90,17 @@ def _whole(name: str, value: Duration, unit: float, unit_name: str) -> int:
     return count_int
 
 
+_SIZE_MAX = 2 ** (8 * ctypes.sizeof(ctypes.c_size_t)) - 1
+
+
 def _size(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name}: expected an int number of bytes, got {type(value).__name__}")
     if value < 0:
         raise InvalidArgument(201, f"{name}: negative size {value}")
+    if value > _SIZE_MAX:
+        # ctypes would pass it modulo 2**64: a huge limit would become a small one.
+        raise InvalidArgument(201, f"{name}: {value} is larger than any size_t")
     return value
 
 

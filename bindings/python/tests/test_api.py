@@ -253,6 +253,10 @@ def test_remote_options_are_accepted():
         ({"cache_ttl": 0}, jwks.InvalidArgument),
         ({"headers": {"X-Bad": "a\r\nb"}}, jwks.InvalidArgument),
         ({"ca_pem": "not a pem"}, jwks.InvalidArgument),
+        # Larger than size_t: ctypes would pass 2**64 + 100000 as 100000.
+        ({"max_token_size": 2**64 + 100000}, jwks.InvalidArgument),
+        ({"max_response_size": 2**64 + 100000}, jwks.InvalidArgument),
+        ({"max_token_size": -1}, jwks.InvalidArgument),
         ({"leeway": "10"}, TypeError),
         ({"require_exp": 1}, TypeError),
         ({"audiences": [1]}, TypeError),
