@@ -5,10 +5,11 @@ For every token of the fixtures, in one process, on the same tokens and keys:
 
 * ``jwks``: ``Verifier.verify(token)`` (kid lookup, signature, iss/aud/exp checks, claims
   decoded to a dict), through ctypes;
-* ``pyjwt``: what a PyJWT + PyJWKClient user runs per request with the keys already fetched:
-  ``get_unverified_header`` for the kid, a dict lookup in the keys of a ``PyJWKSet`` built from
-  the same JWKS, then ``jwt.decode`` with the algorithm allowlist, ``issuer``, ``audience`` and
-  ``require=["exp"]``;
+* ``pyjwt``: PyJWT with the keys at hand: ``get_unverified_header`` for the kid, a dict lookup
+  in the keys of a ``PyJWKSet`` built from the same JWKS, then ``jwt.decode`` with the
+  algorithm allowlist, ``issuer``, ``audience`` and ``require=["exp"]`` (the least PyJWT can
+  do per request; ``PyJWKClient.get_signing_key_from_jwt`` also decodes the payload and filters
+  the key list on every call);
 * ``cabi``: the one ``jwks_verify_payload`` call of ``verify`` alone through ctypes (no claims
   decoding), to split the cost between the Rust core and the Python layer;
 * ``ring``: the bare ring verify of the same signature (``bench/ring_floor``, a small Rust
