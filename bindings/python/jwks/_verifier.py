@@ -493,10 +493,14 @@ class Verifier:
         data = token if type(token) is bytes else _token_bytes(token)
         n = len(data)
         s = _scratch_for(n)
+        if s.n != n:
+            s.n = n
+            s.token_len = _size_arg(n)
+        when = None if now is None else c_int64.from_param(_unix_time(now))
         if _LOCK_CALLS:
             handle = self._enter()
         else:
-            # _enter() and _leave() inlined: this is the hot path.
+            # _enter() inlined (this is the hot path), with _leave() in the finally below.
             active = self._active
             active.append(None)
             handle = self._handle
@@ -504,18 +508,13 @@ class Verifier:
                 self._leave()
                 raise VerifierClosed()
         s.busy = True
-        if s.n != n:
-            s.n = n
-            s.token_len = _size_arg(n)
         try:
             # One foreign call: verify, and copy the claims into this thread's buffer. Every
             # argument is already its C type (see _ffi.verify_payload_untyped).
-            if now is None:
+            if when is None:
                 rc = _verify_payload(handle, data, s.token_len, s.buf_arg, s.cap, s.size_ref, s.err_ref)
             else:
-                rc = _verify_payload_at(
-                    handle, data, s.token_len, c_int64.from_param(_unix_time(now)), s.buf_arg, s.cap, s.size_ref, s.err_ref
-                )
+                rc = _verify_payload_at(handle, data, s.token_len, when, s.buf_arg, s.cap, s.size_ref, s.err_ref)
             if rc:
                 raise _take_error(rc, s.err)
             payload = s.buf[: s.size.value]
