@@ -214,10 +214,29 @@ pub unsafe extern "C" fn jwks_verify_signature(
     verify_with(v, jws, len, out, err, |v, t| v.verify_signature(t))
 }
 
-/// Verifies like `verify_at`, then copies the payload into the caller's buffer and drops the
-/// token: the one-call path for bindings that only want the claims.
-#[allow(clippy::too_many_arguments)] // the C signature, plus `now`
-unsafe fn verify_payload_with(
+/// Verifies a JWT like `jwks_verify` and copies its payload (the claims JSON, not
+/// NUL-terminated) into `buf`, `cap` bytes, writing its length to `*payload_len`; no token
+/// handle is made, so nothing is left to free. The payload is decoded from part of the token,
+/// so a `cap` of at least `len` always fits. If the token is valid but its payload does not
+/// fit, returns `JWKS_RESULT_INVALID_ARGUMENT` with the size needed in `*payload_len` (the
+/// only failure that writes an output). `buf` may be NULL only if `cap` is 0. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verify_payload(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    buf: *mut c_char,
+    cap: usize,
+    payload_len: *mut usize,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    jwks_verify_payload_at(v, token, len, unix_now(), buf, cap, payload_len, err)
+}
+
+/// Like `jwks_verify_payload`, at unix time `now` (seconds) instead of the system clock.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // a C signature
+pub unsafe extern "C" fn jwks_verify_payload_at(
     v: *const jwks_verifier,
     token: *const c_char,
     len: usize,
@@ -255,41 +274,6 @@ unsafe fn verify_payload_with(
         *payload_len = payload.len();
         Ok(())
     })
-}
-
-/// Verifies a JWT like `jwks_verify` and copies its payload (the claims JSON, not
-/// NUL-terminated) into `buf`, `cap` bytes, writing its length to `*payload_len`; no token
-/// handle is made, so nothing is left to free. The payload is decoded from part of the token,
-/// so a `cap` of at least `len` always fits. If the token is valid but its payload does not
-/// fit, returns `JWKS_RESULT_INVALID_ARGUMENT` with the size needed in `*payload_len` (the
-/// only failure that writes an output). `buf` may be NULL only if `cap` is 0. Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn jwks_verify_payload(
-    v: *const jwks_verifier,
-    token: *const c_char,
-    len: usize,
-    buf: *mut c_char,
-    cap: usize,
-    payload_len: *mut usize,
-    err: *mut *mut jwks_error,
-) -> jwks_result {
-    verify_payload_with(v, token, len, unix_now(), buf, cap, payload_len, err)
-}
-
-/// Like `jwks_verify_payload`, at unix time `now` (seconds) instead of the system clock.
-#[no_mangle]
-#[allow(clippy::too_many_arguments)] // a C signature
-pub unsafe extern "C" fn jwks_verify_payload_at(
-    v: *const jwks_verifier,
-    token: *const c_char,
-    len: usize,
-    now: i64,
-    buf: *mut c_char,
-    cap: usize,
-    payload_len: *mut usize,
-    err: *mut *mut jwks_error,
-) -> jwks_result {
-    verify_payload_with(v, token, len, now, buf, cap, payload_len, err)
 }
 
 /// Fetches the keys now (for remote and file sources; a no-op for a static set). Blocks for
