@@ -526,14 +526,7 @@ class Verifier:
                 active.pop()
                 if self._handle is None and not active:
                     self._free_once()
-        try:
-            text = payload.decode("utf-8")
-            claims, end = _scan_once(text, 0)
-            if end == len(text):
-                return claims  # type: ignore[no-any-return]
-        except (UnicodeDecodeError, StopIteration, ValueError):
-            pass
-        return _json_loads(payload)  # type: ignore[no-any-return]
+        return _decode_claims(payload)  # type: ignore[no-any-return]
 
     def verify_token(self, token: Token, *, now: Optional[int] = None) -> VerifiedToken:
         """Like :meth:`verify`, but returns a :class:`VerifiedToken` with the header, the
