@@ -25,13 +25,13 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwks::ffi::{
+use jwkskit::ffi::{
     jwks_options, jwks_options_add_algorithm, jwks_options_add_audience, jwks_options_add_issuer,
     jwks_options_free, jwks_options_new, jwks_result, jwks_token, jwks_token_free,
     jwks_token_payload, jwks_verifier, jwks_verifier_free, jwks_verifier_from_json, jwks_verify,
 };
-use jwks::issuer::{jwks_document, JwksServer, ServeOptions, SigningKey};
-use jwks::{Algorithm, Policy, RemoteOptions, Verifier};
+use jwkskit::issuer::{jwks_document, JwksServer, ServeOptions, SigningKey};
+use jwkskit::{Algorithm, Policy, RemoteOptions, Verifier};
 use ring::signature;
 use serde_json::{json, Value};
 
@@ -365,7 +365,7 @@ impl CVerifier {
                 &mut out,
                 &mut err,
             );
-            jwks::ffi::jwks_error_free(err);
+            jwkskit::ffi::jwks_error_free(err);
             r != jwks_result::Ok
         }
     }

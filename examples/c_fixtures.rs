@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use jwks::issuer::{jwks_document, SigningKey};
-use jwks::{Algorithm, ErrorKind};
+use jwkskit::issuer::{jwks_document, SigningKey};
+use jwkskit::{Algorithm, ErrorKind};
 use serde_json::{json, Map, Value};
 
 const NOW: i64 = 1_700_000_000;
@@ -116,7 +116,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     std::fs::write(dir.join("tokens.txt"), out)?;
     // One token valid at the real current time, for programs that use the system clock.
-    let now = jwks::unix_now();
+    let now = jwkskit::unix_now();
     let live = claims(json!({"iat": now - 5, "exp": now + 3600}));
     std::fs::write(dir.join("live.jwt"), rs.sign(&live)?)?;
     // A key directory for `jwks serve` and live tokens for the remote-verifier tests.

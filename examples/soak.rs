@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jwks::issuer::{JwksServer, ServeOptions, SigningKey};
-use jwks::{Algorithm, ErrorKind, Policy, RemoteOptions, Verifier};
+use jwkskit::issuer::{JwksServer, ServeOptions, SigningKey};
+use jwkskit::{Algorithm, ErrorKind, Policy, RemoteOptions, Verifier};
 use parking_lot::RwLock;
 use serde_json::json;
 
@@ -50,7 +50,7 @@ fn key(epoch: u64) -> SigningKey {
 }
 
 fn claims(exp_in: i64) -> serde_json::Value {
-    let now = jwks::unix_now();
+    let now = jwkskit::unix_now();
     json!({"iss": ISS, "aud": "soak", "sub": "user", "iat": now, "exp": now + exp_in})
 }
 

@@ -85,7 +85,7 @@ if [ -f bindings/python/bench.py ]; then
     rm -rf bindings/python/build
     "$venv/bin/python" -m pip install --quiet "./bindings/python[test]" >"$out/pip.log" 2>&1 \
         || { cat "$out/pip.log" >&2; exit 1; }
-    rm -rf bindings/python/build bindings/python/jwks.egg-info
+    rm -rf bindings/python/build bindings/python/jwkskit.egg-info
     unset JWKS_LIBRARY
     (cd / && "$venv/bin/python" "$root/bindings/python/bench.py" --fixtures "$fixtures" \
         --json "$out/python.json")

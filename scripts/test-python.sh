@@ -29,16 +29,16 @@ step "pip install ./bindings/python[test]"
 rm -rf bindings/python/build
 # A local directory is always rebuilt and reinstalled (cargo itself skips an up-to-date build).
 "$venv/bin/python" -m pip install --quiet "./bindings/python[test]"
-rm -rf bindings/python/build bindings/python/jwks.egg-info
+rm -rf bindings/python/build bindings/python/jwkskit.egg-info
 
-# Run from outside the source tree so that `import jwks` is the installed package.
+# Run from outside the source tree so that `import jwkskit` is the installed package.
 cd "$root/bindings/python/tests"
 "$venv/bin/python" - <<'PY'
-import os, sys, jwks
+import os, sys, jwkskit
 site = os.path.realpath(sys.prefix)
-assert os.path.realpath(jwks.__file__).startswith(site), f"jwks imported from {jwks.__file__}, not the venv"
-assert os.path.realpath(jwks.library_path).startswith(site), f"libjwks loaded from {jwks.library_path}"
-print(f"jwks {jwks.__version__}, libjwks {jwks.library_version} at {jwks.library_path}")
+assert os.path.realpath(jwkskit.__file__).startswith(site), f"jwkskit imported from {jwkskit.__file__}, not the venv"
+assert os.path.realpath(jwkskit.library_path).startswith(site), f"libjwks loaded from {jwkskit.library_path}"
+print(f"jwkskit {jwkskit.__version__}, libjwks {jwkskit.library_version} at {jwkskit.library_path}")
 PY
 
 step "pytest"

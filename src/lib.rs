@@ -4,7 +4,7 @@
 //! JSON Web Key Sets (RFC 7517), with `ring` doing all signature math.
 //!
 //! ```
-//! use jwks::{Policy, Verifier, ErrorKind};
+//! use jwkskit::{Policy, Verifier, ErrorKind};
 //!
 //! let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1",
 //!     "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;

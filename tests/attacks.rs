@@ -6,7 +6,7 @@
 mod common;
 
 use common::{b64, compact, hmac_sign, jwks, TestKey};
-use jwks::{Algorithm, ErrorKind, Limits, Policy, VerifiedToken, Verifier};
+use jwkskit::{Algorithm, ErrorKind, Limits, Policy, VerifiedToken, Verifier};
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_700_000_000;
@@ -27,7 +27,7 @@ fn allowing(algs: &[Algorithm]) -> Policy {
 }
 
 #[track_caller]
-fn kind_of(r: Result<VerifiedToken, jwks::Error>) -> ErrorKind {
+fn kind_of(r: Result<VerifiedToken, jwkskit::Error>) -> ErrorKind {
     match r {
         Ok(t) => panic!("accepted: header {}", String::from_utf8_lossy(t.header())),
         Err(e) => e.kind(),

@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwks::issuer::{jwks_document, SigningKey};
-use jwks::Algorithm;
+use jwkskit::issuer::{jwks_document, SigningKey};
+use jwkskit::Algorithm;
 use serde_json::{json, Value};
 
 const NOW: i64 = 1_700_000_000;
@@ -187,7 +187,7 @@ fn help_lists_commands_and_exit_codes() {
         &["unknown option --bogus"],
     );
     expect(&jwks(&["sign", "--key"]), 2, &["--key needs a value"]);
-    expect(&jwks(&["--version"]), 0, &[jwks::VERSION]);
+    expect(&jwks(&["--version"]), 0, &[jwkskit::VERSION]);
 }
 
 // ---------------------------------------------------------------- keygen
@@ -203,7 +203,7 @@ fn keygen_writes_a_private_file_0600_and_prints_the_public_jwk() {
     assert_eq!(mode, 0o600);
     let jwk: Value = serde_json::from_str(&run.stdout).unwrap();
     assert!(jwk.get("d").is_none());
-    assert_eq!(jwk["kid"], jwks::thumbprint(&jwk).unwrap());
+    assert_eq!(jwk["kid"], jwkskit::thumbprint(&jwk).unwrap());
     let key = SigningKey::from_key_file(&std::fs::read(&out).unwrap(), None).unwrap();
     assert_eq!(key.public_jwk(), jwk);
 
@@ -775,7 +775,7 @@ fn verify_against_an_unreachable_url_is_keys_unavailable() {
 
 #[test]
 fn verify_through_a_url_and_discovery() {
-    use jwks::issuer::{JwksServer, ServeOptions};
+    use jwkskit::issuer::{JwksServer, ServeOptions};
     let key = SigningKey::generate(Algorithm::ES256)
         .unwrap()
         .with_kid("remote");

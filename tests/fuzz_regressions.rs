@@ -4,7 +4,7 @@
 //! Tests in `pure` never reach `ring`, so scripts/miri.sh runs them under Miri too.
 
 mod pure {
-    use jwks::{ErrorKind, Policy};
+    use jwkskit::{ErrorKind, Policy};
 
     const NOW: i64 = 1_300_000_000;
 
@@ -34,8 +34,8 @@ mod pure {
 mod signed {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
-    use jwks::issuer::SigningKey;
-    use jwks::{Algorithm, Policy, Verifier};
+    use jwkskit::issuer::SigningKey;
+    use jwkskit::{Algorithm, Policy, Verifier};
     use serde_json::{json, Value};
 
     /// An RS256 signing key from a PEM file of tests/data, with `kid`.
@@ -69,11 +69,11 @@ mod signed {
         let verified = verifier.verify_at(token.as_bytes(), 1_300_000_000).unwrap();
         assert_eq!(
             verified.key_thumbprint(),
-            jwks::thumbprint(&jwk).unwrap().as_str()
+            jwkskit::thumbprint(&jwk).unwrap().as_str()
         );
         assert_ne!(
             verified.key_thumbprint(),
-            jwks::thumbprint(&key.public_jwk()).unwrap().as_str()
+            jwkskit::thumbprint(&key.public_jwk()).unwrap().as_str()
         );
         // Another RSA key naming the same kid does not verify against it.
         let other = rs256_key("rsa2048-b.pem", "padded");
@@ -81,7 +81,7 @@ mod signed {
         let e = verifier
             .verify_at(forged.as_bytes(), 1_300_000_000)
             .unwrap_err();
-        assert_eq!(e.kind(), jwks::ErrorKind::BadSignature, "{e}");
+        assert_eq!(e.kind(), jwkskit::ErrorKind::BadSignature, "{e}");
     }
 
     /// `verify_structured`: a header member holding a number beyond f64's range (`1e999`). It
@@ -114,6 +114,6 @@ mod signed {
         verifier.verify_at(ok.as_bytes(), now).unwrap();
         let bad_exp = token(r#"{"alg":"EdDSA","kid":"k"}"#, r#"{"exp":1e999}"#);
         let e = verifier.verify_at(bad_exp.as_bytes(), now).unwrap_err();
-        assert_eq!(e.kind(), jwks::ErrorKind::InvalidClaim, "{e}");
+        assert_eq!(e.kind(), jwkskit::ErrorKind::InvalidClaim, "{e}");
     }
 }

@@ -4,8 +4,8 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use jwks::issuer::{jwks_document, load_key_dir, JwksServer, ServeOptions, SigningKey};
-use jwks::{thumbprint, Algorithm, ErrorKind, Policy, Verifier};
+use jwkskit::issuer::{jwks_document, load_key_dir, JwksServer, ServeOptions, SigningKey};
+use jwkskit::{thumbprint, Algorithm, ErrorKind, Policy, Verifier};
 use serde_json::{json, Map, Value};
 
 const NOW: i64 = 1_700_000_000;
@@ -15,7 +15,7 @@ fn data(name: &str) -> Vec<u8> {
 }
 
 fn key_for(alg: Algorithm) -> SigningKey {
-    if alg.family() == jwks::KeyFamily::Rsa {
+    if alg.family() == jwkskit::KeyFamily::Rsa {
         SigningKey::from_pkcs8_pem(&data("rsa2048.pem"), alg).unwrap()
     } else {
         SigningKey::generate(alg).unwrap()
@@ -449,7 +449,7 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "jwks-issuer-{tag}-{}-{}",
         std::process::id(),
-        jwks::unix_now()
+        jwkskit::unix_now()
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use jwks::{ErrorKind, Policy, RemoteOptions, Verifier};
+use jwkskit::{ErrorKind, Policy, RemoteOptions, Verifier};
 use support::tokens::jwks;
 use support::{Reply, Server, TestKey};
 

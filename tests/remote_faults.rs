@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jwks::{Category, ErrorKind, Policy, RemoteOptions, Verifier};
+use jwkskit::{Category, ErrorKind, Policy, RemoteOptions, Verifier};
 use support::tokens::jwks;
 use support::{Reply, Server, ServerCert, TestCa, TestKey};
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwks::{Algorithm, ErrorKind, Policy, RemoteOptions, Verifier};
+use jwkskit::{Algorithm, ErrorKind, Policy, RemoteOptions, Verifier};
 use support::tokens::jwks;
 use support::TestKey;
 
@@ -33,7 +33,7 @@ impl Drop for TempFile {
 
 fn hs256_token(secret: &[u8], kid: &str) -> String {
     let header = format!(r#"{{"alg":"HS256","kid":"{kid}"}}"#);
-    let payload = format!(r#"{{"iss":"{ISS}","exp":{}}}"#, jwks::unix_now() + 60);
+    let payload = format!(r#"{{"iss":"{ISS}","exp":{}}}"#, jwkskit::unix_now() + 60);
     let input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header),

@@ -6,7 +6,7 @@ mod support;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use jwks::{Category, ErrorKind, Policy, RemoteOptions, Verifier};
+use jwkskit::{Category, ErrorKind, Policy, RemoteOptions, Verifier};
 use support::tokens::jwks;
 use support::{Reply, Server, TestKey};
 

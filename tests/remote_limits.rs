@@ -6,7 +6,7 @@ mod support;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use jwks::{Category, Error, ErrorKind, Policy, RemoteOptions, Verifier};
+use jwkskit::{Category, Error, ErrorKind, Policy, RemoteOptions, Verifier};
 use support::tokens::jwks;
 use support::{Reply, Server, TestKey};
 

@@ -16,7 +16,7 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 
 use common::{b64, unb64, unhex};
-use jwks::{Algorithm, ErrorKind, Jwk, Policy, Verifier};
+use jwkskit::{Algorithm, ErrorKind, Jwk, Policy, Verifier};
 use serde_json::{json, Value};
 
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors");
@@ -158,7 +158,7 @@ fn assert_no_mismatches(tallies: Vec<Tally>) {
     );
 }
 
-fn outcome_of(r: Result<jwks::VerifiedToken, jwks::Error>) -> Outcome {
+fn outcome_of(r: Result<jwkskit::VerifiedToken, jwkskit::Error>) -> Outcome {
     r.map(|_| ())
         .map_err(|e| format!("{} ({})", e.kind().name(), e.message()))
 }
@@ -670,7 +670,7 @@ fn rfc7515_rfc8037_examples() {
     for t in doc["thumbprints"].as_array().unwrap() {
         let id = t["id"].as_str().unwrap();
         let want = t["thumbprint"].as_str().unwrap();
-        let got = jwks::thumbprint(&t["jwk"]).unwrap();
+        let got = jwkskit::thumbprint(&t["jwk"]).unwrap();
         let parsed = Jwk::from_json(&t["jwk"]).unwrap();
         let outcome = if got == want && parsed.thumbprint() == want {
             Ok(())

@@ -169,7 +169,7 @@ def jwks_runner(verifier: Any, token: str) -> Callable[[int], float]:
 def cabi_runner(verifier: Any, token: str) -> Callable[[int], float]:
     """The C ABI alone through ctypes: one ``jwks_verify_payload`` call (as ``verify`` makes),
     without the lock, the buffer handling and the claims decoding of the Python layer."""
-    from jwks import _ffi
+    from jwkskit import _ffi
 
     handle, tok = verifier._handle, token.encode()
     call = _ffi.verify_payload_untyped
@@ -232,7 +232,7 @@ def main() -> int:
 
     import jwt
 
-    import jwks
+    import jwkskit
 
     if args.fixtures:
         jwks_doc, fixtures = load_fixtures(args.fixtures)
@@ -245,7 +245,7 @@ def main() -> int:
     issuer, audience = fixtures["issuer"], fixtures["audience"]
     ring = None if args.no_ring else load_ring_floor(args.rebuild_ring)
 
-    verifier = jwks.Verifier.from_jwks(jwks_doc, issuers=issuer, audiences=audience)
+    verifier = jwkskit.Verifier.from_jwks(jwks_doc, issuers=issuer, audiences=audience)
     keyset = jwt.PyJWKSet.from_dict(jwks_doc)
     keys_by_kid = {k.key_id: k for k in keyset.keys}
     jwk_by_kid = {k["kid"]: k for k in jwks_doc["keys"] if "kid" in k}
@@ -305,7 +305,7 @@ def main() -> int:
 
     header = ("token", "jwks µs", "PyJWT µs", "C ABI µs", "ring µs", "PyJWT/jwks", "jwks/ring")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    print(f"Python {platform.python_version()}, PyJWT {jwt.__version__}, libjwks {jwks.library_version}, "
+    print(f"Python {platform.python_version()}, PyJWT {jwt.__version__}, libjwks {jwkskit.library_version}, "
           f"{os.cpu_count()} CPUs; median of {args.rounds} interleaved rounds")
     for r in [header] + rows:
         print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))

@@ -1,8 +1,8 @@
-"""Builds libjwks with cargo and bundles it inside the ``jwks`` package.
+"""Builds libjwks with cargo and bundles it inside the ``jwkskit`` package.
 
 The metadata is in pyproject.toml; this file only adds the build step. ``build_py`` runs
 ``cargo build --release --lib`` in the repository that contains this directory (two levels
-up) and copies the shared library into the package, so an installed ``jwks`` needs no
+up) and copies the shared library into the package, so an installed ``jwkskit`` needs no
 environment variable. The wheel is platform-specific (it carries a native library) but not
 tied to a Python version (the library is loaded with ctypes).
 
@@ -57,7 +57,7 @@ def find_repo_root() -> Path:
             return path
     looked = ", ".join(str(p) for p in candidates)
     raise SystemExit(
-        "jwks: cannot find the libjwks crate to build (looked for Cargo.toml, include/jwks.h and "
+        "jwkskit: cannot find the libjwks crate to build (looked for Cargo.toml, include/jwks.h and "
         f"src/ffi/ in: {looked}). Install from the repository checkout "
         "(`pip install ./bindings/python`, with pip >= 21.3, which builds in place), or set "
         "JWKS_SOURCE_DIR to the repository root, or JWKS_PREBUILT_LIBRARY to a built libjwks."
@@ -70,7 +70,7 @@ def find_cargo() -> str:
         if c and Path(c).is_file() and os.access(c, os.X_OK):
             return c
     raise SystemExit(
-        "jwks: cargo (the Rust toolchain) is needed to build libjwks but was not found on PATH "
+        "jwkskit: cargo (the Rust toolchain) is needed to build libjwks but was not found on PATH "
         "or in ~/.cargo/bin; install it from https://rustup.rs, set CARGO to its path, or set "
         "JWKS_PREBUILT_LIBRARY to an already-built libjwks."
     )
@@ -88,10 +88,10 @@ def cargo_build(root: Path) -> Path:
         "--manifest-path",
         str(root / "Cargo.toml"),
     ]
-    print("jwks: building libjwks:", " ".join(cmd), file=sys.stderr, flush=True)
+    print("jwkskit: building libjwks:", " ".join(cmd), file=sys.stderr, flush=True)
     proc = subprocess.run(cmd, cwd=root, stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"jwks: cargo build failed (exit status {proc.returncode}); see the output above")
+        raise SystemExit(f"jwkskit: cargo build failed (exit status {proc.returncode}); see the output above")
     name = library_file_name()
     found = None
     for line in proc.stdout.splitlines():
@@ -105,7 +105,7 @@ def cargo_build(root: Path) -> Path:
             if Path(f).name == name:
                 found = Path(f)
     if found is None or not found.is_file():
-        raise SystemExit(f"jwks: cargo build succeeded but reported no {name}")
+        raise SystemExit(f"jwkskit: cargo build succeeded but reported no {name}")
     return found
 
 
@@ -118,14 +118,14 @@ class BuildPyWithLibrary(build_py):
         if prebuilt:
             library = Path(prebuilt)
             if not library.is_file():
-                raise SystemExit(f"jwks: JWKS_PREBUILT_LIBRARY={prebuilt} is not a file")
+                raise SystemExit(f"jwkskit: JWKS_PREBUILT_LIBRARY={prebuilt} is not a file")
         else:
             library = cargo_build(find_repo_root())
-        dest = Path(self.build_lib) / "jwks" / library_file_name()
+        dest = Path(self.build_lib) / "jwkskit" / library_file_name()
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(library, dest)
         os.chmod(dest, 0o755)
-        print(f"jwks: bundled {library} as {dest}", file=sys.stderr, flush=True)
+        print(f"jwkskit: bundled {library} as {dest}", file=sys.stderr, flush=True)
 
 
 class PlatformWheel(bdist_wheel):

@@ -2,7 +2,7 @@
 //! and clock. Never a panic; an accepted payload is re-checked independently with serde_json.
 #![no_main]
 
-use jwks::{Category, Policy};
+use jwkskit::{Category, Policy};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 

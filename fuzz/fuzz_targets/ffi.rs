@@ -11,7 +11,7 @@ use std::ffi::{c_char, CStr, CString};
 use std::ptr;
 
 use arbitrary::Arbitrary;
-use jwks::ffi::*;
+use jwkskit::ffi::*;
 use jwks_fuzz::{vector_key_sets, vector_tokens};
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! then key selection and verification of the vectors' valid tokens against whatever parsed.
 #![no_main]
 
-use jwks::{Algorithm, Category, ErrorKind, KeyFamily, KeySet, Policy, Verifier};
+use jwkskit::{Algorithm, Category, ErrorKind, KeyFamily, KeySet, Policy, Verifier};
 use jwks_fuzz::{set_options, vector_tokens, verifier_for};
 use libfuzzer_sys::fuzz_target;
 

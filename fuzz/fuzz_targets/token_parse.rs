@@ -2,7 +2,7 @@
 //! vectors' fixed key sets (token parsing, header parsing, key selection, the ring call).
 #![no_main]
 
-use jwks::{Algorithm, Category};
+use jwkskit::{Algorithm, Category};
 use jwks_fuzz::{vector_verifiers, FIXED_NOW};
 use libfuzzer_sys::fuzz_target;
 

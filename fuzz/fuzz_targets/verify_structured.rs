@@ -8,7 +8,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use jwks::{thumbprint, Algorithm, ErrorKind, Policy, Verifier};
+use jwkskit::{thumbprint, Algorithm, ErrorKind, Policy, Verifier};
 use jwks_fuzz::{b64, key_pool, ring_verifies};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use jwks::{Algorithm, KeySet, KeySetOptions, Policy, StaticSource, Verifier};
+use jwkskit::{Algorithm, KeySet, KeySetOptions, Policy, StaticSource, Verifier};
 use ring::signature::{self, KeyPair};
 use serde_json::{json, Value};
 

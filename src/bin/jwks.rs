@@ -76,7 +76,7 @@ fn run(args: Vec<String>) -> i32 {
             return EXIT_OK;
         }
         "--version" | "-V" => {
-            emit(&format!("jwks {}\n", jwks::VERSION));
+            emit(&format!("jwks {}\n", jwkskit::VERSION));
             return EXIT_OK;
         }
         _ => {}

@@ -4,8 +4,8 @@
 //! need real tokens and a real endpoint.
 //!
 //! ```
-//! use jwks::issuer::{jwks_document, SigningKey};
-//! use jwks::{Algorithm, Policy, Verifier};
+//! use jwkskit::issuer::{jwks_document, SigningKey};
+//! use jwkskit::{Algorithm, Policy, Verifier};
 //!
 //! let key = SigningKey::generate(Algorithm::ES256).unwrap();
 //! let token = key.sign(&serde_json::json!({"sub": "alice", "exp": 2_000_000_000})).unwrap();

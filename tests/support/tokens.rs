@@ -39,7 +39,7 @@ impl TestKey {
     /// A token signed by this key but naming `kid`.
     pub fn token_with_kid(&self, kid: &str, iss: &str) -> String {
         let header = format!(r#"{{"alg":"EdDSA","typ":"JWT","kid":"{kid}"}}"#);
-        let exp = jwks::unix_now() + 3600;
+        let exp = jwkskit::unix_now() + 3600;
         let payload = format!(r#"{{"iss":"{iss}","sub":"test","exp":{exp}}}"#);
         let input = format!(
             "{}.{}",

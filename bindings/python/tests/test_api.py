@@ -11,7 +11,7 @@ import weakref
 
 import pytest
 
-import jwks
+import jwkskit
 
 from conftest import AUDIENCE, ISSUER, NOW, Key, b64, claims, jwks_of, key
 
@@ -23,7 +23,7 @@ def keys():
 
 @pytest.fixture
 def verifier(keys):
-    with jwks.Verifier.from_jwks(jwks_of(*keys), issuers=ISSUER, audiences=AUDIENCE) as v:
+    with jwkskit.Verifier.from_jwks(jwks_of(*keys), issuers=ISSUER, audiences=AUDIENCE) as v:
         yield v
 
 
@@ -47,21 +47,21 @@ def test_a_time_outside_int64_is_refused_not_wrapped(verifier, keys, now):
     # 2**70 would reach the library as 0 (a time at which an expired token is valid).
     token = keys[0].sign(claims(exp=NOW - 10))
     for call in (verifier.verify, verifier.verify_token):
-        with pytest.raises(jwks.InvalidArgument, match="64-bit unix time"):
+        with pytest.raises(jwkskit.InvalidArgument, match="64-bit unix time"):
             call(token, now=now)
     # The largest time is taken as it is: every token has expired by then.
-    with pytest.raises(jwks.ExpiredToken):
+    with pytest.raises(jwkskit.ExpiredToken):
         verifier.verify(keys[0].sign(claims()), now=2**63 - 1)
 
 
 def test_verify_handles_tokens_longer_than_the_thread_buffer(keys):
     """A payload larger than the per-thread buffer takes a buffer of its own: same claims."""
-    from jwks import _verifier
+    from jwkskit import _verifier
 
     big = claims(blob="x" * (_verifier._SCRATCH_LEN + 1000))
     token = keys[3].sign(big)
     assert len(token) > _verifier._SCRATCH_LEN
-    with jwks.Verifier.from_jwks(jwks_of(keys[3]), issuers=ISSUER, audiences=AUDIENCE,
+    with jwkskit.Verifier.from_jwks(jwks_of(keys[3]), issuers=ISSUER, audiences=AUDIENCE,
                                  max_token_size=64 * 1024) as v:
         assert v.verify(token, now=NOW) == big
         small = keys[3].sign(claims(n=1))
@@ -71,7 +71,7 @@ def test_verify_handles_tokens_longer_than_the_thread_buffer(keys):
 def test_verify_in_a_signal_handler_does_not_share_the_busy_buffer(verifier, keys):
     """A verification that starts while this thread's buffer is in use (a signal handler
     running between two bytecodes of another verification) gets a buffer of its own."""
-    from jwks import _verifier
+    from jwkskit import _verifier
 
     outer = keys[0].sign(claims(n="outer"))
     inner = keys[3].sign(claims(n="inner"))
@@ -96,11 +96,11 @@ def test_verify_payload_is_the_same_as_the_token_path(verifier, keys):
     for token in cases:
         try:
             want = ("ok", verifier.verify_token(token, now=NOW).claims)
-        except jwks.JwksError as e:
+        except jwkskit.JwksError as e:
             want = (type(e), e.code)
         try:
             got = ("ok", verifier.verify(token, now=NOW))
-        except jwks.JwksError as e:
+        except jwkskit.JwksError as e:
             got = (type(e), e.code)
         assert got == want, token
 
@@ -109,7 +109,7 @@ def test_verify_token_gives_header_alg_kid_and_key(verifier, keys):
     k = keys[2]
     token = k.sign(claims(), headers={"typ": "JWT"})
     t = verifier.verify_token(token, now=NOW)
-    assert isinstance(t, jwks.VerifiedToken)
+    assert isinstance(t, jwkskit.VerifiedToken)
     assert t.claims == claims()
     assert json.loads(t.payload) == claims()
     assert t.header == {"alg": "ES256", "kid": "ec-1", "typ": "JWT"}
@@ -124,9 +124,9 @@ def test_verify_uses_the_system_clock_without_now(keys):
 
     k = keys[3]
     now = int(time.time())
-    with jwks.Verifier.from_jwks(jwks_of(k)) as v:
+    with jwkskit.Verifier.from_jwks(jwks_of(k)) as v:
         assert v.verify(k.sign({"sub": "x", "exp": now + 60}))["sub"] == "x"
-        with pytest.raises(jwks.ExpiredToken):
+        with pytest.raises(jwkskit.ExpiredToken):
             v.verify(k.sign({"sub": "x", "exp": now - 3600}))
         # now may be a float (e.g. time.time()).
         assert v.verify(k.sign({"exp": NOW + 1}), now=float(NOW))["exp"] == NOW + 1
@@ -137,14 +137,14 @@ def test_verify_signature_any_payload(keys):
 
     k = keys[3]
     jws = pyjwt.api_jws.encode(b"\x00binary\xffpayload", k.private, algorithm="EdDSA", headers={"kid": "ed-1"})
-    with jwks.Verifier.from_jwks(jwks_of(k)) as v:
+    with jwkskit.Verifier.from_jwks(jwks_of(k)) as v:
         assert v.verify_signature(jws) == b"\x00binary\xffpayload"
         t = v.verify_jws(jws)
         assert t.payload == b"\x00binary\xffpayload" and t.alg == "EdDSA"
         with pytest.raises(ValueError):
             t.claims
         # As a JWT it is refused: the payload is not a JSON object.
-        with pytest.raises(jwks.InvalidClaim):
+        with pytest.raises(jwkskit.InvalidClaim):
             v.verify(jws, now=NOW)
 
 
@@ -153,31 +153,31 @@ def test_from_jwks_accepts_str_bytes_dict_and_a_single_jwk(keys):
     token = k.sign(claims(aud=None))
     doc = jwks_of(k)
     for source in (doc, json.dumps(doc), json.dumps(doc).encode(), k.jwk):
-        with jwks.Verifier.from_jwks(source) as v:
+        with jwkskit.Verifier.from_jwks(source) as v:
             assert v.verify(token, now=NOW)["sub"] == "user-1"
     with pytest.raises(TypeError):
-        jwks.Verifier.from_jwks(42)  # type: ignore[arg-type]
+        jwkskit.Verifier.from_jwks(42)  # type: ignore[arg-type]
 
 
 def test_from_file(tmp_path, keys):
     path = tmp_path / "jwks.json"
     path.write_text(json.dumps(jwks_of(keys[0])))
-    with jwks.Verifier.from_file(path, issuers=[ISSUER], audiences=[AUDIENCE]) as v:
+    with jwkskit.Verifier.from_file(path, issuers=[ISSUER], audiences=[AUDIENCE]) as v:
         assert v.verify(keys[0].sign(claims()), now=NOW)["sub"] == "user-1"
         assert v.stats().key_count == 1
-    with pytest.raises(jwks.KeysUnavailable):
-        jwks.Verifier.from_file(tmp_path / "missing.json")
+    with pytest.raises(jwkskit.KeysUnavailable):
+        jwkskit.Verifier.from_file(tmp_path / "missing.json")
 
 
 def test_skipped_keys_and_stats(keys):
     doc = {"keys": [keys[3].jwk, {"kty": "RSA", "kid": "enc-1", "use": "enc", **{k: keys[0].jwk[k] for k in ("n", "e")}}, {"kty": "XYZ", "kid": "odd"}]}
-    with jwks.Verifier.from_jwks(doc) as v:
+    with jwkskit.Verifier.from_jwks(doc) as v:
         skipped = v.skipped_keys()
         assert [s["index"] for s in skipped] == [1, 2]
         assert [s.get("kid") for s in skipped] == ["enc-1", "odd"]
         assert all(s["reason"] for s in skipped)
         s = v.stats()
-        assert isinstance(s, jwks.Stats)
+        assert isinstance(s, jwkskit.Stats)
         assert (s.key_count, s.skipped_count, s.fetches, s.failures) == (1, 2, 0, 0)
         v.refresh()  # a no-op for a static set
         assert v.last_error() is None
@@ -191,38 +191,38 @@ def test_options_policy(keys):
     k = keys[3]
     doc = jwks_of(k)
     late = k.sign(claims(exp=NOW - 5))
-    with jwks.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE, leeway=10) as v:
+    with jwkskit.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE, leeway=10) as v:
         assert v.verify(late, now=NOW)
-    with jwks.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE, leeway=datetime.timedelta(seconds=10)) as v:
+    with jwkskit.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE, leeway=datetime.timedelta(seconds=10)) as v:
         assert v.verify(late, now=NOW)
     no_exp = k.sign(claims(exp=None))
-    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE) as v:
-        with pytest.raises(jwks.MissingClaim):
+    with jwkskit.Verifier.from_jwks(doc, audiences=AUDIENCE) as v:
+        with pytest.raises(jwkskit.MissingClaim):
             v.verify(no_exp, now=NOW)
-    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, require_exp=False) as v:
+    with jwkskit.Verifier.from_jwks(doc, audiences=AUDIENCE, require_exp=False) as v:
         assert v.verify(no_exp, now=NOW)["sub"] == "user-1"
-    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, required_claims=["tenant"]) as v:
-        with pytest.raises(jwks.MissingClaim, match="tenant"):
+    with jwkskit.Verifier.from_jwks(doc, audiences=AUDIENCE, required_claims=["tenant"]) as v:
+        with pytest.raises(jwkskit.MissingClaim, match="tenant"):
             v.verify(k.sign(claims()), now=NOW)
         assert v.verify(k.sign(claims(tenant="t")), now=NOW)["tenant"] == "t"
-    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, typ="at+jwt") as v:
-        with pytest.raises(jwks.WrongType):
+    with jwkskit.Verifier.from_jwks(doc, audiences=AUDIENCE, typ="at+jwt") as v:
+        with pytest.raises(jwkskit.WrongType):
             v.verify(k.sign(claims(), headers={"typ": "JWT"}), now=NOW)
         assert v.verify(k.sign(claims(), headers={"typ": "at+jwt"}), now=NOW)
-    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, max_token_age=5) as v:
-        with pytest.raises(jwks.TokenTooOld):
+    with jwkskit.Verifier.from_jwks(doc, audiences=AUDIENCE, max_token_age=5) as v:
+        with pytest.raises(jwkskit.TokenTooOld):
             v.verify(k.sign(claims(iat=NOW - 60)), now=NOW)
-    with jwks.Verifier.from_jwks(doc, audiences=AUDIENCE, max_token_size=256) as v:
-        with pytest.raises(jwks.TokenTooLarge):
+    with jwkskit.Verifier.from_jwks(doc, audiences=AUDIENCE, max_token_size=256) as v:
+        with pytest.raises(jwkskit.TokenTooLarge):
             v.verify(k.sign(claims(pad="x" * 400)), now=NOW)
-    with jwks.Verifier.from_jwks(jwks_of(*keys), audiences=AUDIENCE, algorithms=["EdDSA"]) as v:
+    with jwkskit.Verifier.from_jwks(jwks_of(*keys), audiences=AUDIENCE, algorithms=["EdDSA"]) as v:
         assert v.verify(k.sign(claims()), now=NOW)
-        with pytest.raises(jwks.AlgorithmNotAllowed):
+        with pytest.raises(jwkskit.AlgorithmNotAllowed):
             v.verify(keys[0].sign(claims()), now=NOW)
 
 
 def test_remote_options_are_accepted():
-    with jwks.Verifier.from_url(
+    with jwkskit.Verifier.from_url(
         "https://keys.invalid/jwks.json",
         cache_ttl=300,
         cache_ttl_bounds=(60, 3600),
@@ -241,22 +241,22 @@ def test_remote_options_are_accepted():
 @pytest.mark.parametrize(
     "opts, exc",
     [
-        ({"algorithms": ["none"]}, jwks.InvalidArgument),
-        ({"algorithms": "RS999"}, jwks.InvalidArgument),
-        ({"issuers": [""]}, jwks.InvalidArgument),
-        ({"issuers": ["a\0b"]}, jwks.InvalidArgument),
-        ({"leeway": 0.5}, jwks.InvalidArgument),
-        ({"leeway": -1}, jwks.InvalidArgument),
-        ({"leeway": 10**11}, jwks.InvalidArgument),
-        ({"leeway": 2 * 86400}, jwks.InvalidArgument),
-        ({"http_timeout": 0.0005}, jwks.InvalidArgument),
-        ({"cache_ttl": 0}, jwks.InvalidArgument),
-        ({"headers": {"X-Bad": "a\r\nb"}}, jwks.InvalidArgument),
-        ({"ca_pem": "not a pem"}, jwks.InvalidArgument),
+        ({"algorithms": ["none"]}, jwkskit.InvalidArgument),
+        ({"algorithms": "RS999"}, jwkskit.InvalidArgument),
+        ({"issuers": [""]}, jwkskit.InvalidArgument),
+        ({"issuers": ["a\0b"]}, jwkskit.InvalidArgument),
+        ({"leeway": 0.5}, jwkskit.InvalidArgument),
+        ({"leeway": -1}, jwkskit.InvalidArgument),
+        ({"leeway": 10**11}, jwkskit.InvalidArgument),
+        ({"leeway": 2 * 86400}, jwkskit.InvalidArgument),
+        ({"http_timeout": 0.0005}, jwkskit.InvalidArgument),
+        ({"cache_ttl": 0}, jwkskit.InvalidArgument),
+        ({"headers": {"X-Bad": "a\r\nb"}}, jwkskit.InvalidArgument),
+        ({"ca_pem": "not a pem"}, jwkskit.InvalidArgument),
         # Larger than size_t: ctypes would pass 2**64 + 100000 as 100000.
-        ({"max_token_size": 2**64 + 100000}, jwks.InvalidArgument),
-        ({"max_response_size": 2**64 + 100000}, jwks.InvalidArgument),
-        ({"max_token_size": -1}, jwks.InvalidArgument),
+        ({"max_token_size": 2**64 + 100000}, jwkskit.InvalidArgument),
+        ({"max_response_size": 2**64 + 100000}, jwkskit.InvalidArgument),
+        ({"max_token_size": -1}, jwkskit.InvalidArgument),
         ({"leeway": "10"}, TypeError),
         ({"require_exp": 1}, TypeError),
         ({"audiences": [1]}, TypeError),
@@ -266,9 +266,9 @@ def test_remote_options_are_accepted():
 )
 def test_invalid_options_are_refused(keys, opts, exc):
     with pytest.raises(exc) as info:
-        jwks.Verifier.from_jwks(jwks_of(keys[3]), **opts)
-    if isinstance(info.value, jwks.JwksError):
-        assert info.value.code == 201 and info.value.category == jwks.Category.MISUSE
+        jwkskit.Verifier.from_jwks(jwks_of(keys[3]), **opts)
+    if isinstance(info.value, jwkskit.JwksError):
+        assert info.value.code == 201 and info.value.category == jwkskit.Category.MISUSE
         assert info.value.message
 
 
@@ -281,79 +281,79 @@ def test_token_rejected_codes(verifier, keys):
     other = Key("EdDSA", "ed-1")  # same kid, different key: the signature does not verify
     unknown = key("EdDSA", "nobody")
     cases = [
-        ("not.a.jwt", jwks.MalformedToken),
-        ("e30.e30", jwks.MalformedToken),
-        (b64(json.dumps({"alg": "none"}).encode()) + "." + b64(b"{}") + ".", jwks.AlgorithmNotAllowed),
-        (k.sign(claims(), headers={"crit": ["exp"]}), jwks.CritUnsupported),
-        (unknown.sign(claims()), jwks.UnknownKey),
-        (other.sign(claims()), jwks.BadSignature),
-        (k.sign(claims(exp=NOW - 1)), jwks.ExpiredToken),
-        (k.sign(claims(nbf=NOW + 60)), jwks.NotYetValid),
-        (k.sign(claims(iat=NOW + 60)), jwks.IssuedInFuture),
-        (k.sign(claims(iss="https://evil.test")), jwks.WrongIssuer),
-        (k.sign(claims(aud="api://other")), jwks.WrongAudience),
-        (k.sign(claims(exp="soon")), jwks.InvalidClaim),
-        ("x" * 20000, jwks.TokenTooLarge),
-        ("ü.ü.ü", jwks.MalformedToken),
-        ("\ud800.a.b", jwks.MalformedToken),
+        ("not.a.jwt", jwkskit.MalformedToken),
+        ("e30.e30", jwkskit.MalformedToken),
+        (b64(json.dumps({"alg": "none"}).encode()) + "." + b64(b"{}") + ".", jwkskit.AlgorithmNotAllowed),
+        (k.sign(claims(), headers={"crit": ["exp"]}), jwkskit.CritUnsupported),
+        (unknown.sign(claims()), jwkskit.UnknownKey),
+        (other.sign(claims()), jwkskit.BadSignature),
+        (k.sign(claims(exp=NOW - 1)), jwkskit.ExpiredToken),
+        (k.sign(claims(nbf=NOW + 60)), jwkskit.NotYetValid),
+        (k.sign(claims(iat=NOW + 60)), jwkskit.IssuedInFuture),
+        (k.sign(claims(iss="https://evil.test")), jwkskit.WrongIssuer),
+        (k.sign(claims(aud="api://other")), jwkskit.WrongAudience),
+        (k.sign(claims(exp="soon")), jwkskit.InvalidClaim),
+        ("x" * 20000, jwkskit.TokenTooLarge),
+        ("ü.ü.ü", jwkskit.MalformedToken),
+        ("\ud800.a.b", jwkskit.MalformedToken),
     ]
     for token, exc in cases:
         with pytest.raises(exc) as info:
             verifier.verify(token, now=NOW)
         e = info.value
-        assert isinstance(e, jwks.TokenRejected) and isinstance(e, jwks.JwksError)
-        assert e.category == jwks.Category.TOKEN_REJECTED
-        assert 1 <= e.code <= 99 and e.name == jwks.result_name(e.code)
+        assert isinstance(e, jwkskit.TokenRejected) and isinstance(e, jwkskit.JwksError)
+        assert e.category == jwkskit.Category.TOKEN_REJECTED
+        assert 1 <= e.code <= 99 and e.name == jwkskit.result_name(e.code)
         assert e.message and e.message in str(e)
 
 
 def test_key_mismatch_and_ambiguous_key(keys):
     ec = keys[2]
     # An EC key given the kid of an RSA token: the key cannot verify RS256.
-    with jwks.Verifier.from_jwks({"keys": [dict(ec.jwk, kid="rsa-1")]}) as v:
-        with pytest.raises(jwks.KeyMismatch):
+    with jwkskit.Verifier.from_jwks({"keys": [dict(ec.jwk, kid="rsa-1")]}) as v:
+        with pytest.raises(jwkskit.KeyMismatch):
             v.verify(keys[0].sign(claims(aud=None)), now=NOW)
     twice = {"keys": [keys[3].jwk, dict(key("EdDSA", "x").jwk, kid="ed-1")]}
-    with jwks.Verifier.from_jwks(twice) as v:
-        with pytest.raises(jwks.AmbiguousKey):
+    with jwkskit.Verifier.from_jwks(twice) as v:
+        with pytest.raises(jwkskit.AmbiguousKey):
             v.verify(keys[3].sign(claims(aud=None)), now=NOW)
 
 
 def test_keys_unavailable_codes(keys):
     for doc in ("not json", {"keys": []}, {"keys": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}]}):
-        with pytest.raises(jwks.KeySetInvalid) as info:
-            jwks.Verifier.from_jwks(doc)
-        assert info.value.category == jwks.Category.KEYS_UNAVAILABLE and info.value.code == 101
+        with pytest.raises(jwkskit.KeySetInvalid) as info:
+            jwkskit.Verifier.from_jwks(doc)
+        assert info.value.category == jwkskit.Category.KEYS_UNAVAILABLE and info.value.code == 101
     # Nothing listens on port 9 of the loopback: the fetch fails, no keys are cached.
-    with jwks.Verifier.from_url("http://127.0.0.1:9/jwks.json", allow_http=True, http_timeout=2) as v:
-        with pytest.raises(jwks.KeyFetchFailed) as info:
+    with jwkskit.Verifier.from_url("http://127.0.0.1:9/jwks.json", allow_http=True, http_timeout=2) as v:
+        with pytest.raises(jwkskit.KeyFetchFailed) as info:
             v.verify(keys[3].sign(claims()), now=NOW)
-        assert isinstance(info.value, jwks.KeysUnavailable) and info.value.code == 100
+        assert isinstance(info.value, jwkskit.KeysUnavailable) and info.value.code == 100
         err = v.last_error()
-        assert isinstance(err, jwks.KeysUnavailable) and err.message
-        with pytest.raises(jwks.KeysUnavailable):
+        assert isinstance(err, jwkskit.KeysUnavailable) and err.message
+        with pytest.raises(jwkskit.KeysUnavailable):
             v.refresh()
         assert v.stats().failures >= 2 and v.stats().keys_age_ms is None
 
 
 def test_misuse_codes():
-    with pytest.raises(jwks.InsecureURL) as info:
-        jwks.Verifier.from_url("http://127.0.0.1:9/jwks.json")
-    assert info.value.category == jwks.Category.MISUSE and info.value.code == 202
-    with pytest.raises(jwks.InvalidArgument) as info:
-        jwks.Verifier.from_url("not a url")
+    with pytest.raises(jwkskit.InsecureURL) as info:
+        jwkskit.Verifier.from_url("http://127.0.0.1:9/jwks.json")
+    assert info.value.category == jwkskit.Category.MISUSE and info.value.code == 202
+    with pytest.raises(jwkskit.InvalidArgument) as info:
+        jwkskit.Verifier.from_url("not a url")
     assert isinstance(info.value, ValueError)
-    with pytest.raises(jwks.Misuse):
-        jwks.Verifier.from_issuers([])
+    with pytest.raises(jwkskit.Misuse):
+        jwkskit.Verifier.from_issuers([])
 
 
 def test_exceptions_pickle_and_compare():
     import pickle
 
-    e = jwks.ExpiredToken(9, "exp 5 is before now 10")
+    e = jwkskit.ExpiredToken(9, "exp 5 is before now 10")
     back = pickle.loads(pickle.dumps(e))
-    assert type(back) is jwks.ExpiredToken and (back.code, back.message) == (9, e.message)
-    assert jwks.JwksError(12345, "x").name == "UNKNOWN"
+    assert type(back) is jwkskit.ExpiredToken and (back.code, back.message) == (9, e.message)
+    assert jwkskit.JwksError(12345, "x").name == "UNKNOWN"
 
 
 def test_failures_do_not_leak(verifier, keys):
@@ -366,7 +366,7 @@ def test_failures_do_not_leak(verifier, keys):
             for token in (bad, unknown, "a.b.c"):
                 try:
                     verifier.verify(token, now=NOW)
-                except jwks.TokenRejected:
+                except jwkskit.TokenRejected:
                     pass
 
     burst()
@@ -394,7 +394,7 @@ def test_tokens_do_not_leak(verifier, keys):
 
 
 def test_close_is_idempotent_and_use_after_close_raises(keys):
-    v = jwks.Verifier.from_jwks(jwks_of(keys[3]))
+    v = jwkskit.Verifier.from_jwks(jwks_of(keys[3]))
     token = keys[3].sign(claims(aud=None))
     assert v.verify(token, now=NOW)
     assert not v.closed
@@ -412,21 +412,21 @@ def test_close_is_idempotent_and_use_after_close_raises(keys):
         v.last_error,
         v.skipped_keys,
     ):
-        with pytest.raises(jwks.VerifierClosed, match="closed"):
+        with pytest.raises(jwkskit.VerifierClosed, match="closed"):
             call()
-    assert issubclass(jwks.VerifierClosed, jwks.Misuse)
+    assert issubclass(jwkskit.VerifierClosed, jwkskit.Misuse)
 
 
 def test_context_manager_closes(keys):
-    with jwks.Verifier.from_jwks(jwks_of(keys[3])) as v:
+    with jwkskit.Verifier.from_jwks(jwks_of(keys[3])) as v:
         assert not v.closed
     assert v.closed
-    with pytest.raises(jwks.VerifierClosed):
+    with pytest.raises(jwkskit.VerifierClosed):
         v.stats()
 
 
 def test_garbage_collected_verifier_is_freed(keys, monkeypatch):
-    from jwks import _verifier
+    from jwkskit import _verifier
 
     freed = []
     real_free = _verifier.lib.jwks_verifier_free
@@ -439,7 +439,7 @@ def test_garbage_collected_verifier_is_freed(keys, monkeypatch):
     spy = Spy()
     spy.jwks_verifier_free = lambda h: (freed.append(h), real_free(h))  # type: ignore[attr-defined]
     monkeypatch.setattr(_verifier, "lib", spy)
-    v = jwks.Verifier.from_jwks(jwks_of(keys[3]))
+    v = jwkskit.Verifier.from_jwks(jwks_of(keys[3]))
     ref = weakref.ref(v)
     del v
     gc.collect()
@@ -449,10 +449,10 @@ def test_garbage_collected_verifier_is_freed(keys, monkeypatch):
 
 def test_verifier_cannot_be_constructed_directly():
     with pytest.raises(TypeError, match="from_jwks"):
-        jwks.Verifier()
+        jwkskit.Verifier()
 
 
 def test_package_metadata():
-    assert jwks.__version__ == "0.2.0"
-    assert jwks.library_version.split(".")[0] == "0"
-    assert os.path.isfile(jwks.library_path)
+    assert jwkskit.__version__ == "0.2.0"
+    assert jwkskit.library_version.split(".")[0] == "0"
+    assert os.path.isfile(jwkskit.library_path)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-import jwks
-from jwks import _ffi
-from jwks.errors import CODE_NAMES, Category, category_of, error_class
+import jwkskit
+from jwkskit import _ffi
+from jwkskit.errors import CODE_NAMES, Category, category_of, error_class
 
 from conftest import REPO
 
@@ -122,11 +122,11 @@ def test_result_codes_match_header_and_library():
     codes = {int(v): n for n, v in re.findall(r"JWKS_RESULT_(\w+) = (\d+)", text)}
     assert codes == CODE_NAMES
     for code, name in CODE_NAMES.items():
-        assert jwks.result_name(code) == name
+        assert jwkskit.result_name(code) == name
         assert _ffi.lib.jwks_result_category(code) == category_of(code)
-        assert jwks.result_description(code)
+        assert jwkskit.result_description(code)
     for code in (18, 99, 102, 250, 302, 400, 10**6):
-        assert jwks.result_name(code) == "UNKNOWN"
+        assert jwkskit.result_name(code) == "UNKNOWN"
         assert _ffi.lib.jwks_result_category(code) == category_of(code) == Category.MISUSE
     categories = {n: int(v) for n, v in re.findall(r"JWKS_CATEGORY_(\w+) = (\d+)", text)}
     assert categories == {
@@ -140,10 +140,10 @@ def test_result_codes_match_header_and_library():
 
 def test_every_code_has_its_own_exception_class_in_its_category():
     by_category = {
-        Category.TOKEN_REJECTED: jwks.TokenRejected,
-        Category.KEYS_UNAVAILABLE: jwks.KeysUnavailable,
-        Category.MISUSE: jwks.Misuse,
-        Category.LOOKUP: jwks.LookupFailed,
+        Category.TOKEN_REJECTED: jwkskit.TokenRejected,
+        Category.KEYS_UNAVAILABLE: jwkskit.KeysUnavailable,
+        Category.MISUSE: jwkskit.Misuse,
+        Category.LOOKUP: jwkskit.LookupFailed,
     }
     seen = set()
     for code in CODE_NAMES:
@@ -153,17 +153,17 @@ def test_every_code_has_its_own_exception_class_in_its_category():
         assert cls not in seen, f"{code} shares {cls}"
         seen.add(cls)
         assert issubclass(cls, by_category[category_of(code)])
-        assert bool(_ffi.lib.jwks_result_is_token_rejected(code)) == issubclass(cls, jwks.TokenRejected)
-        assert bool(_ffi.lib.jwks_result_is_keys_unavailable(code)) == issubclass(cls, jwks.KeysUnavailable)
+        assert bool(_ffi.lib.jwks_result_is_token_rejected(code)) == issubclass(cls, jwkskit.TokenRejected)
+        assert bool(_ffi.lib.jwks_result_is_keys_unavailable(code)) == issubclass(cls, jwkskit.KeysUnavailable)
         e = cls(code, "msg")
         assert (e.code, e.name, e.message, str(e)) == (code, CODE_NAMES[code], "msg", f"{CODE_NAMES[code]}: msg")
-    assert error_class(55) is jwks.Misuse  # unknown codes are misuse, like jwks_result_category
+    assert error_class(55) is jwkskit.Misuse  # unknown codes are misuse, like jwks_result_category
 
 
 def test_version_matches_header():
     text = HEADER.read_text()
     parts = [re.search(rf"#define JWKS_VERSION_{p} (\d+)", text).group(1) for p in ("MAJOR", "MINOR", "PATCH")]
-    assert jwks.library_version == ".".join(parts)
+    assert jwkskit.library_version == ".".join(parts)
     assert int(parts[0]) == _ffi.EXPECTED_MAJOR
 
 
@@ -184,14 +184,14 @@ def test_matching_versions_are_accepted():
 
 
 def _import_with(env_value: str) -> subprocess.CompletedProcess:
-    code = "import jwks; print(jwks.library_path)"
+    code = "import jwkskit; print(jwkskit.library_path)"
     env = dict(__import__("os").environ, JWKS_LIBRARY=env_value)
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_jwks_library_overrides_the_bundled_library(tmp_path):
     copy = tmp_path / "libjwks-copy.so"
-    copy.write_bytes(Path(jwks.library_path).read_bytes())
+    copy.write_bytes(Path(jwkskit.library_path).read_bytes())
     out = _import_with(str(copy))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(copy)

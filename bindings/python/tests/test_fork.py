@@ -14,7 +14,7 @@ import traceback
 
 import pytest
 
-import jwks
+import jwkskit
 
 from conftest import AUDIENCE, NOW, claims, jwks_of, key
 
@@ -67,7 +67,7 @@ def test_child_verifies_and_refreshes(server):
     old, new = key("EdDSA", "old"), key("ES256", "new")
     server.jwks = jwks_of(old)
     token = old.sign(claims())
-    with jwks.Verifier.from_url(server.url, allow_http=True, audiences=AUDIENCE, refresh_cooldown=0) as v:
+    with jwkskit.Verifier.from_url(server.url, allow_http=True, audiences=AUDIENCE, refresh_cooldown=0) as v:
         assert v.verify(token, now=NOW)
         assert server.count() == 1
         server.jwks = jwks_of(old, new)
@@ -79,7 +79,7 @@ def test_child_verifies_and_refreshes(server):
             assert v.verify(new.sign(claims()), now=NOW)["sub"] == "user-1"
             assert v.stats().key_count == 2
             v.close()
-            with pytest.raises(jwks.VerifierClosed):
+            with pytest.raises(jwkskit.VerifierClosed):
                 v.verify(token, now=NOW)
 
         run_in_child(child)
@@ -94,7 +94,7 @@ def test_fork_during_a_fetch_in_flight(server):
     k, later = key("EdDSA", "ed-1"), key("EdDSA", "later")
     server.jwks = jwks_of(k)
     token = k.sign(claims())
-    with jwks.Verifier.from_url(
+    with jwkskit.Verifier.from_url(
         server.url, allow_http=True, audiences=AUDIENCE, http_timeout=10, refresh_cooldown=0
     ) as v:
         assert v.verify(token, now=NOW)
@@ -126,7 +126,7 @@ def test_fork_while_other_threads_verify(server):
     k = key("RS256", "rsa-1")
     server.jwks = jwks_of(k)
     token = k.sign(claims())
-    v = jwks.Verifier.from_url(server.url, allow_http=True, audiences=AUDIENCE)
+    v = jwkskit.Verifier.from_url(server.url, allow_http=True, audiences=AUDIENCE)
     assert v.verify(token, now=NOW)
     stop = threading.Event()
 

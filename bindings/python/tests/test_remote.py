@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-import jwks
+import jwkskit
 
 from conftest import AUDIENCE, NOW, JwksServer, claims, jwks_of, key
 
 
-def remote(server: JwksServer, **opts) -> jwks.Verifier:
+def remote(server: JwksServer, **opts) -> jwkskit.Verifier:
     opts.setdefault("allow_http", True)
     opts.setdefault("audiences", AUDIENCE)
-    return jwks.Verifier.from_url(server.url, **opts)
+    return jwkskit.Verifier.from_url(server.url, **opts)
 
 
 def test_one_fetch_serves_many_verifications(server):
@@ -41,7 +41,7 @@ def test_rotation_unknown_kid_refetch_and_cooldown(server):
         assert server.count() == 2 and v.stats().unknown_kid_refreshes == 1
         # Random kids within the cooldown are rejected without a fetch.
         for _ in range(50):
-            with pytest.raises(jwks.UnknownKey):
+            with pytest.raises(jwkskit.UnknownKey):
                 v.verify(rogue.sign(claims()), now=NOW)
         assert server.count() == 2
         assert v.stats().cooldown_rejections >= 49
@@ -65,12 +65,12 @@ def test_outage_keeps_cached_keys_and_reports_the_error(server):
     with remote(server) as v:
         assert v.verify(token, now=NOW)
         server.status = 503
-        with pytest.raises(jwks.KeysUnavailable) as info:
+        with pytest.raises(jwkskit.KeysUnavailable) as info:
             v.refresh()
         assert info.value.message
         assert v.verify(token, now=NOW)  # the cached keys still verify
         err = v.last_error()
-        assert isinstance(err, jwks.KeysUnavailable) and "503" in err.message
+        assert isinstance(err, jwkskit.KeysUnavailable) and "503" in err.message
         assert v.stats().failures >= 1
         server.status = 200
         v.refresh()
@@ -80,7 +80,7 @@ def test_outage_keeps_cached_keys_and_reports_the_error(server):
 def test_cold_start_outage_is_keys_unavailable(server):
     server.status = 500
     with remote(server) as v:
-        with pytest.raises(jwks.KeyFetchFailed):
+        with pytest.raises(jwkskit.KeyFetchFailed):
             v.verify(key("EdDSA", "ed-1").sign(claims()), now=NOW)
 
 
@@ -94,21 +94,21 @@ def test_headers_are_sent_and_skipped_keys_fetch(server):
 
 
 def test_http_needs_allow_http(server):
-    with pytest.raises(jwks.InsecureURL):
-        jwks.Verifier.from_url(server.url)
+    with pytest.raises(jwkskit.InsecureURL):
+        jwkskit.Verifier.from_url(server.url)
 
 
 def test_discovery(server):
     k = key("RS256", "rsa-1")
     server.jwks = jwks_of(k)
-    with jwks.Verifier.from_issuer(server.base, allow_http=True, audiences=AUDIENCE) as v:
+    with jwkskit.Verifier.from_issuer(server.base, allow_http=True, audiences=AUDIENCE) as v:
         assert v.verify(k.sign(claims(iss=server.base)), now=NOW)["iss"] == server.base
-        with pytest.raises(jwks.WrongIssuer):
+        with pytest.raises(jwkskit.WrongIssuer):
             v.verify(k.sign(claims(iss="https://other.test")), now=NOW)
     assert server.count("/.well-known/openid-configuration") == 1
     server.issuer_override = "https://impostor.test"
-    with jwks.Verifier.from_issuer(server.base, allow_http=True, audiences=AUDIENCE) as v:
-        with pytest.raises(jwks.KeysUnavailable):
+    with jwkskit.Verifier.from_issuer(server.base, allow_http=True, audiences=AUDIENCE) as v:
+        with pytest.raises(jwkskit.KeysUnavailable):
             v.verify(k.sign(claims(iss=server.base)), now=NOW)
 
 
@@ -117,13 +117,13 @@ def test_several_issuers():
     try:
         ka, kb = key("EdDSA", "a"), key("ES256", "b")
         a.jwks, b.jwks = jwks_of(ka), jwks_of(kb)
-        with jwks.Verifier.from_issuers([a.base, b.base], allow_http=True, audiences=AUDIENCE) as v:
+        with jwkskit.Verifier.from_issuers([a.base, b.base], allow_http=True, audiences=AUDIENCE) as v:
             assert v.verify(ka.sign(claims(iss=a.base)), now=NOW)["iss"] == a.base
             assert v.verify(kb.sign(claims(iss=b.base)), now=NOW)["iss"] == b.base
             # Routed by iss: b's key is not in a's set.
-            with pytest.raises(jwks.TokenRejected):
+            with pytest.raises(jwkskit.TokenRejected):
                 v.verify(kb.sign(claims(iss=a.base)), now=NOW)
-            with pytest.raises(jwks.WrongIssuer):
+            with pytest.raises(jwkskit.WrongIssuer):
                 v.verify(ka.sign(claims(iss="https://unknown.test")), now=NOW)
     finally:
         a.close()

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-import jwks
-from jwks import _verifier
+import jwkskit
+from jwkskit import _verifier
 
 from conftest import AUDIENCE, ISSUER, NOW, claims, jwks_of, key
 
@@ -22,14 +22,14 @@ def material():
     cases = []
     for i, k in enumerate(keys):
         cases.append((k.sign(claims(n=i)), None, {"n": i}))
-        cases.append((k.sign(claims(exp=NOW - 5)), jwks.ExpiredToken, None))
-        cases.append((k.sign(claims(aud="api://other")), jwks.WrongAudience, None))
+        cases.append((k.sign(claims(exp=NOW - 5)), jwkskit.ExpiredToken, None))
+        cases.append((k.sign(claims(aud="api://other")), jwkskit.WrongAudience, None))
         good = k.sign(claims(n=i))
         head, payload, sig = good.split(".")
         tampered = ".".join([head, k.sign(claims(n=i + 100)).split(".")[1], sig])
-        cases.append((tampered, jwks.BadSignature, None))
-    cases.append((key("EdDSA", "unknown").sign(claims()), jwks.UnknownKey, None))
-    cases.append(("garbage", jwks.MalformedToken, None))
+        cases.append((tampered, jwkskit.BadSignature, None))
+    cases.append((key("EdDSA", "unknown").sign(claims()), jwkskit.UnknownKey, None))
+    cases.append(("garbage", jwkskit.MalformedToken, None))
     return jwks_of(*keys), cases
 
 
@@ -37,7 +37,7 @@ def test_many_threads_share_one_verifier(material):
     doc, cases = material
     errors = []
     checked = [0] * THREADS
-    with jwks.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE) as v:
+    with jwkskit.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE) as v:
         barrier = threading.Barrier(THREADS)
 
         def work(t: int) -> None:
@@ -79,8 +79,8 @@ def test_the_gil_is_released_during_the_library_call(material, server):
     server.jwks = jwks_of(k)
     server.delay = 1.0
     token = cases[0][0]
-    with jwks.Verifier.from_url(server.url, allow_http=True, audiences=AUDIENCE) as remote, \
-            jwks.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE) as local:
+    with jwkskit.Verifier.from_url(server.url, allow_http=True, audiences=AUDIENCE) as remote, \
+            jwkskit.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE) as local:
         inside = threading.Event()
         done = []
 
@@ -112,7 +112,7 @@ def test_close_while_other_threads_verify(material, monkeypatch, locked):
     doc, cases = material
     token = cases[0][0]
     for _ in range(5):
-        v = jwks.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE)
+        v = jwkskit.Verifier.from_jwks(doc, issuers=ISSUER, audiences=AUDIENCE)
         outcomes = {"ok": 0, "closed": 0}
         lock = threading.Lock()
         started = threading.Barrier(THREADS + 1)
@@ -124,7 +124,7 @@ def test_close_while_other_threads_verify(material, monkeypatch, locked):
                     v.verify(token, now=NOW)
                     with lock:
                         outcomes["ok"] += 1
-                except jwks.VerifierClosed:
+                except jwkskit.VerifierClosed:
                     with lock:
                         outcomes["closed"] += 1
                     return

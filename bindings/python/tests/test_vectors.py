@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-import jwks
+import jwkskit
 
 from conftest import b64, load_vector
 
@@ -92,8 +92,8 @@ def run_wycheproof(name: str) -> Tally:
         verifier = None
         create_err: Optional[Exception] = None
         try:
-            verifier = jwks.Verifier.from_jwks(keys, **opts)
-        except jwks.JwksError as e:
+            verifier = jwkskit.Verifier.from_jwks(keys, **opts)
+        except jwkskit.JwksError as e:
             create_err = e
         for test in group["tests"]:
             id = f"tcId {test['tcId']} ({test['comment']})"
@@ -103,9 +103,9 @@ def run_wycheproof(name: str) -> Tally:
                 try:
                     token = verifier.verify_jws(jws)
                     assert token.alg, "verified token without an algorithm"
-                except jwks.JwksError as e:
+                except jwkskit.JwksError as e:
                     err = e
-            if err is not None and (isinstance(err, jwks.Misuse) or not err.message):
+            if err is not None and (isinstance(err, jwkskit.Misuse) or not err.message):
                 tally.mismatches.append(f"{id}: not a proper rejection: {err!r}")
                 continue
             if p521 or header_alg(jws) == "ES512":
@@ -154,18 +154,18 @@ def test_rfc7515_and_rfc8037_examples():
         err: Optional[Exception] = None
         token = None
         try:
-            with jwks.Verifier.from_jwks(key, **options_for(key)) as v:
+            with jwkskit.Verifier.from_jwks(key, **options_for(key)) as v:
                 token = v.verify_jws(jws)
-        except jwks.JwksError as e:
+        except jwkskit.JwksError as e:
             err = e
         if alg == "ES512":
-            assert isinstance(err, jwks.KeySetInvalid), f"{id}: P-521 key: {err!r}"
+            assert isinstance(err, jwkskit.KeySetInvalid), f"{id}: P-521 key: {err!r}"
             tally.unsupported_vector(id, err)
             continue
         if alg == "none":
-            assert isinstance(err, jwks.AlgorithmNotAllowed), f"{id}: {err!r}"
+            assert isinstance(err, jwkskit.AlgorithmNotAllowed), f"{id}: {err!r}"
         elif test["expected"] == "invalid":
-            assert isinstance(err, jwks.BadSignature), f"{id}: {err!r}"
+            assert isinstance(err, jwkskit.BadSignature), f"{id}: {err!r}"
         if token is not None:
             if "payload" in test:
                 assert token.payload == test["payload"].encode(), id
@@ -180,11 +180,11 @@ def test_rfc7638_thumbprint_through_a_token():
     thumbs = {t["id"]: t for t in doc["thumbprints"]}
     ed = thumbs["rfc8037-A.3"]
     example = next(t for t in doc["tests"] if t["alg"] == "EdDSA" and t["expected"] == "valid")
-    with jwks.Verifier.from_jwks(ed["jwk"]) as v:
+    with jwkskit.Verifier.from_jwks(ed["jwk"]) as v:
         assert v.skipped_keys() == []
         assert v.verify_jws(example["jws"]).key_thumbprint == ed["thumbprint"]
     rsa = thumbs["rfc7638-3.1"]
-    with jwks.Verifier.from_jwks(rsa["jwk"]) as v:  # the bare RSA key is accepted as a key
+    with jwkskit.Verifier.from_jwks(rsa["jwk"]) as v:  # the bare RSA key is accepted as a key
         assert v.skipped_keys() == [] and v.stats().key_count == 1
 
 
@@ -210,15 +210,15 @@ def test_rfc7520_cookbook(file):
     key = public_part(inp["key"])
     compact = doc["output"]["compact"]
     if inp["alg"] == "ES512":
-        with pytest.raises(jwks.KeySetInvalid):
-            jwks.Verifier.from_jwks(key)
+        with pytest.raises(jwkskit.KeySetInvalid):
+            jwkskit.Verifier.from_jwks(key)
         return
-    with jwks.Verifier.from_jwks(key, **options_for(key)) as v:
+    with jwkskit.Verifier.from_jwks(key, **options_for(key)) as v:
         token = v.verify_jws(compact)
         assert token.payload == inp["payload"].encode()
         assert token.alg == inp["alg"]
         assert token.kid == key.get("kid") and token.key_id == key.get("kid")
         assert token.header["alg"] == inp["alg"]
         assert v.verify_signature(compact) == inp["payload"].encode()
-        with pytest.raises(jwks.BadSignature):
+        with pytest.raises(jwkskit.BadSignature):
             v.verify_signature(flip_signature_bit(compact))

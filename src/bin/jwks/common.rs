@@ -45,10 +45,10 @@ impl CliError {
     }
 }
 
-impl From<jwks::Error> for CliError {
-    fn from(e: jwks::Error) -> CliError {
+impl From<jwkskit::Error> for CliError {
+    fn from(e: jwkskit::Error) -> CliError {
         let code = match e.category() {
-            jwks::Category::TokenRejected => EXIT_REJECTED,
+            jwkskit::Category::TokenRejected => EXIT_REJECTED,
             _ => EXIT_TROUBLE,
         };
         CliError {

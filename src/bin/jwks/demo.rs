@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use jwks::issuer::{JwksServer, ServeOptions, SigningKey};
-use jwks::{Algorithm, Error, ErrorKind, Policy, RemoteOptions, Verifier};
+use jwkskit::issuer::{JwksServer, ServeOptions, SigningKey};
+use jwkskit::{Algorithm, Error, ErrorKind, Policy, RemoteOptions, Verifier};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Map, Value};
 
@@ -159,7 +159,7 @@ impl Tour {
     }
 
     fn claims(&self, exp_in: i64, aud: &str) -> Value {
-        let now = jwks::unix_now();
+        let now = jwkskit::unix_now();
         json!({"iss": self.issuer, "aud": aud, "sub": "demo-user", "iat": now, "exp": now + exp_in})
     }
 

@@ -2,7 +2,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use jwks::unix_now;
+use jwkskit::unix_now;
 use serde_json::{json, Value};
 
 use crate::args::{flag, opt, parse, Spec};

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 
-use jwks::issuer::SigningKey;
-use jwks::Algorithm;
+use jwkskit::issuer::SigningKey;
+use jwkskit::Algorithm;
 
 use crate::args::{opt, parse, Spec};
 use crate::common::{emit, note, read_file, CliError, CliResult, EXIT_OK};
@@ -56,7 +56,7 @@ pub fn run(args: &[String]) -> CliResult {
                 .map_err(|e| CliError::usage(format!("{path}: {}", e.message())))?
         }
         None => SigningKey::generate(alg).map_err(|e| {
-            let extra = if alg.family() == jwks::KeyFamily::Rsa {
+            let extra = if alg.family() == jwkskit::KeyFamily::Rsa {
                 "; then import it with --rsa-pem FILE"
             } else {
                 ""

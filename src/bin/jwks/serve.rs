@@ -1,6 +1,6 @@
 //! `jwks serve`: publish a key directory as a JWKS on loopback.
 
-use jwks::issuer::{load_key_dir, JwksServer, ServeOptions};
+use jwkskit::issuer::{load_key_dir, JwksServer, ServeOptions};
 
 use crate::args::{opt, parse, Spec};
 use crate::common::{emit, note, CliError, CliResult};

@@ -1,7 +1,7 @@
 //! `jwks sign`: a JWT from a key file and some claims.
 
-use jwks::issuer::SigningKey;
-use jwks::{unix_now, Algorithm};
+use jwkskit::issuer::SigningKey;
+use jwkskit::{unix_now, Algorithm};
 use serde_json::{Map, Value};
 
 use crate::args::{flag, multi, opt, parse, Parsed, Spec};

@@ -1,6 +1,6 @@
 //! `jwks thumbprint`: RFC 7638 thumbprints of a JWK or of each key of a JWKS.
 
-use jwks::issuer::SigningKey;
+use jwkskit::issuer::SigningKey;
 use serde_json::{json, Value};
 
 use crate::args::{flag, parse, Spec};
@@ -40,7 +40,7 @@ pub fn run(args: &[String]) -> CliResult {
         Err(e) => return Err(CliError::usage(format!("the input is not JSON: {e}"))),
     };
     let of = |jwk: &Value| {
-        jwks::thumbprint(jwk).map_err(|e| CliError::usage(format!("not a usable JWK: {e}")))
+        jwkskit::thumbprint(jwk).map_err(|e| CliError::usage(format!("not a usable JWK: {e}")))
     };
     if let Some(keys) = value.get("keys") {
         let keys = keys

@@ -1,7 +1,7 @@
 //! `jwks verify`: the verdict on a token, with the precise reason and a hint when rejected.
 
-use jwks::{unix_now, Algorithm, Category, Error, ErrorKind, KeyQuery, Policy, RemoteOptions};
-use jwks::{VerifiedToken, Verifier};
+use jwkskit::{unix_now, Algorithm, Category, Error, ErrorKind, KeyQuery, Policy, RemoteOptions};
+use jwkskit::{VerifiedToken, Verifier};
 use serde_json::{json, Value};
 
 use crate::args::{flag, multi, opt, parse, Parsed, Spec};

@@ -257,7 +257,7 @@ class Verifier:
     :meth:`from_issuers` or :meth:`from_file`, and share it between all threads: verification
     runs in parallel (the GIL is released during the library call) and never waits on a key
     fetch for known keys. Close it with :meth:`close` or a ``with`` block; calls after that
-    raise :class:`~jwks.VerifierClosed`. A verifier that is garbage-collected is closed.
+    raise :class:`~jwkskit.VerifierClosed`. A verifier that is garbage-collected is closed.
 
     Keyword options (all optional; the defaults are the library's safe ones):
 
@@ -289,7 +289,7 @@ class Verifier:
         proxy (str): an explicit proxy URL (default: ``HTTPS_PROXY``/``NO_PROXY``).
 
     Durations are numbers of seconds or ``datetime.timedelta``; fractions of the unit are
-    refused, never rounded. An invalid option raises :class:`~jwks.InvalidArgument`; an
+    refused, never rounded. An invalid option raises :class:`~jwkskit.InvalidArgument`; an
     unknown keyword raises ``TypeError``.
     """
 
@@ -330,7 +330,7 @@ class Verifier:
     def from_jwks(cls, jwks: KeySet, **options: Any) -> "Verifier":
         """A verifier over a JWKS document (or a single JWK): JSON text (``str``/``bytes``) or
         the decoded ``dict``. Keys that are unsupported or broken are skipped (see
-        :meth:`skipped_keys`); a set with no usable key raises :class:`~jwks.KeySetInvalid`.
+        :meth:`skipped_keys`); a set with no usable key raises :class:`~jwkskit.KeySetInvalid`.
         ``oct`` (HMAC) keys are used only when an ``HS*`` algorithm is in ``algorithms``."""
         if isinstance(jwks, str):
             data = jwks.encode("utf-8")
@@ -435,7 +435,7 @@ class Verifier:
     def close(self) -> None:
         """Releases the verifier. Idempotent. Calls in progress in other threads finish
         normally (the library object is freed when the last one returns); later calls raise
-        :class:`~jwks.VerifierClosed`."""
+        :class:`~jwkskit.VerifierClosed`."""
         try:
             lock = self._lock
         except AttributeError:  # never fully created
@@ -464,7 +464,7 @@ class Verifier:
 
     def __repr__(self) -> str:
         state = "closed" if self._handle is None else "open"
-        return f"<jwks.Verifier {self._source} ({state})>"
+        return f"<jwkskit.Verifier {self._source} ({state})>"
 
     def _reset_after_fork(self) -> None:
         # Only the forking thread exists in the child: calls other threads had in progress
@@ -588,7 +588,7 @@ class Verifier:
 
     def refresh(self) -> None:
         """Fetches the keys now (remote and file sources; a no-op for a static set). Blocks for
-        at most the HTTP timeout. Raises :class:`~jwks.KeysUnavailable` if the fetch fails."""
+        at most the HTTP timeout. Raises :class:`~jwkskit.KeysUnavailable` if the fetch fails."""
         err = c_void_p()
         handle = self._enter()
         try:

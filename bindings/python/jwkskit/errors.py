@@ -257,7 +257,7 @@ class InvalidArgument(Misuse, ValueError):
 
 
 class VerifierClosed(InvalidArgument):
-    """The verifier was used after :meth:`~jwks.Verifier.close` (code ``INVALID_ARGUMENT``)."""
+    """The verifier was used after :meth:`~jwkskit.Verifier.close` (code ``INVALID_ARGUMENT``)."""
 
     def __init__(self, code: int = 201, message: str = "the verifier is closed") -> None:
         super().__init__(code, message)

@@ -133,7 +133,7 @@ def _candidates() -> List[Path]:
     name = _library_file_name()
     here = Path(__file__).resolve().parent
     found = [here / name]
-    # A source checkout: bindings/python/jwks/_ffi.py -> <repo>/target/release/.
+    # A source checkout: bindings/python/jwkskit/_ffi.py -> <repo>/target/release/.
     repo = here.parent.parent.parent
     if (repo / "include" / "jwks.h").is_file():
         target = os.environ.get("CARGO_TARGET_DIR")

@@ -1,7 +1,7 @@
 """Verify JSON Web Tokens against JSON Web Key Sets, with libjwks (Rust, ring) doing the work.
 
->>> import jwks
->>> verifier = jwks.Verifier.from_url(
+>>> import jwkskit
+>>> verifier = jwkskit.Verifier.from_url(
 ...     "https://login.example.com/.well-known/jwks.json",
 ...     issuers="https://login.example.com/", audiences="api://orders")
 >>> claims = verifier.verify(bearer_token)           # doctest: +SKIP
