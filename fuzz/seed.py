@@ -2,7 +2,7 @@
 """Builds the seed corpora of the fuzz targets from the public test vectors.
 
 Writes fuzz/corpus/<target>/seed-<hash> files (the corpus directory is not committed).
-Usage: python3 fuzz/seed.py [VECTORS_DIR]   (default: ../shared/vectors next to the repo)
+Usage: python3 fuzz/seed.py [VECTORS_DIR]   (default: tests/vectors of the repository)
 """
 
 import base64
@@ -14,7 +14,7 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-VECTORS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "vectors")
+VECTORS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "tests", "vectors")
 CORPUS = os.path.join(HERE, "corpus")
 
 # The claims target's fixed prefix (see fuzz_targets/claims.rs): now, leeway, max_age (0 =

@@ -76,12 +76,8 @@ echo "== toolchain: $TOOLCHAIN ($RUSTC_VERSION), sanitizer: $SANITIZER"
 
 cd "$FUZZ_DIR"
 
-echo "== seed corpora from ../shared/vectors"
-if command -v python3 >/dev/null 2>&1 && [ -d "$ROOT/../shared/vectors" ]; then
-    python3 "$FUZZ_DIR/seed.py" "$ROOT/../shared/vectors"
-else
-    echo "   (python3 or ../shared/vectors missing: starting from whatever corpus exists)"
-fi
+echo "== seed corpora from tests/vectors"
+python3 "$FUZZ_DIR/seed.py" "$ROOT/tests/vectors"
 
 build() {
     # Targets are built in one cargo invocation, so the library is compiled once.

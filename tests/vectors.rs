@@ -19,7 +19,7 @@ use common::{b64, unb64, unhex};
 use jwkskit::{Algorithm, ErrorKind, Jwk, Policy, Verifier};
 use serde_json::{json, Value};
 
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors");
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
 
 fn load(rel: &str) -> Value {
     let path = format!("{VECTORS}/{rel}");

@@ -1,7 +1,7 @@
 //! Shared pieces of the fuzz targets: fixed key sets and tokens taken from the public test
 //! vectors, throwaway signing keys, and an independent `ring` check of a signature.
 //!
-//! The vectors are compiled in (`include_str!`) from `../../shared/vectors`, so a fuzz binary
+//! The vectors are compiled in (`include_str!`) from `../tests/vectors`, so a fuzz binary
 //! needs no files at run time and every run sees the same keys.
 
 use std::sync::OnceLock;
@@ -15,13 +15,13 @@ use serde_json::{json, Value};
 /// Wycheproof `json_web_signature_test.json`.
 pub const WYCHEPROOF_JWS: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/wycheproof/json_web_signature_test.json"
+    "/../tests/vectors/wycheproof/json_web_signature_test.json"
 ));
 
 /// RFC 7515 / RFC 8037 examples, normalised to JSON.
 pub const RFC_EXAMPLES: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/vectors/rfc/rfc7515_rfc8037_rfc7638_examples.json"
+    "/../tests/vectors/rfc/rfc7515_rfc8037_rfc7638_examples.json"
 ));
 
 /// A time at which the RFC 7515 example tokens (exp 1300819380) are still valid.

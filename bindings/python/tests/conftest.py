@@ -16,7 +16,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 REPO = Path(__file__).resolve().parents[3]
-VECTORS = Path(os.environ.get("JWKS_VECTORS", REPO.parent / "shared" / "vectors"))
+VECTORS = Path(os.environ.get("JWKS_VECTORS", REPO / "tests" / "vectors"))
 ISSUER = "https://issuer.test"
 AUDIENCE = "api://test"
 NOW = 1_700_000_000
@@ -30,8 +30,8 @@ def load_vector(rel: str) -> Any:
     path = VECTORS / rel
     if not path.is_file():
         raise FileNotFoundError(
-            f"test vectors not found at {path} (expected at ../shared/vectors next to the "
-            "repository; set JWKS_VECTORS to their directory)"
+            f"test vectors not found at {path} (expected at tests/vectors of the repository; "
+            "set JWKS_VECTORS to their directory)"
         )
     return json.loads(path.read_text())
 

@@ -1,5 +1,5 @@
 """Public test vectors through the Python API (and so through the C ABI): the RFC 7515 / 8037
-examples, the RFC 7520 cookbook and the Wycheproof JWS/JWK files, read from ../shared/vectors.
+examples, the RFC 7520 cookbook and the Wycheproof JWS/JWK files, read from tests/vectors.
 
 Every vector is counted: matched, known label issue (either outcome; listed in
 wycheproof_known_issues.json), unsupported (P-521 / ES512: must be rejected), or a mismatch,

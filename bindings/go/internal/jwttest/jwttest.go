@@ -31,8 +31,8 @@ func RepoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", "..", ".."))
 }
 
-// VectorsDir is the shared public test vectors directory, next to the repository.
-func VectorsDir() string { return filepath.Join(RepoRoot(), "..", "shared", "vectors") }
+// VectorsDir is the directory of the public test vectors, tests/vectors of the repository.
+func VectorsDir() string { return filepath.Join(RepoRoot(), "tests", "vectors") }
 
 // B64 is base64url without padding.
 func B64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
