@@ -3,15 +3,22 @@
 //!
 //! The rules every fetch follows: https only (unless plain http is explicitly allowed), a
 //! connect timeout and a total timeout that covers redirects and the body, a cap on the body
-//! size applied after decompression (so a gzip bomb fails as "too large"), and redirects
-//! followed by hand so that none leaves https and custom headers never follow to another host.
+//! size applied after decompression (so a gzip bomb fails as "too large"), redirects
+//! followed by hand so that none changes the scheme, plain http ones stay on their host, and
+//! custom headers never follow to another host, and URLs in messages without their userinfo.
 
 use std::time::{Duration, Instant};
 
 use ureq::http::{StatusCode, Uri};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    ConnectProxyConnector, Connector, RustlsConnector, TcpConnector,
+};
 use ureq::{Agent, Proxy};
 
+use super::progress::{self, Stage};
+use super::proxy_env;
 use super::RemoteOptions;
 use crate::error::{err, Error, ErrorKind};
 
@@ -39,6 +46,19 @@ pub struct FetchResponse {
 pub trait Fetcher: Send + Sync {
     /// GETs `url`, sending `If-None-Match: etag` when one is given.
     fn fetch(&self, url: &str, etag: Option<&str>) -> Result<FetchResponse, Error>;
+
+    /// Like [`Fetcher::fetch`], finishing by `deadline` (a refresh that needs discovery and
+    /// then the key set shares one deadline between both requests). The default ignores the
+    /// deadline and calls `fetch`, whose own timeouts then apply.
+    fn fetch_until(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        deadline: Instant,
+    ) -> Result<FetchResponse, Error> {
+        let _ = deadline;
+        self.fetch(url, etag)
+    }
 }
 
 /// Checks that `url` is an absolute `https` URL (or `http` when `allow_http`) with a host.
@@ -77,12 +97,15 @@ pub fn check_url(url: &str, allow_http: bool) -> Result<Uri, Error> {
     }
 }
 
-/// A [`Fetcher`] on a `ureq` agent configured from [`RemoteOptions`].
+/// A [`Fetcher`] on `ureq` agents configured from [`RemoteOptions`]: one for https URLs and
+/// one for http URLs, because each scheme has its own proxy (see [`super::proxy_env`]).
 pub struct HttpFetcher {
-    agent: Agent,
+    https_agent: Agent,
+    http_agent: Agent,
     headers: Vec<(String, String)>,
     allow_http: bool,
     timeout: Duration,
+    connect_timeout: Duration,
     max_bytes: usize,
 }
 
@@ -117,47 +140,62 @@ impl HttpFetcher {
                 )
             })?;
         }
-        let proxy = match &opts.proxy {
-            Some(p) => Some(Proxy::new(p).map_err(|e| {
-                err(
-                    ErrorKind::InvalidArgument,
-                    format!("invalid proxy URL: {e}"),
+        let (https_proxy, http_proxy) = match &opts.proxy {
+            Some(p) => {
+                let proxy = Proxy::new(p).map_err(|e| {
+                    err(
+                        ErrorKind::InvalidArgument,
+                        format!("invalid proxy URL {:?}: {e}", show_url(p)),
+                    )
+                })?;
+                (Some(proxy.clone()), Some(proxy))
+            }
+            None if opts.proxy_from_env => {
+                let env = proxy_env::ProcessEnv;
+                (
+                    proxy_env::proxy_for(true, &env)?,
+                    proxy_env::proxy_for(false, &env)?,
                 )
-            })?),
-            None if opts.proxy_from_env => Proxy::try_from_env(),
-            None => None,
+            }
+            None => (None, None),
         };
         let mut tls = TlsConfig::builder();
         if let Some(pem) = &opts.ca_pem {
             tls = tls.root_certs(roots_with(pem)?);
         }
+        let tls = tls.build();
         let timeout = opts.timeout.min(MAX_TIMEOUT);
         let connect = if opts.connect_timeout.is_zero() {
             timeout
         } else {
             opts.connect_timeout.min(timeout)
         };
-        let config = Agent::config_builder()
-            .https_only(!opts.allow_http)
-            .http_status_as_error(false)
-            // Followed by hand in `fetch`, so each hop's scheme and host are checked.
-            .max_redirects(0)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(connect))
-            .user_agent(opts.user_agent.as_str())
-            .accept("application/jwk-set+json, application/json")
-            .proxy(proxy)
-            // No pooled connections: fetches are minutes apart, and a connection inherited by a
-            // forked child would be shared by two processes.
-            .max_idle_connections(0)
-            .max_idle_connections_per_host(0)
-            .tls_config(tls.build())
-            .build();
+        let agent = |proxy: Option<Proxy>| {
+            let config = Agent::config_builder()
+                .https_only(!opts.allow_http)
+                .http_status_as_error(false)
+                // Followed by hand in `fetch`, so each hop's scheme and host are checked.
+                .max_redirects(0)
+                .timeout_global(Some(timeout))
+                .timeout_connect(Some(connect))
+                .user_agent(opts.user_agent.as_str())
+                .accept("application/jwk-set+json, application/json")
+                .proxy(proxy)
+                // No pooled connections: fetches are minutes apart, and a connection inherited
+                // by a forked child would be shared by two processes.
+                .max_idle_connections(0)
+                .max_idle_connections_per_host(0)
+                .tls_config(tls.clone())
+                .build();
+            Agent::with_parts(config, connector(), DefaultResolver::default())
+        };
         Ok(HttpFetcher {
-            agent: config.new_agent(),
+            https_agent: agent(https_proxy),
+            http_agent: agent(http_proxy),
             headers: opts.headers.clone(),
             allow_http: opts.allow_http,
             timeout,
+            connect_timeout: connect,
             max_bytes: opts.max_response_bytes,
         })
     }
@@ -169,7 +207,15 @@ impl HttpFetcher {
         with_headers: bool,
         remaining: Duration,
     ) -> Result<ureq::http::Response<ureq::Body>, Error> {
-        let mut req = self.agent.get(uri);
+        let https = uri
+            .scheme_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case("https"));
+        let agent = if https {
+            &self.https_agent
+        } else {
+            &self.http_agent
+        };
+        let mut req = agent.get(uri);
         if with_headers {
             for (name, value) in &self.headers {
                 req = req.header(name.as_str(), value.as_str());
@@ -178,17 +224,32 @@ impl HttpFetcher {
         if let Some(tag) = etag {
             req = req.header("If-None-Match", tag);
         }
+        progress::start(https);
         req.config()
             .timeout_global(Some(remaining))
             .build()
             .call()
-            .map_err(|e| transport_error(uri, &e, self.timeout))
+            .map_err(|e| self.transport_error(uri, &e))
+    }
+
+    /// A transport failure, saying which timeout fired and at what stage.
+    fn transport_error(&self, uri: &Uri, e: &ureq::Error) -> Error {
+        transport_error(uri, e, self.timeout, self.connect_timeout)
     }
 }
 
 impl Fetcher for HttpFetcher {
     fn fetch(&self, url: &str, etag: Option<&str>) -> Result<FetchResponse, Error> {
-        let deadline = Instant::now() + self.timeout;
+        self.fetch_until(url, etag, Instant::now() + self.timeout)
+    }
+
+    fn fetch_until(
+        &self,
+        url: &str,
+        etag: Option<&str>,
+        deadline: Instant,
+    ) -> Result<FetchResponse, Error> {
+        let deadline = deadline.min(Instant::now() + self.timeout);
         let original = check_url(url, self.allow_http)?;
         let mut uri = original.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -196,7 +257,11 @@ impl Fetcher for HttpFetcher {
             if remaining.is_zero() {
                 return Err(unavailable(
                     &uri,
-                    format!("timed out after {:?}", self.timeout),
+                    format!(
+                        "timed out before the request was sent (total timeout {:?} for the \
+                         refresh, discovery and redirects included)",
+                        self.timeout
+                    ),
                 ));
             }
             let same_host = uri.authority() == original.authority();
@@ -212,7 +277,9 @@ impl Fetcher for HttpFetcher {
             let cache_control = header("cache-control");
             match status {
                 StatusCode::OK => {
-                    let body = read_body(&mut resp, &uri, self.max_bytes, self.timeout)?;
+                    progress::set(Stage::Body);
+                    let body = read_body(&mut resp, &uri, self.max_bytes)
+                        .map_err(|e| e.unwrap_or_else(|e| self.transport_error(&uri, &e)))?;
                     return Ok(FetchResponse {
                         not_modified: false,
                         body,
@@ -257,30 +324,40 @@ impl Fetcher for HttpFetcher {
 }
 
 impl HttpFetcher {
-    /// Where a redirect from `from` to `location` goes, if we may follow it: never from https
-    /// to http, and to http only from http when plain http is allowed.
+    /// Where a redirect from `from` to `location` goes, if we may follow it. A redirect never
+    /// changes the scheme; from https it may go to any https URL (the certificate proves the
+    /// host), from plain http (only fetched when allowed) only to the same host and port, so
+    /// an http endpoint cannot send the fetcher to another machine (a cloud metadata address,
+    /// an internal service) over an unauthenticated channel.
     fn redirect_target(&self, from: &Uri, location: &str) -> Result<Uri, Error> {
         let target = resolve(from, location)
             .ok_or_else(|| unavailable(from, "redirect to an invalid Location"))?;
-        let from_https = from
-            .scheme_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case("https"));
-        let to_https = target
-            .scheme_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case("https"));
-        let to_http = target
-            .scheme_str()
-            .is_some_and(|s| s.eq_ignore_ascii_case("http"));
-        if to_https || (to_http && !from_https && self.allow_http) {
-            Ok(target)
-        } else {
+        let is = |u: &Uri, scheme: &str| {
+            u.scheme_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+        };
+        let refuse = |why: &str| {
             Err(unavailable(
                 from,
-                format!(
-                    "refused redirect to {:?} (redirects must stay on https)",
-                    show_url(location)
-                ),
+                format!("refused redirect to {:?} ({why})", show_url(location)),
             ))
+        };
+        if is(from, "https") {
+            if is(&target, "https") {
+                return Ok(target);
+            }
+            return refuse("redirects from https must stay on https");
+        }
+        if !(is(from, "http") && is(&target, "http") && self.allow_http) {
+            return refuse("redirects never change the scheme");
+        }
+        let same_place = from.host().map(str::to_ascii_lowercase)
+            == target.host().map(str::to_ascii_lowercase)
+            && port_of(from) == port_of(&target);
+        if same_place {
+            Ok(target)
+        } else {
+            refuse("plain http redirects must stay on the same host and port")
         }
     }
 }
@@ -340,13 +417,22 @@ fn resolve(base: &Uri, location: &str) -> Option<Uri> {
     Some(uri)
 }
 
-/// Reads the body with the size cap applied to the decompressed bytes.
+/// The port of an http(s) URL, explicit or the scheme's default.
+fn port_of(uri: &Uri) -> Option<u16> {
+    uri.port_u16().or(match uri.scheme_str() {
+        Some(s) if s.eq_ignore_ascii_case("https") => Some(443),
+        Some(s) if s.eq_ignore_ascii_case("http") => Some(80),
+        _ => None,
+    })
+}
+
+/// Reads the body with the size cap applied to the decompressed bytes. A transport failure
+/// comes back as `Err(Err(e))` for the caller to describe.
 fn read_body(
     resp: &mut ureq::http::Response<ureq::Body>,
     uri: &Uri,
     max_bytes: usize,
-    timeout: Duration,
-) -> Result<Vec<u8>, Error> {
+) -> Result<Vec<u8>, Result<Error, ureq::Error>> {
     let too_large = || unavailable(uri, format!("response body exceeds {max_bytes} bytes"));
     // A declared length over the cap fails before a byte of the body is read.
     let declared = resp
@@ -355,23 +441,34 @@ fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > max_bytes as u64) {
-        return Err(too_large());
+        return Err(Ok(too_large()));
     }
     resp.body_mut()
         .with_config()
         .limit(max_bytes as u64)
         .read_to_vec()
         .map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => too_large(),
-            other => transport_error(uri, &other, timeout),
+            ureq::Error::BodyExceedsLimit(_) => Ok(too_large()),
+            other => Err(other),
         })
 }
 
-fn transport_error(uri: &Uri, e: &ureq::Error, timeout: Duration) -> Error {
+/// Describes a transport failure. A timeout names the timeout that fired (connect or total)
+/// and the stage the fetch was in (connecting, TLS handshake, waiting for the response,
+/// reading the body), so "the server accepts but never speaks TLS" reads differently from
+/// "the server is slow to answer".
+fn transport_error(uri: &Uri, e: &ureq::Error, timeout: Duration, connect: Duration) -> Error {
+    let stage = progress::current().describe();
     let reason = match e {
-        ureq::Error::Timeout(_) => format!("timed out after {timeout:?}"),
+        ureq::Error::Timeout(ureq::Timeout::Connect) => {
+            format!("timed out {stage} (connect timeout {connect:?})")
+        }
+        ureq::Error::Timeout(ureq::Timeout::Global) => {
+            format!("timed out {stage} (total timeout {timeout:?})")
+        }
+        ureq::Error::Timeout(other) => format!("timed out {stage} ({other} timeout)"),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            format!("timed out after {timeout:?}")
+            format!("timed out {stage}")
         }
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             "connection refused".to_string()
@@ -391,19 +488,40 @@ fn transport_error(uri: &Uri, e: &ureq::Error, timeout: Duration) -> Error {
         ureq::Error::Decompress(_, io) => format!("invalid compressed body: {io}"),
         other => other.to_string(),
     };
+    // The transport's own messages could quote the URL; never its credentials.
+    let reason = match uri.authority().and_then(|a| a.as_str().rsplit_once('@')) {
+        Some((userinfo, _)) if !userinfo.is_empty() => reason.replace(userinfo, "***"),
+        _ => reason,
+    };
     unavailable(uri, reason)
 }
 
-/// A URL (or issuer) for a message: long ones are cut, so a hostile value cannot flood logs.
+/// A URL (or issuer) for a message: any userinfo (`user:password@`) replaced by `***@`, and
+/// long ones cut, so a hostile value cannot flood logs.
 pub(crate) fn show_url(url: &str) -> String {
     const MAX: usize = 200;
+    let url = redact_userinfo(url);
     match url.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}...", &url[..cut]),
+        None => url,
+    }
+}
+
+/// `url` with the userinfo of its authority replaced by `***`. The authority runs from after
+/// `scheme://` (or the start, for a URL without a scheme) to the first `/`, `?` or `#`; the
+/// last `@` in it ends the userinfo (RFC 3986 §3.2).
+fn redact_userinfo(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &rest[at..]),
         None => url.to_string(),
     }
 }
 
-/// A keys-unavailable error naming the URL (without its query, which may carry a secret).
+/// A keys-unavailable error naming the URL (without its userinfo or query, which may carry a
+/// secret).
 pub(crate) fn unavailable(uri: &Uri, reason: impl std::fmt::Display) -> Error {
     let shown = format!(
         "{}://{}{}",
@@ -415,6 +533,16 @@ pub(crate) fn unavailable(uri: &Uri, reason: impl std::fmt::Display) -> Error {
         ErrorKind::KeysUnavailable,
         format!("fetching {}: {reason}", show_url(&shown)),
     )
+}
+
+/// The connector chain of `ureq`'s default one for our features (CONNECT proxy, TCP, rustls),
+/// with markers that record how far each connection got, for timeout messages.
+fn connector() -> impl Connector<()> {
+    ().chain(ConnectProxyConnector::default())
+        .chain(TcpConnector::default())
+        .chain(progress::Reached(Stage::Connected))
+        .chain(RustlsConnector::default())
+        .chain(progress::Reached(Stage::Response))
 }
 
 #[cfg(test)]
@@ -457,21 +585,52 @@ mod tests {
     }
 
     #[test]
-    fn redirects_never_leave_https() {
+    fn redirects_keep_the_scheme_and_plain_http_ones_the_host() {
         let f = HttpFetcher::new(&RemoteOptions {
             allow_http: true,
+            proxy_from_env: false,
             ..RemoteOptions::default()
         })
         .unwrap();
         let https: Uri = "https://a.example/jwks".parse().unwrap();
-        let http: Uri = "http://a.example/jwks".parse().unwrap();
+        let http: Uri = "http://a.example:8080/jwks".parse().unwrap();
         assert!(f.redirect_target(&https, "https://b.example/").is_ok());
         let e = f.redirect_target(&https, "http://b.example/").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::KeysUnavailable);
-        assert!(f.redirect_target(&http, "http://b.example/").is_ok());
-        assert!(f.redirect_target(&http, "ftp://b.example/").is_err());
+        assert!(f.redirect_target(&http, "/other").is_ok());
+        assert!(f.redirect_target(&http, "http://A.example:8080/k").is_ok());
+        for refused in [
+            "http://b.example:8080/",
+            "http://a.example:8081/",
+            "http://a.example/",
+            "http://169.254.169.254/latest/meta-data/",
+            "https://a.example:8080/",
+            "ftp://a.example:8080/",
+        ] {
+            let e = f.redirect_target(&http, refused).unwrap_err();
+            assert!(e.message().contains("refused redirect"), "{refused}: {e}");
+        }
         let strict = HttpFetcher::new(&RemoteOptions::default()).unwrap();
-        assert!(strict.redirect_target(&http, "http://b.example/").is_err());
+        assert!(strict.redirect_target(&http, "/other").is_err());
+    }
+
+    #[test]
+    fn userinfo_never_appears_in_messages() {
+        assert_eq!(
+            show_url("https://user:secret@idp.example/jwks?a=b@c"),
+            "https://***@idp.example/jwks?a=b@c"
+        );
+        assert_eq!(show_url("user:secret@idp.example/x"), "***@idp.example/x");
+        assert_eq!(
+            show_url("https://idp.example/a@b"),
+            "https://idp.example/a@b"
+        );
+        let e = check_url("http://user:secret@idp.example/jwks", false).unwrap_err();
+        assert!(!e.message().contains("secret"), "{e}");
+        let uri: Uri = "https://user:secret@idp.example/jwks".parse().unwrap();
+        let e = unavailable(&uri, "HTTP status 500");
+        assert!(!e.message().contains("secret"), "{e}");
+        assert!(e.message().contains("idp.example/jwks"), "{e}");
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub mod http;
 mod missing;
 mod multi;
 mod options;
+mod progress;
+mod proxy_env;
 mod remote;
 mod static_set;
 
