@@ -9,13 +9,17 @@
 //! - Freshness comes from `Cache-Control` (see [`super::cache_control`]). In the last 10–20 %
 //!   of the lifetime the request that notices spawns a short-lived background thread to
 //!   refresh (with `If-None-Match` when there is an `ETag`) and is served the current keys.
-//! - Expired keys are refetched synchronously while the endpoint is healthy. Once a fetch has
-//!   failed, they keep being served without waiting, up to `max_stale` past expiry, while
-//!   background retries back off exponentially between `retry_min` and `retry_max`.
+//! - Expired keys keep being served without waiting, up to `max_stale` past expiry, while one
+//!   background refetch runs (after an idle period as during an outage): once keys were had,
+//!   known `kid`s never wait for the network. Failed refetches are retried in the background,
+//!   backing off exponentially between `retry_min` and `retry_max`.
+//! - A fetch (discovery included, and its redirects) has one deadline, `timeout` after it
+//!   starts.
 //! - A failed fetch never replaces good keys. With no usable keys the error says why.
 //! - An unknown `kid` triggers at most one fetch per `refresh_cooldown`; other unknown `kid`s
 //!   meanwhile are rejected at once, and `kid`s a fresh fetch did not contain are remembered
-//!   (see [`super::missing`]) so repeating them costs nothing.
+//!   for one cooldown (see [`super::missing`]) so repeating them costs nothing, and a key
+//!   published later is still picked up within one cooldown.
 //! - No long-lived thread, and a fetch started by a thread that no longer exists (in a child
 //!   after `fork`) is abandoned rather than waited on.
 
@@ -249,13 +253,12 @@ impl KeyCache {
 }
 
 impl Shared {
-    /// How long a caller waits for someone else's fetch: the fetch's own total timeout plus
-    /// room for discovery and parsing.
+    /// How long a caller waits for someone else's fetch: the fetch's deadline (which covers
+    /// discovery too) plus room for parsing.
     fn wait_limit(&self) -> Duration {
         self.opts
             .timeout
             .min(Duration::from_secs(3600))
-            .saturating_mul(2)
             .saturating_add(Duration::from_secs(2))
     }
 
@@ -275,16 +278,10 @@ impl Shared {
                 return Ok(Arc::clone(&snap.keys));
             }
             if now < later(snap.expires_at, self.opts.max_stale) {
-                let outage = self.state.lock().failures_in_row > 0;
-                if outage {
-                    self.refresh_in_background(now);
-                    return Ok(Arc::clone(&snap.keys));
-                }
-                return match self.fetch_and_wait() {
-                    Ok(()) => Ok(self.usable_keys(snap)),
-                    // The fetch failed: stale keys are still better than none.
-                    Err(_) => Ok(self.usable_keys(snap)),
-                };
+                // Expired but within the stale bound (after an idle period, or an outage):
+                // serve these keys now and let one background fetch replace them.
+                self.refresh_in_background(now);
+                return Ok(self.usable_keys(snap));
             }
         }
         // No keys, or keys past the stale bound: a fetch is needed, unless one just failed.
@@ -470,7 +467,8 @@ impl Shared {
             shared: self,
             flight,
         };
-        let result = self.fetch_once();
+        let deadline = later(Instant::now(), self.opts.timeout);
+        let result = self.fetch_once(deadline);
         guard.shared.finish(flight, result);
     }
 
@@ -489,17 +487,17 @@ impl Shared {
         flight.complete(result);
     }
 
-    /// One fetch (after discovery if needed), applied to the cache.
-    fn fetch_once(&self) -> Result<(), Error> {
+    /// One fetch (after discovery if needed, both within `deadline`), applied to the cache.
+    fn fetch_once(&self, deadline: Instant) -> Result<(), Error> {
         let known = self.state.lock().jwks_url.clone();
         let url = match known {
             Some(u) => Ok(u),
-            None => self.discover(),
+            None => self.discover(deadline),
         };
         let outcome = url.and_then(|url| {
             let etag = self.snapshot().and_then(|s| s.etag.clone());
             self.counters.fetches.fetch_add(1, Ordering::Relaxed);
-            self.fetcher.fetch(&url, etag.as_deref())
+            self.fetcher.fetch_until(&url, etag.as_deref(), deadline)
         });
         let now = self.clock.now();
         let applied = outcome.and_then(|resp| self.apply(resp, now));
@@ -520,12 +518,17 @@ impl Shared {
         applied
     }
 
-    fn discover(&self) -> Result<String, Error> {
+    fn discover(&self, deadline: Instant) -> Result<String, Error> {
         let Target::Issuer(issuer) = &self.target else {
             return Err(err(ErrorKind::Internal, "no key set URL"));
         };
         self.counters.fetches.fetch_add(1, Ordering::Relaxed);
-        let url = discovery::discover(self.fetcher.as_ref(), issuer, self.opts.allow_http)?;
+        let url = discovery::discover(
+            self.fetcher.as_ref(),
+            issuer,
+            self.opts.allow_http,
+            deadline,
+        )?;
         self.state.lock().jwks_url = Some(url.clone());
         Ok(url)
     }

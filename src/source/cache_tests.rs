@@ -291,12 +291,47 @@ fn a_repeated_bad_kid_is_remembered_and_does_not_use_up_the_cooldown() {
     clock.set(30.0);
     assert!(c.keys_after_miss(Some("bad")).unwrap().is_none()); // fetch 3: cooldown over
     assert_eq!(script.calls(), 3);
-    // Missed twice: remembered for two cooldowns (until t=90) while other kids may fetch.
-    clock.set(61.0);
+    // Missing at t=30: remembered until t=60 while other kids may fetch.
+    clock.set(45.0);
     assert!(c.keys_after_miss(Some("bad")).unwrap().is_none());
     assert_eq!(script.calls(), 3);
+    clock.set(61.0);
     assert!(c.keys_after_miss(Some("new")).unwrap().is_none());
     assert_eq!(script.calls(), 4);
+}
+
+#[test]
+fn a_kid_flooded_before_its_key_exists_is_picked_up_within_one_cooldown() {
+    let script = Script::new(vec![ok(&["a"])]);
+    let clock = FakeClock::new();
+    let c = cache(&script, &clock);
+    c.keys().unwrap();
+    // Tokens naming "late" every second for 211 s, before its key is published.
+    let mut t = 0.0;
+    while t <= 211.0 {
+        clock.set(t);
+        assert!(c.keys_after_miss(Some("late")).unwrap().is_none(), "{t}");
+        t += 1.0;
+    }
+    // At most one fetch per 30 s cooldown for the flood (8 windows).
+    assert!(script.calls() - 1 <= 8, "{} fetches", script.calls() - 1);
+    // Published at 211.5: found within one cooldown (+1 s of polling), not 16.
+    script.push(ok(&["a", "late"]));
+    let published = 211.5;
+    let mut t = published;
+    let found = loop {
+        clock.set(t);
+        if c.keys_after_miss(Some("late")).unwrap().is_some() {
+            break t;
+        }
+        assert!(t < published + 600.0, "never picked up");
+        t += 1.0;
+    };
+    assert!(
+        found - published <= 31.0,
+        "picked up {}s after publication",
+        found - published
+    );
 }
 
 #[test]
@@ -332,14 +367,92 @@ fn outage_serves_stale_keys_with_backoff_up_to_the_bound() {
 }
 
 #[test]
-fn expired_keys_are_refetched_synchronously_while_the_endpoint_is_healthy() {
+fn expired_keys_are_served_at_once_while_one_background_refetch_runs() {
     let script = Script::new(vec![ok(&["a"]), ok(&["b"])]);
     let clock = FakeClock::new();
-    let c = cache(&script, &clock);
+    let c = KeyCache::new(
+        Target::Url("https://idp.example/jwks".into()),
+        Arc::clone(&script) as Arc<dyn Fetcher>,
+        Arc::clone(&clock) as Arc<dyn Clock>,
+        options(),
+        Spawn::Thread,
+    );
     c.keys().unwrap();
-    // Idle past expiry: the next request gets new keys, not the expired ones.
+    // Idle past expiry (100 s) but within max-stale (500 s), with the endpoint slow: every
+    // caller is answered with the expired keys without waiting.
+    script.close();
     clock.set(150.0);
+    let (tx, rx) = std::sync::mpsc::channel();
+    for _ in 0..4 {
+        let (c, tx) = (c.clone(), tx.clone());
+        std::thread::spawn(move || {
+            let got: Vec<_> = (0..50).map(|_| kids(&c.keys().unwrap())).collect();
+            let _ = tx.send(got);
+        });
+    }
+    let answers: Vec<_> = (0..4)
+        .map(|_| rx.recv_timeout(Duration::from_secs(2)))
+        .collect();
+    while script.entered.load(Ordering::SeqCst) < 2 {
+        std::thread::yield_now();
+    }
+    let calls = script.calls();
+    script.open();
+    for a in answers {
+        let a = a.expect("a known kid waited for the fetch");
+        assert!(a.iter().all(|k| k == &["a"]), "{a:?}");
+    }
+    assert_eq!(calls, 2, "one background refetch");
+    c.wait_idle();
     assert_eq!(kids(&c.keys().unwrap()), ["b"]);
+}
+
+#[test]
+fn a_refresh_gives_discovery_and_the_key_set_one_deadline() {
+    struct Idp(Mutex<Vec<Instant>>);
+    impl Fetcher for Idp {
+        fn fetch(&self, _: &str, _: Option<&str>) -> Result<FetchResponse, Error> {
+            panic!("the cache passes its deadline")
+        }
+        fn fetch_until(
+            &self,
+            url: &str,
+            _: Option<&str>,
+            deadline: Instant,
+        ) -> Result<FetchResponse, Error> {
+            self.0.lock().push(deadline);
+            let body = if url.ends_with("openid-configuration") {
+                br#"{"issuer":"https://idp.example","jwks_uri":"https://idp.example/k"}"#.to_vec()
+            } else {
+                doc(&["a"])
+            };
+            Ok(FetchResponse {
+                body,
+                ..FetchResponse::default()
+            })
+        }
+    }
+    let idp = Arc::new(Idp(Mutex::new(Vec::new())));
+    let c = KeyCache::new(
+        Target::Issuer("https://idp.example".into()),
+        Arc::clone(&idp) as Arc<dyn Fetcher>,
+        FakeClock::new() as Arc<dyn Clock>,
+        RemoteOptions {
+            timeout: Duration::from_secs(7),
+            ..options()
+        },
+        Spawn::Inline,
+    );
+    let before = Instant::now();
+    c.refresh().unwrap();
+    let deadlines = idp.0.lock().clone();
+    assert_eq!(deadlines.len(), 2);
+    assert_eq!(
+        deadlines[0], deadlines[1],
+        "discovery and keys share the deadline"
+    );
+    assert!(deadlines[0] >= before + Duration::from_secs(7));
+    assert!(deadlines[0] <= Instant::now() + Duration::from_secs(7));
 }
 
 #[test]

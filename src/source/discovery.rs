@@ -1,5 +1,7 @@
 //! OpenID Connect Discovery 1.0: from an issuer to its `jwks_uri`.
 
+use std::time::Instant;
+
 use serde_json::Value;
 
 use super::http::{check_url, Fetcher};
@@ -34,9 +36,10 @@ pub(crate) fn discover(
     fetcher: &dyn Fetcher,
     issuer: &str,
     allow_http: bool,
+    deadline: Instant,
 ) -> Result<String, Error> {
     let url = configuration_url(issuer, allow_http)?;
-    let resp = fetcher.fetch(&url, None)?;
+    let resp = fetcher.fetch_until(&url, None, deadline)?;
     let bad = |what: String| {
         err(
             ErrorKind::KeysUnavailable,
@@ -78,6 +81,10 @@ mod tests {
 
     struct Doc(String);
 
+    fn soon() -> Instant {
+        Instant::now() + std::time::Duration::from_secs(5)
+    }
+
     impl Fetcher for Doc {
         fn fetch(&self, url: &str, _etag: Option<&str>) -> Result<FetchResponse, Error> {
             assert!(url.ends_with("/.well-known/openid-configuration"), "{url}");
@@ -118,24 +125,24 @@ mod tests {
         let ok =
             Doc(r#"{"issuer":"https://a.example","jwks_uri":"https://a.example/keys"}"#.into());
         assert_eq!(
-            discover(&ok, "https://a.example", false).unwrap(),
+            discover(&ok, "https://a.example", false, soon()).unwrap(),
             "https://a.example/keys"
         );
-        let e = discover(&ok, "https://a.example/", false).unwrap_err();
+        let e = discover(&ok, "https://a.example/", false, soon()).unwrap_err();
         assert!(e.message().contains("expected"), "{e}");
         let other =
             Doc(r#"{"issuer":"https://evil.example","jwks_uri":"https://a.example/k"}"#.into());
         assert_eq!(
-            discover(&other, "https://a.example", false)
+            discover(&other, "https://a.example", false, soon())
                 .unwrap_err()
                 .kind(),
             ErrorKind::KeysUnavailable
         );
         let http = Doc(r#"{"issuer":"https://a.example","jwks_uri":"http://a.example/k"}"#.into());
-        let e = discover(&http, "https://a.example", false).unwrap_err();
+        let e = discover(&http, "https://a.example", false, soon()).unwrap_err();
         assert!(e.message().contains("jwks_uri"), "{e}");
         for body in [r#"{"issuer":"https://a.example"}"#, "[]", "nope"] {
-            assert!(discover(&Doc(body.into()), "https://a.example", false).is_err());
+            assert!(discover(&Doc(body.into()), "https://a.example", false, soon()).is_err());
         }
     }
 }
