@@ -305,12 +305,17 @@ jwks_result jwks_error_code(const struct jwks_error *e);
 const char *jwks_error_message(const struct jwks_error *e);
 
 /**
- * Frees an error. NULL is a no-op. Not thread-safe with other uses of the same `e`.
+ * Frees an error. NULL is a no-op. This is the last call on `e`: after it the pointer and
+ * the message it returned are dangling, and freeing it again is undefined behaviour (a
+ * double free; set your copy to NULL). Not thread-safe with other uses of the same `e`.
  */
 void jwks_error_free(struct jwks_error *e);
 
 /**
- * Frees a string returned by this library (e.g. by `jwks_verifier_skipped_keys`). NULL is a no-op.
+ * Frees a string returned by this library (e.g. by `jwks_verifier_skipped_keys`). NULL is a
+ * no-op. This is the last call on `s`: after it the pointer is dangling, and freeing it
+ * again is undefined behaviour (set your copy to NULL). Only strings this library returned
+ * for freeing may be passed (never `jwks_error_message` or a token's strings).
  */
 void jwks_string_free(char *s);
 
@@ -322,7 +327,9 @@ void jwks_string_free(char *s);
 struct jwks_options *jwks_options_new(void);
 
 /**
- * Frees options. NULL is a no-op. Verifiers created from them are unaffected.
+ * Frees options. NULL is a no-op. Verifiers created from them are unaffected. This is the
+ * last call on `opts`: after it the pointer is dangling, and freeing it again is undefined
+ * behaviour (set your copy to NULL). Not thread-safe with other uses of the same `opts`.
  */
 void jwks_options_free(struct jwks_options *opts);
 
@@ -362,12 +369,22 @@ jwks_result jwks_options_set_allow_http(struct jwks_options *opts, bool allow);
 
 /**
  * Sets how long fetched keys are cached when the response has no `Cache-Control: max-age`
- * (default 600 s; must be at least 1).
+ * (default 600 s). The value is used as given, never clamped: it must lie within the cache
+ * ttl bounds (default [60 s, 86400 s]; to go below 60 s lower the minimum with
+ * `jwks_options_set_cache_ttl_bounds`, in either order). 0 returns
+ * `JWKS_RESULT_INVALID_ARGUMENT` here; a ttl outside the bounds makes
+ * `jwks_verifier_from_url`/`_from_issuer`/`_from_issuers` return
+ * `JWKS_RESULT_INVALID_ARGUMENT` with a message naming both.
  */
 jwks_result jwks_options_set_cache_ttl(struct jwks_options *opts, uint32_t seconds);
 
 /**
- * Sets the bounds that a response's `max-age` is clamped to (defaults 60 s and 86400 s).
+ * Sets the bounds that a response's `max-age` is clamped to (defaults 60 s and 86400 s);
+ * the minimum is also the lifetime of a `no-store`/`no-cache` response. Only the server's
+ * `max-age` is clamped: the ttl set with `jwks_options_set_cache_ttl` must lie within the
+ * bounds (checked when a remote verifier is created). Returns
+ * `JWKS_RESULT_INVALID_ARGUMENT` for a zero minimum (every verification would fetch the
+ * keys) or a minimum above the maximum.
  */
 jwks_result jwks_options_set_cache_ttl_bounds(struct jwks_options *opts,
                                               uint32_t min_seconds,
@@ -416,8 +433,10 @@ jwks_result jwks_options_add_http_header(struct jwks_options *opts,
 jwks_result jwks_options_set_ca_pem(struct jwks_options *opts, const char *pem, size_t len);
 
 /**
- * Sets an explicit proxy URL for key fetches (default: `HTTPS_PROXY`/`NO_PROXY` from the
- * environment).
+ * Sets an explicit proxy URL for key fetches, used for https and http URLs alike (default:
+ * from the environment: `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy`/`HTTP_PROXY`
+ * for http URLs unless `REQUEST_METHOD` is set, then `all_proxy`/`ALL_PROXY`; hosts on
+ * `NO_PROXY`/`no_proxy` are fetched directly).
  */
 jwks_result jwks_options_set_proxy(struct jwks_options *opts, const char *proxy_url);
 
@@ -502,7 +521,10 @@ const char *jwks_token_key_id(const struct jwks_token *t);
 const char *jwks_token_key_thumbprint(const struct jwks_token *t);
 
 /**
- * Frees a token. NULL is a no-op.
+ * Frees a token and every pointer it handed out (payload, header, claim strings). NULL is a
+ * no-op. This is the last call on `t`: after it the pointer is dangling, and freeing it
+ * again is undefined behaviour (set your copy to NULL). Not thread-safe with other uses of
+ * the same `t`.
  */
 void jwks_token_free(struct jwks_token *t);
 
@@ -586,7 +608,10 @@ jwks_result jwks_verifier_from_file(const char *path,
                                     struct jwks_error **err);
 
 /**
- * Frees a verifier. NULL is a no-op. No other call may be using `v`.
+ * Frees a verifier. NULL is a no-op. This is the last call on `v`: call it once, after every
+ * other call on `v` (from any thread) has returned; after it the pointer is dangling, and
+ * freeing it again is undefined behaviour (set your copy to NULL). Tokens and errors it
+ * returned stay valid and are freed separately.
  */
 void jwks_verifier_free(struct jwks_verifier *v);
 
@@ -651,7 +676,9 @@ jwks_result jwks_verify_payload_at(const struct jwks_verifier *v,
 
 /**
  * Fetches the keys now (for remote and file sources; a no-op for a static set). Blocks for
- * at most the HTTP timeout. Thread-safe.
+ * about the HTTP timeout at most: one deadline covers the whole refresh (discovery, key
+ * set, redirects), and the issuers of a `jwks_verifier_from_issuers` verifier are refreshed
+ * in parallel. A refresh already running is joined, not repeated. Thread-safe.
  */
 jwks_result jwks_verifier_refresh(const struct jwks_verifier *v, struct jwks_error **err);
 

@@ -39,3 +39,42 @@ fn header_version_macros_match_cargo() {
         assert!(header.contains(&line), "header lacks `{line}`");
     }
 }
+
+/// Every `*_free` function says in the header that it is the last call on its object, since
+/// a second free (of an error, say) is a double free that C callers must be told about.
+#[test]
+fn every_free_function_says_it_is_the_last_call() {
+    let header =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/jwks.h")).unwrap();
+    let mut frees = 0;
+    let mut doc = String::new();
+    for line in header.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("/**") {
+            doc.clear();
+        }
+        if trimmed.starts_with('*') || trimmed.starts_with("/**") {
+            let text = trimmed.trim_start_matches("/**").trim_start_matches('*');
+            doc.push_str(text.trim_end_matches('/').trim());
+            doc.push(' ');
+            continue;
+        }
+        if let Some(name) = trimmed
+            .split('(')
+            .next()
+            .and_then(|head| head.split_whitespace().last())
+            .map(|n| n.trim_start_matches('*'))
+            .filter(|n| n.starts_with("jwks_") && n.ends_with("_free"))
+        {
+            frees += 1;
+            assert!(
+                doc.contains("last call") && doc.contains("undefined behaviour"),
+                "{name}: the header must say it is the last call on its object: {doc}"
+            );
+        }
+        if !trimmed.is_empty() {
+            doc.clear();
+        }
+    }
+    assert!(frees >= 5, "found {frees} *_free functions");
+}

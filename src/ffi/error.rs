@@ -45,13 +45,18 @@ pub unsafe extern "C" fn jwks_error_message(e: *const jwks_error) -> *const c_ch
     })
 }
 
-/// Frees an error. NULL is a no-op. Not thread-safe with other uses of the same `e`.
+/// Frees an error. NULL is a no-op. This is the last call on `e`: after it the pointer and
+/// the message it returned are dangling, and freeing it again is undefined behaviour (a
+/// double free; set your copy to NULL). Not thread-safe with other uses of the same `e`.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_error_free(e: *mut jwks_error) {
     boundary((), || free_box(e))
 }
 
-/// Frees a string returned by this library (e.g. by `jwks_verifier_skipped_keys`). NULL is a no-op.
+/// Frees a string returned by this library (e.g. by `jwks_verifier_skipped_keys`). NULL is a
+/// no-op. This is the last call on `s`: after it the pointer is dangling, and freeing it
+/// again is undefined behaviour (set your copy to NULL). Only strings this library returned
+/// for freeing may be passed (never `jwks_error_message` or a token's strings).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_string_free(s: *mut c_char) {
     boundary((), || {

@@ -27,7 +27,9 @@ pub extern "C" fn jwks_options_new() -> *mut jwks_options {
     })
 }
 
-/// Frees options. NULL is a no-op. Verifiers created from them are unaffected.
+/// Frees options. NULL is a no-op. Verifiers created from them are unaffected. This is the
+/// last call on `opts`: after it the pointer is dangling, and freeing it again is undefined
+/// behaviour (set your copy to NULL). Not thread-safe with other uses of the same `opts`.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_free(opts: *mut jwks_options) {
     super::boundary((), || free_box(opts))
@@ -140,7 +142,12 @@ pub unsafe extern "C" fn jwks_options_set_allow_http(
 }
 
 /// Sets how long fetched keys are cached when the response has no `Cache-Control: max-age`
-/// (default 600 s; must be at least 1).
+/// (default 600 s). The value is used as given, never clamped: it must lie within the cache
+/// ttl bounds (default [60 s, 86400 s]; to go below 60 s lower the minimum with
+/// `jwks_options_set_cache_ttl_bounds`, in either order). 0 returns
+/// `JWKS_RESULT_INVALID_ARGUMENT` here; a ttl outside the bounds makes
+/// `jwks_verifier_from_url`/`_from_issuer`/`_from_issuers` return
+/// `JWKS_RESULT_INVALID_ARGUMENT` with a message naming both.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_cache_ttl(
     opts: *mut jwks_options,
@@ -155,7 +162,12 @@ pub unsafe extern "C" fn jwks_options_set_cache_ttl(
     })
 }
 
-/// Sets the bounds that a response's `max-age` is clamped to (defaults 60 s and 86400 s).
+/// Sets the bounds that a response's `max-age` is clamped to (defaults 60 s and 86400 s);
+/// the minimum is also the lifetime of a `no-store`/`no-cache` response. Only the server's
+/// `max-age` is clamped: the ttl set with `jwks_options_set_cache_ttl` must lie within the
+/// bounds (checked when a remote verifier is created). Returns
+/// `JWKS_RESULT_INVALID_ARGUMENT` for a zero minimum (every verification would fetch the
+/// keys) or a minimum above the maximum.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_cache_ttl_bounds(
     opts: *mut jwks_options,
@@ -163,6 +175,9 @@ pub unsafe extern "C" fn jwks_options_set_cache_ttl_bounds(
     max_seconds: u32,
 ) -> jwks_result {
     set(opts, |o| {
+        if min_seconds == 0 {
+            return Err(invalid("minimum cache ttl must be at least 1 s"));
+        }
         if min_seconds > max_seconds {
             return Err(invalid("minimum cache ttl above the maximum"));
         }
@@ -283,8 +298,10 @@ pub unsafe extern "C" fn jwks_options_set_ca_pem(
     })
 }
 
-/// Sets an explicit proxy URL for key fetches (default: `HTTPS_PROXY`/`NO_PROXY` from the
-/// environment).
+/// Sets an explicit proxy URL for key fetches, used for https and http URLs alike (default:
+/// from the environment: `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy`/`HTTP_PROXY`
+/// for http URLs unless `REQUEST_METHOD` is set, then `all_proxy`/`ALL_PROXY`; hosts on
+/// `NO_PROXY`/`no_proxy` are fetched directly).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_proxy(
     opts: *mut jwks_options,

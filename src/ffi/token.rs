@@ -108,7 +108,10 @@ pub unsafe extern "C" fn jwks_token_key_thumbprint(t: *const jwks_token) -> *con
     })
 }
 
-/// Frees a token. NULL is a no-op.
+/// Frees a token and every pointer it handed out (payload, header, claim strings). NULL is a
+/// no-op. This is the last call on `t`: after it the pointer is dangling, and freeing it
+/// again is undefined behaviour (set your copy to NULL). Not thread-safe with other uses of
+/// the same `t`.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_free(t: *mut jwks_token) {
     boundary((), || free_box(t))

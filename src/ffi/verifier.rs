@@ -148,7 +148,10 @@ pub unsafe extern "C" fn jwks_verifier_from_file(
     })
 }
 
-/// Frees a verifier. NULL is a no-op. No other call may be using `v`.
+/// Frees a verifier. NULL is a no-op. This is the last call on `v`: call it once, after every
+/// other call on `v` (from any thread) has returned; after it the pointer is dangling, and
+/// freeing it again is undefined behaviour (set your copy to NULL). Tokens and errors it
+/// returned stay valid and are freed separately.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_verifier_free(v: *mut jwks_verifier) {
     boundary((), || free_box(v))
@@ -277,7 +280,9 @@ pub unsafe extern "C" fn jwks_verify_payload_at(
 }
 
 /// Fetches the keys now (for remote and file sources; a no-op for a static set). Blocks for
-/// at most the HTTP timeout. Thread-safe.
+/// about the HTTP timeout at most: one deadline covers the whole refresh (discovery, key
+/// set, redirects), and the issuers of a `jwks_verifier_from_issuers` verifier are refreshed
+/// in parallel. A refresh already running is joined, not repeated. Thread-safe.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_verifier_refresh(
     v: *const jwks_verifier,

@@ -29,6 +29,7 @@ impl MultiIssuerSource {
         opts: &RemoteOptions,
         fetcher: Arc<dyn Fetcher>,
     ) -> Result<MultiIssuerSource, Error> {
+        opts.check()?;
         let mut out: Vec<(String, RemoteSource)> = Vec::new();
         for issuer in issuers {
             configuration_url(issuer, opts.allow_http)?;
@@ -71,17 +72,32 @@ impl KeySource for MultiIssuerSource {
         true
     }
 
-    /// Refreshes every issuer; returns the first error.
+    /// Refreshes every issuer at once, each on its own thread, so the whole refresh takes one
+    /// fetch deadline, not one per issuer; returns the first issuer's error, if any failed.
     fn refresh(&self) -> Result<(), Error> {
-        let mut first = Ok(());
-        for (_, s) in &self.issuers {
-            if let Err(e) = s.refresh() {
-                if first.is_ok() {
-                    first = Err(e);
-                }
-            }
-        }
-        first
+        let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
+            let running: Vec<_> = self
+                .issuers
+                .iter()
+                .map(|(_, s)| {
+                    std::thread::Builder::new()
+                        .name("jwks-refresh".into())
+                        .spawn_scoped(scope, move || s.refresh())
+                        // No thread to be had: refresh this issuer here instead.
+                        .map_err(|_| s.refresh())
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|t| match t {
+                    Ok(handle) => handle.join().unwrap_or_else(|_| {
+                        Err(err(ErrorKind::Internal, "the key refresh panicked"))
+                    }),
+                    Err(done) => done,
+                })
+                .collect()
+        });
+        results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
     }
 
     /// Counters summed over the issuers; `keys_age_ms` is the oldest set's age.

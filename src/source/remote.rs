@@ -26,9 +26,11 @@ impl RemoteSource {
     /// A source over a JWKS URL, fetched with HTTPS (`ureq`) under `opts`.
     ///
     /// Errors: [`ErrorKind::InsecureUrl`] for `http` without [`RemoteOptions::allow_http`],
-    /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option.
+    /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option (see
+    /// [`RemoteOptions::check`]).
     pub fn new(url: &str, opts: &RemoteOptions) -> Result<RemoteSource, Error> {
         check_url(url, opts.allow_http)?;
+        opts.check()?;
         let fetcher = Arc::new(HttpFetcher::new(opts)?);
         RemoteSource::with_fetcher(url, opts, fetcher)
     }
@@ -41,6 +43,7 @@ impl RemoteSource {
         fetcher: Arc<dyn Fetcher>,
     ) -> Result<RemoteSource, Error> {
         check_url(url, opts.allow_http)?;
+        opts.check()?;
         Ok(RemoteSource {
             cache: KeyCache::new(
                 Target::Url(url.to_string()),
@@ -56,6 +59,7 @@ impl RemoteSource {
     /// discovery document must name exactly this issuer.
     pub fn for_issuer(issuer: &str, opts: &RemoteOptions) -> Result<RemoteSource, Error> {
         configuration_url(issuer, opts.allow_http)?;
+        opts.check()?;
         let fetcher = Arc::new(HttpFetcher::new(opts)?);
         Ok(RemoteSource::issuer_with(issuer, opts, fetcher))
     }
