@@ -93,9 +93,11 @@ impl RemoteOptions {
         let secs = |d: Duration| d.as_secs_f64();
         let bad = |m: String| Err(err(ErrorKind::InvalidArgument, m));
         if self.min_cache_ttl.is_zero() {
-            return bad("the minimum cache ttl is zero, which would fetch the keys on every \
+            return bad(
+                "the minimum cache ttl is zero, which would fetch the keys on every \
                  verification; it must be above zero (at least 1 s in the C API)"
-                .into());
+                    .into(),
+            );
         }
         if self.min_cache_ttl > self.max_cache_ttl {
             return bad(format!(
