@@ -257,6 +257,25 @@ static void test_null_and_garbage(const jwks_verifier *v) {
   CHECK(jwks_options_add_http_header(opts, "X-Key", "a\r\nb") == JWKS_RESULT_INVALID_ARGUMENT,
         "header injection");
   CHECK(jwks_options_set_ca_pem(opts, "junk", 4) == JWKS_RESULT_INVALID_ARGUMENT, "pem");
+  /* The cache ttl is honoured or refused, never silently raised to the minimum bound. */
+  CHECK(jwks_options_set_cache_ttl(opts, 0) == JWKS_RESULT_INVALID_ARGUMENT, "zero ttl");
+  CHECK(jwks_options_set_cache_ttl_bounds(opts, 0, 100) == JWKS_RESULT_INVALID_ARGUMENT,
+        "zero minimum ttl");
+  CHECK(jwks_options_set_cache_ttl_bounds(opts, 200, 100) == JWKS_RESULT_INVALID_ARGUMENT,
+        "minimum above maximum");
+  CHECK(jwks_options_set_cache_ttl(opts, 1) == JWKS_RESULT_OK, "ttl 1 s set");
+  jwks_error *ttl_err = NULL;
+  CHECK(jwks_verifier_from_url("https://127.0.0.1:9/jwks", opts, &v2, &ttl_err) ==
+            JWKS_RESULT_INVALID_ARGUMENT, "ttl below the 60 s minimum refused at creation");
+  CHECK(v2 == NULL, "no verifier with a refused ttl");
+  CHECK(ttl_err && strstr(jwks_error_message(ttl_err), "cache ttl (1 s)") != NULL,
+        "the error names the ttl");
+  jwks_error_free(ttl_err);
+  CHECK(jwks_options_set_cache_ttl_bounds(opts, 1, 100) == JWKS_RESULT_OK, "bounds [1, 100]");
+  CHECK(jwks_verifier_from_url("https://127.0.0.1:9/jwks", opts, &v2, NULL) == JWKS_RESULT_OK,
+        "ttl within the bounds accepted");
+  jwks_verifier_free(v2);
+  v2 = NULL;
   jwks_options_free(opts);
 
   /* Token and error accessors with NULL. */
