@@ -44,11 +44,14 @@ pub struct RemoteOptions {
     /// Extra trusted CA certificates, PEM, for private identity providers (trusted in
     /// addition to the web roots).
     pub ca_pem: Option<Vec<u8>>,
-    /// Explicit proxy URL; `None` uses `HTTPS_PROXY`/`NO_PROXY` from the environment when
+    /// Explicit proxy URL for https and http URLs alike; `None` reads the environment when
     /// [`RemoteOptions::proxy_from_env`] is set.
     pub proxy: Option<String>,
-    /// Whether to read `ALL_PROXY`/`HTTPS_PROXY`/`HTTP_PROXY` and `NO_PROXY` when no explicit
-    /// proxy is set (default true).
+    /// Whether to read the proxy from the environment when no explicit proxy is set (default
+    /// true), like curl and Go: `https_proxy`/`HTTPS_PROXY` for https URLs,
+    /// `http_proxy`/`HTTP_PROXY` for http URLs (ignored when `REQUEST_METHOD` is set: the
+    /// "httpoxy" CGI attack), then `all_proxy`/`ALL_PROXY`; hosts on `NO_PROXY`/`no_proxy`
+    /// are fetched directly. `HTTP_PROXY` is never used for https URLs.
     pub proxy_from_env: bool,
     /// The `User-Agent` header.
     pub user_agent: String,
