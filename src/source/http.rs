@@ -148,6 +148,7 @@ impl HttpFetcher {
                         format!("invalid proxy URL {:?}: {e}", show_url(p)),
                     )
                 })?;
+                let proxy = proxy_env::connect_only(proxy, "the proxy option", p)?;
                 (Some(proxy.clone()), Some(proxy))
             }
             None if opts.proxy_from_env => {

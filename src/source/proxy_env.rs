@@ -10,7 +10,7 @@
 //!
 //! `HTTP_PROXY` is never used for https URLs. An empty variable counts as unset.
 
-use ureq::Proxy;
+use ureq::{Proxy, ProxyProtocol};
 
 use super::http::show_url;
 use crate::error::{err, Error, ErrorKind};
@@ -61,6 +61,7 @@ pub(crate) fn proxy_for(https: bool, env: &dyn Env) -> Result<Option<Proxy>, Err
         )
     };
     let parsed = Proxy::new(value.trim()).map_err(|e| invalid(&e))?;
+    let parsed = connect_only(parsed, name, &value)?;
     let mut builder = Proxy::builder(parsed.protocol())
         .host(parsed.host())
         .port(parsed.port())
@@ -77,6 +78,23 @@ pub(crate) fn proxy_for(https: bool, env: &dyn Env) -> Result<Option<Proxy>, Err
         }
     }
     builder.build().map(Some).map_err(|e| invalid(&e))
+}
+
+/// `proxy` if it is an HTTP(S) CONNECT proxy. SOCKS proxies are refused rather than
+/// silently bypassed (the HTTP stack is built without SOCKS support). `source` names where
+/// the URL came from, for the message.
+pub(crate) fn connect_only(proxy: Proxy, source: &str, url: &str) -> Result<Proxy, Error> {
+    match proxy.protocol() {
+        ProxyProtocol::Http | ProxyProtocol::Https => Ok(proxy),
+        other => Err(err(
+            ErrorKind::InvalidArgument,
+            format!(
+                "proxy URL {:?} in {source}: {other:?} proxies are not supported (only http and \
+                 https CONNECT proxies)",
+                show_url(url)
+            ),
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +168,13 @@ mod tests {
         assert!(p.is_no_proxy(&"https://internal/k".parse().unwrap()));
         assert!(p.is_no_proxy(&"https://a.corp/k".parse().unwrap()));
         assert!(!p.is_no_proxy(&"https://idp.example/k".parse().unwrap()));
+        let e = env(&[("ALL_PROXY", "socks5://u:secret@corp:1080")]);
+        let msg = proxy_for(true, &e).unwrap_err().message().to_string();
+        assert!(
+            msg.contains("not supported") && msg.contains("ALL_PROXY"),
+            "{msg}"
+        );
+        assert!(!msg.contains("secret"), "{msg}");
         let e = env(&[("HTTPS_PROXY", "http://u:secret@[bad")]);
         let msg = proxy_for(true, &e).unwrap_err().message().to_string();
         assert!(msg.contains("HTTPS_PROXY"), "{msg}");
