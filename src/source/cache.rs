@@ -56,12 +56,25 @@ impl Clock for SystemClock {
 }
 
 /// Where the key set lives.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) enum Target {
     /// A JWKS URL.
     Url(String),
     /// An issuer whose `jwks_uri` is found by discovery on the first fetch.
     Issuer(String),
+}
+
+/// Debug output (a verifier logged with `{:?}`) shows the URL without its userinfo.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, url) = match self {
+            Target::Url(u) => ("Url", u),
+            Target::Issuer(i) => ("Issuer", i),
+        };
+        f.debug_tuple(kind)
+            .field(&super::http::show_url(url))
+            .finish()
+    }
 }
 
 /// How a background refresh runs.
