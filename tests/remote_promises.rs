@@ -211,6 +211,11 @@ fn a_url_password_never_appears_in_errors_last_error_or_the_cli() {
     let logged = format!("{source:?}");
     assert!(logged.contains("127.0.0.1"), "{logged}");
     assert!(!logged.contains("secret"), "{logged}");
+    let issuers = vec![format!("http://user:secret@127.0.0.1:{}", server.port())];
+    let multi = jwkskit::source::MultiIssuerSource::new(&issuers, &opts()).unwrap();
+    let logged = format!("{multi:?}");
+    assert!(logged.contains("127.0.0.1"), "{logged}");
+    assert!(!logged.contains("secret"), "{logged}");
     // Refused before any fetch: http without allow_http, discovery of such an issuer.
     let e = Verifier::from_url(&url, Policy::default(), RemoteOptions::default()).unwrap_err();
     assert!(!e.message().contains("secret"), "{e}");

@@ -12,9 +12,18 @@ use crate::keyset::{shorten, KeySet};
 /// One [`RemoteSource`] per issuer. Tokens are routed by their `iss` (which the verifier has
 /// already checked against the policy's allowlist); an issuer's keys never verify another
 /// issuer's tokens.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MultiIssuerSource {
     issuers: Vec<(String, RemoteSource)>,
+}
+
+/// Lists the issuers' sources, whose Debug output shows URLs without userinfo.
+impl std::fmt::Debug for MultiIssuerSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.issuers.iter().map(|(_, s)| s))
+            .finish()
+    }
 }
 
 impl MultiIssuerSource {
