@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Go bindings: builds libjwks (cargo build --release, a no-op when up to date), then in
-# bindings/go checks formatting (gofmt -l), runs go vet and go test -race over every package,
-# checks that test binaries link libjwks statically, and finally runs a few tests against a
-# `make install`ed copy of the library through pkg-config (-tags jwks_pkgconfig).
+# Go bindings: builds libjwks (cargo build --release, a no-op when up to date) and puts it into
+# bindings/go/lib (scripts/dist-go.sh lib), then in bindings/go checks formatting (gofmt -l),
+# runs go vet and go test -race over every package, checks that test binaries link libjwks
+# statically and that a checkout without the prebuilt library fails with a message saying
+# what to do, and finally runs a few tests against a `make install`ed copy of the library
+# through pkg-config (-tags jwks_pkgconfig). scripts/test-dist-go.sh tests the released module.
 # Needs Go (1.22 or later), a C compiler, cargo, make and pkg-config; Go modules are
 # downloaded through the Go module proxy.
 set -euo pipefail
@@ -13,12 +15,14 @@ step() { printf '\n--- %s\n' "$*"; }
 
 command -v go >/dev/null || { echo "test-go.sh: go is not installed (https://go.dev/dl/)" >&2; exit 1; }
 export CGO_ENABLED=1
-# The cgo directives link target/release/libjwks.a, whatever CARGO_TARGET_DIR says.
+# scripts/dist-go.sh copies target/release/libjwks.a, whatever CARGO_TARGET_DIR says.
 unset CARGO_TARGET_DIR
 
-step "cargo build --release"
+step "cargo build --release; the prebuilt library into bindings/go/lib"
 cargo build --release --quiet
 test -f target/release/libjwks.a
+# The cgo directives link bindings/go/lib/linux_amd64/libjwks.a (as in the released module).
+./scripts/dist-go.sh lib
 
 cd bindings/go
 step "go mod download"
@@ -49,6 +53,43 @@ if readelf -d "$tmp/static.test" | grep 'NEEDED.*libjwks' >/dev/null; then
     exit 1
 fi
 "$tmp/static.test" -test.run 'TestVersion|TestVerifyEachAlgorithm' -test.count=1
+
+step "a checkout without the prebuilt library: the build says what to do"
+# A copy of the module's committed files (no lib/jwks.h, no libjwks.a). Its directory is new,
+# so the build cache (whose keys include the package directory) cannot answer for it.
+mkdir "$tmp/bare"
+git -C "$root" ls-files -z -- bindings/go | while IFS= read -r -d '' f; do
+    mkdir -p "$tmp/bare/$(dirname "${f#bindings/go/}")"
+    cp "$root/$f" "$tmp/bare/${f#bindings/go/}"
+done
+test ! -e "$tmp/bare/lib/linux_amd64/libjwks.a"
+# bare_build NAME: go build in the copy must fail, naming the archive and the command to run.
+bare_build() {
+    if (cd "$tmp/bare" && go build -o /dev/null . >"$tmp/$1.log" 2>&1); then
+        echo "the package built without its prebuilt library ($1)" >&2
+        exit 1
+    fi
+    if ! grep -F 'libjwks.a' "$tmp/$1.log" | grep -F 'run scripts/dist-go.sh lib' >/dev/null; then
+        echo "the build without the prebuilt library ($1) does not say what to do:" >&2
+        cat "$tmp/$1.log" >&2
+        exit 1
+    fi
+}
+bare_build "no header, no archive"
+cp lib/jwks.h "$tmp/bare/lib/jwks.h"
+bare_build "no archive"
+grep -F 'lib/linux_amd64/libjwks.a is missing' "$tmp/no archive.log" >/dev/null
+
+step "a fully static test binary (-extldflags -static) builds and runs"
+go test -c -ldflags '-extldflags -static' -o "$tmp/fully-static.test" . 2>"$tmp/fully-static.log" || {
+    cat "$tmp/fully-static.log" >&2
+    exit 1
+}
+if readelf -d "$tmp/fully-static.test" | grep NEEDED >/dev/null; then
+    echo "the -extldflags -static build needs shared libraries" >&2
+    exit 1
+fi
+"$tmp/fully-static.test" -test.run 'TestVersion|TestVerifyEachAlgorithm' -test.count=1
 
 step "pkg-config build (-tags jwks_pkgconfig) against make install PREFIX=$tmp/prefix"
 make -C "$root" --quiet install PREFIX="$tmp/prefix" >/dev/null

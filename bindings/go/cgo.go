@@ -1,19 +1,30 @@
+//go:build cgo
+
 package jwks
 
-// Every #cgo directive of the package lives here.
+// Every #cgo directive of the package lives here, except the LDFLAGS of the prebuilt library,
+// which are in one file per platform (lib_linux_amd64.go, ...).
 //
-// By default the package links the static library built by `cargo build --release` at the
-// root of this repository, so binaries need no libjwks at run time. With the build tag
-// jwks_pkgconfig it uses the library installed by `make install` instead, found through
-// pkg-config (which links the shared libjwks.so).
+// By default the package links the prebuilt static library that the module carries in
+// lib/GOOS_GOARCH/libjwks.a, with the header lib/jwks.h, so that binaries need no libjwks at
+// run time and no Rust toolchain is needed to build them. In a checkout of the repository
+// those files are build products (not committed): `scripts/dist-go.sh lib` puts them there.
+// With the build tag jwks_pkgconfig the package uses the library installed by `make install`
+// instead, found through pkg-config (which links the shared libjwks.so).
 //
-// The Rust static library needs the C runtime pieces listed here (threads, math, dynamic
-// loading for the TLS stack, and the unwinder that Rust's panic boundary relies on).
+// The check below turns a missing header into a message saying what to do, rather than
+// "jwks.h: No such file or directory" (or, worse, a jwks.h of another version installed in
+// /usr/local/include). The package directory is on the include path of cgo.
 
 /*
-#cgo !jwks_pkgconfig CFLAGS: -I${SRCDIR}/../../include
-#cgo !jwks_pkgconfig LDFLAGS: ${SRCDIR}/../../target/release/libjwks.a -lgcc_s -lutil -lrt -lpthread -lm -ldl
+#cgo !jwks_pkgconfig CFLAGS: -I${SRCDIR}/lib -DJWKS_GO_BUNDLED=1
 #cgo jwks_pkgconfig pkg-config: jwks
+#if defined(JWKS_GO_BUNDLED) && !__has_include("lib/jwks.h")
+#error "bindings/go/lib/jwks.h and the prebuilt libjwks.a are missing: in a checkout of the repository, run scripts/dist-go.sh lib (it runs cargo build --release first), or build with -tags jwks_pkgconfig against an installed libjwks"
+#endif
 #include "shim.h"
 */
 import "C"
+
+// Makes `go mod vendor` copy lib/jwks.h (see lib/lib.go).
+import _ "github.com/jwks-project/jwks/bindings/go/lib"

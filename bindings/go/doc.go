@@ -23,7 +23,9 @@
 // security defaults (no "none", algorithms tied to keys, exp required, https only, size
 // limits) are the library's; Options only ever tighten or tune them.
 //
-// By default the package links target/release/libjwks.a statically (run `cargo build
-// --release` at the repository root first); with the build tag jwks_pkgconfig it links the
-// library installed by `make install`, found through pkg-config. See README.md.
+// By default the package links the prebuilt static libjwks that the module carries
+// (lib/linux_amd64/libjwks.a; in a checkout of the repository, `scripts/dist-go.sh lib` puts it
+// there), so binaries need no libjwks at run time; with the build tag jwks_pkgconfig it links
+// the library installed by `make install`, found through pkg-config. The package needs cgo.
+// See README.md.
 package jwks

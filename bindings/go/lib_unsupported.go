@@ -1,0 +1,8 @@
+//go:build cgo && !jwks_pkgconfig && !(linux && amd64)
+
+package jwks
+
+// The module carries a prebuilt libjwks for linux/amd64 only. Elsewhere, the build stops on
+// this identifier, whose name says what to do: build and install libjwks for the platform
+// (cargo build --release; make install) and build with the jwks_pkgconfig tag.
+var _ = jwks_has_no_prebuilt_library_for_this_GOOS_GOARCH__install_libjwks_and_build_with_tags_jwks_pkgconfig
