@@ -57,6 +57,7 @@ done
 
 step "Go: this package vs golang-jwt v5 and the ring floor (BenchmarkFixtures, BenchmarkInterleaved), $runs runs"
 command -v go >/dev/null || { echo "bench.sh: go is not installed" >&2; exit 1; }
+./scripts/dist-go.sh lib >/dev/null # the cgo package links bindings/go/lib/linux_amd64/libjwks.a
 (cd bindings/go && CGO_ENABLED=1 go test -c -o "$out/go.test" .)
 core floor "$fixtures" "$out/floor_go_0.json"
 for i in $(seq 1 $runs); do

@@ -9,6 +9,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* In the default build (the prebuilt library of the module, see cgo.go), a missing header means
+ * a checkout of the repository where the library was not put in place: say what to do, rather
+ * than "jwks.h: No such file or directory" (or use a jwks.h of another version installed in
+ * /usr/local/include). Every cgo file includes this header, so the message comes first
+ * whichever file cgo compiles first. */
+#if defined(JWKS_GO_BUNDLED) && defined(__has_include)
+#if !__has_include("lib/jwks.h")
+#error "bindings/go/lib/jwks.h and lib/linux_amd64/libjwks.a are missing: in a checkout of the repository, run scripts/dist-go.sh lib (it runs cargo build --release first), or build with -tags jwks_pkgconfig against an installed libjwks"
+#endif
+#endif
+
 #include "jwks.h"
 
 enum {
