@@ -32,7 +32,7 @@ command -v strip >/dev/null || die "strip is not installed (binutils)"
 platform=$(go env GOHOSTOS)_$(go env GOHOSTARCH)
 [ "$platform" = linux_amd64 ] || die "no prebuilt library for $platform: only linux_amd64 is supported"
 
-# libjwks.a is built for the host by cargo; make sure cargo's host is the same platform.
+# libjwks.a is cargo's build for its host, which must be the platform above.
 if [ ! -f target/release/libjwks.a ]; then
     command -v cargo >/dev/null || die "target/release/libjwks.a is missing and cargo is not installed"
     (unset CARGO_TARGET_DIR; cargo build --release --quiet -p jwks-capi)
@@ -41,6 +41,11 @@ case $(od -An -tx1 -j0 -N8 target/release/libjwks.a | tr -d ' \n') in
     213c617263683e0a) ;; # "!<arch>\n"
     *) die "target/release/libjwks.a is not an ar archive" ;;
 esac
+if command -v readelf >/dev/null; then
+    machines=$(readelf -h target/release/libjwks.a 2>/dev/null | sed -n 's/^ *Machine: *//p' | sort -u)
+    [ "$machines" = "Advanced Micro Devices X86-64" ] ||
+        die "target/release/libjwks.a is not for $platform (objects for: ${machines:-nothing})"
+fi
 
 # Copies the library and header into $1 (a module root): lib/jwks.h, lib/$platform/libjwks.a.
 place_lib() {
