@@ -1,12 +1,10 @@
 //! The validation policy and the claim checks (RFC 7519 §4.1) applied after the signature.
 
-use std::borrow::Cow;
-
 use crate::alg::Algorithm;
 use crate::error::{err, Error, ErrorKind};
-use crate::json::{raw_str, raw_str_array, Members};
+use crate::json::{Field, Fields};
 use crate::keyset::shorten;
-use crate::token::{parse_object, Limits};
+use crate::token::{read_fields, Limits};
 
 /// What a verifier accepts. Built once, shared by every verification.
 ///
@@ -92,18 +90,39 @@ impl Policy {
     }
 
     /// Validates the claims of a JWT payload at unix time `now`.
+    ///
+    /// The whole payload is read, by the one reader of the token's JSON (the one
+    /// [`VerifiedToken::claims`](crate::VerifiedToken::claims) uses), and refused if any part
+    /// of it could not be read; only the claims this policy checks are kept to check them.
     pub fn check_claims(&self, payload: &[u8], now: i64) -> Result<(), Error> {
-        let claims = parse_object(payload, "payload", self.limits.max_json_depth).map_err(|e| {
+        let checked = |name: &str| {
+            matches!(name, "exp" | "nbf" | "iat" | "iss" | "aud")
+                || self.required_claims.iter().any(|c| c == name)
+        };
+        self.check_fields(&self.read_claims(payload, &checked)?, now)
+    }
+
+    /// Reads a JWT payload as a claims object, keeping the members `keep` names.
+    pub(crate) fn read_claims<'a>(
+        &self,
+        payload: &'a [u8],
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Result<Fields<'a>, Error> {
+        read_fields(payload, "payload", self.limits.max_json_depth, keep).map_err(|e| {
             // A payload that is not an object is a claims problem, not a structural one.
             if e.kind() == ErrorKind::Malformed {
                 err(ErrorKind::InvalidClaim, e.message())
             } else {
                 e
             }
-        })?;
+        })
+    }
+
+    /// Validates the claims read by [`Policy::read_claims`] at unix time `now`.
+    fn check_fields(&self, claims: &Fields<'_>, now: i64) -> Result<(), Error> {
         let now_f = now as f64;
         let leeway = self.leeway as f64;
-        match numeric_date(&claims, "exp")? {
+        match numeric_date(claims, "exp")? {
             Some(exp) if now_f >= exp + leeway => {
                 return Err(err(
                     ErrorKind::Expired,
@@ -120,7 +139,7 @@ impl Policy {
             }
             _ => {}
         }
-        if let Some(nbf) = numeric_date(&claims, "nbf")? {
+        if let Some(nbf) = numeric_date(claims, "nbf")? {
             if now_f + leeway < nbf {
                 return Err(err(
                     ErrorKind::NotYetValid,
@@ -133,7 +152,7 @@ impl Policy {
                 ));
             }
         }
-        let iat = numeric_date(&claims, "iat")?;
+        let iat = numeric_date(claims, "iat")?;
         if let Some(iat) = iat {
             if iat > now_f + leeway {
                 return Err(err(
@@ -164,10 +183,10 @@ impl Policy {
                 ));
             }
         }
-        self.check_issuer(&claims)?;
-        self.check_audience(&claims)?;
+        self.check_issuer(claims)?;
+        self.check_audience(claims)?;
         for name in &self.required_claims {
-            if !claims.contains(name) {
+            if claims.get(name).is_none() {
                 return Err(err(
                     ErrorKind::MissingClaim,
                     format!("the token has no {:?} claim", shorten(name)),
@@ -177,34 +196,30 @@ impl Policy {
         Ok(())
     }
 
-    fn check_issuer(&self, claims: &Members<'_>) -> Result<(), Error> {
+    fn check_issuer(&self, claims: &Fields<'_>) -> Result<(), Error> {
         if self.issuers.is_empty() {
             return Ok(());
         }
-        let raw = claims
-            .get("iss")
-            .ok_or_else(|| err(ErrorKind::WrongIssuer, "the token has no iss claim"))?;
-        let iss =
-            raw_str(raw).ok_or_else(|| err(ErrorKind::InvalidClaim, "iss is not a string"))?;
-        if self.issuers.iter().any(|i| *i == iss) {
+        let iss = issuer(claims)?;
+        if self.issuers.iter().any(|i| i == iss) {
             Ok(())
         } else {
             Err(err(
                 ErrorKind::WrongIssuer,
-                format!("iss {:?} is not an allowed issuer", shorten(&iss)),
+                format!("iss {:?} is not an allowed issuer", shorten(iss)),
             ))
         }
     }
 
-    fn check_audience(&self, claims: &Members<'_>) -> Result<(), Error> {
-        let Some(raw) = claims.get("aud") else {
+    fn check_audience(&self, claims: &Fields<'_>) -> Result<(), Error> {
+        let Some(aud) = claims.get("aud") else {
             return if self.audiences.is_empty() {
                 Ok(())
             } else {
                 Err(err(ErrorKind::WrongAudience, "the token has no aud claim"))
             };
         };
-        let auds = audiences_of(raw)?;
+        let auds = audiences_of(aud)?;
         if self.audiences.is_empty() {
             return Err(err(
                 ErrorKind::WrongAudience,
@@ -226,33 +241,42 @@ impl Policy {
     }
 }
 
-fn audiences_of(raw: &str) -> Result<Vec<Cow<'_, str>>, Error> {
-    match raw_str(raw) {
-        Some(s) => Ok(vec![s]),
-        None => raw_str_array(raw).ok_or_else(|| {
-            err(
-                ErrorKind::InvalidClaim,
-                "aud is neither a string nor an array of strings",
-            )
-        }),
+/// The token's `iss`: `WrongIssuer` when absent, `InvalidClaim` when not a string.
+pub(crate) fn issuer<'f>(claims: &'f Fields<'_>) -> Result<&'f str, Error> {
+    match claims.get("iss") {
+        None => Err(err(ErrorKind::WrongIssuer, "the token has no iss claim")),
+        Some(Field::Str(iss)) => Ok(iss),
+        Some(_) => Err(err(ErrorKind::InvalidClaim, "iss is not a string")),
+    }
+}
+
+/// `aud` as a list: a string is one audience (RFC 7519 §4.1.3).
+fn audiences_of<'f>(aud: &'f Field<'_>) -> Result<Vec<&'f str>, Error> {
+    match aud {
+        Field::Str(s) => Ok(vec![s]),
+        Field::Strs(items) => Ok(items.iter().map(|a| a.as_ref()).collect()),
+        _ => Err(err(
+            ErrorKind::InvalidClaim,
+            "aud is neither a string nor an array of strings",
+        )),
     }
 }
 
 /// Reads a NumericDate claim (RFC 7519 §2: a JSON number of seconds, possibly fractional).
-fn numeric_date(claims: &Members<'_>, name: &str) -> Result<Option<f64>, Error> {
-    let Some(raw) = claims.get(name) else {
-        return Ok(None);
-    };
-    let text = raw;
-    let value: Option<f64> =
-        if text.starts_with(['-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
-            text.parse::<f64>().ok().filter(|v| v.is_finite())
-        } else {
-            None
-        };
-    value
-        .map(Some)
-        .ok_or_else(|| err(ErrorKind::InvalidClaim, format!("{name} is not a number")))
+fn numeric_date(claims: &Fields<'_>, name: &str) -> Result<Option<f64>, Error> {
+    match claims.get(name) {
+        None => Ok(None),
+        // The reader refuses numbers beyond f64, so every number is finite; checked all the same.
+        Some(Field::Num(n)) => n
+            .as_f64()
+            .filter(|v| v.is_finite())
+            .map(Some)
+            .ok_or_else(|| err(ErrorKind::InvalidClaim, format!("{name} is not a number"))),
+        Some(_) => Err(err(
+            ErrorKind::InvalidClaim,
+            format!("{name} is not a number"),
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -5,14 +5,13 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
-use crate::claims::Policy;
+use crate::claims::{issuer, Policy};
 use crate::error::{err, Error, ErrorKind};
-use crate::json::raw_str;
 use crate::jwk::Jwk;
 use crate::keyset::{shorten, Candidates, KeySet, KeySetOptions};
 use crate::nul_str::NulStr;
 use crate::source::{KeyQuery, KeySource, SourceStats, StaticSource};
-use crate::token::{self, parse_object, ParsedToken};
+use crate::token::{self, ParsedToken};
 
 /// Verifies tokens against a key source under a policy. `Send + Sync`; clones share state.
 #[derive(Clone)]
@@ -36,6 +35,8 @@ impl std::fmt::Debug for Verifier {
 /// A token whose signature (and, for [`Verifier::verify`], claims) checked out.
 ///
 /// The header and payload are the bytes as received, base64url-decoded, never re-serialised.
+/// The claims map is built on first use by the reader the claim checks use, from the same
+/// bytes, so what [`claims`](Self::claims) shows is what was validated.
 #[derive(Debug)]
 pub struct VerifiedToken {
     header: Vec<u8>,
@@ -44,6 +45,8 @@ pub struct VerifiedToken {
     kid: Option<NulStr>,
     key_kid: Option<NulStr>,
     key_thumbprint: NulStr,
+    /// Nesting limit for reading the claims on first use (a JWS's payload need not be JSON).
+    max_json_depth: usize,
     claims: OnceLock<Option<Map<String, Value>>>,
 }
 
@@ -103,13 +106,11 @@ impl VerifiedToken {
         &self.key_thumbprint
     }
 
-    /// The claims as a JSON object, decoded on first use; `None` if the payload is not an object.
+    /// The claims as a JSON object; `None` if the payload is not one JSON object the claim
+    /// checks would accept (possible only for [`Verifier::verify_signature`]).
     pub fn claims(&self) -> Option<&Map<String, Value>> {
         self.claims
-            .get_or_init(|| match serde_json::from_slice(self.payload()) {
-                Ok(Value::Object(map)) => Some(map),
-                _ => None,
-            })
+            .get_or_init(|| crate::json::parse_object(self.payload(), self.max_json_depth).ok())
             .as_ref()
     }
 
@@ -158,9 +159,12 @@ impl Verifier {
 
     /// Verifies a JWT (signature and claims) at unix time `now`.
     pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
-        let parsed = token::parse(token, &self.inner.policy.limits)?;
+        let policy = &self.inner.policy;
+        let parsed = token::parse(token, &policy.limits)?;
         let verified = self.check_signature(parsed)?;
-        self.inner.policy.check_claims(verified.payload(), now)?;
+        // Read whole, by the same reader as `claims()`, which builds its map on first use:
+        // building it here would cost every verification about 2% of an RS256-2048 verify.
+        policy.check_claims(verified.payload(), now)?;
         Ok(verified)
     }
 
@@ -216,6 +220,7 @@ impl Verifier {
             kid: parsed.kid,
             key_kid: key.0,
             key_thumbprint: key.1,
+            max_json_depth: policy.limits.max_json_depth,
             claims: OnceLock::new(),
         })
     }
@@ -263,20 +268,18 @@ impl Verifier {
     /// The token's `iss`, read before the signature only to route to the issuer's key set.
     fn issuer_of(&self, payload_with_nul: &[u8]) -> Result<String, Error> {
         let payload = &payload_with_nul[..payload_with_nul.len() - 1];
-        let claims = parse_object(payload, "payload", self.inner.policy.limits.max_json_depth)?;
-        let raw = claims
-            .get("iss")
-            .ok_or_else(|| err(ErrorKind::WrongIssuer, "the token has no iss claim"))?;
-        let iss =
-            raw_str(raw).ok_or_else(|| err(ErrorKind::InvalidClaim, "iss is not a string"))?;
         let policy = &self.inner.policy;
-        if !policy.issuers.is_empty() && !policy.issuers.iter().any(|i| *i == iss) {
+        let claims = token::read_fields(payload, "payload", policy.limits.max_json_depth, &|n| {
+            n == "iss"
+        })?;
+        let iss = issuer(&claims)?;
+        if !policy.issuers.is_empty() && !policy.issuers.iter().any(|i| i == iss) {
             return Err(err(
                 ErrorKind::WrongIssuer,
-                format!("iss {:?} is not an allowed issuer", shorten(&iss)),
+                format!("iss {:?} is not an allowed issuer", shorten(iss)),
             ));
         }
-        Ok(iss.into_owned())
+        Ok(iss.to_owned())
     }
 }
 

@@ -515,6 +515,64 @@ fn malformed_structure_is_refused() {
     }
 }
 
+/// Two readers of one token that disagree are a classic JWT hole. The token's JSON has one
+/// reader, so a token that verifies is one whose every claim `claims()` (and the C getters, and
+/// the CLI) can read, with one value per name at every depth: a number beyond f64, a lone
+/// surrogate or a duplicate member anywhere is refused, in the claims and in the header.
+#[test]
+fn json_that_two_readers_could_read_differently_is_refused() {
+    let key = TestKey::ed25519(Some("k"));
+    let v = verifier(&[key.public_jwk()], Policy::default());
+    let header = key.header("EdDSA").to_string();
+    let exp = NOW + 600;
+    let claims_with = |member: &str| format!(r#"{{"sub":"user","exp":{exp},{member}}}"#);
+    // The control: the same shape, readable, verifies and every claim reads back.
+    let fine = key.token_with_header(
+        "EdDSA",
+        &header,
+        claims_with(r#""x":{"role":"user","n":1e300,"s":"\ud83d\ude00"}"#).as_bytes(),
+    );
+    let t = assert_accepts(&v, &fine);
+    assert_eq!(t.claim("sub"), Some(&json!("user")));
+    assert_eq!(t.claim("x").unwrap()["role"], "user");
+    assert_eq!(t.claim("x").unwrap()["s"], "\u{1f600}");
+    for member in [
+        r#""x":1e999"#,
+        r#""x":-1e999"#,
+        r#""x":[0,{"y":1E400}]"#,
+        r#""x":"\ud800""#,
+        r#""x":"\udc00\ud800""#,
+        r#""x":{"\ud800":1}"#,
+        r#""x":{"role":"user","role":"admin"}"#,
+        r#""x":{"role":"user","\u0072ole":"admin"}"#,
+        r#""x":[{"a":{"b":1,"b":1}}]"#,
+    ] {
+        let claims = claims_with(member);
+        let token = key.token_with_header("EdDSA", &header, claims.as_bytes());
+        assert_eq!(
+            kind_of(v.verify_at(token.as_bytes(), NOW)),
+            ErrorKind::InvalidClaim,
+            "{claims}"
+        );
+        // As a JWS its payload need not be JSON, but it is not read as claims either.
+        let jws = v.verify_signature(token.as_bytes()).unwrap();
+        assert!(jws.claims().is_none(), "{claims}");
+        // In the header the same members make the token malformed.
+        let bad_header = format!(r#"{{"alg":"EdDSA","kid":"k",{member}}}"#);
+        let token = key.token_with_header("EdDSA", &bad_header, &payload());
+        assert_both(&v, &token, ErrorKind::Malformed);
+    }
+    // Bad UTF-8 inside a nested string of the claims.
+    let mut bytes = claims_with(r#""x":{"y":"??"}"#).into_bytes();
+    let at = bytes.windows(2).position(|w| w == b"??").unwrap();
+    bytes[at..at + 2].copy_from_slice(b"\xc3\x28");
+    let token = key.token_with_header("EdDSA", &header, &bytes);
+    assert_eq!(
+        kind_of(v.verify_at(token.as_bytes(), NOW)),
+        ErrorKind::InvalidClaim
+    );
+}
+
 #[test]
 fn oversized_inputs_are_refused_early() {
     let key = TestKey::ed25519(Some("k"));

@@ -84,13 +84,13 @@ mod signed {
         assert_eq!(e.kind(), jwkskit::ErrorKind::BadSignature, "{e}");
     }
 
-    /// `verify_structured`: a header member holding a number beyond f64's range (`1e999`). It
-    /// is valid JSON grammar; the library decodes only the members it uses, so an unknown
-    /// member with such a value is accepted, while the same number in `exp` is an invalid
-    /// claim (the target's oracle, serde_json's `Value`, refused the header and raised a false
-    /// alarm).
+    /// `verify_structured`: a header member holding a number beyond f64's range (`1e999`).
+    /// It is valid JSON grammar, and the library once accepted it in any member it did not
+    /// read, while the target's oracle (serde_json's `Value`, the reader of the claim getters)
+    /// refused it. Two readers that disagree are the bug: the token's JSON now has one reader,
+    /// which refuses such a number wherever it is, in the header and in the claims.
     #[test]
-    fn out_of_range_numbers_only_matter_where_they_are_read() {
+    fn out_of_range_numbers_are_refused_wherever_they_are() {
         use ring::signature::{Ed25519KeyPair, KeyPair};
         let pkcs8 = Ed25519KeyPair::generate_pkcs8(&ring::rand::SystemRandom::new()).unwrap();
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
@@ -108,12 +108,25 @@ mod signed {
         };
         let now = 1_300_000_000;
         let ok = token(
-            r#"{"alg":"EdDSA","kid":"k","x-big":1e999}"#,
-            r#"{"exp":1300000100,"x-big":-1e999}"#,
+            r#"{"alg":"EdDSA","kid":"k","x-big":1e300}"#,
+            r#"{"exp":1300000100,"x-big":-1e300}"#,
         );
-        verifier.verify_at(ok.as_bytes(), now).unwrap();
-        let bad_exp = token(r#"{"alg":"EdDSA","kid":"k"}"#, r#"{"exp":1e999}"#);
-        let e = verifier.verify_at(bad_exp.as_bytes(), now).unwrap_err();
-        assert_eq!(e.kind(), jwkskit::ErrorKind::InvalidClaim, "{e}");
+        let verified = verifier.verify_at(ok.as_bytes(), now).unwrap();
+        assert_eq!(verified.claim("x-big"), Some(&json!(-1e300)));
+        let big_header = token(
+            r#"{"alg":"EdDSA","kid":"k","x-big":1e999}"#,
+            r#"{"exp":1300000100}"#,
+        );
+        let e = verifier.verify_at(big_header.as_bytes(), now).unwrap_err();
+        assert_eq!(e.kind(), jwkskit::ErrorKind::Malformed, "{e}");
+        for payload in [
+            r#"{"exp":1300000100,"x-big":-1e999}"#,
+            r#"{"exp":1300000100,"x":[{"y":1e999}]}"#,
+            r#"{"exp":1e999}"#,
+        ] {
+            let t = token(r#"{"alg":"EdDSA","kid":"k"}"#, payload);
+            let e = verifier.verify_at(t.as_bytes(), now).unwrap_err();
+            assert_eq!(e.kind(), jwkskit::ErrorKind::InvalidClaim, "{payload}: {e}");
+        }
     }
 }

@@ -211,3 +211,114 @@ pub unsafe extern "C" fn jwks_token_claim_contains(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ptr::{null, null_mut};
+
+    use serde_json::{json, Map};
+
+    use super::*;
+    use crate::ffi::{
+        jwks_error_free, jwks_verifier_free, jwks_verifier_from_json, jwks_verify_at,
+    };
+    use crate::issuer::{jwks_document, SigningKey};
+
+    const NOW: i64 = 1_700_000_000;
+
+    /// Verifies `payload` (signed as is) through the C ABI; the result code and the token.
+    fn verify(payload: &str) -> (jwks_result, *mut jwks_token) {
+        let key = SigningKey::generate(Algorithm::ES256)
+            .unwrap()
+            .with_kid("k");
+        let jwks = jwks_document(&[&key]).to_string();
+        let token = key
+            .sign_with_header(&Map::new(), payload.as_bytes())
+            .unwrap();
+        unsafe {
+            let mut v = null_mut();
+            let code = jwks_verifier_from_json(
+                jwks.as_ptr().cast(),
+                jwks.len(),
+                null(),
+                &mut v,
+                null_mut(),
+            );
+            assert_eq!(code, jwks_result::Ok);
+            let mut t = null_mut();
+            let mut e = null_mut();
+            let code = jwks_verify_at(v, token.as_ptr().cast(), token.len(), NOW, &mut t, &mut e);
+            jwks_error_free(e);
+            jwks_verifier_free(v);
+            (code, t)
+        }
+    }
+
+    fn int(t: *const jwks_token, name: &CStr) -> Result<i64, jwks_result> {
+        let mut out = 0;
+        match unsafe { jwks_token_claim_int(t, name.as_ptr(), &mut out) } {
+            jwks_result::Ok => Ok(out),
+            code => Err(code),
+        }
+    }
+
+    fn string(t: *const jwks_token, name: &CStr) -> Result<String, jwks_result> {
+        let (mut out, mut len) = (null(), 0);
+        match unsafe { jwks_token_claim_string(t, name.as_ptr(), &mut out, &mut len) } {
+            jwks_result::Ok => {
+                let bytes = unsafe { std::slice::from_raw_parts(out.cast::<u8>(), len) };
+                Ok(String::from_utf8(bytes.to_vec()).unwrap())
+            }
+            code => Err(code),
+        }
+    }
+
+    /// A token is either refused, or every claim it carries is readable by the getters: no
+    /// member the getters' reader cannot decode (which left every getter answering NOT_FOUND,
+    /// `sub` and `exp` included), and no member name twice at any depth (which a C consumer's
+    /// parser and another language's could each resolve differently).
+    #[test]
+    fn getters_read_what_verification_accepted() {
+        let exp = NOW + 60;
+        for payload in [
+            format!(r#"{{"sub":"alice","exp":{exp},"x":1e999}}"#),
+            format!(r#"{{"sub":"alice","exp":{exp},"x":-1e999}}"#),
+            format!(r#"{{"sub":"alice","exp":{exp},"x":"\ud800"}}"#),
+            format!(r#"{{"sub":"alice","exp":{exp},"x":["\udc00"]}}"#),
+            format!(r#"{{"sub":"alice","exp":{exp},"x":{{"role":"user","role":"admin"}}}}"#),
+            format!(r#"{{"sub":"alice","exp":{exp},"x":[{{"role":"user","r\u006fle":"admin"}}]}}"#),
+        ] {
+            let (code, t) = verify(&payload);
+            if !t.is_null() {
+                let sub = string(t, c"sub");
+                let exp_read = int(t, c"exp");
+                unsafe { jwks_token_free(t) };
+                panic!("accepted {payload}: sub {sub:?}, exp {exp_read:?}");
+            }
+            assert_eq!(code, jwks_result::InvalidClaim, "{payload}");
+        }
+        // The same tokens without the unreadable member verify, and the getters read them.
+        let ok = json!({"sub": "alice", "exp": exp, "x": {"role": "user"}, "big": 1e300});
+        let (code, t) = verify(&ok.to_string());
+        assert_eq!(code, jwks_result::Ok);
+        assert_eq!(string(t, c"sub").as_deref(), Ok("alice"));
+        assert_eq!(int(t, c"exp"), Ok(exp));
+        assert_eq!(int(t, c"nope"), Err(jwks_result::NotFound));
+        unsafe { jwks_token_free(t) };
+    }
+
+    /// `-0` is a number with a sign, not an integer; huge integers do not fit int64.
+    #[test]
+    fn integer_getter_refuses_what_is_not_an_int64() {
+        let payload = format!(
+            r#"{{"exp":{},"neg":-0,"big":123456789012345678901234567890,"i":-7}}"#,
+            NOW + 60
+        );
+        let (code, t) = verify(&payload);
+        assert_eq!(code, jwks_result::Ok);
+        assert_eq!(int(t, c"neg"), Err(jwks_result::TypeMismatch));
+        assert_eq!(int(t, c"big"), Err(jwks_result::TypeMismatch));
+        assert_eq!(int(t, c"i"), Ok(-7));
+        unsafe { jwks_token_free(t) };
+    }
+}
