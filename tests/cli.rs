@@ -396,6 +396,83 @@ fn sign_then_verify_round_trip() {
     assert_eq!(v["claims"]["iat"], NOW);
 }
 
+/// `verify --json` prints the claims (and header) as the token carries them: integers beyond
+/// 64 bits and `-0` as written, not turned into floats; members in the token's order.
+#[test]
+fn verify_json_prints_claims_as_written() {
+    let fx = fixture(Algorithm::ES256);
+    let payload = format!(
+        "{{\"exp\":{},\"big\":123456789012345678901234567890,\"neg\":-0,\"u\":18446744073709551616,\n\
+         \"f\":1.50,\"sub\":\"\\u00e9\",\"nested\":{{\"n\":-12345678901234567890123}}}}",
+        NOW + 60
+    );
+    let token = fx
+        .key
+        .sign_with_header(&serde_json::Map::new(), payload.as_bytes())
+        .unwrap();
+    let now = NOW.to_string();
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--jwks",
+        &fx.jwks_file,
+        "--now",
+        &now,
+        "--json",
+    ]);
+    expect(&run, 0, &[]);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    let claims_text = format!("\"claims\":{}", payload.replace('\n', " "));
+    assert!(
+        run.stdout.contains(&claims_text),
+        "{claims_text} not in {}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains(r#""header":{"alg":"ES256","kid":"main"}"#));
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["key"]["kid"], "main");
+    assert_eq!(v["claims"]["sub"], "é");
+    assert_eq!(v["now"], NOW);
+}
+
+/// The verifier and `--json` read the token's JSON alike: what a reader could not decode, or
+/// could read two ways, is rejected, never reported valid with `"claims": null` or with one
+/// of two values.
+#[test]
+fn verify_json_refuses_claims_it_could_not_print() {
+    let fx = fixture(Algorithm::ES256);
+    let now = NOW.to_string();
+    for (payload, reason) in [
+        (r#"{"exp":1700000060,"x":1e999}"#, "number out of range"),
+        (r#"{"exp":1700000060,"x":"\ud800"}"#, "hex escape"),
+        (
+            r#"{"exp":1700000060,"x":{"role":"user","role":"admin"}}"#,
+            "duplicate member",
+        ),
+    ] {
+        let token = fx
+            .key
+            .sign_with_header(&serde_json::Map::new(), payload.as_bytes())
+            .unwrap();
+        let run = jwks(&[
+            "verify",
+            &token,
+            "--jwks",
+            &fx.jwks_file,
+            "--now",
+            &now,
+            "--json",
+        ]);
+        expect(&run, 1, &["INVALID_CLAIM", reason]);
+        let v: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(v["valid"], false, "{payload}");
+        assert_eq!(v["error"]["name"], "INVALID_CLAIM", "{payload}");
+    }
+}
+
 #[test]
 fn sign_with_multiple_audiences_overrides_and_rsa() {
     let dir = TempDir::new("sign");

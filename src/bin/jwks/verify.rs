@@ -2,6 +2,8 @@
 
 use jwkskit::{unix_now, Algorithm, Category, Error, ErrorKind, KeyQuery, Policy, RemoteOptions};
 use jwkskit::{VerifiedToken, Verifier};
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use crate::args::{flag, multi, opt, parse, Parsed, Spec};
@@ -39,6 +41,7 @@ policy:
 output:
   --json              one JSON object on stdout: {\"valid\": true, \"key\": {...}, \"claims\": {...}}
                       or {\"valid\": false, \"error\": {\"name\", \"code\", \"message\", ...}}
+                      (a valid token's header and claims as the token carries them, on one line)
 
 exit codes:
   0  valid
@@ -150,16 +153,7 @@ impl Report<'_> {
             .map(|c| Value::Object(c.clone()))
             .unwrap_or(Value::Null);
         if self.json {
-            let out = json!({
-                "valid": true,
-                "alg": t.alg().name(),
-                "kid": t.kid(),
-                "key": {"kid": t.key_kid(), "thumbprint": t.key_thumbprint(), "alg": t.alg().name()},
-                "header": header,
-                "claims": claims,
-                "now": self.now,
-            });
-            emit(&format!("{out}\n"));
+            emit(&format!("{}\n", success_json(t, self.now)));
             return EXIT_OK;
         }
         let mut s = format!(
@@ -228,6 +222,46 @@ impl Report<'_> {
         emit(&s);
         code
     }
+}
+
+/// The `--json` verdict on a valid token. Its header and claims are the token's own JSON text,
+/// the objects the verifier read and checked, not a re-encoding of them: numbers keep their
+/// spelling (`-0`, integers beyond 64 bits), members their order.
+fn success_json(t: &VerifiedToken, now: i64) -> String {
+    let key = json!({"kid": t.key_kid(), "thumbprint": t.key_thumbprint(), "alg": t.alg().name()});
+    let header = as_written(t.header());
+    let claims = as_written(t.payload());
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::new(&mut out);
+    let written: Result<(), serde_json::Error> = (|| {
+        let mut map = ser.serialize_map(Some(7))?;
+        map.serialize_entry("alg", t.alg().name())?;
+        match &claims {
+            Some(raw) => map.serialize_entry("claims", raw)?,
+            // Not reached: a verified token's payload is one valid JSON object.
+            None => map.serialize_entry("claims", &t.claims())?,
+        }
+        match &header {
+            Some(raw) => map.serialize_entry("header", raw)?,
+            None => map.serialize_entry("header", &Value::Null)?,
+        }
+        map.serialize_entry("key", &key)?;
+        map.serialize_entry("kid", &t.kid())?;
+        map.serialize_entry("now", &now)?;
+        map.serialize_entry("valid", &true)?;
+        map.end()
+    })();
+    match written {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => json!({"valid": true, "error": e.to_string()}).to_string(),
+    }
+}
+
+/// A verified object's JSON text as written, on one line: line breaks can only be whitespace
+/// between tokens (RFC 8259 requires them escaped inside strings), so they become spaces.
+fn as_written(json: &[u8]) -> Option<Box<RawValue>> {
+    let text = std::str::from_utf8(json).ok()?.replace(['\n', '\r'], " ");
+    RawValue::from_string(text).ok()
 }
 
 fn times(claims: &Value, now: i64) -> String {
