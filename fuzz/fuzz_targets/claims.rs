@@ -65,8 +65,7 @@ impl<'a> Input<'a> {
     }
 }
 
-/// The payload's members, values unparsed: claims the policy never reads may hold numbers out
-/// of `f64` range, which JSON allows and the library rightly ignores.
+/// The payload's members, values unparsed (each is parsed where the policy reads it).
 type Claims<'a> = HashMap<String, &'a RawValue>;
 
 fn value(claims: &Claims<'_>, name: &str) -> Option<Value> {
@@ -120,6 +119,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(()) => {
             let claims: Claims<'_> = serde_json::from_slice(input.payload)
                 .expect("an accepted payload is a JSON object");
+            // One reader: whatever is accepted, serde_json's `Value` (what the claim getters,
+            // the bindings and the CLI show) reads whole, with one member per name.
+            let whole: Value = serde_json::from_slice(input.payload)
+                .expect("an accepted payload is readable as a whole");
+            assert_eq!(whole.as_object().map(|m| m.len()), Some(claims.len()));
             let (now_f, leeway) = (now as f64, policy.leeway as f64);
             match number(&claims, "exp") {
                 Some(exp) => assert!(now_f < exp + leeway, "expired token accepted"),
