@@ -93,7 +93,7 @@ class BearerAuthMiddleware:
         except AuthError as e:
             return _response(e)
         request.claims = claims  # type: ignore[attr-defined]
-        request.jwkskit_rules = self.rules  # type: ignore[attr-defined]
+        request._jwkskit_rules = self.rules  # type: ignore[attr-defined]  # for require_scopes
         return self.get_response(request)
 
 
@@ -104,7 +104,7 @@ def require_scopes(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Call
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            rules: Optional[BearerRules] = getattr(request, "jwkskit_rules", None)
+            rules: Optional[BearerRules] = getattr(request, "_jwkskit_rules", None)
             if rules is None or getattr(request, "claims", None) is None:
                 raise ImproperlyConfigured(
                     f"{view.__name__} needs jwkskit.integrations.django.BearerAuthMiddleware in MIDDLEWARE"
