@@ -149,10 +149,11 @@ def _latencies_during_a_slow_fetch(server, blocking: bool):
 def test_other_requests_are_served_while_a_key_fetch_of_two_seconds_runs(server):
     latencies, fetch_running = _latencies_during_a_slow_fetch(server, blocking=False)
     assert fetch_running, "every other request finished while the fetch was still running"
-    assert max(latencies) < 0.5, latencies
+    # "Well under 2 s", with room for a loaded machine; the control below stalls for ~2 s.
+    assert max(latencies) < 1.0, latencies
 
 
 def test_the_event_loop_test_detects_a_blocking_verify(server):
     """The control: a dependency that verifies synchronously on the loop stalls the others."""
     latencies, _ = _latencies_during_a_slow_fetch(server, blocking=True)
-    assert max(latencies) > 1.0, latencies
+    assert max(latencies) > 1.5, latencies

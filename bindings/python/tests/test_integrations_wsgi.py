@@ -112,5 +112,6 @@ def test_wsgi_threads_keep_serving_while_one_waits_for_keys(server, serve):
     for _ in range(5):
         assert get(base, "/health").text == "up"
     assert time.monotonic() - started < 1.0
+    assert t.is_alive(), "the key fetch was still running meanwhile"
     t.join(30)
     assert slow["r"].status_code == 200
