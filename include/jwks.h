@@ -703,6 +703,23 @@ jwks_result jwks_verifier_skipped_keys(const struct jwks_verifier *v,
                                        char **out,
                                        struct jwks_error **err);
 
+/**
+ * Writes to `*out` whether verifying `token` (`len` bytes, no NUL needed) with `v` now would
+ * wait for a key fetch: no keys yet (cold start), keys past their stale bound, or a `kid`
+ * the current keys lack while a refetch is allowed or already running. Returns at once: it
+ * never fetches, waits or blocks on I/O. A token that would be refused before its keys are
+ * looked up (malformed, algorithm not allowed, issuer not routed) writes false.
+ *
+ * `true` may turn out pessimistic (the fetch finishes first); `false` is exact at the moment
+ * of asking, though another thread may start a fetch right after. Meant for event loops:
+ * verify inline on false, on a worker thread on true. Nothing is allocated; on failure (NULL
+ * `v`, `out` or `token` with a non-zero `len`) `*out` is untouched. Thread-safe.
+ */
+jwks_result jwks_verifier_would_block(const struct jwks_verifier *v,
+                                      const char *token,
+                                      size_t len,
+                                      bool *out);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

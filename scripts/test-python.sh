@@ -2,7 +2,8 @@
 # Python bindings: creates a virtual environment (target/python-venv, or $JWKS_PYTHON_VENV),
 # installs the package from bindings/python the way a user would (`pip install
 # ./bindings/python[test]`: setup.py runs `cargo build --release --lib` and bundles libjwks
-# inside the package; pytest, pytest-timeout, PyJWT and cryptography come from PyPI), then runs
+# inside the package; pytest, pytest-timeout, PyJWT, cryptography and the frameworks the
+# integration tests serve with (FastAPI, uvicorn, httpx, Flask, Django) come from PyPI), then runs
 # the tests against the installed package with no JWKS_LIBRARY set, and the README quickstart.
 # Needs python3 (3.8 or later, with venv and pip) and cargo.
 set -euo pipefail

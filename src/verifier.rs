@@ -290,3 +290,35 @@ pub fn unix_now() -> i64 {
         Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
     }
 }
+
+impl Verifier {
+    /// Whether [`Verifier::verify`] of `token` would wait for a key fetch now: no keys yet
+    /// (cold start, or keys past their stale bound), or a `kid` the keys lack while a refetch
+    /// is allowed or running. Never blocks and does no I/O, so an event loop can call it to
+    /// decide whether to verify inline or on a worker thread. A token refused before keys are
+    /// looked up (malformed, algorithm not allowed, issuer not routed) never waits. The answer
+    /// may be `true` when the verification turns out not to wait, never `false` when it does
+    /// at the moment of asking (another thread may start a fetch a moment later).
+    pub fn would_wait(&self, token: &[u8]) -> bool {
+        let policy = &self.inner.policy;
+        let Ok(parsed) = token::parse(token, &policy.limits) else {
+            return false;
+        };
+        if !policy.allows(parsed.alg) {
+            return false;
+        }
+        let source = self.inner.source.as_ref();
+        let issuer = if source.routes_by_issuer() {
+            match self.issuer_of(&parsed.payload) {
+                Ok(iss) => Some(iss),
+                Err(_) => return false,
+            }
+        } else {
+            None
+        };
+        source.would_wait(&KeyQuery {
+            kid: parsed.kid.as_deref(),
+            issuer: issuer.as_deref(),
+        })
+    }
+}

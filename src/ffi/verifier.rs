@@ -368,3 +368,31 @@ pub unsafe extern "C" fn jwks_verifier_skipped_keys(
         Ok(())
     })
 }
+
+/// Writes to `*out` whether verifying `token` (`len` bytes, no NUL needed) with `v` now would
+/// wait for a key fetch: no keys yet (cold start), keys past their stale bound, or a `kid`
+/// the current keys lack while a refetch is allowed or already running. Returns at once: it
+/// never fetches, waits or blocks on I/O. A token that would be refused before its keys are
+/// looked up (malformed, algorithm not allowed, issuer not routed) writes false.
+///
+/// `true` may turn out pessimistic (the fetch finishes first); `false` is exact at the moment
+/// of asking, though another thread may start a fetch right after. Meant for event loops:
+/// verify inline on false, on a worker thread on true. Nothing is allocated; on failure (NULL
+/// `v`, `out` or `token` with a non-zero `len`) `*out` is untouched. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_would_block(
+    v: *const jwks_verifier,
+    token: *const c_char,
+    len: usize,
+    out: *mut bool,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        let v = try_ref(v, "verifier")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        let token = try_bytes(token, len, "token")?;
+        *out = v.inner.would_wait(token);
+        Ok(())
+    })
+}

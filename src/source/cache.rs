@@ -634,3 +634,49 @@ fn jitter(lo: f64, hi: f64) -> f64 {
 #[cfg(test)]
 #[path = "cache_tests.rs"]
 mod tests;
+
+impl KeyCache {
+    /// Whether [`KeyCache::keys`] followed, for a `kid` the keys lack, by
+    /// [`KeyCache::keys_after_miss`] would wait for a fetch now (its own or one running).
+    /// Reads state only; mirrors the decisions of `keys_slow` and `after_miss`.
+    pub(crate) fn would_wait(&self, kid: Option<&str>) -> bool {
+        let s = &self.shared;
+        let now = s.clock.now();
+        let snap = s.snapshot();
+        let usable = snap
+            .as_ref()
+            .filter(|snap| now < later(snap.expires_at, s.opts.max_stale));
+        let Some(snap) = usable else {
+            // Cold, or past the stale bound: `keys` fetches unless a failed fetch's retry is
+            // not due yet and nothing runs, in which case it fails at once.
+            let st = s.state.lock();
+            let running = st
+                .in_flight
+                .as_ref()
+                .is_some_and(|f| f.alive(s.wait_limit()));
+            let backing_off = st.next_retry_at.is_some_and(|t| now < t) && st.last_error.is_some();
+            return running || !backing_off;
+        };
+        match kid {
+            Some(kid) if !fits(&snap.keys, kid) => {
+                let st = s.state.lock();
+                if st.missing.blocks(kid, now) {
+                    return false;
+                }
+                if st
+                    .in_flight
+                    .as_ref()
+                    .is_some_and(|f| f.alive(s.wait_limit()))
+                {
+                    return true;
+                }
+                let cooling = st
+                    .last_miss_fetch
+                    .is_some_and(|t| now < later(t, s.opts.refresh_cooldown));
+                let backing_off = st.next_retry_at.is_some_and(|t| now < t);
+                !(cooling || backing_off)
+            }
+            _ => false,
+        }
+    }
+}

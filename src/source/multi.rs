@@ -133,4 +133,9 @@ impl KeySource for MultiIssuerSource {
     fn last_error(&self) -> Option<Error> {
         self.issuers.iter().find_map(|(_, s)| s.last_error())
     }
+
+    /// A token routed to no issuer is refused at once, without a fetch.
+    fn would_wait(&self, query: &KeyQuery<'_>) -> bool {
+        self.route(query).is_ok_and(|s| s.would_wait(query))
+    }
 }

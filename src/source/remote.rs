@@ -101,6 +101,10 @@ impl KeySource for RemoteSource {
     fn last_error(&self) -> Option<Error> {
         self.cache.last_error()
     }
+
+    fn would_wait(&self, query: &KeyQuery<'_>) -> bool {
+        self.cache.would_wait(query.kid)
+    }
 }
 
 impl Verifier {

@@ -111,6 +111,7 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_verifier_stats": (_RESULT, [_P, POINTER(jwks_stats)]),
     "jwks_verifier_last_error": (_RESULT, [_P, _PP]),
     "jwks_verifier_skipped_keys": (_RESULT, [_P, _PP, _PP]),
+    "jwks_verifier_would_block": (_RESULT, [_P, _STR, c_size_t, POINTER(c_bool)]),
 }
 
 

@@ -651,3 +651,38 @@ class Verifier:
         finally:
             lib.jwks_string_free(out)
         return json.loads(text)  # type: ignore[no-any-return]
+
+    # ----------------------------------------------------------------------------------------
+    # Event loops
+
+    def would_block(self, token: Token) -> bool:
+        """Whether verifying ``token`` now would wait for a key fetch (no keys yet, keys past
+        their stale bound, or a ``kid`` the keys lack while a refetch is allowed or running).
+        Returns at once: it never fetches. ``True`` may turn out pessimistic; ``False`` is
+        exact when asked."""
+        data = token if type(token) is bytes else _token_bytes(token)
+        out = ctypes.c_bool()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_would_block(handle, data, len(data), byref(out))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        return out.value
+
+    async def verify_async(self, token: Token, *, now: Optional[int] = None) -> Dict[str, Any]:
+        """Like :meth:`verify`, for asyncio code: never blocks the event loop on a key fetch.
+
+        When the keys are at hand (the common case) this is a direct call of :meth:`verify`;
+        only a verification that would wait for a fetch (see :meth:`would_block`: cold start,
+        unknown ``kid``, keys past their stale bound) runs in the loop's default executor.
+        """
+        data = token if type(token) is bytes else _token_bytes(token)
+        if not self.would_block(data):
+            return self.verify(data, now=now)
+        import asyncio
+        import functools
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, functools.partial(self.verify, data, now=now))

@@ -1,0 +1,137 @@
+"""The rules every integration shares (jwkskit.integrations.rules), without a server, and the
+README's integration snippets (each an example file the other tests serve)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import jwks_of, key
+
+import jwkskit
+from jwkskit.integrations.rules import AuthError, BearerRules, bearer_token, required_scopes, token_scopes
+
+HERE = Path(__file__).resolve().parent.parent
+EXAMPLES = ["asgi_app.py", "fastapi_app.py", "flask_app.py", "django_app.py"]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_readme_shows_each_integration_example_verbatim_in_ten_lines(name):
+    text = (HERE / "examples" / name).read_text().strip()
+    assert "```python\n" + text + "\n```" in (HERE / "README.md").read_text()
+    assert len([line for line in text.splitlines() if line.strip()]) <= 10
+
+
+@pytest.mark.parametrize(
+    "header, token",
+    [
+        ("Bearer abc.def.ghi", "abc.def.ghi"),
+        ("bearer abc.def.ghi", "abc.def.ghi"),
+        ("BEARER   abc.def.ghi", "abc.def.ghi"),
+        ("  Bearer abc-_~+/==  ", "abc-_~+/=="),
+    ],
+)
+def test_bearer_token_reads_one_credential_case_insensitively(header, token):
+    assert bearer_token([header]) == token
+
+
+@pytest.mark.parametrize(
+    "headers, query, status, error",
+    [
+        ([], "", 401, None),
+        (["Basic dXNlcjpwYXNz"], "", 401, None),
+        (["Bearer"], "", 400, "invalid_request"),
+        (["Bearer a b"], "", 400, "invalid_request"),
+        (["Bearer a,b"], "", 400, "invalid_request"),
+        (["Bearer a=b"], "", 400, "invalid_request"),
+        (["Bearer\ta"], "", 400, "invalid_request"),
+        (["Bearer a", "Bearer a"], "", 400, "invalid_request"),
+        ([""], "", 400, "invalid_request"),
+        ([], "access_token=a.b.c", 400, "invalid_request"),
+        (["Bearer a.b.c"], "x=1&access_token=", 400, "invalid_request"),
+        ([], b"access_token=a", 400, "invalid_request"),
+    ],
+)
+def test_bearer_token_refusals(headers, query, status, error):
+    with pytest.raises(AuthError) as e:
+        bearer_token(headers, query)
+    assert (e.value.status, e.value.error) == (status, error)
+    www = dict(e.value.headers)["WWW-Authenticate"]
+    assert www.startswith("Bearer")
+    assert ("error=" in www) == (error is not None)
+
+
+def test_a_query_parameter_merely_containing_the_name_is_fine():
+    assert bearer_token(["Bearer t"], "my_access_token=1&q=access_token") == "t"
+
+
+@pytest.mark.parametrize(
+    "claims, scopes",
+    [
+        ({}, set()),
+        ({"scope": "a b  c"}, {"a", "b", "c"}),
+        ({"scp": ["a", "b"]}, {"a", "b"}),
+        ({"scp": "a b"}, {"a", "b"}),
+        ({"scope": "a", "scp": ["b"]}, {"a", "b"}),
+        ({"scope": ""}, set()),
+    ],
+)
+def test_token_scopes_union_of_scope_and_scp(claims, scopes):
+    assert token_scopes(claims) == scopes
+
+
+@pytest.mark.parametrize("claims", [{"scope": ["a"]}, {"scope": 1}, {"scp": [1]}, {"scp": {"a": 1}}])
+def test_token_scopes_refuses_other_shapes(claims):
+    with pytest.raises(ValueError):
+        token_scopes(claims)
+
+
+def test_required_scopes_validates():
+    assert required_scopes("a b a") == ("a", "b")
+    assert required_scopes(["a", "b c"]) == ("a", "b", "c")
+    assert required_scopes(None) == ()
+    for bad in ('a"b', "a\\b", "é"):
+        with pytest.raises(ValueError):
+            required_scopes(bad)
+
+
+def rules(**kw):
+    v = jwkskit.Verifier.from_jwks(jwks_of(key("RS256")), audiences="api://orders")
+    return BearerRules(v, **kw)
+
+
+def test_scope_check_and_malformed_scope_claims():
+    r = rules(scopes="read")
+    r.check_scopes({"scope": "read write"})
+    with pytest.raises(AuthError) as e:
+        r.check_scopes({"scope": "write"}, ["admin"])
+    assert e.value.status == 403 and e.value.scope == "read admin"
+    with pytest.raises(AuthError) as e:
+        r.check_scopes({"scope": ["read"]})
+    assert (e.value.status, e.value.error) == (401, "invalid_token")
+    rules().check_scopes({"scope": ["ignored when nothing is required"]})
+
+
+def test_every_rejection_has_a_fixed_description():
+    r = rules(realm='a "quoted" realm')
+    for code, name in jwkskit.CODE_NAMES.items():
+        if 1 <= code < 100:
+            e = r.refusal(jwkskit.error_class(code)(code, 'detail naming kid "secret-kid" and https://idp'))
+            assert e.status == 401 and e.error == "invalid_token"
+            www = dict(e.headers)["WWW-Authenticate"]
+            assert www.startswith('Bearer realm="a quoted realm", error="invalid_token", error_description="the ')
+            assert "secret-kid" not in www and "idp" not in www and "secret-kid" not in e.body_bytes().decode()
+    down = r.refusal(jwkskit.KeyFetchFailed(100, "GET https://idp/jwks: 500"))
+    assert down.status == 503 and dict(down.headers) == {"Retry-After": "5"}
+    assert "idp" not in down.body_bytes().decode()
+    with pytest.raises(jwkskit.VerifierClosed):
+        r.refusal(jwkskit.VerifierClosed())
+
+
+def test_rules_settings_are_checked():
+    with pytest.raises(TypeError):
+        BearerRules("not a verifier")  # type: ignore[arg-type]
+    for bad in (-1, 1.5, True, "5"):
+        with pytest.raises(ValueError):
+            rules(retry_after=bad)
+    assert dict(rules(retry_after=30).refusal(jwkskit.KeysUnavailable(100, "x")).headers)["Retry-After"] == "30"
