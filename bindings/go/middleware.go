@@ -1,0 +1,235 @@
+package jwks
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TokenVerifier is what the middleware and the gRPC interceptors need; *Verifier implements
+// it. Tests may pass their own.
+type TokenVerifier interface {
+	Verify(token string) (*Token, error)
+}
+
+// MiddlewareOptions tune Middleware; nil or the zero value is usable.
+type MiddlewareOptions struct {
+	// Realm, if set, is sent as the realm parameter of WWW-Authenticate.
+	Realm string
+	// Scopes are required scopes: a token must grant every one of them (see TokenScopes for
+	// where scopes are read from), or the request is answered 403 insufficient_scope.
+	Scopes []string
+	// RetryAfter is the Retry-After of 503 answers (keys unavailable), sent in whole
+	// seconds, rounded up; zero means 5 seconds.
+	RetryAfter time.Duration
+	// ErrorHandler, if set, answers every refused request instead of WriteAuthError. It may
+	// log, change the body or the status, or call WriteAuthError itself. The request's
+	// Authorization header holds the refused credential: do not log it.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err *AuthError)
+}
+
+type tokenContextKey struct{}
+
+// ContextWithToken returns a copy of ctx carrying the verified token tok, for
+// TokenFromContext. Middleware and the gRPC interceptors (module grpcjwks) call it.
+func ContextWithToken(ctx context.Context, tok *Token) context.Context {
+	return context.WithValue(ctx, tokenContextKey{}, tok)
+}
+
+// TokenFromContext returns the verified token that Middleware (or a grpcjwks interceptor)
+// stored in ctx; false if there is none.
+func TokenFromContext(ctx context.Context) (*Token, bool) {
+	tok, ok := ctx.Value(tokenContextKey{}).(*Token)
+	return tok, ok && tok != nil
+}
+
+// Middleware returns a net/http middleware that lets through only requests with a valid
+// bearer token (RFC 6750 §2.1) granting opts.Scopes, and puts the verified token in the
+// request context (TokenFromContext). Refused requests are answered by opts.ErrorHandler,
+// by default WriteAuthError:
+//   - no bearer credential: 401, `WWW-Authenticate: Bearer`;
+//   - a malformed Authorization header, several of them, or an access_token in the query
+//     string (refused, since URLs end up in logs): 400, error="invalid_request";
+//   - a rejected token (bad signature, expired, wrong audience, ...): 401,
+//     error="invalid_token" and a short error_description of the reason (never the
+//     library's detailed message, which may describe the keys);
+//   - a missing scope: 403, error="insufficient_scope" and the scope required;
+//   - keys unavailable (no usable keys can be obtained): 503 with Retry-After;
+//   - anything else (a closed verifier, a bug): 500.
+//
+// The middleware is safe for concurrent use, as is a *Verifier.
+func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) http.Handler {
+	var o MiddlewareOptions
+	if opts != nil {
+		o = *opts
+		o.Scopes = append([]string(nil), opts.Scopes...)
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = 5 * time.Second
+	}
+	handle := o.ErrorHandler
+	if handle == nil {
+		handle = func(w http.ResponseWriter, _ *http.Request, err *AuthError) { WriteAuthError(w, err) }
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var tok *Token
+			var aerr *AuthError
+			if r.URL.Query().Has("access_token") {
+				aerr = &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
+					Description: "access tokens in the query string are not accepted", Err: ErrBearerQuery}
+			} else {
+				tok, aerr = Authenticate(v, r.Header.Values("Authorization"), o.Scopes)
+			}
+			if aerr != nil {
+				aerr.Realm = o.Realm
+				if aerr.Status == http.StatusServiceUnavailable {
+					aerr.RetryAfter = o.RetryAfter
+				}
+				handle(w, r, aerr)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(ContextWithToken(r.Context(), tok)))
+		})
+	}
+}
+
+// Authenticate is the transport-independent part of Middleware, also used by the gRPC
+// interceptors: it takes the values of the Authorization header (or metadata), extracts the
+// one bearer token (BearerToken), verifies it with v and checks that it grants every scope
+// in scopes. It returns the token, or an *AuthError saying how to answer.
+func Authenticate(v TokenVerifier, authorization []string, scopes []string) (*Token, *AuthError) {
+	raw, err := BearerToken(authorization)
+	switch {
+	case errors.Is(err, ErrNoBearer):
+		return nil, &AuthError{Status: http.StatusUnauthorized, Err: err}
+	case err != nil:
+		return nil, &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
+			Description: "malformed Authorization header", Err: err}
+	}
+	tok, err := v.Verify(raw)
+	if err != nil {
+		return nil, verifyError(err)
+	}
+	missing, err := MissingScopes(tok, scopes)
+	if err != nil {
+		return nil, &AuthError{Status: http.StatusUnauthorized, Code: "invalid_token",
+			Description: "invalid scope claim", Err: err}
+	}
+	if len(missing) > 0 {
+		return nil, &AuthError{Status: http.StatusForbidden, Code: "insufficient_scope",
+			Description: "the token lacks a required scope", Scope: strings.Join(scopes, " "),
+			Err: &MissingScopeError{Missing: missing}}
+	}
+	return tok, nil
+}
+
+// verifyError classifies an error of Verify.
+func verifyError(err error) *AuthError {
+	var e *Error
+	switch {
+	case errors.Is(err, ErrTokenRejected) && errors.As(err, &e):
+		// The generic description of the code ("token expired"), not e.Message: clients
+		// learn why the token was refused but nothing about the keys.
+		return &AuthError{Status: http.StatusUnauthorized, Code: "invalid_token",
+			Description: e.Code.Description(), Err: err}
+	case errors.Is(err, ErrUnavailable):
+		return &AuthError{Status: http.StatusServiceUnavailable, Err: err}
+	default:
+		return &AuthError{Status: http.StatusInternalServerError, Err: err}
+	}
+}
+
+// AuthError is why Middleware or Authenticate refused a request, and how to answer it.
+type AuthError struct {
+	// Status is the HTTP status: 400, 401, 403, 500 or 503.
+	Status int
+	// Code is the RFC 6750 error code ("invalid_request", "invalid_token",
+	// "insufficient_scope"), or "" (no credentials, 500, 503).
+	Code string
+	// Description is a short English error_description for the client; never key material.
+	Description string
+	// Scope is the space-separated list of scopes required (insufficient_scope only).
+	Scope string
+	// Realm is the realm of the challenge, from MiddlewareOptions.Realm.
+	Realm string
+	// RetryAfter is the Retry-After of a 503 answer.
+	RetryAfter time.Duration
+	// Err is the underlying error: ErrNoBearer, a BearerToken error, the *Error of Verify,
+	// a *MissingScopeError, ...; for logs, not for clients.
+	Err error
+}
+
+// Error describes the refusal, with the underlying error.
+func (e *AuthError) Error() string {
+	msg := "jwks: request refused (" + strconv.Itoa(e.Status)
+	if e.Code != "" {
+		msg += " " + e.Code
+	}
+	msg += ")"
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the underlying error, so that errors.Is(err, jwks.ErrExpired) works.
+func (e *AuthError) Unwrap() error { return e.Err }
+
+// Challenge returns the WWW-Authenticate value of the answer (RFC 6750 §3), or "" for
+// answers that carry none (500, 503).
+func (e *AuthError) Challenge() string {
+	switch e.Status {
+	case http.StatusUnauthorized, http.StatusBadRequest, http.StatusForbidden:
+	default:
+		return ""
+	}
+	var params []string
+	add := func(name, value string) {
+		if value != "" {
+			params = append(params, name+"="+quoteParam(value))
+		}
+	}
+	add("realm", e.Realm)
+	add("error", e.Code)
+	add("error_description", e.Description)
+	add("scope", e.Scope)
+	if len(params) == 0 {
+		return "Bearer"
+	}
+	return "Bearer " + strings.Join(params, ", ")
+}
+
+// quoteParam makes an RFC 9110 quoted-string. RFC 6750 restricts error_description and scope to
+// printable ASCII without '"' and '\'; anything else is replaced rather than escaped.
+func quoteParam(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			c = '?'
+		}
+		b = append(b, c)
+	}
+	return string(append(b, '"'))
+}
+
+// WriteAuthError writes the default answer for err: its status, its challenge in
+// WWW-Authenticate, Retry-After for 503, and the status text as a plain-text body.
+func WriteAuthError(w http.ResponseWriter, err *AuthError) {
+	if c := err.Challenge(); c != "" {
+		w.Header().Set("WWW-Authenticate", c)
+	}
+	if err.Status == http.StatusServiceUnavailable {
+		secs := int64((err.RetryAfter + time.Second - 1) / time.Second)
+		if secs < 1 {
+			secs = 1
+		}
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	http.Error(w, http.StatusText(err.Status), err.Status)
+}

@@ -1,0 +1,368 @@
+package jwks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jwks-project/jwks/bindings/go/internal/jwttest"
+)
+
+func TestBearerToken(t *testing.T) {
+	for _, c := range []struct {
+		values []string
+		token  string
+		err    error
+	}{
+		{[]string{"Bearer abc.def-_~+/=="}, "abc.def-_~+/==", nil},
+		{[]string{"bearer abc"}, "abc", nil},
+		{[]string{"BEARER abc"}, "abc", nil},
+		{[]string{"Bearer   abc "}, "abc", nil},
+		{nil, "", ErrNoBearer},
+		{[]string{"Basic dXNlcjpwYXNz"}, "", ErrNoBearer},
+		{[]string{"Bearerabc"}, "", ErrNoBearer},
+		{[]string{""}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer   "}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer\tabc"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer a b"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer a, Bearer b"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer a=b"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer ===="}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer a\x00"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer a", "Bearer a"}, "", ErrMalformedAuthorization},
+	} {
+		token, err := BearerToken(c.values)
+		if token != c.token || !errors.Is(err, c.err) || (c.err == nil) != (err == nil) {
+			t.Errorf("BearerToken(%q) = %q, %v; want %q, %v", c.values, token, err, c.token, c.err)
+		}
+	}
+}
+
+func TestTokenScopes(t *testing.T) {
+	key := jwttest.NewEC("ES256", "k1")
+	v, err := NewFromJSON(jwttest.JWKS(key), &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	now := time.Now().Unix()
+	for _, c := range []struct {
+		extra  map[string]any
+		scopes []string
+		err    bool
+	}{
+		{map[string]any{}, nil, false},
+		{map[string]any{"scope": "a  b a"}, []string{"a", "b"}, false},
+		{map[string]any{"scp": []string{"c", "a"}}, []string{"c", "a"}, false},
+		{map[string]any{"scp": "c d"}, []string{"c", "d"}, false},
+		{map[string]any{"scope": "a b", "scp": []string{"b", "c"}}, []string{"a", "b", "c"}, false},
+		{map[string]any{"scope": []string{"a"}}, nil, true},
+		{map[string]any{"scope": 7}, nil, true},
+		{map[string]any{"scp": []any{"a", 1}}, nil, true},
+		{map[string]any{"scp": map[string]any{"a": true}}, nil, true},
+	} {
+		claims := jwttest.Claims(testIssuer, testAudience, now)
+		delete(claims, "scope")
+		for k, x := range c.extra {
+			claims[k] = x
+		}
+		tok, err := v.Verify(key.Sign(claims))
+		if err != nil {
+			t.Fatal(err)
+		}
+		scopes, err := TokenScopes(tok)
+		if (err != nil) != c.err || strings.Join(scopes, ",") != strings.Join(c.scopes, ",") {
+			t.Errorf("%v: TokenScopes = %q, %v", c.extra, scopes, err)
+		}
+		if c.err && !errors.Is(err, ErrTypeMismatch) {
+			t.Errorf("%v: error %v is not ErrTypeMismatch", c.extra, err)
+		}
+	}
+}
+
+// whoami answers with the sub of the token the middleware put in the context.
+var whoami = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	tok, ok := TokenFromContext(r.Context())
+	if !ok {
+		http.Error(w, "no token in the context", http.StatusInternalServerError)
+		return
+	}
+	sub, err := tok.ClaimString("sub")
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprint(w, sub)
+})
+
+type httpAnswer struct {
+	status                   int
+	body, challenge, retryIn string
+}
+
+func httpGet(t *testing.T, url string, authorization ...string) httpAnswer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range authorization {
+		req.Header.Add("Authorization", a)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return httpAnswer{res.StatusCode, strings.TrimSpace(string(body)), res.Header.Get("WWW-Authenticate"), res.Header.Get("Retry-After")}
+}
+
+func TestMiddlewareAnswers(t *testing.T) {
+	key := jwttest.NewEC("ES256", "k1")
+	v, err := NewFromJSON(jwttest.JWKS(key), &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := httptest.NewServer(Middleware(v, nil)(whoami))
+	defer open.Close()
+	scoped := httptest.NewServer(Middleware(v, &MiddlewareOptions{Realm: "orders", Scopes: []string{"orders:read", "orders:write"}})(whoami))
+	defer scoped.Close()
+
+	now := time.Now().Unix()
+	sign := func(extra map[string]any) string {
+		claims := jwttest.Claims(testIssuer, testAudience, now)
+		delete(claims, "scope") // jwttest.Claims grants a few
+		for k, x := range extra {
+			claims[k] = x
+		}
+		return key.Sign(claims)
+	}
+	good := sign(nil)
+	expired := sign(map[string]any{"exp": now - 600})
+	otherAudience := sign(map[string]any{"aud": "api://billing"})
+	otherKey := jwttest.NewEC("ES256", "k1").Sign(jwttest.Claims(testIssuer, testAudience, now))
+
+	if r := httpGet(t, open.URL, "Bearer "+good); r.status != 200 || r.body != "user-1234567890" {
+		t.Errorf("good token: %+v", r)
+	}
+	if r := httpGet(t, open.URL, "bEaReR  "+good); r.status != 200 || r.body != "user-1234567890" {
+		t.Errorf("mixed-case scheme: %+v", r)
+	}
+	invalid := func(c Code) string {
+		return `Bearer error="invalid_token", error_description="` + c.Description() + `"`
+	}
+	const badRequest = `Bearer error="invalid_request", error_description="malformed Authorization header"`
+	for name, c := range map[string]struct {
+		url       string
+		auth      []string
+		status    int
+		challenge string
+	}{
+		"no credentials":         {open.URL, nil, 401, `Bearer`},
+		"no credentials, realm":  {scoped.URL, nil, 401, `Bearer realm="orders"`},
+		"basic credentials":      {open.URL, []string{"Basic dXNlcjpwYXNz"}, 401, `Bearer`},
+		"bearer without token":   {open.URL, []string{"Bearer"}, 400, badRequest},
+		"two credentials":        {open.URL, []string{"Bearer " + good + ", Bearer " + good}, 400, badRequest},
+		"two headers":            {open.URL, []string{"Bearer " + good, "Bearer " + good}, 400, badRequest},
+		"garbage token":          {open.URL, []string{"Bearer abc"}, 401, invalid(CodeMalformed)},
+		"expired token":          {open.URL, []string{"Bearer " + expired}, 401, invalid(CodeExpired)},
+		"wrong audience":         {open.URL, []string{"Bearer " + otherAudience}, 401, invalid(CodeWrongAudience)},
+		"another key":            {open.URL, []string{"Bearer " + otherKey}, 401, invalid(CodeBadSignature)},
+		"query-string token":     {open.URL + "?access_token=" + good, nil, 400, `Bearer error="invalid_request", error_description="access tokens in the query string are not accepted"`},
+		"query and header token": {open.URL + "?access_token=" + good, []string{"Bearer " + good}, 400, `Bearer error="invalid_request", error_description="access tokens in the query string are not accepted"`},
+		"no scope": {scoped.URL, []string{"Bearer " + good}, 403,
+			`Bearer realm="orders", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:read orders:write"`},
+		"one scope of two": {scoped.URL, []string{"Bearer " + sign(map[string]any{"scope": "orders:read"})}, 403,
+			`Bearer realm="orders", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:read orders:write"`},
+		"scope of the wrong type": {scoped.URL, []string{"Bearer " + sign(map[string]any{"scope": []string{"orders:read", "orders:write"}})}, 401,
+			`Bearer realm="orders", error="invalid_token", error_description="invalid scope claim"`},
+		"expired, scoped": {scoped.URL, []string{"Bearer " + expired}, 401,
+			`Bearer realm="orders", error="invalid_token", error_description="` + CodeExpired.Description() + `"`},
+	} {
+		r := httpGet(t, c.url, c.auth...)
+		if r.status != c.status || r.challenge != c.challenge || r.retryIn != "" {
+			t.Errorf("%s: got %d %q, want %d %q", name, r.status, r.challenge, c.status, c.challenge)
+		}
+		if strings.Contains(r.body, "user-1234567890") {
+			t.Errorf("%s: the handler ran: %q", name, r.body)
+		}
+	}
+	for name, extra := range map[string]map[string]any{
+		"scope":           {"scope": "orders:write admin orders:read"},
+		"scp array":       {"scp": []string{"orders:read", "orders:write"}},
+		"scp string":      {"scp": "orders:write orders:read"},
+		"scope and scp":   {"scope": "orders:read", "scp": []string{"orders:write"}},
+		"scope, scp null": {"scope": "orders:read orders:write", "scp": nil},
+	} {
+		if r := httpGet(t, scoped.URL, "Bearer "+sign(extra)); r.status != 200 || r.body != "user-1234567890" {
+			t.Errorf("scopes in %s: %+v", name, r)
+		}
+	}
+
+	// A closed verifier is a server bug: 500, no challenge.
+	v.Close()
+	if r := httpGet(t, open.URL, "Bearer "+good); r.status != 500 || r.challenge != "" {
+		t.Errorf("closed verifier: %+v", r)
+	}
+}
+
+// The description of a rejected token is the code's generic one: the library's detailed
+// message (which may name kids or key parameters) never reaches the client.
+func TestMiddlewareDescriptionLeaksNoDetail(t *testing.T) {
+	key := jwttest.NewEC("ES256", "secret-kid-name")
+	v, err := NewFromJSON(jwttest.JWKS(key), &Options{Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var seen *AuthError
+	srv := httptest.NewServer(Middleware(v, &MiddlewareOptions{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err *AuthError) {
+		seen = err
+		WriteAuthError(w, err)
+	}})(whoami))
+	defer srv.Close()
+	unknown := jwttest.NewEC("ES256", "unknown-kid-name").Sign(jwttest.Claims(testIssuer, testAudience, time.Now().Unix()))
+	r := httpGet(t, srv.URL, "Bearer "+unknown)
+	var e *Error
+	if seen == nil || !errors.As(seen, &e) || e.Code != CodeUnknownKey {
+		t.Fatalf("ErrorHandler saw %v", seen)
+	}
+	if !strings.Contains(e.Message, "unknown-kid-name") {
+		t.Fatalf("the library's message %q does not name the kid: this test proves nothing", e.Message)
+	}
+	if r.status != 401 || strings.Contains(r.challenge+r.body, "kid-name") || !strings.Contains(r.challenge, CodeUnknownKey.Description()) {
+		t.Errorf("answer %+v", r)
+	}
+}
+
+func TestMiddlewareErrorHandler(t *testing.T) {
+	key := jwttest.NewEC("ES256", "k1")
+	v, err := NewFromJSON(jwttest.JWKS(key), &Options{Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	var mu sync.Mutex
+	var seen []*AuthError
+	srv := httptest.NewServer(Middleware(v, &MiddlewareOptions{
+		Scopes: []string{"a"},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err *AuthError) {
+			mu.Lock()
+			seen = append(seen, err)
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(err.Status)
+			json.NewEncoder(w).Encode(map[string]string{"error": err.Code, "path": r.URL.Path})
+		},
+	})(whoami))
+	defer srv.Close()
+	now := time.Now().Unix()
+	claims := jwttest.Claims(testIssuer, testAudience, now)
+	claims["exp"] = now - 600
+	r := httpGet(t, srv.URL+"/x", "Bearer "+key.Sign(claims))
+	if r.status != 401 || r.body != `{"error":"invalid_token","path":"/x"}` || r.challenge != "" {
+		t.Errorf("expired: %+v", r)
+	}
+	r = httpGet(t, srv.URL+"/y", "Bearer "+key.Sign(jwttest.Claims(testIssuer, testAudience, now)))
+	if r.status != 403 || r.body != `{"error":"insufficient_scope","path":"/y"}` {
+		t.Errorf("missing scope: %+v", r)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || !errors.Is(seen[0], ErrExpired) || !errors.Is(seen[0], ErrTokenRejected) {
+		t.Fatalf("ErrorHandler saw %v", seen)
+	}
+	var missing *MissingScopeError
+	if !errors.As(seen[1], &missing) || len(missing.Missing) != 1 || missing.Missing[0] != "a" || seen[1].Scope != "a" {
+		t.Errorf("missing scope error: %v", seen[1])
+	}
+}
+
+// When no keys can be obtained, clients get 503 and Retry-After, not 401.
+func TestMiddlewareKeysUnavailable(t *testing.T) {
+	keysDown := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer keysDown.Close()
+	v, err := NewFromURL(keysDown.URL+"/jwks", &Options{AllowHTTP: true, Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	token := jwttest.NewEC("ES256", "k1").Sign(jwttest.Claims(testIssuer, testAudience, time.Now().Unix()))
+	for retry, want := range map[time.Duration]string{0: "5", 30 * time.Second: "30", 1500 * time.Millisecond: "2"} {
+		srv := httptest.NewServer(Middleware(v, &MiddlewareOptions{RetryAfter: retry, Realm: "r"})(whoami))
+		r := httpGet(t, srv.URL, "Bearer "+token)
+		srv.Close()
+		if r.status != 503 || r.retryIn != want || r.challenge != "" {
+			t.Errorf("RetryAfter %v: %+v, want 503 with Retry-After %s", retry, r, want)
+		}
+	}
+}
+
+// Many clients at once through one middleware and one verifier (run with -race).
+func TestMiddlewareConcurrentClients(t *testing.T) {
+	key := jwttest.NewEC("ES256", "k1")
+	v, err := NewFromJSON(jwttest.JWKS(key), &Options{Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	srv := httptest.NewServer(Middleware(v, &MiddlewareOptions{Scopes: []string{"read"}})(whoami))
+	defer srv.Close()
+	now := time.Now().Unix()
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*40)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 40; i++ {
+				claims := jwttest.Claims(testIssuer, testAudience, now)
+				claims["sub"] = fmt.Sprintf("user-%d-%d", g, i)
+				want := 200
+				if i%2 == 0 {
+					claims["scope"] = "read"
+				} else {
+					want = 403
+				}
+				req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+				req.Header.Set("Authorization", "Bearer "+key.Sign(claims))
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					continue
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != want || (want == 200 && string(body) != claims["sub"]) {
+					errs <- fmt.Sprintf("%v: %d %q", claims["sub"], res.StatusCode, body)
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+func TestTokenFromContextEmpty(t *testing.T) {
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	if tok, ok := TokenFromContext(req.Context()); ok || tok != nil {
+		t.Errorf("TokenFromContext of a bare context = %v, %v", tok, ok)
+	}
+	if _, ok := TokenFromContext(ContextWithToken(req.Context(), nil)); ok {
+		t.Error("a nil token counts as present")
+	}
+}
