@@ -43,6 +43,9 @@ step "go test -race -count=1 ./..."
 # A hang (a deadlock in a key fetch, say) fails in minutes rather than go test's default 10.
 go test -race -count=1 -timeout 300s ./...
 
+step "grpcjwks (a module of its own, gRPC interceptors): go vet, go test -race"
+(cd grpcjwks && go mod download && go vet ./... && go test -race -count=1 -timeout 300s ./...)
+
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -1,0 +1,129 @@
+// Package grpcjwks authenticates gRPC calls with bearer JWTs verified by the jwks package:
+// unary and stream server interceptors that read the "authorization" metadata (one
+// "Bearer <token>" value, as in HTTP), verify the token, check required scopes and put the
+// verified token in the call's context (jwks.TokenFromContext).
+//
+// It is a module of its own (github.com/jwks-project/jwks/bindings/go/grpcjwks), so that
+// users of the jwks package do not depend on gRPC.
+//
+// Refused calls end with a status:
+//   - no bearer token, a malformed authorization value, a rejected token: codes.Unauthenticated
+//     (with the same short description as the HTTP middleware, never key material);
+//   - a required scope missing: codes.PermissionDenied;
+//   - keys unavailable: codes.Unavailable (which gRPC clients may retry);
+//   - anything else (a closed verifier): codes.Internal.
+package grpcjwks
+
+import (
+	"context"
+	"net/http"
+
+	jwks "github.com/jwks-project/jwks/bindings/go"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+// Options tune the interceptors; nil or the zero value is usable.
+type Options struct {
+	// Scopes are required of every call, unless MethodScopes names its method.
+	Scopes []string
+	// MethodScopes are the scopes required by the methods it names, by full method name
+	// ("/package.Service/Method"), instead of Scopes.
+	MethodScopes map[string][]string
+	// Skip, if set, lets the calls for which it returns true through unauthenticated (e.g.
+	// the health service); they have no token in their context.
+	Skip func(fullMethod string) bool
+	// ErrorStatus, if set, makes the status of every refused call instead of Status, e.g.
+	// to log or to add details; it may call Status itself.
+	ErrorStatus func(ctx context.Context, fullMethod string, err *jwks.AuthError) *status.Status
+}
+
+// UnaryServerInterceptor returns an interceptor that authenticates unary calls with v.
+// It is safe for concurrent use, as is a *jwks.Verifier.
+func UnaryServerInterceptor(v jwks.TokenVerifier, opts *Options) grpc.UnaryServerInterceptor {
+	a := newAuth(v, opts)
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		ctx, err := a.authenticate(ctx, info.FullMethod)
+		if err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+// StreamServerInterceptor returns an interceptor that authenticates streaming calls with v,
+// once when the stream starts. It is safe for concurrent use.
+func StreamServerInterceptor(v jwks.TokenVerifier, opts *Options) grpc.StreamServerInterceptor {
+	a := newAuth(v, opts)
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx, err := a.authenticate(ss.Context(), info.FullMethod)
+		if err != nil {
+			return err
+		}
+		return handler(srv, &authenticatedStream{ss, ctx})
+	}
+}
+
+// authenticatedStream is a ServerStream whose context carries the verified token.
+type authenticatedStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *authenticatedStream) Context() context.Context { return s.ctx }
+
+type auth struct {
+	v    jwks.TokenVerifier
+	opts Options
+}
+
+func newAuth(v jwks.TokenVerifier, opts *Options) *auth {
+	a := &auth{v: v}
+	if opts != nil {
+		a.opts = *opts
+	}
+	return a
+}
+
+func (a *auth) authenticate(ctx context.Context, method string) (context.Context, error) {
+	if a.opts.Skip != nil && a.opts.Skip(method) {
+		return ctx, nil
+	}
+	scopes, ok := a.opts.MethodScopes[method]
+	if !ok {
+		scopes = a.opts.Scopes
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	tok, aerr := jwks.Authenticate(a.v, md.Get("authorization"), scopes)
+	if aerr != nil {
+		st := Status(aerr)
+		if a.opts.ErrorStatus != nil {
+			st = a.opts.ErrorStatus(ctx, method, aerr)
+		}
+		return nil, st.Err()
+	}
+	return jwks.ContextWithToken(ctx, tok), nil
+}
+
+// Status is the default status of a refused call: codes.Unauthenticated for no token, a
+// malformed authorization value or a rejected token, codes.PermissionDenied for a missing
+// scope, codes.Unavailable when no keys can be obtained, codes.Internal otherwise. Its
+// message is the RFC 6750 error code and the short description (e.g. "invalid_token: token
+// expired"), or the scopes required.
+func Status(err *jwks.AuthError) *status.Status {
+	switch err.Status {
+	case http.StatusUnauthorized, http.StatusBadRequest:
+		if err.Code == "" {
+			return status.New(codes.Unauthenticated, "no bearer token in the authorization metadata")
+		}
+		return status.New(codes.Unauthenticated, err.Code+": "+err.Description)
+	case http.StatusForbidden:
+		return status.New(codes.PermissionDenied, "insufficient_scope: the token lacks a required scope of: "+err.Scope)
+	case http.StatusServiceUnavailable:
+		return status.New(codes.Unavailable, "the keys to verify the token are unavailable; retry later")
+	default:
+		return status.New(codes.Internal, "the token could not be verified")
+	}
+}
