@@ -40,11 +40,13 @@ install: build
 	ln -sf libjwks.so.$(MAJOR) $(LIBDIR)/libjwks.so
 	install -m 0644 target/release/libjwks.a $(LIBDIR)/libjwks.a
 	install -m 0644 include/jwks.h $(INCDIR)/jwks.h
+	install -m 0644 include/jwks.hpp $(INCDIR)/jwks.hpp
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' jwks.pc.in > $(LIBDIR)/pkgconfig/jwks.pc
 
 uninstall:
 	rm -f $(LIBDIR)/libjwks.so $(LIBDIR)/libjwks.so.$(MAJOR) $(LIBDIR)/libjwks.so.$(VERSION) \
 	      $(LIBDIR)/libjwks.a $(INCDIR)/jwks.h $(LIBDIR)/pkgconfig/jwks.pc
+	rm -f $(INCDIR)/jwks.hpp
 
 clean:
 	cargo clean

@@ -16,6 +16,7 @@ cargo test --all-targets
 
 step "C ABI tests"
 ./scripts/test-c.sh
+./scripts/test-cpp.sh
 
 step "Python tests"
 ./scripts/test-python.sh

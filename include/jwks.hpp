@@ -1,0 +1,631 @@
+/*
+ * jwks.hpp — a header-only C++17 wrapper over the C ABI of libjwks (jwks.h).
+ *
+ * Link with libjwks as for C (`-ljwks`, or `pkg-config --libs jwks`); nothing else to build.
+ *
+ *   jwks::options opts;
+ *   opts.add_issuer("https://login.example.com/").add_audience("api://orders");
+ *   auto verifier = jwks::verifier::from_url("https://login.example.com/jwks.json", opts);
+ *   jwks::token tok = verifier.verify(bearer);            // throws jwks::error
+ *   std::string_view sub = tok.claim_string("sub");
+ *
+ * Handles
+ * -------
+ * `jwks::options`, `jwks::verifier` and `jwks::token` each own one C object and free it in
+ * their destructor; they are move-only. A moved-from handle is empty (`!handle`): calls on it
+ * fail with `jwks::result::null_argument` (as the C functions do for NULL) and never crash;
+ * its views are empty. `std::string_view` results point into the handle's C object and stay
+ * valid until that handle is destroyed or assigned to (not when it is moved from: the moved-to
+ * handle owns the same object).
+ *
+ * Errors
+ * ------
+ * Failures throw `jwks::error` (a `std::runtime_error`) carrying the stable result `code()`,
+ * its `category()` (token rejected: answer 401; keys unavailable: answer 503; misuse; lookup)
+ * and the library's precise message as `what()`. Every call that can fail has a non-throwing
+ * overload taking a `std::error_code &`, which is cleared on success and set to the result
+ * code (category `jwks::error_category()`) on failure; those overloads never throw
+ * `jwks::error` (only `std::bad_alloc`, for claim names or C strings longer than 255 bytes).
+ * Strings passed to the C ABI must not contain NUL bytes; one that does fails with
+ * `invalid_argument` rather than being silently cut.
+ *
+ * Thread safety (as in jwks.h)
+ * ----------------------------
+ * The const member functions of `jwks::verifier` (verify, refresh, stats, ...) may be called
+ * from any number of threads at once on one verifier; `jwks::token` and `jwks::error` are
+ * immutable and may be read from several threads. `jwks::options` is a builder for one
+ * thread at a time. Destroying, moving or assigning a handle must not race with any other use
+ * of it: destroy a shared verifier after every thread has finished with it.
+ */
+#ifndef JWKS_HPP
+#define JWKS_HPP
+
+#include "jwks.h"
+
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+namespace jwks {
+
+/// The stable result codes of the C ABI (`jwks_result`), same numbers.
+enum class result : std::uint32_t {
+  ok = JWKS_RESULT_OK,
+  malformed = JWKS_RESULT_MALFORMED,
+  too_large = JWKS_RESULT_TOO_LARGE,
+  algorithm_not_allowed = JWKS_RESULT_ALGORITHM_NOT_ALLOWED,
+  crit_unsupported = JWKS_RESULT_CRIT_UNSUPPORTED,
+  unknown_key = JWKS_RESULT_UNKNOWN_KEY,
+  ambiguous_key = JWKS_RESULT_AMBIGUOUS_KEY,
+  key_mismatch = JWKS_RESULT_KEY_MISMATCH,
+  bad_signature = JWKS_RESULT_BAD_SIGNATURE,
+  expired = JWKS_RESULT_EXPIRED,
+  not_yet_valid = JWKS_RESULT_NOT_YET_VALID,
+  issued_in_future = JWKS_RESULT_ISSUED_IN_FUTURE,
+  too_old = JWKS_RESULT_TOO_OLD,
+  wrong_issuer = JWKS_RESULT_WRONG_ISSUER,
+  wrong_audience = JWKS_RESULT_WRONG_AUDIENCE,
+  missing_claim = JWKS_RESULT_MISSING_CLAIM,
+  invalid_claim = JWKS_RESULT_INVALID_CLAIM,
+  wrong_type = JWKS_RESULT_WRONG_TYPE,
+  keys_unavailable = JWKS_RESULT_KEYS_UNAVAILABLE,
+  key_set_invalid = JWKS_RESULT_KEY_SET_INVALID,
+  null_argument = JWKS_RESULT_NULL_ARGUMENT,
+  invalid_argument = JWKS_RESULT_INVALID_ARGUMENT,
+  insecure_url = JWKS_RESULT_INSECURE_URL,
+  internal = JWKS_RESULT_INTERNAL,
+  not_found = JWKS_RESULT_NOT_FOUND,
+  type_mismatch = JWKS_RESULT_TYPE_MISMATCH,
+};
+
+/// How a caller should treat a result (`jwks_category`).
+enum class category : std::uint32_t {
+  ok = JWKS_CATEGORY_OK,
+  token_rejected = JWKS_CATEGORY_TOKEN_REJECTED,      ///< the token is bad: answer 401
+  keys_unavailable = JWKS_CATEGORY_KEYS_UNAVAILABLE,  ///< no usable keys: answer 503, retry
+  misuse = JWKS_CATEGORY_MISUSE,                      ///< a bug in the caller
+  lookup = JWKS_CATEGORY_LOOKUP,                      ///< a claim getter found nothing
+};
+
+/// The category of a result code (unknown codes are `misuse`). Thread-safe.
+inline jwks::category category_of(result code) noexcept {
+  return static_cast<jwks::category>(jwks_result_category(static_cast<std::uint32_t>(code)));
+}
+
+/// The stable name of a result code, e.g. "BAD_SIGNATURE". Static string. Thread-safe.
+inline const char *name_of(result code) noexcept {
+  return jwks_result_name(static_cast<std::uint32_t>(code));
+}
+
+/// A one-line English description of a result code. Static string. Thread-safe.
+inline const char *description_of(result code) noexcept {
+  return jwks_result_description(static_cast<std::uint32_t>(code));
+}
+
+namespace detail {
+class error_category_impl final : public std::error_category {
+ public:
+  const char *name() const noexcept override { return "jwks"; }
+  std::string message(int code) const override {
+    auto c = static_cast<std::uint32_t>(code);
+    return std::string(jwks_result_name(c)) + ": " + jwks_result_description(c);
+  }
+};
+}  // namespace detail
+
+/// The std::error_category of `jwks::result` codes (name "jwks").
+inline const std::error_category &error_category() noexcept {
+  static const detail::error_category_impl instance;
+  return instance;
+}
+
+/// A std::error_code for a result code.
+inline std::error_code make_error_code(result code) noexcept {
+  return {static_cast<int>(code), error_category()};
+}
+
+/// The result code of an error code of `jwks::error_category()`; `result::ok` when `ec` is
+/// clear, `result::internal` for an error code of another category.
+inline result result_of(const std::error_code &ec) noexcept {
+  if (!ec) return result::ok;
+  if (ec.category() != error_category()) return result::internal;
+  return static_cast<result>(ec.value());
+}
+
+/// A failure of the library: the result code, its category and the library's message
+/// (`what()`, never key material). Immutable; may be read from several threads.
+class error : public std::runtime_error {
+ public:
+  error(result code, const std::string &message) : std::runtime_error(message), code_(code) {}
+
+  /// The stable result code.
+  result code() const noexcept { return code_; }
+  /// How to treat it: token_rejected (401), keys_unavailable (503), misuse, lookup.
+  jwks::category category() const noexcept { return category_of(code_); }
+  /// The code as a std::error_code.
+  std::error_code error_code() const noexcept { return make_error_code(code_); }
+
+ private:
+  result code_;
+};
+
+namespace detail {
+
+/// Owns a jwks_error * for the duration of a call.
+struct c_error {
+  jwks_error *p = nullptr;
+  c_error() = default;
+  c_error(const c_error &) = delete;
+  c_error &operator=(const c_error &) = delete;
+  ~c_error() { jwks_error_free(p); }
+};
+
+/// Throws the jwks::error of a failed call: the C error's message if there is one, else the
+/// code's description.
+[[noreturn]] inline void throw_error(jwks_result r, const jwks_error *e) {
+  auto code = static_cast<result>(r);
+  if (e != nullptr) throw error(code, jwks_error_message(e));
+  throw error(code, description_of(code));
+}
+
+inline void check(jwks_result r, const jwks_error *e = nullptr) {
+  if (r != JWKS_RESULT_OK) throw_error(r, e);
+}
+
+/// Sets ec from r; true on success.
+inline bool set(std::error_code &ec, jwks_result r) noexcept {
+  if (r == JWKS_RESULT_OK) {
+    ec.clear();
+    return true;
+  }
+  ec = make_error_code(static_cast<result>(r));
+  return false;
+}
+
+/// A NUL-terminated copy of a string_view for a C call, on the stack when short. `ok()` is
+/// false when the text contains a NUL byte, which C would silently cut there.
+class c_string {
+ public:
+  explicit c_string(std::string_view s) : ok_(s.find('\0') == std::string_view::npos) {
+    if (s.size() < sizeof small_) {
+      std::memcpy(small_, s.data(), s.size());
+      small_[s.size()] = '\0';
+      ptr_ = small_;
+    } else {
+      large_.assign(s.data(), s.size());
+      ptr_ = large_.c_str();
+    }
+  }
+  c_string(const c_string &) = delete;
+  c_string &operator=(const c_string &) = delete;
+  bool ok() const noexcept { return ok_; }
+  const char *get() const noexcept { return ptr_; }
+
+ private:
+  bool ok_;
+  const char *ptr_ = nullptr;
+  char small_[256];
+  std::string large_;
+};
+
+inline jwks_result nul_in_string() noexcept { return JWKS_RESULT_INVALID_ARGUMENT; }
+constexpr const char *nul_message = "a string argument contains a NUL byte";
+
+/// Seconds or milliseconds as the uint32_t the C ABI takes; false if out of range.
+template <class Rep, class Period>
+bool to_u32(std::chrono::duration<Rep, Period> d, std::uint32_t &out) noexcept {
+  if (d.count() < 0 || static_cast<unsigned long long>(d.count()) > std::numeric_limits<std::uint32_t>::max())
+    return false;
+  out = static_cast<std::uint32_t>(d.count());
+  return true;
+}
+
+}  // namespace detail
+
+/// Options for creating a verifier (`jwks_options`): a builder whose setters return `*this`
+/// and throw `jwks::error` (invalid_argument) for refused values. Not thread-safe: build it in
+/// one thread; verifiers copy it, so it may be destroyed or reused afterwards. Move-only.
+class options {
+ public:
+  /// The library's safe defaults. Throws std::bad_alloc if memory is exhausted.
+  options() : p_(jwks_options_new()) {
+    if (p_ == nullptr) throw std::bad_alloc();
+  }
+  ~options() { jwks_options_free(p_); }
+  options(options &&other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  options &operator=(options &&other) noexcept {
+    if (this != &other) {
+      jwks_options_free(p_);
+      p_ = std::exchange(other.p_, nullptr);
+    }
+    return *this;
+  }
+  options(const options &) = delete;
+  options &operator=(const options &) = delete;
+
+  /// False for a moved-from handle.
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  /// The C object, owned by this handle (NULL when moved from).
+  const jwks_options *get() const noexcept { return p_; }
+  jwks_options *get() noexcept { return p_; }
+
+  /// Adds an allowed issuer (`iss`).
+  options &add_issuer(std::string_view issuer) { return str(jwks_options_add_issuer, issuer); }
+  /// Adds an allowed audience (`aud`).
+  options &add_audience(std::string_view audience) { return str(jwks_options_add_audience, audience); }
+  /// Adds an allowed algorithm by its JWA name ("RS256", "ES256", "EdDSA", "HS256", ...).
+  options &add_algorithm(std::string_view alg) { return str(jwks_options_add_algorithm, alg); }
+  /// Requires the header `typ` (e.g. "at+jwt").
+  options &typ(std::string_view typ) { return str(jwks_options_set_typ, typ); }
+  /// Adds a claim every token must carry.
+  options &add_required_claim(std::string_view name) { return str(jwks_options_add_required_claim, name); }
+  /// Sets an explicit proxy URL for key fetches.
+  options &proxy(std::string_view url) { return str(jwks_options_set_proxy, url); }
+  /// Adds a header sent with every key fetch.
+  options &add_http_header(std::string_view name, std::string_view value) {
+    detail::c_string n(name), v(value);
+    if (!n.ok() || !v.ok()) throw error(result::invalid_argument, detail::nul_message);
+    detail::check(jwks_options_add_http_header(p_, n.get(), v.get()));
+    return *this;
+  }
+  /// Trusts the CA certificates in `pem` for key fetches.
+  options &ca_pem(std::string_view pem) {
+    detail::check(jwks_options_set_ca_pem(p_, pem.data(), pem.size()));
+    return *this;
+  }
+  /// Clock-skew leeway for exp, nbf and iat (default 0 s).
+  options &leeway(std::chrono::seconds s) { return u32(jwks_options_set_leeway, s); }
+  /// Whether `exp` must be present (default true).
+  options &require_exp(bool require) {
+    detail::check(jwks_options_set_require_exp(p_, require));
+    return *this;
+  }
+  /// Allows plain http:// key URLs (default false).
+  options &allow_http(bool allow) {
+    detail::check(jwks_options_set_allow_http(p_, allow));
+    return *this;
+  }
+  /// Cache lifetime of keys served without max-age (default 600 s).
+  options &cache_ttl(std::chrono::seconds s) { return u32(jwks_options_set_cache_ttl, s); }
+  /// Bounds a response's max-age is clamped to (defaults 60 s and 86400 s).
+  options &cache_ttl_bounds(std::chrono::seconds min, std::chrono::seconds max) {
+    std::uint32_t lo = 0, hi = 0;
+    if (!detail::to_u32(min, lo) || !detail::to_u32(max, hi))
+      throw error(result::invalid_argument, "cache ttl bounds out of range");
+    detail::check(jwks_options_set_cache_ttl_bounds(p_, lo, hi));
+    return *this;
+  }
+  /// Minimum interval between refetches caused by unknown kids (default 30 s).
+  options &refresh_cooldown(std::chrono::seconds s) { return u32(jwks_options_set_refresh_cooldown, s); }
+  /// How long expired keys keep verifying while refreshes fail (default 86400 s).
+  options &max_stale(std::chrono::seconds s) { return u32(jwks_options_set_max_stale, s); }
+  /// Total time allowed for one key fetch (default 5000 ms).
+  options &http_timeout(std::chrono::milliseconds ms) { return u32(jwks_options_set_http_timeout_ms, ms); }
+  /// Time allowed to connect (default 2000 ms).
+  options &connect_timeout(std::chrono::milliseconds ms) { return u32(jwks_options_set_connect_timeout_ms, ms); }
+  /// Rejects tokens whose iat is older than this (0 disables).
+  options &max_token_age(std::chrono::seconds s) { return u32(jwks_options_set_max_token_age, s); }
+  /// Largest accepted key-set response, in bytes (default 1 MiB).
+  options &max_response_size(std::size_t bytes) {
+    detail::check(jwks_options_set_max_response_size(p_, bytes));
+    return *this;
+  }
+  /// Largest accepted token, in bytes (default 16384).
+  options &max_token_size(std::size_t bytes) {
+    detail::check(jwks_options_set_max_token_size(p_, bytes));
+    return *this;
+  }
+
+ private:
+  options &str(jwks_result (*f)(jwks_options *, const char *), std::string_view s) {
+    detail::c_string c(s);
+    if (!c.ok()) throw error(result::invalid_argument, detail::nul_message);
+    detail::check(f(p_, c.get()));
+    return *this;
+  }
+  template <class Duration>
+  options &u32(jwks_result (*f)(jwks_options *, std::uint32_t), Duration d) {
+    std::uint32_t v = 0;
+    if (!detail::to_u32(d, v)) throw error(result::invalid_argument, "duration out of range");
+    detail::check(f(p_, v));
+    return *this;
+  }
+
+  jwks_options *p_;
+};
+
+/// A verified token (`jwks_token`): immutable, may be read from several threads. Views it
+/// returns stay valid until the handle is destroyed or assigned to. Move-only. A
+/// default-constructed or moved-from token is empty (`!tok`).
+class token {
+ public:
+  token() noexcept = default;
+  /// Takes ownership of a C token.
+  explicit token(jwks_token *p) noexcept : p_(p) {}
+  ~token() { jwks_token_free(p_); }
+  token(token &&other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  token &operator=(token &&other) noexcept {
+    if (this != &other) {
+      jwks_token_free(p_);
+      p_ = std::exchange(other.p_, nullptr);
+    }
+    return *this;
+  }
+  token(const token &) = delete;
+  token &operator=(const token &) = delete;
+
+  /// False for an empty handle (default-constructed, moved from, or a failed verify).
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  /// The C object, owned by this handle.
+  const jwks_token *get() const noexcept { return p_; }
+
+  /// The claims JSON as received (empty for an empty handle).
+  std::string_view payload() const noexcept { return part(jwks_token_payload); }
+  /// The protected header JSON as received.
+  std::string_view header() const noexcept { return part(jwks_token_header); }
+  /// The algorithm that verified the token, e.g. "RS256".
+  std::string_view alg() const noexcept { return view(jwks_token_alg(p_)); }
+  /// The header's kid, if any.
+  std::optional<std::string_view> kid() const noexcept { return opt(jwks_token_kid(p_)); }
+  /// The kid of the key that verified the signature, if it has one.
+  std::optional<std::string_view> key_id() const noexcept { return opt(jwks_token_key_id(p_)); }
+  /// The RFC 7638 thumbprint of the key that verified the signature.
+  std::string_view key_thumbprint() const noexcept { return view(jwks_token_key_thumbprint(p_)); }
+
+  /// The string claim `name` (a view into the token). Throws jwks::error: not_found,
+  /// type_mismatch.
+  std::string_view claim_string(std::string_view name) const {
+    std::error_code ec;
+    auto v = claim_string(name, ec);
+    if (ec) throw_lookup(ec, name);
+    return v;
+  }
+  /// Non-throwing form: empty and ec set on failure.
+  std::string_view claim_string(std::string_view name, std::error_code &ec) const {
+    detail::c_string n(name);
+    const char *out = nullptr;
+    std::size_t len = 0;
+    if (!detail::set(ec, n.ok() ? jwks_token_claim_string(p_, n.get(), &out, &len) : detail::nul_in_string()))
+      return {};
+    return {out, len};
+  }
+  /// The integer claim `name` (fits in int64, no fraction). Throws jwks::error.
+  std::int64_t claim_int(std::string_view name) const {
+    std::error_code ec;
+    auto v = claim_int(name, ec);
+    if (ec) throw_lookup(ec, name);
+    return v;
+  }
+  /// Non-throwing form: 0 and ec set on failure.
+  std::int64_t claim_int(std::string_view name, std::error_code &ec) const {
+    detail::c_string n(name);
+    std::int64_t out = 0;
+    if (!detail::set(ec, n.ok() ? jwks_token_claim_int(p_, n.get(), &out) : detail::nul_in_string())) return 0;
+    return out;
+  }
+  /// The boolean claim `name`. Throws jwks::error.
+  bool claim_bool(std::string_view name) const {
+    std::error_code ec;
+    auto v = claim_bool(name, ec);
+    if (ec) throw_lookup(ec, name);
+    return v;
+  }
+  /// Non-throwing form: false and ec set on failure.
+  bool claim_bool(std::string_view name, std::error_code &ec) const {
+    detail::c_string n(name);
+    bool out = false;
+    if (!detail::set(ec, n.ok() ? jwks_token_claim_bool(p_, n.get(), &out) : detail::nul_in_string())) return false;
+    return out;
+  }
+  /// Whether claim `name` equals `value` (a string claim) or contains it (an array claim,
+  /// e.g. aud or groups). Throws jwks::error.
+  bool claim_contains(std::string_view name, std::string_view value) const {
+    std::error_code ec;
+    auto v = claim_contains(name, value, ec);
+    if (ec) throw_lookup(ec, name);
+    return v;
+  }
+  /// Non-throwing form: false and ec set on failure.
+  bool claim_contains(std::string_view name, std::string_view value, std::error_code &ec) const {
+    detail::c_string n(name), v(value);
+    bool out = false;
+    jwks_result r = n.ok() && v.ok() ? jwks_token_claim_contains(p_, n.get(), v.get(), &out) : detail::nul_in_string();
+    if (!detail::set(ec, r)) return false;
+    return out;
+  }
+
+ private:
+  std::string_view part(const char *(*f)(const jwks_token *, std::size_t *)) const noexcept {
+    std::size_t len = 0;
+    const char *s = f(p_, &len);
+    return s == nullptr ? std::string_view() : std::string_view(s, len);
+  }
+  static std::string_view view(const char *s) noexcept { return s == nullptr ? std::string_view() : s; }
+  static std::optional<std::string_view> opt(const char *s) noexcept {
+    if (s == nullptr) return std::nullopt;
+    return std::string_view(s);
+  }
+  [[noreturn]] static void throw_lookup(const std::error_code &ec, std::string_view name) {
+    result code = result_of(ec);
+    throw error(code, std::string("claim \"") + std::string(name) + "\": " + description_of(code));
+  }
+
+  jwks_token *p_ = nullptr;
+};
+
+/// A verifier (`jwks_verifier`): a key source plus a policy. Its const member functions are
+/// thread-safe: share one verifier between all threads (by reference or pointer), and destroy
+/// it only after every other call on it has returned. Move-only; a moved-from verifier is empty
+/// and its calls fail with null_argument.
+class verifier {
+ public:
+  verifier() noexcept = default;
+  /// Takes ownership of a C verifier.
+  explicit verifier(jwks_verifier *p) noexcept : p_(p) {}
+  ~verifier() { jwks_verifier_free(p_); }
+  verifier(verifier &&other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  verifier &operator=(verifier &&other) noexcept {
+    if (this != &other) {
+      jwks_verifier_free(p_);
+      p_ = std::exchange(other.p_, nullptr);
+    }
+    return *this;
+  }
+  verifier(const verifier &) = delete;
+  verifier &operator=(const verifier &) = delete;
+
+  /// False for an empty handle.
+  explicit operator bool() const noexcept { return p_ != nullptr; }
+  /// The C object, owned by this handle.
+  const jwks_verifier *get() const noexcept { return p_; }
+
+  /// A verifier over a JWKS document (or one JWK) as JSON. Throws jwks::error.
+  static verifier from_json(std::string_view json, const options &opts) { return from_json(json, opts_of(opts)); }
+  static verifier from_json(std::string_view json, const jwks_options *opts = nullptr) {
+    return make([&](jwks_verifier **out, jwks_error **err) {
+      return jwks_verifier_from_json(json.data(), json.size(), opts, out, err);
+    });
+  }
+  /// Non-throwing form: an empty verifier and ec set on failure.
+  static verifier from_json(std::string_view json, const options &opts, std::error_code &ec) {
+    jwks_verifier *out = nullptr;
+    if (!opts) {
+      ec = make_error_code(result::null_argument);
+      return verifier();
+    }
+    detail::set(ec, jwks_verifier_from_json(json.data(), json.size(), opts.get(), &out, nullptr));
+    return verifier(out);
+  }
+  /// A verifier over a JWKS URL (keys fetched on first use). Throws jwks::error.
+  static verifier from_url(std::string_view url, const options &opts) {
+    return from_string(jwks_verifier_from_url, url, opts_of(opts));
+  }
+  /// A verifier for an OpenID Connect issuer (discovery). Throws jwks::error.
+  static verifier from_issuer(std::string_view issuer, const options &opts) {
+    return from_string(jwks_verifier_from_issuer, issuer, opts_of(opts));
+  }
+  /// A verifier for every issuer added to `opts`, tokens routed by iss. Throws jwks::error.
+  static verifier from_issuers(const options &opts) {
+    return make([&](jwks_verifier **out, jwks_error **err) { return jwks_verifier_from_issuers(opts_of(opts), out, err); });
+  }
+  /// A verifier over a JWKS file, reloaded when it changes. Throws jwks::error.
+  static verifier from_file(std::string_view path, const options &opts) {
+    return from_string(jwks_verifier_from_file, path, opts_of(opts));
+  }
+
+  /// Verifies a JWT at the current time. Throws jwks::error (category token_rejected: answer
+  /// 401; keys_unavailable: answer 503). Thread-safe.
+  token verify(std::string_view jwt) const {
+    return call([&](jwks_token **out, jwks_error **err) { return jwks_verify(p_, jwt.data(), jwt.size(), out, err); });
+  }
+  /// Non-throwing form: an empty token and ec set on failure. Thread-safe.
+  token verify(std::string_view jwt, std::error_code &ec) const noexcept {
+    jwks_token *out = nullptr;
+    detail::set(ec, jwks_verify(p_, jwt.data(), jwt.size(), &out, nullptr));
+    return token(out);
+  }
+  /// Verifies a JWT at unix time `now` (seconds). Throws jwks::error. Thread-safe.
+  token verify_at(std::string_view jwt, std::int64_t now) const {
+    return call([&](jwks_token **out, jwks_error **err) {
+      return jwks_verify_at(p_, jwt.data(), jwt.size(), now, out, err);
+    });
+  }
+  /// Non-throwing form of verify_at. Thread-safe.
+  token verify_at(std::string_view jwt, std::int64_t now, std::error_code &ec) const noexcept {
+    jwks_token *out = nullptr;
+    detail::set(ec, jwks_verify_at(p_, jwt.data(), jwt.size(), now, &out, nullptr));
+    return token(out);
+  }
+  /// Verifies a compact JWS: signature and header policy only. Throws jwks::error.
+  token verify_signature(std::string_view jws) const {
+    return call([&](jwks_token **out, jwks_error **err) {
+      return jwks_verify_signature(p_, jws.data(), jws.size(), out, err);
+    });
+  }
+  /// Non-throwing form of verify_signature. Thread-safe.
+  token verify_signature(std::string_view jws, std::error_code &ec) const noexcept {
+    jwks_token *out = nullptr;
+    detail::set(ec, jwks_verify_signature(p_, jws.data(), jws.size(), &out, nullptr));
+    return token(out);
+  }
+
+  /// Fetches the keys now (remote and file sources). Throws jwks::error. Thread-safe.
+  void refresh() const {
+    detail::c_error e;
+    jwks_result r = jwks_verifier_refresh(p_, &e.p);
+    detail::check(r, e.p);
+  }
+  /// Non-throwing form of refresh. Thread-safe.
+  void refresh(std::error_code &ec) const noexcept { detail::set(ec, jwks_verifier_refresh(p_, nullptr)); }
+  /// The verifier's counters. Throws jwks::error (only for an empty handle). Thread-safe.
+  jwks_stats stats() const {
+    jwks_stats s{};
+    detail::check(jwks_verifier_stats(p_, &s));
+    return s;
+  }
+  /// The last key-fetch error, if the last fetch failed. Thread-safe.
+  std::optional<error> last_error() const {
+    detail::c_error e;
+    detail::check(jwks_verifier_last_error(p_, &e.p));
+    if (e.p == nullptr) return std::nullopt;
+    return error(static_cast<result>(jwks_error_code(e.p)), jwks_error_message(e.p));
+  }
+  /// A JSON array describing the entries of the key set that are not used. Thread-safe.
+  std::string skipped_keys() const {
+    detail::c_error e;
+    char *out = nullptr;
+    detail::check(jwks_verifier_skipped_keys(p_, &out, &e.p), e.p);
+    std::string s = out == nullptr ? std::string() : std::string(out);
+    jwks_string_free(out);
+    return s;
+  }
+
+ private:
+  /// The C options of a handle; a moved-from one is refused rather than read as "defaults".
+  static const jwks_options *opts_of(const options &opts) {
+    if (!opts) throw error(result::null_argument, "the options handle is empty (moved from)");
+    return opts.get();
+  }
+  template <class F>
+  static verifier make(F f) {
+    jwks_verifier *out = nullptr;
+    detail::c_error e;
+    detail::check(f(&out, &e.p), e.p);
+    return verifier(out);
+  }
+  static verifier from_string(jwks_result (*f)(const char *, const jwks_options *, jwks_verifier **, jwks_error **),
+                              std::string_view s, const jwks_options *opts) {
+    detail::c_string c(s);
+    if (!c.ok()) throw error(result::invalid_argument, detail::nul_message);
+    return make([&](jwks_verifier **out, jwks_error **err) { return f(c.get(), opts, out, err); });
+  }
+  template <class F>
+  static token call(F f) {
+    jwks_token *out = nullptr;
+    detail::c_error e;
+    detail::check(f(&out, &e.p), e.p);
+    return token(out);
+  }
+
+  jwks_verifier *p_ = nullptr;
+};
+
+/// The library version, e.g. "0.2.0". Thread-safe.
+inline const char *version() noexcept { return jwks_version(); }
+
+}  // namespace jwks
+
+namespace std {
+template <>
+struct is_error_code_enum<jwks::result> : true_type {};
+}  // namespace std
+
+#endif  // JWKS_HPP
