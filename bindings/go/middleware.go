@@ -60,8 +60,12 @@ func TokenFromContext(ctx context.Context) (*Token, bool) {
 //   - keys unavailable (no usable keys can be obtained): 503 with Retry-After;
 //   - anything else (a closed verifier, a bug): 500.
 //
-// The middleware is safe for concurrent use, as is a *Verifier.
+// The middleware is safe for concurrent use, as is a *Verifier. A nil v panics here, when
+// the handler is built, rather than on the first request.
 func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) http.Handler {
+	if isNilVerifier(v) {
+		panic("jwks.Middleware: the verifier is nil")
+	}
 	var o MiddlewareOptions
 	if opts != nil {
 		o = *opts
@@ -125,6 +129,15 @@ func Authenticate(v TokenVerifier, authorization []string, scopes []string) (*To
 			Err: &MissingScopeError{Missing: missing}}
 	}
 	return tok, nil
+}
+
+// isNilVerifier reports whether v is nil or a nil *Verifier.
+func isNilVerifier(v TokenVerifier) bool {
+	if v == nil {
+		return true
+	}
+	p, ok := v.(*Verifier)
+	return ok && p == nil
 }
 
 // verifyError classifies an error of Verify.

@@ -366,3 +366,17 @@ func TestTokenFromContextEmpty(t *testing.T) {
 		t.Error("a nil token counts as present")
 	}
 }
+
+// A nil verifier is refused when the middleware is built, not on the first request.
+func TestMiddlewareNilVerifier(t *testing.T) {
+	for name, v := range map[string]TokenVerifier{"nil": nil, "nil *Verifier": (*Verifier)(nil)} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "verifier is nil") {
+					t.Errorf("%s: recovered %v", name, r)
+				}
+			}()
+			Middleware(v, nil)
+		}()
+	}
+}

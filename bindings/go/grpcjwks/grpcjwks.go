@@ -80,6 +80,10 @@ type auth struct {
 }
 
 func newAuth(v jwks.TokenVerifier, opts *Options) *auth {
+	if p, ok := v.(*jwks.Verifier); v == nil || ok && p == nil {
+		// Refused when the server is built, not on the first call.
+		panic("grpcjwks: the verifier is nil")
+	}
 	a := &auth{v: v}
 	if opts != nil {
 		a.opts = *opts

@@ -320,3 +320,20 @@ func TestReadmeShowsNewServer(t *testing.T) {
 		t.Errorf("README.md does not show newServer of grpcjwks/example_test.go as it is:\n%s", snippet)
 	}
 }
+
+// A nil verifier is refused when the interceptors are built, not on the first call.
+func TestNilVerifier(t *testing.T) {
+	for name, build := range map[string]func(){
+		"unary, nil":            func() { grpcjwks.UnaryServerInterceptor(nil, nil) },
+		"stream, nil *Verifier": func() { grpcjwks.StreamServerInterceptor((*jwks.Verifier)(nil), nil) },
+	} {
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "verifier is nil") {
+					t.Errorf("%s: recovered %v", name, r)
+				}
+			}()
+			build()
+		}()
+	}
+}
