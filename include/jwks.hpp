@@ -557,6 +557,21 @@ class verifier {
     return token(out);
   }
 
+  /// Whether verifying `jwt` now would wait for a key fetch (no keys yet, keys past their
+  /// stale bound, an unknown kid while a refetch is allowed); returns at once, never fetches.
+  /// For event loops: verify inline on false, on a worker thread on true. Throws jwks::error
+  /// (null_argument for an empty handle). Thread-safe.
+  bool would_block(std::string_view jwt) const {
+    bool out = false;
+    detail::check(jwks_verifier_would_block(p_, jwt.data(), jwt.size(), &out));
+    return out;
+  }
+  /// Non-throwing form of would_block: false and ec set on failure. Thread-safe.
+  bool would_block(std::string_view jwt, std::error_code &ec) const noexcept {
+    bool out = false;
+    if (!detail::set(ec, jwks_verifier_would_block(p_, jwt.data(), jwt.size(), &out))) return false;
+    return out;
+  }
   /// Fetches the keys now (remote and file sources). Throws jwks::error. Thread-safe.
   void refresh() const {
     detail::c_error e;

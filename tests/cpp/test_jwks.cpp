@@ -159,6 +159,9 @@ void test_errors(const jwks::verifier &v, const fixture &good, const std::string
   // A plain-http URL that nothing listens on: keys unavailable, category keys_unavailable.
   opts.allow_http(true).http_timeout(std::chrono::milliseconds(2000));
   jwks::verifier remote = jwks::verifier::from_url("http://127.0.0.1:1/jwks", opts);
+  // No keys yet: verifying would wait for a fetch; a static key set never does.
+  CHECK(remote.would_block(good.token) && !v.would_block(good.token));
+  CHECK(remote.would_block(good.token, ec) && !ec);
   try {
     (void)remote.verify(good.token);
     CHECK(false);
@@ -191,6 +194,8 @@ void test_moved_from(const std::string &jwks_json, const fixture &good) {
   CHECK(!v.verify_at(good.token, good.now, ec) && ec == jwks::result::null_argument);
   EXPECT_ERROR(v.refresh(), jwks::result::null_argument);
   EXPECT_ERROR(v.stats(), jwks::result::null_argument);
+  EXPECT_ERROR(v.would_block(good.token), jwks::result::null_argument);
+  CHECK(!v.would_block(good.token, ec) && ec == jwks::result::null_argument);
 
   jwks::token t = w.verify_at(good.token, good.now);
   std::string_view sub = t.claim_string("sub");
