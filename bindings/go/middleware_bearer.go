@@ -41,8 +41,10 @@ func BearerToken(values []string) (string, error) {
 	}
 	scheme, rest, _ := strings.Cut(v, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		if strings.ContainsAny(scheme, "\t,") && strings.HasPrefix(strings.ToLower(scheme), "bearer") {
-			return "", malformed("the scheme must be followed by a space")
+		// An auth-scheme is an RFC 9110 token: "Bearer\tabc" or "Bearer,abc" is malformed,
+		// "Basic" or "Bearerabc" is another scheme.
+		if !isHTTPToken(scheme) {
+			return "", malformed("the scheme is not followed by a space")
 		}
 		return "", ErrNoBearer
 	}
@@ -85,4 +87,20 @@ func isB64Token(s string) bool {
 		i++
 	}
 	return i == len(s)
+}
+
+// isHTTPToken reports whether s is an RFC 9110 token (1*tchar).
+func isHTTPToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
 }

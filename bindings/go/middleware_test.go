@@ -38,6 +38,9 @@ func TestBearerToken(t *testing.T) {
 		{[]string{"Bearer a=b"}, "", ErrMalformedAuthorization},
 		{[]string{"Bearer ===="}, "", ErrMalformedAuthorization},
 		{[]string{"Bearer a\x00"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer,abc"}, "", ErrMalformedAuthorization},
+		{[]string{"Bearer\x00 abc"}, "", ErrMalformedAuthorization},
+		{[]string{"Digest realm=\"x\""}, "", ErrNoBearer},
 		{[]string{"Bearer a", "Bearer a"}, "", ErrMalformedAuthorization},
 	} {
 		token, err := BearerToken(c.values)
