@@ -35,6 +35,9 @@ core fixtures "$fixtures"
 step "ring floor, Rust API and C ABI (interleaved), threads, remote, memory"
 core run "$fixtures" "$out/rust.json"
 
+step "token cache memory: 10M verifications over 1M distinct tokens, default bounds"
+core cache-soak > "$out/cache_soak.json"
+
 # The C program and Go load a bare ring verify (bindings/python/bench/ring_floor, the library
 # bench.py uses) and time it in their own process. Without it, each of their runs is compared
 # with runs of the ring floor just before and just after it (much noisier).
