@@ -8,6 +8,7 @@
 //! cargo bench --bench core -- floor DIR OUT.json      the ring floor alone (around the Go/Python runs)
 //! cargo bench --bench core -- memory DIR              (child process of `run`) RSS figures as JSON
 //! cargo bench --bench core -- report DIR              merge DIR/*.json into DIR/results.json, print the table
+//! cargo bench --bench core -- cache DIR               the token cache rows alone
 //! cargo bench --bench core -- cache-soak [N] [D]      N verifications over D distinct tokens: token cache RSS
 //! ```
 //!
@@ -75,6 +76,10 @@ fn main() {
             println!("{}", memory(Path::new(arg(1)), iterations));
         }
         "report" => report(Path::new(arg(1))),
+        "cache" => {
+            let fx = load_fixtures(Path::new(arg(1)));
+            println!("{}", token_cache(&fx, Path::new(arg(1)), &Settings::full()));
+        }
         "cache-soak" => {
             let total = args.get(1).map_or(10_000_000, |n| n.parse().unwrap());
             let distinct = args.get(2).map_or(1_000_000, |n| n.parse().unwrap());

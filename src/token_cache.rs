@@ -4,7 +4,11 @@
 //! # Rules
 //!
 //! - Keyed on the exact token bytes: a SipHash with a random key per verifier (nobody can aim
-//!   many tokens at one bucket), then a full byte comparison.
+//!   many tokens at one bucket) of the token's length and its last [`HASHED_TAIL`] bytes, then
+//!   a full byte comparison. The tail lies in the signature, which differs between any two
+//!   valid tokens, and only valid tokens are stored; hashing the tail alone keeps a miss from
+//!   paying for hashing a kilobyte of token. Tokens that share a tail (forgeries of a cached
+//!   token) meet at one position and are told apart by the comparison.
 //! - Only successful verifications are kept. An entry holds the verified token (header,
 //!   payload, alg, key identity), the time claims, the generation of the key set that
 //!   verified it and, for a source that routes by issuer, the `iss` used to route.
@@ -33,8 +37,10 @@ use std::time::{Duration, Instant};
 
 use parking_lot::RwLock;
 
+use crate::alg::Algorithm;
 use crate::claims::TimeClaims;
 use crate::error::Error;
+use crate::nul_str::NulStr;
 use crate::source::KeyQuery;
 use crate::verifier::{VerifiedToken, Verifier};
 
@@ -94,11 +100,20 @@ const ALLOC_OVERHEAD: usize = 16;
 /// Index bytes per entry: a `u64 → u32` hash map slot at worst-case load, plus control bytes.
 const INDEX_COST: usize = 32;
 
+/// Bytes at the end of a token that are hashed (see the module docs).
+pub const HASHED_TAIL: usize = 32;
+
 /// Everything a hit needs.
 struct Slot {
-    token: Box<[u8]>,
+    /// The token, then the header and the payload each with its NUL: one allocation.
+    bytes: Box<[u8]>,
+    token_len: usize,
+    header_len: usize,
     hash: u64,
-    verified: VerifiedToken,
+    alg: Algorithm,
+    kid: Option<NulStr>,
+    key_kid: Option<NulStr>,
+    key_thumbprint: NulStr,
     times: TimeClaims,
     generation: u64,
     issuer: Option<Box<str>>,
@@ -110,14 +125,27 @@ struct Slot {
 }
 
 impl Slot {
-    fn cost_of(token: &[u8], verified: &VerifiedToken, issuer: Option<&str>) -> usize {
+    fn cost_of(bytes: usize, issuer: Option<&str>) -> usize {
         let heap = |n: usize| if n == 0 { 0 } else { n + ALLOC_OVERHEAD };
-        std::mem::size_of::<Slot>()
-            + INDEX_COST
-            + heap(token.len())
-            + heap(verified.header_with_nul().len())
-            + heap(verified.payload_with_nul().len())
-            + heap(issuer.map_or(0, str::len))
+        std::mem::size_of::<Slot>() + INDEX_COST + heap(bytes) + heap(issuer.map_or(0, str::len))
+    }
+
+    fn token(&self) -> &[u8] {
+        &self.bytes[..self.token_len]
+    }
+
+    /// A verified token for the caller, as the full verification made it.
+    fn verified(&self, max_json_depth: usize) -> VerifiedToken {
+        let (header, payload) = self.bytes[self.token_len..].split_at(self.header_len);
+        VerifiedToken::from_parts(
+            header.to_vec(),
+            payload.to_vec(),
+            self.alg,
+            self.kid.clone(),
+            self.key_kid.clone(),
+            self.key_thumbprint.clone(),
+            max_json_depth,
+        )
     }
 }
 
@@ -150,10 +178,10 @@ struct Shard {
 impl Shard {
     fn find(&self, hash: u64, token: &[u8]) -> Option<&Slot> {
         let slot = &self.slots[*self.index.get(&hash)? as usize];
-        (*slot.token == *token).then_some(slot)
+        (slot.token() == token).then_some(slot)
     }
 
-    fn remove_at(&mut self, i: usize) {
+    fn remove_at(&mut self, i: usize) -> Slot {
         let gone = self.slots.swap_remove(i);
         self.index.remove(&gone.hash);
         self.bytes -= gone.cost;
@@ -163,19 +191,29 @@ impl Shard {
         if self.hand >= self.slots.len() {
             self.hand = 0;
         }
+        gone
     }
 
-    /// Evicts one entry not hit since the hand last passed it.
-    fn evict_one(&mut self) {
+    /// Moves the hand to an entry not hit since the hand last passed it, clearing the hit
+    /// flags it passes over (CLOCK); returns that entry's position.
+    fn victim(&mut self) -> usize {
         loop {
-            let slot = &self.slots[self.hand];
-            if slot.visited.swap(false, Ordering::Relaxed) {
+            if self.slots[self.hand].visited.swap(false, Ordering::Relaxed) {
                 self.hand = (self.hand + 1) % self.slots.len();
             } else {
-                self.remove_at(self.hand);
-                return;
+                return self.hand;
             }
         }
+    }
+
+    /// Stores `slot` in place of the entry at `i` and moves the hand past it; returns the
+    /// entry it replaced.
+    fn replace_at(&mut self, i: usize, slot: Slot) -> Slot {
+        self.index.remove(&self.slots[i].hash);
+        self.index.insert(slot.hash, i as u32);
+        self.bytes = self.bytes + slot.cost - self.slots[i].cost;
+        self.hand = (i + 1) % self.slots.len();
+        std::mem::replace(&mut self.slots[i], slot)
     }
 }
 
@@ -257,14 +295,16 @@ impl TokenCache {
         token: &[u8],
         now: i64,
     ) -> Result<VerifiedToken, Error> {
-        let hash = self.hasher.hash_one(token);
+        let tail = &token[token.len().saturating_sub(HASHED_TAIL)..];
+        let hash = self.hasher.hash_one((token.len(), tail));
         let stripe = &self.stripes[stripe_index()];
+        let depth = verifier.policy().limits.max_json_depth;
         let found = self.shard(hash).read().find(hash, token).map(|s| {
             if !s.visited.load(Ordering::Relaxed) {
                 s.visited.store(true, Ordering::Relaxed);
             }
             (
-                s.verified.duplicate(),
+                s.verified(depth),
                 s.times,
                 s.generation,
                 s.issuer.clone(),
@@ -294,8 +334,10 @@ impl TokenCache {
     fn remove(&self, hash: u64, token: &[u8]) {
         let mut shard = self.shard(hash).write();
         if let Some(&i) = shard.index.get(&hash) {
-            if *shard.slots[i as usize].token == *token {
-                shard.remove_at(i as usize);
+            if shard.slots[i as usize].token() == token {
+                let gone = shard.remove_at(i as usize);
+                drop(shard);
+                drop(gone);
             }
         }
     }
@@ -318,14 +360,25 @@ impl TokenCache {
             }
             reuse = reuse.min(Duration::try_from_secs_f64(left).unwrap_or(reuse));
         }
-        let cost = Slot::cost_of(token, verified, facts.issuer.as_deref());
+        let (header, payload) = (verified.header_with_nul(), verified.payload_with_nul());
+        let len = token.len() + header.len() + payload.len();
+        let cost = Slot::cost_of(len, facts.issuer.as_deref());
         if cost > self.shard_bytes {
             return;
         }
+        let mut bytes = Vec::with_capacity(len);
+        bytes.extend_from_slice(token);
+        bytes.extend_from_slice(header);
+        bytes.extend_from_slice(payload);
         let slot = Slot {
-            token: token.into(),
+            bytes: bytes.into_boxed_slice(),
+            token_len: token.len(),
+            header_len: header.len(),
             hash,
-            verified: verified.duplicate(),
+            alg: verified.alg(),
+            kid: verified.kid_nul().cloned(),
+            key_kid: verified.key_kid_nul().cloned(),
+            key_thumbprint: verified.key_thumbprint_nul().clone(),
             times: facts.times,
             generation: facts.generation,
             issuer: facts.issuer.map(String::into_boxed_str),
@@ -333,26 +386,40 @@ impl TokenCache {
             visited: AtomicBool::new(false),
             cost,
         };
+        // The entries removed are freed after the lock is released (usually one: no Vec).
+        let (mut replaced, mut victim, mut more) = (None, None, Vec::new());
         let mut shard = self.shard(hash).write();
         if let Some(&i) = shard.index.get(&hash) {
-            // Another thread stored it meanwhile (or a hash collision): replace.
-            shard.remove_at(i as usize);
+            // Another thread stored it meanwhile (or another token with the same hash): replace.
+            replaced = Some(shard.remove_at(i as usize));
         }
         let mut evicted = 0;
+        let mut slot = Some(slot);
         while !shard.slots.is_empty()
             && (shard.slots.len() >= self.shard_entries || shard.bytes + cost > self.shard_bytes)
         {
-            shard.evict_one();
+            let i = shard.victim();
             evicted += 1;
+            if shard.bytes - shard.slots[i].cost + cost <= self.shard_bytes {
+                // The usual case: the new entry takes the victim's place.
+                let new = slot.take().expect("stored once");
+                victim = Some(shard.replace_at(i, new));
+                break;
+            }
+            // A large entry needs the room of several.
+            more.push(shard.remove_at(i));
         }
-        shard.bytes += cost;
-        let at = shard.slots.len() as u32;
-        shard.index.insert(hash, at);
-        shard.slots.push(slot);
+        if let Some(slot) = slot {
+            shard.bytes += cost;
+            let at = shard.slots.len() as u32;
+            shard.index.insert(hash, at);
+            shard.slots.push(slot);
+        }
         drop(shard);
         if evicted > 0 {
             self.evictions.fetch_add(evicted, Ordering::Relaxed);
         }
+        drop((replaced, victim, more));
     }
 
     /// The counters.

@@ -121,16 +121,25 @@ impl VerifiedToken {
         self.claims()?.get(name)
     }
 
-    /// A copy for a caller of the token cache (the claims are decoded again on demand).
-    pub(crate) fn duplicate(&self) -> VerifiedToken {
+    /// A verified token from what the token cache kept of one (header and payload each
+    /// followed by a NUL; the policy's nesting limit for reading the claims).
+    pub(crate) fn from_parts(
+        header: Vec<u8>,
+        payload: Vec<u8>,
+        alg: Algorithm,
+        kid: Option<NulStr>,
+        key_kid: Option<NulStr>,
+        key_thumbprint: NulStr,
+        max_json_depth: usize,
+    ) -> VerifiedToken {
         VerifiedToken {
-            header: self.header.clone(),
-            payload: self.payload.clone(),
-            alg: self.alg,
-            kid: self.kid.clone(),
-            key_kid: self.key_kid.clone(),
-            key_thumbprint: self.key_thumbprint.clone(),
-            max_json_depth: self.max_json_depth,
+            header,
+            payload,
+            alg,
+            kid,
+            key_kid,
+            key_thumbprint,
+            max_json_depth,
             claims: OnceLock::new(),
         }
     }

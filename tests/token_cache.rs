@@ -535,6 +535,24 @@ fn floods_of_valid_and_forged_tokens_stay_within_the_bounds_and_hot_tokens_stay(
         "the hot token was evicted"
     );
 
+    // One-off tokens all pass through: none of the early ones is still held (each shard's
+    // hand moves on after an eviction instead of always reusing one position).
+    let v = hs_verifier(
+        secret,
+        TokenCacheOptions {
+            max_entries: 32,
+            ..cache
+        },
+    );
+    for i in 0..2_000 {
+        v.verify_at(hs_token(secret, i).as_bytes(), NOW).unwrap();
+    }
+    for i in 0..1_500 {
+        v.verify_at(hs_token(secret, i).as_bytes(), NOW).unwrap();
+    }
+    let s = v.token_cache_stats();
+    assert_eq!(s.hits, 0, "early one-off tokens stayed resident: {s:?}");
+
     // The byte bound, with room for far fewer entries than the entry bound.
     let small = TokenCacheOptions {
         max_entries: 100_000,

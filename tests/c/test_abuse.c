@@ -338,7 +338,7 @@ static void test_token_cache_threads_and_rotation(const char *dir, const char *u
   /* Rotation: the key is taken out of the served directory (and put back afterwards). */
   char key[4096], away[4096];
   snprintf(key, sizeof key, "%s/keys/ec-1.key", dir);
-  snprintf(away, sizeof away, "%s/keys/ec-1.key.retired", dir);
+  snprintf(away, sizeof away, "%s/ec-1.key.retired", dir); /* out of the served directory */
   jwks_token *t = NULL;
   CHECK(jwks_verify(v, good, strlen(good), &t, NULL) == JWKS_RESULT_OK, "cached");
   jwks_token_free(t);
