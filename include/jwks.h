@@ -50,16 +50,6 @@
 #define JWKS_VERSION_PATCH 0
 
 /**
- * Default [`TokenCacheOptions::max_entries`].
- */
-#define DEFAULT_MAX_ENTRIES 4096
-
-/**
- * Default [`TokenCacheOptions::max_bytes`].
- */
-#define DEFAULT_MAX_BYTES (8 << 20)
-
-/**
  * The outcome of a call. `JWKS_RESULT_OK` (0) is success; every other value is an error.
  *
  * In C this is a `uint32_t`; the numbers are stable and never renumbered. Ranges: 1–99 the
