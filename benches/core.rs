@@ -9,7 +9,7 @@
 //! cargo bench --bench core -- memory DIR              (child process of `run`) RSS figures as JSON
 //! cargo bench --bench core -- report DIR              merge DIR/*.json into DIR/results.json, print the table
 //! cargo bench --bench core -- cache DIR               the token cache rows alone
-//! cargo bench --bench core -- cache-soak [N] [D]      N verifications over D distinct tokens: token cache RSS
+//! cargo bench --bench core -- cache-soak [N] [D] [E]  N verifications over D distinct tokens, E entries: RSS
 //! ```
 //!
 //! Machines are noisy, so every comparison is made in one process, in interleaved rounds (each
@@ -34,6 +34,7 @@ use jwkskit::ffi::{
     jwks_verifier_from_json, jwks_verifier_token_cache_stats, jwks_verify,
 };
 use jwkskit::issuer::{jwks_document, JwksServer, ServeOptions, SigningKey};
+use jwkskit::token_cache::DEFAULT_MAX_ENTRIES;
 use jwkskit::{Algorithm, Policy, RemoteOptions, TokenCacheOptions, Verifier};
 use ring::signature;
 use serde_json::{json, Value};
@@ -83,7 +84,10 @@ fn main() {
         "cache-soak" => {
             let total = args.get(1).map_or(10_000_000, |n| n.parse().unwrap());
             let distinct = args.get(2).map_or(1_000_000, |n| n.parse().unwrap());
-            println!("{}", cache_soak(total, distinct));
+            let entries = args
+                .get(3)
+                .map_or(DEFAULT_MAX_ENTRIES, |n| n.parse().unwrap());
+            println!("{}", cache_soak(total, distinct, entries));
         }
         "profile" => profile(Path::new(arg(1)), arg(2), arg(3), arg(4).parse().unwrap()),
         _ => usage(),
@@ -647,8 +651,9 @@ fn token_cache(fx: &Fixtures, dir: &Path, s: &Settings) -> Value {
 /// The token cache's memory bound: `total` verifications through the C ABI over `distinct`
 /// distinct valid HS256 tokens (made on the fly, so that only the cache holds any), half of
 /// them among 2048 hot tokens, with the default bounds. Reports the resident size before the
-/// verifier and at the end, against the configured byte bound.
-fn cache_soak(total: u64, distinct: u64) -> Value {
+/// verifier and at the end, against the configured byte bound. With `entries` above the
+/// default, the byte bound is the one that binds.
+fn cache_soak(total: u64, distinct: u64, entries: u32) -> Value {
     let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"cache-soak-secret-cache-soak-key");
     let jwks = json!({"keys": [{"kty": "oct", "kid": "hs", "alg": "HS256",
         "k": URL_SAFE_NO_PAD.encode(b"cache-soak-secret-cache-soak-key")}]})
@@ -662,11 +667,7 @@ fn cache_soak(total: u64, distinct: u64) -> Value {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
     };
     let before = rss_kib();
-    let v = CVerifier::with_cache(
-        jwks.as_bytes(),
-        true,
-        jwkskit::token_cache::DEFAULT_MAX_ENTRIES,
-    );
+    let v = CVerifier::with_cache(jwks.as_bytes(), true, entries);
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     let mut peak = before;
     let start = Instant::now();
@@ -699,6 +700,7 @@ fn cache_soak(total: u64, distinct: u64) -> Value {
         "entries": st.entries,
         "cache_bytes_counted": st.bytes,
         "max_bytes": st.max_bytes,
+        "max_entries": st.max_entries,
         "rss_before_kib": before,
         "rss_end_kib": end,
         "rss_peak_kib": peak,
@@ -718,10 +720,25 @@ fn profile(dir: &Path, name: &str, mode: &str, n: u64) {
         .expect("no such token");
     let rust = Verifier::from_jwks_json(&fx.jwks, policy()).unwrap();
     let c = CVerifier::new(&fx.jwks, false);
+    let hit = CVerifier::with_cache(&fx.jwks, false, DEFAULT_MAX_ENTRIES);
+    // For the miss modes: distinct tokens in turn, through a full cache ("c-miss") or none.
+    let full = CVerifier::with_cache(&fx.jwks, false, 64);
+    let distinct: Vec<String> = read_json(&dir.join("distinct.json"))[name]
+        .as_array()
+        .map(|a| a.iter().map(|t| t.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
+    let turn = std::cell::Cell::new(0usize);
+    let next = || {
+        turn.set((turn.get() + 1) % distinct.len());
+        &distinct[turn.get()]
+    };
     let f: Box<dyn Fn() -> bool> = match mode {
         "floor" => Box::new(|| (case.floor)()),
         "rust" => Box::new(|| rust.verify(case.token.as_bytes()).is_ok()),
         "c" => Box::new(|| c.verify(&case.token)),
+        "c-hit" => Box::new(|| hit.verify(&case.token)),
+        "c-miss" => Box::new(|| full.verify(next())),
+        "c-distinct" => Box::new(|| c.verify(next())),
         _ => usage(),
     };
     for _ in 0..n {
@@ -1306,6 +1323,40 @@ fn report(dir: &Path) {
             f("miss_over_no_cache") <= 1.02,
         ));
     }
+    if let Some(ins) = &instructions {
+        for name in CACHE_ALGS {
+            let r = &ins["instructions"][name];
+            if let (Some(ring), Some(hit)) = (num(&r["ring"]), num(&r["c_abi_hit"])) {
+                println!(
+                    "  {name:<11} instructions: ring {ring:.0}, cache hit {hit:.0} ({:.0}× fewer)",
+                    ring / hit
+                );
+                if let (Some(miss), Some(off)) = (num(&r["c_abi_miss"]), num(&r["c_abi_distinct"]))
+                {
+                    println!(
+                        "  {name:<11} instructions: cache miss {miss:.0}, no cache {off:.0} ({:.4}×)",
+                        miss / off
+                    );
+                    targets.push((
+                        format!(
+                            "{name} cache miss {:.4}× the no-cache instructions ≤ 1.02",
+                            miss / off
+                        ),
+                        miss / off <= 1.02,
+                    ));
+                }
+                if name == "RS256-2048" {
+                    targets.push((
+                        format!(
+                            "{name} cache hit {:.0}× fewer instructions than ring ≥ 25×",
+                            ring / hit
+                        ),
+                        ring / hit >= 25.0,
+                    ));
+                }
+            }
+        }
+    }
     let th = &tc["threads"];
     let hit_scaling = num(&th["scaling"]).unwrap();
     println!(
@@ -1415,7 +1466,7 @@ fn smoke() {
     );
     assert_eq!(remote_vs_static(&small, &rust, &s)["fetches"], 1);
     assert!(token_cache(&small, &dir, &s)["hits"].as_u64().unwrap() > 0);
-    let soak = cache_soak(3000, 500);
+    let soak = cache_soak(3000, 500, DEFAULT_MAX_ENTRIES);
     assert!(soak["hits"].as_u64().unwrap() > 0 && soak["entries"].as_u64().unwrap() <= 4096);
     let m = memory(&dir, s.memory_iterations);
     assert!(m["verifier_100_keys_kib"].as_u64().is_some());
