@@ -97,8 +97,9 @@ pub struct TokenCacheStats {
 const MAX_SHARDS: usize = 16;
 /// What one heap allocation costs beyond its payload (glibc: 16 bytes of header and rounding).
 const ALLOC_OVERHEAD: usize = 16;
-/// Index bytes per entry: a `u64 → u32` hash map slot at worst-case load, plus control bytes.
-const INDEX_COST: usize = 32;
+/// Index bytes per entry: a `u64 → u32` hash map bucket (16 bytes with its control byte,
+/// rounded) at the lowest load a power-of-two table reaches (under half full).
+const INDEX_COST: usize = 40;
 
 /// Bytes at the end of a token that are hashed (see the module docs).
 pub const HASHED_TAIL: usize = 32;
@@ -127,7 +128,11 @@ struct Slot {
 impl Slot {
     fn cost_of(bytes: usize, issuer: Option<&str>) -> usize {
         let heap = |n: usize| if n == 0 { 0 } else { n + ALLOC_OVERHEAD };
-        std::mem::size_of::<Slot>() + INDEX_COST + heap(bytes) + heap(issuer.map_or(0, str::len))
+        // The slot twice: a shard's Vec of slots may have up to twice the room it uses.
+        2 * std::mem::size_of::<Slot>()
+            + INDEX_COST
+            + heap(bytes)
+            + heap(issuer.map_or(0, str::len))
     }
 
     fn token(&self) -> &[u8] {
