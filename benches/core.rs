@@ -8,6 +8,8 @@
 //! cargo bench --bench core -- floor DIR OUT.json      the ring floor alone (around the Go/Python runs)
 //! cargo bench --bench core -- memory DIR              (child process of `run`) RSS figures as JSON
 //! cargo bench --bench core -- report DIR              merge DIR/*.json into DIR/results.json, print the table
+//! cargo bench --bench core -- cache DIR               the token cache rows alone
+//! cargo bench --bench core -- cache-soak [N] [D] [E]  N verifications over D distinct tokens, E entries: RSS
 //! ```
 //!
 //! Machines are noisy, so every comparison is made in one process, in interleaved rounds (each
@@ -27,11 +29,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jwkskit::ffi::{
     jwks_options, jwks_options_add_algorithm, jwks_options_add_audience, jwks_options_add_issuer,
-    jwks_options_free, jwks_options_new, jwks_result, jwks_token, jwks_token_free,
-    jwks_token_payload, jwks_verifier, jwks_verifier_free, jwks_verifier_from_json, jwks_verify,
+    jwks_options_free, jwks_options_new, jwks_options_set_token_cache, jwks_result, jwks_token,
+    jwks_token_cache_stats, jwks_token_free, jwks_token_payload, jwks_verifier, jwks_verifier_free,
+    jwks_verifier_from_json, jwks_verifier_token_cache_stats, jwks_verify,
 };
 use jwkskit::issuer::{jwks_document, JwksServer, ServeOptions, SigningKey};
-use jwkskit::{Algorithm, Policy, RemoteOptions, Verifier};
+use jwkskit::token_cache::DEFAULT_MAX_ENTRIES;
+use jwkskit::{Algorithm, Policy, RemoteOptions, TokenCacheOptions, Verifier};
 use ring::signature;
 use serde_json::{json, Value};
 
@@ -43,6 +47,10 @@ const IAT: i64 = 1_700_000_000;
 
 /// The algorithms with a target (C ABI at most 1.10x ring).
 const TARGET_ALGS: [&str; 4] = ["RS256-2048", "PS256", "ES256", "EdDSA"];
+/// The algorithms with a token cache target (a hit at most 1 µs).
+const CACHE_ALGS: [&str; 3] = ["RS256-2048", "ES256", "EdDSA"];
+/// Distinct tokens per cache case, for misses (more than the miss verifier's cache holds).
+const DISTINCT: usize = 512;
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -69,6 +77,18 @@ fn main() {
             println!("{}", memory(Path::new(arg(1)), iterations));
         }
         "report" => report(Path::new(arg(1))),
+        "cache" => {
+            let fx = load_fixtures(Path::new(arg(1)));
+            println!("{}", token_cache(&fx, Path::new(arg(1)), &Settings::full()));
+        }
+        "cache-soak" => {
+            let total = args.get(1).map_or(10_000_000, |n| n.parse().unwrap());
+            let distinct = args.get(2).map_or(1_000_000, |n| n.parse().unwrap());
+            let entries = args
+                .get(3)
+                .map_or(DEFAULT_MAX_ENTRIES, |n| n.parse().unwrap());
+            println!("{}", cache_soak(total, distinct, entries));
+        }
         "profile" => profile(Path::new(arg(1)), arg(2), arg(3), arg(4).parse().unwrap()),
         _ => usage(),
     }
@@ -176,6 +196,19 @@ fn write_fixtures(dir: &Path) {
     }
     let doc = json!({"issuer": ISSUER, "audience": AUDIENCE, "tokens": tokens});
     write_json(&dir.join("tokens.json"), &doc);
+    // Distinct tokens of the cache cases, so that every verification of them is a cache miss.
+    let mut distinct = serde_json::Map::new();
+    for (name, key) in cases.iter().filter(|(n, _)| CACHE_ALGS.contains(n)) {
+        let list: Vec<String> = (0..DISTINCT)
+            .map(|i| {
+                let mut c = claims(key.alg().name());
+                c["jti"] = json!(format!("distinct-{i:05}-{name}"));
+                key.sign(&c).unwrap()
+            })
+            .collect();
+        distinct.insert(name.to_string(), json!(list));
+    }
+    write_json(&dir.join("distinct.json"), &Value::Object(distinct));
     std::fs::write(dir.join("tokens.txt"), text).unwrap();
 
     // 100 keys: the nine above and 91 fresh EC and Ed25519 keys.
@@ -281,10 +314,16 @@ fn floor_for(alg: Algorithm, jwk: &Value, token: &str) -> Box<dyn Fn() -> bool +
     }
 }
 
+/// The policy of the full-verification rows: the token cache off, so that repeating one token
+/// measures a whole verification (the cache has rows of its own).
 fn policy() -> Policy {
     Policy {
         issuers: vec![ISSUER.into()],
         audiences: vec![AUDIENCE.into()],
+        token_cache: TokenCacheOptions {
+            max_entries: 0,
+            ..TokenCacheOptions::default()
+        },
         ..Policy::default()
     }
 }
@@ -299,7 +338,13 @@ unsafe impl Send for CVerifier {}
 unsafe impl Sync for CVerifier {}
 
 impl CVerifier {
+    /// A verifier with the token cache off (see [`policy`]).
     fn new(jwks: &[u8], hmac: bool) -> CVerifier {
+        CVerifier::with_cache(jwks, hmac, 0)
+    }
+
+    /// A verifier whose token cache keeps `entries` tokens (0: off), other bounds default.
+    fn with_cache(jwks: &[u8], hmac: bool, entries: u32) -> CVerifier {
         let issuer = CString::new(ISSUER).unwrap();
         let audience = CString::new(AUDIENCE).unwrap();
         // SAFETY: every pointer is valid for the call; the options are freed after use.
@@ -320,6 +365,7 @@ impl CVerifier {
                     jwks_result::Ok
                 );
             }
+            assert_eq!(jwks_options_set_token_cache(opts, entries), jwks_result::Ok);
             let mut v = null_mut();
             let r =
                 jwks_verifier_from_json(jwks.as_ptr().cast(), jwks.len(), opts, &mut v, null_mut());
@@ -368,6 +414,18 @@ impl CVerifier {
             jwkskit::ffi::jwks_error_free(err);
             r != jwks_result::Ok
         }
+    }
+}
+
+impl CVerifier {
+    /// The token cache's counters.
+    fn cache_stats(&self) -> jwks_token_cache_stats {
+        let mut s = jwks_token_cache_stats::default();
+        // SAFETY: the verifier is live; `s` is a writable struct of the size passed.
+        let r =
+            unsafe { jwks_verifier_token_cache_stats(self.0, &mut s, std::mem::size_of_val(&s)) };
+        assert_eq!(r, jwks_result::Ok);
+        s
     }
 }
 
@@ -491,6 +549,8 @@ fn run(dir: &Path, s: &Settings) -> Value {
     }
     let threads = thread_scaling(&fx, &c, s);
     eprintln!("  threads {threads}");
+    let token_cache = token_cache(&fx, dir, s);
+    eprintln!("  token cache {token_cache}");
     let remote = remote_vs_static(&fx, &rust, s);
     eprintln!("  remote {remote}");
     // Memory in a fresh process, so that nothing measured above is in its resident size.
@@ -509,7 +569,144 @@ fn run(dir: &Path, s: &Settings) -> Value {
     );
     let memory: Value = serde_json::from_slice(&out.stdout).unwrap();
     eprintln!("  memory {memory}");
-    json!({"cases": cases, "threads": threads, "remote": remote, "memory": memory})
+    json!({"cases": cases, "threads": threads, "remote": remote, "memory": memory, "token_cache": token_cache})
+}
+
+/// The token cache through the C ABI, interleaved with the bare ring verify and a cache-off
+/// verifier: a hit (the same token again), a miss (a cache that is full and cold: each call a
+/// token it has not seen, out of more than it holds, so every call also stores and evicts)
+/// against the cache-off verifier on the same distinct tokens; and 1 against 2 threads
+/// hitting, beside the bare ring verify's own scaling in the same minutes.
+fn token_cache(fx: &Fixtures, dir: &Path, s: &Settings) -> Value {
+    let distinct = read_json(&dir.join("distinct.json"));
+    let off = CVerifier::new(&fx.jwks, false);
+    let on = CVerifier::with_cache(&fx.jwks, false, 4096);
+    let full = CVerifier::with_cache(&fx.jwks, false, 64);
+    let mut rows = serde_json::Map::new();
+    for case in fx
+        .cases
+        .iter()
+        .filter(|c| CACHE_ALGS.contains(&c.name.as_str()))
+    {
+        let tokens: Vec<String> = distinct[&case.name]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_string())
+            .collect();
+        let floor = &*case.floor;
+        let no_cache = || off.verify(&case.token);
+        let hit = || on.verify(&case.token);
+        let (i, j) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        let next = |k: &std::cell::Cell<usize>| {
+            k.set((k.get() + 1) % tokens.len());
+            &tokens[k.get()]
+        };
+        let miss = || full.verify(next(&i));
+        let no_cache_distinct = || off.verify(next(&j));
+        let t = interleaved(
+            &[floor, &no_cache, &hit, &miss, &no_cache_distinct],
+            s.rounds,
+            s.batch,
+        );
+        let row = json!({
+            "ring_us": us(median(t[0].clone())),
+            "c_abi_us": us(median(t[1].clone())),
+            "hit_us": us(median(t[2].clone())),
+            "miss_us": us(median(t[3].clone())),
+            "c_abi_distinct_us": us(median(t[4].clone())),
+            "ring_over_hit": r3(ratio(&t[0], &t[2])),
+            "miss_over_no_cache": r3(ratio(&t[3], &t[4])),
+        });
+        eprintln!("  cache {:<11} {row}", case.name);
+        rows.insert(case.name.clone(), row);
+    }
+    let full_stats = full.cache_stats();
+    assert_eq!(full_stats.hits, 0, "the miss rows must not hit");
+    let case = fx.cases.iter().find(|c| c.name == "RS256-2048").unwrap();
+    let hit = || on.verify(&case.token);
+    let floor = &*case.floor;
+    let (mut h1, mut h2, mut f1, mut f2) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..s.phases {
+        h1.push(throughput(1, s.phase, &hit));
+        h2.push(throughput(2, s.phase, &hit));
+        f1.push(throughput(1, s.phase, floor));
+        f2.push(throughput(2, s.phase, floor));
+    }
+    let stats = on.cache_stats();
+    json!({
+        "cases": rows,
+        "threads": {
+            "token": case.name,
+            "one_thread_per_s": median(h1.clone()).round(),
+            "two_threads_per_s": median(h2.clone()).round(),
+            "scaling": r3(ratio(&h2, &h1)),
+            "ring_scaling": r3(ratio(&f2, &f1)),
+        },
+        "hits": stats.hits,
+        "misses": stats.misses + full_stats.misses,
+    })
+}
+
+/// The token cache's memory bound: `total` verifications through the C ABI over `distinct`
+/// distinct valid HS256 tokens (made on the fly, so that only the cache holds any), half of
+/// them among 2048 hot tokens, with the default bounds. Reports the resident size before the
+/// verifier and at the end, against the configured byte bound. With `entries` above the
+/// default, the byte bound is the one that binds.
+fn cache_soak(total: u64, distinct: u64, entries: u32) -> Value {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"cache-soak-secret-cache-soak-key");
+    let jwks = json!({"keys": [{"kty": "oct", "kid": "hs", "alg": "HS256",
+        "k": URL_SAFE_NO_PAD.encode(b"cache-soak-secret-cache-soak-key")}]})
+    .to_string();
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT","kid":"hs"}"#);
+    let make = |i: u64| -> String {
+        let mut c = claims("HS256");
+        c["jti"] = json!(format!("soak-{i:08}"));
+        let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(c.to_string()));
+        let tag = ring::hmac::sign(&key, input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(tag.as_ref()))
+    };
+    let before = rss_kib();
+    let v = CVerifier::with_cache(jwks.as_bytes(), true, entries);
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut peak = before;
+    let start = Instant::now();
+    for n in 0..total {
+        // xorshift64: a fixed, cheap sequence.
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let i = if x & 1 == 0 {
+            (x >> 1) % 2048
+        } else {
+            (x >> 1) % distinct
+        };
+        assert!(v.verify(&make(i)), "verification {n}");
+        if n % 100_000 == 0 {
+            peak = peak.max(rss_kib());
+        }
+    }
+    let end = rss_kib();
+    peak = peak.max(end);
+    let st = v.cache_stats();
+    let bound_kib = st.max_bytes / 1024;
+    json!({
+        "verifications": total,
+        "distinct_tokens": distinct,
+        "seconds": r3(start.elapsed().as_secs_f64()),
+        "hits": st.hits,
+        "misses": st.misses,
+        "evictions": st.evictions,
+        "entries": st.entries,
+        "cache_bytes_counted": st.bytes,
+        "max_bytes": st.max_bytes,
+        "max_entries": st.max_entries,
+        "rss_before_kib": before,
+        "rss_end_kib": end,
+        "rss_peak_kib": peak,
+        "growth_kib": peak as i64 - before as i64,
+        "growth_over_bound": r3((peak as f64 - before as f64) / bound_kib as f64),
+    })
 }
 
 /// `N` verifications of one token by one path, for `valgrind --tool=callgrind`: the difference
@@ -523,10 +720,25 @@ fn profile(dir: &Path, name: &str, mode: &str, n: u64) {
         .expect("no such token");
     let rust = Verifier::from_jwks_json(&fx.jwks, policy()).unwrap();
     let c = CVerifier::new(&fx.jwks, false);
+    let hit = CVerifier::with_cache(&fx.jwks, false, DEFAULT_MAX_ENTRIES);
+    // For the miss modes: distinct tokens in turn, through a full cache ("c-miss") or none.
+    let full = CVerifier::with_cache(&fx.jwks, false, 64);
+    let distinct: Vec<String> = read_json(&dir.join("distinct.json"))[name]
+        .as_array()
+        .map(|a| a.iter().map(|t| t.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default();
+    let turn = std::cell::Cell::new(0usize);
+    let next = || {
+        turn.set((turn.get() + 1) % distinct.len());
+        &distinct[turn.get()]
+    };
     let f: Box<dyn Fn() -> bool> = match mode {
         "floor" => Box::new(|| (case.floor)()),
         "rust" => Box::new(|| rust.verify(case.token.as_bytes()).is_ok()),
         "c" => Box::new(|| c.verify(&case.token)),
+        "c-hit" => Box::new(|| hit.verify(&case.token)),
+        "c-miss" => Box::new(|| full.verify(next())),
+        "c-distinct" => Box::new(|| c.verify(next())),
         _ => usage(),
     };
     for _ in 0..n {
@@ -1081,6 +1293,102 @@ fn report(dir: &Path) {
         format!("memory growth {growth} KiB over 900k verifications ≈ 0 (< 64)"),
         growth < 64,
     ));
+    let tc = &rust["token_cache"];
+    println!();
+    println!("token cache (C ABI; hit = the same token again, miss = a full, cold cache):");
+    for (name, r) in tc["cases"].as_object().unwrap() {
+        let f = |k: &str| num(&r[k]).unwrap();
+        println!(
+            "  {name:<11} ring {:.2} µs, no cache {:.2} µs, hit {:.3} µs ({:.0}× faster than ring), miss {:.2} µs ({:.3}× the no-cache verify)",
+            f("ring_us"), f("c_abi_us"), f("hit_us"), f("ring_over_hit"), f("miss_us"), f("miss_over_no_cache"),
+        );
+        targets.push((
+            format!("{name} cache hit {:.3} µs ≤ 1 µs", f("hit_us")),
+            f("hit_us") <= 1.0,
+        ));
+        if name == "RS256-2048" {
+            targets.push((
+                format!(
+                    "{name} cache hit {:.0}× faster than ring ≥ 25×",
+                    f("ring_over_hit")
+                ),
+                f("ring_over_hit") >= 25.0,
+            ));
+        }
+        targets.push((
+            format!(
+                "{name} cache miss {:.3}× the no-cache verify ≤ 1.02",
+                f("miss_over_no_cache")
+            ),
+            f("miss_over_no_cache") <= 1.02,
+        ));
+    }
+    if let Some(ins) = &instructions {
+        for name in CACHE_ALGS {
+            let r = &ins["instructions"][name];
+            if let (Some(ring), Some(hit)) = (num(&r["ring"]), num(&r["c_abi_hit"])) {
+                println!(
+                    "  {name:<11} instructions: ring {ring:.0}, cache hit {hit:.0} ({:.0}× fewer)",
+                    ring / hit
+                );
+                if let (Some(miss), Some(off)) = (num(&r["c_abi_miss"]), num(&r["c_abi_distinct"]))
+                {
+                    println!(
+                        "  {name:<11} instructions: cache miss {miss:.0}, no cache {off:.0} ({:.4}×)",
+                        miss / off
+                    );
+                    targets.push((
+                        format!(
+                            "{name} cache miss {:.4}× the no-cache instructions ≤ 1.02",
+                            miss / off
+                        ),
+                        miss / off <= 1.02,
+                    ));
+                }
+                if name == "RS256-2048" {
+                    targets.push((
+                        format!(
+                            "{name} cache hit {:.0}× fewer instructions than ring ≥ 25×",
+                            ring / hit
+                        ),
+                        ring / hit >= 25.0,
+                    ));
+                }
+            }
+        }
+    }
+    let th = &tc["threads"];
+    let hit_scaling = num(&th["scaling"]).unwrap();
+    println!(
+        "  threads hitting ({}): 1 → {:.0}/s, 2 → {:.0}/s, scaling {:.2}× (bare ring now: {:.2}×)",
+        th["token"].as_str().unwrap(),
+        num(&th["one_thread_per_s"]).unwrap(),
+        num(&th["two_threads_per_s"]).unwrap(),
+        hit_scaling,
+        num(&th["ring_scaling"]).unwrap(),
+    );
+    targets.push((
+        format!("2 threads hitting {hit_scaling:.2}× of 1 ≥ 1.8"),
+        hit_scaling >= 1.8,
+    ));
+    let hit_vs_ring = hit_scaling / num(&th["ring_scaling"]).unwrap();
+    targets.push((
+        format!("2 threads hitting scale {hit_vs_ring:.2} as well as the bare ring verify does now ≥ 0.95"),
+        hit_vs_ring >= 0.95,
+    ));
+    let soak = load("cache_soak.json");
+    if let Some(soak) = &soak {
+        let over = num(&soak["growth_over_bound"]).unwrap();
+        println!(
+            "  memory: {} verifications over {} distinct tokens, default bounds: RSS {} → peak {} KiB (+{} KiB = {:.3}× the {} KiB bound), {} entries",
+            soak["verifications"], soak["distinct_tokens"], soak["rss_before_kib"], soak["rss_peak_kib"],
+            soak["growth_kib"], over, soak["max_bytes"].as_u64().unwrap() / 1024, soak["entries"],
+        );
+        targets.push((
+            format!("token cache RSS growth {over:.3}× its byte bound ≤ 1.10"),
+            over <= 1.10,
+        ));
+    }
     println!();
     println!("targets:");
     for (what, ok) in &targets {
@@ -1097,6 +1405,8 @@ fn report(dir: &Path) {
         "threads": rust["threads"],
         "remote": rust["remote"],
         "memory": rust["memory"],
+        "token_cache": rust["token_cache"],
+        "token_cache_soak": soak,
         "targets": targets.iter().map(|(w, ok)| json!({"target": w, "pass": ok})).collect::<Vec<_>>(),
         "notes": python_note,
     });
@@ -1160,10 +1470,13 @@ fn smoke() {
             > 0.0
     );
     assert_eq!(remote_vs_static(&small, &rust, &s)["fetches"], 1);
+    assert!(token_cache(&small, &dir, &s)["hits"].as_u64().unwrap() > 0);
+    let soak = cache_soak(3000, 500, DEFAULT_MAX_ENTRIES);
+    assert!(soak["hits"].as_u64().unwrap() > 0 && soak["entries"].as_u64().unwrap() <= 4096);
     let m = memory(&dir, s.memory_iterations);
     assert!(m["verifier_100_keys_kib"].as_u64().is_some());
     let go = parse_go("BenchmarkFixtures/ES256/jwks-2   \t 100\t  51234 ns/op\t 1 B/op\n");
     assert_eq!(go[&("ES256".to_string(), "jwks".to_string())], [51.234]);
     std::fs::remove_dir_all(&dir).unwrap();
-    println!("bench smoke pass: fixtures, ring floor, Rust API, C ABI, threads, remote, memory");
+    println!("bench smoke pass: fixtures, ring floor, Rust API, C ABI, threads, remote, memory, token cache");
 }

@@ -123,6 +123,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let keys = dir.join("keys");
     std::fs::create_dir_all(&keys)?;
     std::fs::write(keys.join("ec-1.key"), es.to_key_file())?;
+    // A second published key, so that the cache rotation test can take ec-1 away.
+    let next = SigningKey::generate(Algorithm::EdDSA)?.with_kid("ed-next");
+    std::fs::write(keys.join("ed-next.key"), next.to_key_file())?;
     std::fs::write(dir.join("remote.jwt"), es.sign(&live)?)?;
     std::fs::write(dir.join("remote-unknown.jwt"), unknown.sign(&live)?)?;
     Ok(())

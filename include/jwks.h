@@ -280,6 +280,41 @@ typedef struct jwks_stats {
   int64_t keys_age_ms;
 } jwks_stats;
 
+/**
+ * The token cache's counters, filled by `jwks_verifier_token_cache_stats`. Fields are only
+ * ever added at the end; the function writes as many bytes as the caller says it has.
+ */
+typedef struct jwks_token_cache_stats {
+  /**
+   * Verifications answered from the cache.
+   */
+  uint64_t hits;
+  /**
+   * Verifications that found no usable entry and were verified in full.
+   */
+  uint64_t misses;
+  /**
+   * Entries removed to make room.
+   */
+  uint64_t evictions;
+  /**
+   * Entries now.
+   */
+  uint64_t entries;
+  /**
+   * Bytes the entries take now (allocator overhead included).
+   */
+  uint64_t bytes;
+  /**
+   * The entry bound (0 when the cache is off).
+   */
+  uint64_t max_entries;
+  /**
+   * The byte bound.
+   */
+  uint64_t max_bytes;
+} jwks_token_cache_stats;
+
 
 
 
@@ -558,6 +593,28 @@ jwks_result jwks_token_claim_contains(const struct jwks_token *t,
                                       bool *out);
 
 /**
+ * Sets how many verified tokens a verifier keeps so that a token seen again is answered
+ * without its signature check (default 4096; 0 turns the cache off). A cached answer is
+ * always the one a full verification would give: the time rules are checked again at each
+ * call's time, and an entry is dropped when the key set changes. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_token_cache(struct jwks_options *opts, uint32_t max_entries);
+
+/**
+ * Sets the most memory the token cache may take, in bytes, allocator overhead included
+ * (default 8 MiB; at least 4096). Returns `JWKS_RESULT_INVALID_ARGUMENT` below 4096. Not
+ * thread-safe (a builder).
+ */
+jwks_result jwks_options_set_token_cache_bytes(struct jwks_options *opts, size_t max_bytes);
+
+/**
+ * Sets the longest time a cached verification is reused, in seconds (default 300; 1 to
+ * 86400), after which the token is verified again. Never longer than the token's `exp`
+ * either. Returns `JWKS_RESULT_INVALID_ARGUMENT` outside 1..=86400. Not thread-safe.
+ */
+jwks_result jwks_options_set_token_cache_max_reuse(struct jwks_options *opts, uint32_t seconds);
+
+/**
  * Creates a verifier over a JWKS document (or a single JWK) given as `len` bytes of JSON
  * (no NUL needed). `opts` may be NULL for defaults; it is copied. `oct` (HMAC) keys are used
  * only if an HS* algorithm was added to `opts`. On success writes a new verifier to `*out`
@@ -719,6 +776,17 @@ jwks_result jwks_verifier_would_block(const struct jwks_verifier *v,
                                       const char *token,
                                       size_t len,
                                       bool *out);
+
+/**
+ * Fills `*out` with the token cache's counters (all zero when the cache is off). `size` is
+ * `sizeof(jwks_token_cache_stats)` as the caller knows it: the first `size` bytes are written
+ * (fields the library does not know are zeroed), so programs built against an older or newer
+ * header keep working. Returns `JWKS_RESULT_INVALID_ARGUMENT` if `size` is 0 or not a
+ * multiple of 8. Thread-safe.
+ */
+jwks_result jwks_verifier_token_cache_stats(const struct jwks_verifier *v,
+                                            struct jwks_token_cache_stats *out,
+                                            size_t size);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -35,6 +35,9 @@ core fixtures "$fixtures"
 step "ring floor, Rust API and C ABI (interleaved), threads, remote, memory"
 core run "$fixtures" "$out/rust.json"
 
+step "token cache memory: 10M verifications over 1M distinct tokens, default bounds"
+core cache-soak > "$out/cache_soak.json"
+
 # The C program and Go load a bare ring verify (bindings/python/bench/ring_floor, the library
 # bench.py uses) and time it in their own process. Without it, each of their runs is compared
 # with runs of the ring floor just before and just after it (much noisier).
@@ -111,9 +114,18 @@ if command -v valgrind >/dev/null; then
         for name in RS256-2048 RS256-4096 PS256 ES256 ES384 EdDSA; do
             f=$(( ($(count "$name" floor 21) - $(count "$name" floor 1)) / 20 ))
             c=$(( ($(count "$name" c 21) - $(count "$name" c 1)) / 20 ))
-            printf '%s"%s": {"ring": %d, "c_abi": %d}' "$sep" "$name" "$f" "$c"
+            # A token cache hit (the cache on, the same token again).
+            h=$(( ($(count "$name" c-hit 21) - $(count "$name" c-hit 1)) / 20 ))
+            # A miss of a full cache (distinct tokens in turn) against no cache on the same tokens.
+            m=0 d=0
+            case $name in RS256-2048|ES256|EdDSA)
+                m=$(( ($(count "$name" c-miss 101) - $(count "$name" c-miss 1)) / 100 ))
+                d=$(( ($(count "$name" c-distinct 101) - $(count "$name" c-distinct 1)) / 100 )) ;;
+            esac
+            printf '%s"%s": {"ring": %d, "c_abi": %d, "c_abi_hit": %d, "c_abi_miss": %d, "c_abi_distinct": %d}' \
+                "$sep" "$name" "$f" "$c" "$h" "$m" "$d"
             sep=", "
-            echo "  $name: ring $f, C ABI $c instructions" >&2
+            echo "  $name: ring $f, C ABI $c, C ABI cache hit $h instructions" >&2
         done
         printf '}}\n'
     } > "$out/instructions.json"

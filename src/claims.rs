@@ -5,6 +5,7 @@ use crate::error::{err, Error, ErrorKind};
 use crate::json::{Field, Fields};
 use crate::keyset::shorten;
 use crate::token::{read_fields, Limits};
+use crate::token_cache::TokenCacheOptions;
 
 /// What a verifier accepts. Built once, shared by every verification.
 ///
@@ -31,6 +32,8 @@ pub struct Policy {
     pub max_age: Option<u64>,
     /// Size and nesting limits.
     pub limits: Limits,
+    /// The verified-token cache (on by default; see [`crate::token_cache`]).
+    pub token_cache: TokenCacheOptions,
 }
 
 impl Default for Policy {
@@ -45,8 +48,20 @@ impl Default for Policy {
             required_claims: Vec::new(),
             max_age: None,
             limits: Limits::default(),
+            token_cache: TokenCacheOptions::default(),
         }
     }
+}
+
+/// The time claims of a token whose claims passed, as numbers (absent claims are `None`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TimeClaims {
+    /// `exp`.
+    pub(crate) exp: Option<f64>,
+    /// `nbf`.
+    pub(crate) nbf: Option<f64>,
+    /// `iat`.
+    pub(crate) iat: Option<f64>,
 }
 
 impl Policy {
@@ -95,6 +110,12 @@ impl Policy {
     /// [`VerifiedToken::claims`](crate::VerifiedToken::claims) uses), and refused if any part
     /// of it could not be read; only the claims this policy checks are kept to check them.
     pub fn check_claims(&self, payload: &[u8], now: i64) -> Result<(), Error> {
+        self.check_claims_times(payload, now).map(|_| ())
+    }
+
+    /// [`check_claims`](Self::check_claims), returning the token's time claims on success so
+    /// that a cached verification can re-check them later without reading the payload again.
+    pub(crate) fn check_claims_times(&self, payload: &[u8], now: i64) -> Result<TimeClaims, Error> {
         let checked = |name: &str| {
             matches!(name, "exp" | "nbf" | "iat" | "iss" | "aud")
                 || self.required_claims.iter().any(|c| c == name)
@@ -118,11 +139,49 @@ impl Policy {
         })
     }
 
-    /// Validates the claims read by [`Policy::read_claims`] at unix time `now`.
-    fn check_fields(&self, claims: &Fields<'_>, now: i64) -> Result<(), Error> {
+    /// Validates the claims read by [`Policy::read_claims`] at unix time `now`; returns the
+    /// time claims.
+    fn check_fields(&self, claims: &Fields<'_>, now: i64) -> Result<TimeClaims, Error> {
+        // Each date is read lazily inside check_times_of, so that an expired token with a
+        // malformed nbf is still reported as expired.
+        let times = self.check_times_of(
+            || numeric_date(claims, "exp"),
+            || numeric_date(claims, "nbf"),
+            || numeric_date(claims, "iat"),
+            now,
+        )?;
+        self.check_issuer(claims)?;
+        self.check_audience(claims)?;
+        for name in &self.required_claims {
+            if claims.get(name).is_none() {
+                return Err(err(
+                    ErrorKind::MissingClaim,
+                    format!("the token has no {:?} claim", shorten(name)),
+                ));
+            }
+        }
+        Ok(times)
+    }
+
+    /// Re-checks the time rules (`exp`, `nbf`, `iat` in the future, maximum age, with the
+    /// leeway) for claims already read, at `now`: what a cache hit must check again.
+    pub(crate) fn check_times(&self, t: &TimeClaims, now: i64) -> Result<(), Error> {
+        self.check_times_of(|| Ok(t.exp), || Ok(t.nbf), || Ok(t.iat), now)
+            .map(|_| ())
+    }
+
+    /// The time rules, in the order their errors take precedence.
+    fn check_times_of(
+        &self,
+        exp: impl FnOnce() -> Result<Option<f64>, Error>,
+        nbf: impl FnOnce() -> Result<Option<f64>, Error>,
+        iat: impl FnOnce() -> Result<Option<f64>, Error>,
+        now: i64,
+    ) -> Result<TimeClaims, Error> {
         let now_f = now as f64;
         let leeway = self.leeway as f64;
-        match numeric_date(claims, "exp")? {
+        let exp = exp()?;
+        match exp {
             Some(exp) if now_f >= exp + leeway => {
                 return Err(err(
                     ErrorKind::Expired,
@@ -139,7 +198,8 @@ impl Policy {
             }
             _ => {}
         }
-        if let Some(nbf) = numeric_date(claims, "nbf")? {
+        let nbf = nbf()?;
+        if let Some(nbf) = nbf {
             if now_f + leeway < nbf {
                 return Err(err(
                     ErrorKind::NotYetValid,
@@ -152,7 +212,7 @@ impl Policy {
                 ));
             }
         }
-        let iat = numeric_date(claims, "iat")?;
+        let iat = iat()?;
         if let Some(iat) = iat {
             if iat > now_f + leeway {
                 return Err(err(
@@ -183,17 +243,7 @@ impl Policy {
                 ));
             }
         }
-        self.check_issuer(claims)?;
-        self.check_audience(claims)?;
-        for name in &self.required_claims {
-            if claims.get(name).is_none() {
-                return Err(err(
-                    ErrorKind::MissingClaim,
-                    format!("the token has no {:?} claim", shorten(name)),
-                ));
-            }
-        }
-        Ok(())
+        Ok(TimeClaims { exp, nbf, iat })
     }
 
     fn check_issuer(&self, claims: &Fields<'_>) -> Result<(), Error> {

@@ -13,6 +13,7 @@
 //!   keys are only read at all when the caller allows it ([`KeySetOptions::allow_oct`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
@@ -64,7 +65,12 @@ pub struct KeySet {
     keys: Vec<Jwk>,
     by_kid: HashMap<String, KidEntry>,
     skipped: Vec<SkippedKey>,
+    generation: u64,
 }
+
+/// Hands every parsed set its own generation number, so that anything derived from one
+/// snapshot (a cached verification) can tell when a source has swapped in another.
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
 /// At most this many keys are tried for a token that names no `kid`.
 pub const MAX_KEYS_WITHOUT_KID: usize = 8;
@@ -240,7 +246,15 @@ impl KeySet {
             keys,
             by_kid,
             skipped,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
         })
+    }
+
+    /// A number unique to this parsed set in this process: a source that replaces its keys
+    /// (a refresh, a rotation, a file reload) hands out a set with a new generation, so equal
+    /// generations mean the very same keys.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The usable keys, in set order.

@@ -33,6 +33,7 @@ mod nul_str;
 mod roca;
 pub mod source;
 pub mod token;
+pub mod token_cache;
 pub mod verifier;
 
 pub use alg::{Algorithm, KeyFamily};
@@ -42,6 +43,7 @@ pub use jwk::{thumbprint, Jwk};
 pub use keyset::{KeySet, KeySetOptions, SkippedKey};
 pub use source::{KeyQuery, KeySource, RemoteOptions, SourceStats, StaticSource};
 pub use token::Limits;
+pub use token_cache::{TokenCacheOptions, TokenCacheStats};
 pub use verifier::{unix_now, VerifiedToken, Verifier};
 
 /// The library version (from Cargo.toml).

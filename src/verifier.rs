@@ -12,6 +12,7 @@ use crate::keyset::{shorten, Candidates, KeySet, KeySetOptions};
 use crate::nul_str::NulStr;
 use crate::source::{KeyQuery, KeySource, SourceStats, StaticSource};
 use crate::token::{self, ParsedToken};
+use crate::token_cache::{Facts, TokenCache, TokenCacheStats};
 
 /// Verifies tokens against a key source under a policy. `Send + Sync`; clones share state.
 #[derive(Clone)]
@@ -22,6 +23,7 @@ pub struct Verifier {
 struct Inner {
     source: Box<dyn KeySource>,
     policy: Policy,
+    cache: Option<TokenCache>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -118,6 +120,29 @@ impl VerifiedToken {
     pub fn claim(&self, name: &str) -> Option<&Value> {
         self.claims()?.get(name)
     }
+
+    /// A verified token from what the token cache kept of one (header and payload each
+    /// followed by a NUL; the policy's nesting limit for reading the claims).
+    pub(crate) fn from_parts(
+        header: Vec<u8>,
+        payload: Vec<u8>,
+        alg: Algorithm,
+        kid: Option<NulStr>,
+        key_kid: Option<NulStr>,
+        key_thumbprint: NulStr,
+        max_json_depth: usize,
+    ) -> VerifiedToken {
+        VerifiedToken {
+            header,
+            payload,
+            alg,
+            kid,
+            key_kid,
+            key_thumbprint,
+            max_json_depth,
+            claims: OnceLock::new(),
+        }
+    }
 }
 
 impl Verifier {
@@ -126,6 +151,7 @@ impl Verifier {
         Verifier {
             inner: Arc::new(Inner {
                 source: Box::new(source),
+                cache: TokenCache::new(policy.token_cache),
                 policy,
             }),
         }
@@ -157,21 +183,47 @@ impl Verifier {
         self.verify_at(token, unix_now())
     }
 
-    /// Verifies a JWT (signature and claims) at unix time `now`.
+    /// Verifies a JWT (signature and claims) at unix time `now`, through the token cache if
+    /// the policy has one (the verdict is the same either way).
     pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
+        match &self.inner.cache {
+            Some(cache) => cache.verify(self, token, now),
+            None => Ok(self.verify_fresh(token, now)?.0),
+        }
+    }
+
+    /// The full verification, and what the token cache keeps besides the token.
+    pub(crate) fn verify_fresh(
+        &self,
+        token: &[u8],
+        now: i64,
+    ) -> Result<(VerifiedToken, Facts), Error> {
         let policy = &self.inner.policy;
         let parsed = token::parse(token, &policy.limits)?;
-        let verified = self.check_signature(parsed)?;
+        let (verified, generation, issuer) = self.check_signature(parsed)?;
         // Read whole, by the same reader as `claims()`, which builds its map on first use:
         // building it here would cost every verification about 2% of an RS256-2048 verify.
-        policy.check_claims(verified.payload(), now)?;
-        Ok(verified)
+        let times = policy.check_claims_times(verified.payload(), now)?;
+        let facts = Facts {
+            times,
+            generation,
+            issuer,
+        };
+        Ok((verified, facts))
     }
 
     /// Verifies a JWS signature and the header policy only; the payload need not be JSON.
     pub fn verify_signature(&self, jws: &[u8]) -> Result<VerifiedToken, Error> {
         let parsed = token::parse(jws, &self.inner.policy.limits)?;
-        self.check_signature(parsed)
+        Ok(self.check_signature(parsed)?.0)
+    }
+
+    /// The token cache's counters (all zero, with zero bounds, when it is off).
+    pub fn token_cache_stats(&self) -> TokenCacheStats {
+        self.inner
+            .cache
+            .as_ref()
+            .map_or_else(TokenCacheStats::default, TokenCache::stats)
     }
 
     /// Forces the source to refresh its keys.
@@ -184,7 +236,12 @@ impl Verifier {
         self.inner.source.stats()
     }
 
-    fn check_signature(&self, parsed: ParsedToken<'_>) -> Result<VerifiedToken, Error> {
+    /// Checks the header policy and the signature; also returns the generation of the key set
+    /// that verified it and the `iss` the source was asked for (if it routes by issuer).
+    fn check_signature(
+        &self,
+        parsed: ParsedToken<'_>,
+    ) -> Result<(VerifiedToken, u64, Option<String>), Error> {
         let policy = &self.inner.policy;
         if !policy.allows(parsed.alg) {
             return Err(err(
@@ -204,16 +261,16 @@ impl Verifier {
             issuer: issuer.as_deref(),
         };
         let set = source.keys(&query)?;
-        let key = match self.verify_with(&set, &parsed) {
+        let (key, generation) = match self.verify_with(&set, &parsed) {
             Err(e) if e.kind() == ErrorKind::UnknownKey && parsed.kid.is_some() => {
                 match source.keys_after_miss(&query)? {
-                    Some(newer) => self.verify_with(&newer, &parsed)?,
+                    Some(newer) => (self.verify_with(&newer, &parsed)?, newer.generation()),
                     None => return Err(e),
                 }
             }
-            other => other?,
+            other => (other?, set.generation()),
         };
-        Ok(VerifiedToken {
+        let verified = VerifiedToken {
             header: parsed.header,
             payload: parsed.payload,
             alg: parsed.alg,
@@ -222,7 +279,8 @@ impl Verifier {
             key_thumbprint: key.1,
             max_json_depth: policy.limits.max_json_depth,
             claims: OnceLock::new(),
-        })
+        };
+        Ok((verified, generation, issuer))
     }
 
     /// Verifies against one snapshot; returns the verifying key's kid and thumbprint.

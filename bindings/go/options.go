@@ -69,6 +69,19 @@ type Options struct {
 	CAPEM []byte
 	// Proxy is an explicit proxy URL for key fetches (default: HTTPS_PROXY/NO_PROXY).
 	Proxy string
+
+	// The verified-token cache: a token seen again is answered without its signature check,
+	// with the verdict a full verification would give (time rules are checked again at each
+	// call's time; entries die with the key set that verified them). On by default.
+
+	// NoTokenCache turns the cache off.
+	NoTokenCache bool
+	// TokenCacheEntries is the most tokens kept (default 4096).
+	TokenCacheEntries int
+	// TokenCacheBytes is the most memory the cache may take in bytes (default 8 MiB).
+	TokenCacheBytes int
+	// TokenCacheMaxReuse is the longest an entry is reused (default 5m; whole seconds).
+	TokenCacheMaxReuse time.Duration
 }
 
 // cOptions owns a C jwks_options built from Options; free it with free().
@@ -126,7 +139,42 @@ func (o *Options) build() (cOptions, error) {
 		opts.free()
 		return cOptions{}, err
 	}
+	if err := o.applyTokenCache(ptr); err != nil {
+		opts.free()
+		return cOptions{}, err
+	}
 	return opts, nil
+}
+
+func (o *Options) applyTokenCache(p *C.jwks_options) error {
+	if o.NoTokenCache {
+		C.jwks_options_set_token_cache(p, 0)
+	} else if o.TokenCacheEntries != 0 {
+		if o.TokenCacheEntries < 0 || int64(o.TokenCacheEntries) > math.MaxUint32 {
+			return invalidOption("TokenCacheEntries", "%d is outside 1..%d", o.TokenCacheEntries, uint32(math.MaxUint32))
+		}
+		if rc := C.jwks_options_set_token_cache(p, C.uint32_t(o.TokenCacheEntries)); rc != C.JWKS_RESULT_OK {
+			return optionError("TokenCacheEntries", rc)
+		}
+	}
+	if o.TokenCacheBytes != 0 {
+		if o.TokenCacheBytes < 0 {
+			return invalidOption("TokenCacheBytes", "negative size %d", o.TokenCacheBytes)
+		}
+		if rc := C.jwks_options_set_token_cache_bytes(p, C.size_t(o.TokenCacheBytes)); rc != C.JWKS_RESULT_OK {
+			return optionError("TokenCacheBytes", rc)
+		}
+	}
+	if o.TokenCacheMaxReuse != 0 {
+		n, err := wholeUnits("TokenCacheMaxReuse", o.TokenCacheMaxReuse, time.Second)
+		if err != nil {
+			return err
+		}
+		if rc := C.jwks_options_set_token_cache_max_reuse(p, n); rc != C.JWKS_RESULT_OK {
+			return optionError("TokenCacheMaxReuse", rc)
+		}
+	}
+	return nil
 }
 
 func (o *Options) apply(p *C.jwks_options) error {

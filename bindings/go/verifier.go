@@ -332,3 +332,44 @@ func (v *Verifier) SkippedKeys() ([]SkippedKey, error) {
 	}
 	return skipped, nil
 }
+
+// TokenCacheStats are the counters of a verifier's verified-token cache.
+type TokenCacheStats struct {
+	// Hits counts verifications answered from the cache.
+	Hits uint64
+	// Misses counts verifications verified in full (no usable entry).
+	Misses uint64
+	// Evictions counts entries removed to make room.
+	Evictions uint64
+	// Entries is the number of entries now.
+	Entries uint64
+	// Bytes is the memory the entries take now.
+	Bytes uint64
+	// MaxEntries is the entry bound (0: the cache is off).
+	MaxEntries uint64
+	// MaxBytes is the byte bound.
+	MaxBytes uint64
+}
+
+// TokenCacheStats returns the verified-token cache's counters (all zero when it is off).
+func (v *Verifier) TokenCacheStats() (TokenCacheStats, error) {
+	if !v.acquire() {
+		return TokenCacheStats{}, ErrClosed
+	}
+	defer v.mu.RUnlock()
+	var s C.jwks_token_cache_stats
+	rc := C.jwks_verifier_token_cache_stats(v.ptr, &s, C.size_t(unsafe.Sizeof(s)))
+	runtime.KeepAlive(v)
+	if rc != C.JWKS_RESULT_OK {
+		return TokenCacheStats{}, takeError(rc, nil)
+	}
+	return TokenCacheStats{
+		Hits:       uint64(s.hits),
+		Misses:     uint64(s.misses),
+		Evictions:  uint64(s.evictions),
+		Entries:    uint64(s.entries),
+		Bytes:      uint64(s.bytes),
+		MaxEntries: uint64(s.max_entries),
+		MaxBytes:   uint64(s.max_bytes),
+	}, nil
+}

@@ -12,6 +12,9 @@ For every token of the fixtures, in one process, on the same tokens and keys:
   the key list on every call);
 * ``cabi``: the one ``jwks_verify_payload`` call of ``verify`` alone through ctypes (no claims
   decoding), to split the cost between the Rust core and the Python layer;
+* ``hit``: ``verify(token)`` through a second verifier with the token cache on (its default),
+  the same token every time: a cache hit, claims dict included (the other rows run with the
+  cache off, so that they time a whole verification);
 * ``ring``: the bare ring verify of the same signature (``bench/ring_floor``, a small Rust
   library timed inside Rust; built with cargo on first use, skipped with ``--no-ring``).
 
@@ -24,7 +27,7 @@ Fixtures: ``--fixtures DIR`` reads ``DIR/jwks.json`` (a public JWKS) and ``DIR/t
 (``{"issuer", "audience", "tokens": [{"name", "alg", "kid", "token"}, ...]}``); without it,
 fixtures in that format are generated with ``cryptography`` (and written to ``--write-fixtures
 DIR`` if given). ``--json OUT`` writes ``{"python": {name: {"jwks_us", "pyjwt_us",
-"cabi_us", "ring_us", "pyjwt_over_jwks", "jwks_over_ring"}}}``.
+"cabi_us", "hit_us", "ring_us", "pyjwt_over_jwks", "jwks_over_ring"}}}``.
 """
 
 from __future__ import annotations
@@ -245,7 +248,10 @@ def main() -> int:
     issuer, audience = fixtures["issuer"], fixtures["audience"]
     ring = None if args.no_ring else load_ring_floor(args.rebuild_ring)
 
-    verifier = jwkskit.Verifier.from_jwks(jwks_doc, issuers=issuer, audiences=audience)
+    # The full-verification rows run with the token cache off (repeating one token would
+    # otherwise time cache hits); the "hit" column is a second verifier with the cache on.
+    verifier = jwkskit.Verifier.from_jwks(jwks_doc, issuers=issuer, audiences=audience, token_cache=0)
+    cached = jwkskit.Verifier.from_jwks(jwks_doc, issuers=issuer, audiences=audience)
     keyset = jwt.PyJWKSet.from_dict(jwks_doc)
     keys_by_kid = {k.key_id: k for k in keyset.keys}
     jwk_by_kid = {k["kid"]: k for k in jwks_doc["keys"] if "kid" in k}
@@ -265,6 +271,7 @@ def main() -> int:
         runners["jwks"] = jwks_runner(verifier, token)
         runners["pyjwt"] = pyjwt_runner(keys_by_kid, issuer, audience, token)
         runners["cabi"] = cabi_runner(verifier, token)
+        runners["hit"] = jwks_runner(cached, token)
         # Both must accept the token, with the same claims, before anything is timed.
         claims = verifier.verify(token)
         if runners["pyjwt"].verify(token) != claims:  # type: ignore[attr-defined]
@@ -285,7 +292,8 @@ def main() -> int:
         # same machine, which the medians of each side taken apart do not guarantee.
         pyjwt_ratio = statistics.median(p / j for p, j in zip(samples["pyjwt"], samples["jwks"]))
         res = {"jwks_us": round(med["jwks"], 2), "pyjwt_us": round(med["pyjwt"], 2),
-               "cabi_us": round(med["cabi"], 2), "pyjwt_over_jwks": round(pyjwt_ratio, 3)}
+               "cabi_us": round(med["cabi"], 2), "pyjwt_over_jwks": round(pyjwt_ratio, 3),
+               "hit_us": round(med["hit"], 3)}
         ring_ratio = None
         if "ring" in med:
             res["ring_us"] = round(med["ring"], 2)
@@ -297,13 +305,15 @@ def main() -> int:
             f"{med['jwks']:.1f}",
             f"{med['pyjwt']:.1f}",
             f"{med['cabi']:.1f}",
+            f"{med['hit']:.2f}",
             f"{med['ring']:.1f}" if "ring" in med else "-",
             f"{pyjwt_ratio:.2f}x",
             f"{ring_ratio:.3f}x" if ring_ratio is not None else "-",
         ))
     verifier.close()
+    cached.close()
 
-    header = ("token", "jwks µs", "PyJWT µs", "C ABI µs", "ring µs", "PyJWT/jwks", "jwks/ring")
+    header = ("token", "jwks µs", "PyJWT µs", "C ABI µs", "hit µs", "ring µs", "PyJWT/jwks", "jwks/ring")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     print(f"Python {platform.python_version()}, PyJWT {jwt.__version__}, libjwks {jwkskit.library_version}, "
           f"{os.cpu_count()} CPUs; median of {args.rounds} interleaved rounds")

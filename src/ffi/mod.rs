@@ -13,12 +13,14 @@ mod error;
 mod options;
 mod result;
 mod token;
+mod token_cache;
 mod verifier;
 
 pub use error::*;
 pub use options::*;
 pub use result::*;
 pub use token::*;
+pub use token_cache::*;
 pub use verifier::*;
 
 use std::ffi::{c_char, CStr};

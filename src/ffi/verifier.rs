@@ -396,3 +396,66 @@ pub unsafe extern "C" fn jwks_verifier_would_block(
         Ok(())
     })
 }
+
+/// The token cache's counters, filled by `jwks_verifier_token_cache_stats`. Fields are only
+/// ever added at the end; the function writes as many bytes as the caller says it has.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct jwks_token_cache_stats {
+    /// Verifications answered from the cache.
+    pub hits: u64,
+    /// Verifications that found no usable entry and were verified in full.
+    pub misses: u64,
+    /// Entries removed to make room.
+    pub evictions: u64,
+    /// Entries now.
+    pub entries: u64,
+    /// Bytes the entries take now (allocator overhead included).
+    pub bytes: u64,
+    /// The entry bound (0 when the cache is off).
+    pub max_entries: u64,
+    /// The byte bound.
+    pub max_bytes: u64,
+}
+
+/// Fills `*out` with the token cache's counters (all zero when the cache is off). `size` is
+/// `sizeof(jwks_token_cache_stats)` as the caller knows it: the first `size` bytes are written
+/// (fields the library does not know are zeroed), so programs built against an older or newer
+/// header keep working. Returns `JWKS_RESULT_INVALID_ARGUMENT` if `size` is 0 or not a
+/// multiple of 8. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_token_cache_stats(
+    v: *const jwks_verifier,
+    out: *mut jwks_token_cache_stats,
+    size: usize,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        let v = try_ref(v, "verifier")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        if size == 0 || size % 8 != 0 {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "size must be sizeof(jwks_token_cache_stats)",
+            ));
+        }
+        let s = v.inner.token_cache_stats();
+        let ours = jwks_token_cache_stats {
+            hits: s.hits,
+            misses: s.misses,
+            evictions: s.evictions,
+            entries: s.entries,
+            bytes: s.bytes,
+            max_entries: s.max_entries,
+            max_bytes: s.max_bytes,
+        };
+        let n = size.min(std::mem::size_of::<jwks_token_cache_stats>());
+        let dst = out.cast::<u8>();
+        // SAFETY: the caller gave `size` writable bytes at `out` (documented contract); the
+        // source is a local of at least `n` bytes.
+        std::ptr::write_bytes(dst, 0, size);
+        std::ptr::copy_nonoverlapping(std::ptr::addr_of!(ours).cast::<u8>(), dst, n);
+        Ok(())
+    })
+}

@@ -50,6 +50,8 @@ VALUE_BY_FUNCTION = {
     ("jwks_token_claim_contains", "value"): "\"ops\"",
     ("jwks_verify_payload", "cap"): "sizeof out_buf",
     ("jwks_verify_payload_at", "cap"): "sizeof out_buf",
+    ("jwks_verifier_token_cache_stats", "size"): "sizeof out_cache_stats",
+    ("jwks_options_set_token_cache_bytes", "max_bytes"): "1048576",
 }
 VALUE_BY_NAME = {
     "issuer": "\"https://issuer.test\"",
@@ -75,6 +77,7 @@ VALUE_BY_TYPE = {
     "struct jwks_token **": "&out_token",
     "struct jwks_error **": "&out_error",
     "struct jwks_stats *": "&out_stats",
+    "struct jwks_token_cache_stats *": "&out_cache_stats",
     "char *": "out_buf",
     "char **": "&out_string",
     "const char **": "&out_chars",

@@ -54,6 +54,7 @@ static void test_null_everywhere(context *ctx) {
   jwks_token *out_token;
   jwks_error *out_error;
   jwks_stats out_stats;
+  jwks_token_cache_stats out_cache_stats;
   char *out_string;
   const char *out_chars;
   size_t out_len;
@@ -77,6 +78,7 @@ static void test_null_everywhere(context *ctx) {
     jwks_error_free(out_error);          \
     jwks_string_free(out_string);        \
     (void)out_stats, (void)out_len;      \
+    (void)out_cache_stats;               \
     (void)out_buf;                       \
     (void)out_int, (void)out_bool;       \
   } while (0)
@@ -268,6 +270,96 @@ static void test_threads_and_refreshes(const char *dir, const char *url) {
   free(unknown);
 }
 
+/* The token cache under eight threads: hits of the good token, misses of changed copies
+ * (rejected), unknown kids, and a thread forcing refreshes; then a rotation that takes the
+ * good token's key out of the endpoint must turn its cached verdict into UNKNOWN_KEY. */
+typedef struct {
+  const jwks_verifier *v;
+  const char *good;
+  int wrong;
+} cache_worker;
+
+static void *cache_loop(void *p) {
+  cache_worker *w = p;
+  size_t len = strlen(w->good);
+  char *bad = malloc(len);
+  for (int i = 0; i < 300; i++) {
+    jwks_token *t = NULL;
+    if (jwks_verify(w->v, w->good, len, &t, NULL) != JWKS_RESULT_OK) w->wrong++;
+    jwks_token_free(t);
+    memcpy(bad, w->good, len);
+    bad[(size_t)i * 13 % len] ^= 0x02;
+    t = NULL;
+    if (jwks_verify(w->v, bad, len, &t, NULL) == JWKS_RESULT_OK || t != NULL) w->wrong++;
+    jwks_token_free(t);
+  }
+  free(bad);
+  return NULL;
+}
+
+static void test_token_cache_threads_and_rotation(const char *dir, const char *url) {
+  char *good = fixture(dir, "remote.jwt", NULL);
+  jwks_options *opts = jwks_options_new();
+  jwks_options_set_allow_http(opts, true);
+  jwks_options_add_issuer(opts, "https://issuer.test");
+  jwks_options_add_audience(opts, "api");
+  jwks_options_set_http_timeout_ms(opts, 60000);
+  jwks_options_set_token_cache(opts, 64);
+  jwks_verifier *v = NULL;
+  CHECK(jwks_verifier_from_url(url, opts, &v, NULL) == JWKS_RESULT_OK, "from_url");
+  jwks_options_free(opts);
+  if (!v || !good) return;
+  enum { N = 8 };
+  pthread_t threads[N], refresher;
+  cache_worker w[N];
+  refreshing = 1;
+  pthread_create(&refresher, NULL, refresh_loop, v);
+  for (int i = 0; i < N; i++) {
+    w[i] = (cache_worker){v, good, 0};
+    pthread_create(&threads[i], NULL, cache_loop, &w[i]);
+  }
+  int wrong = 0;
+  for (int i = 0; i < N; i++) {
+    pthread_join(threads[i], NULL);
+    wrong += w[i].wrong;
+  }
+  refreshing = 0;
+  void *failures;
+  pthread_join(refresher, &failures);
+  free(failures);
+  jwks_token_cache_stats s;
+  CHECK(jwks_verifier_token_cache_stats(v, &s, sizeof s) == JWKS_RESULT_OK, "cache stats");
+  printf("token cache: %llu hits, %llu misses by %d threads during refreshes\n",
+         (unsigned long long)s.hits, (unsigned long long)s.misses, N);
+  CHECK(wrong == 0, "%d wrong results", wrong);
+  CHECK(s.hits > 0 && s.misses >= N * 300 && s.entries <= 64, "hits %llu misses %llu",
+        (unsigned long long)s.hits, (unsigned long long)s.misses);
+
+  /* Rotation: the key is taken out of the served directory (and put back afterwards). */
+  char key[4096], away[4096];
+  snprintf(key, sizeof key, "%s/keys/ec-1.key", dir);
+  snprintf(away, sizeof away, "%s/ec-1.key.retired", dir); /* out of the served directory */
+  jwks_token *t = NULL;
+  CHECK(jwks_verify(v, good, strlen(good), &t, NULL) == JWKS_RESULT_OK, "cached");
+  jwks_token_free(t);
+  CHECK(jwks_verifier_token_cache_stats(v, &s, sizeof s) == JWKS_RESULT_OK, "cache stats");
+  uint64_t hits = s.hits;
+  CHECK(rename(key, away) == 0, "retire ec-1");
+  jwks_error *e = NULL;
+  CHECK(jwks_verifier_refresh(v, &e) == JWKS_RESULT_OK, "refresh: %s",
+        e ? jwks_error_message(e) : "");
+  jwks_error_free(e);
+  t = NULL;
+  jwks_result r = jwks_verify(v, good, strlen(good), &t, NULL);
+  CHECK(r == JWKS_RESULT_UNKNOWN_KEY && t == NULL, "after rotation: %d", (int)r);
+  jwks_token_free(t);
+  CHECK(rename(away, key) == 0, "restore ec-1");
+  CHECK(jwks_verifier_token_cache_stats(v, &s, sizeof s) == JWKS_RESULT_OK && s.hits == hits,
+        "the rotated-out token was answered from the cache");
+  jwks_verifier_free(v);
+  free(good);
+}
+
 int main(int argc, char **argv) {
   if (argc != 3) {
     fprintf(stderr, "usage: %s FIXTURE_DIR JWKS_URL\n", argv[0]);
@@ -294,6 +386,7 @@ int main(int argc, char **argv) {
     test_freed_handles(&ctx);
   }
   test_threads_and_refreshes(dir, argv[2]);
+  test_token_cache_threads_and_rotation(dir, argv[2]);
 
   jwks_token_free(ctx.token_handle);
   jwks_error_free(ctx.error);

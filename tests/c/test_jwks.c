@@ -387,6 +387,107 @@ static void test_threads(const jwks_verifier *v) {
   CHECK(errors == 0, "%d wrong results across threads", errors);
 }
 
+static const token_case *find_case(const char *name) {
+  for (int i = 0; i < ncases; i++)
+    if (strcmp(cases[i].name, name) == 0) return &cases[i];
+  return NULL;
+}
+
+static jwks_result verify_case_at(const jwks_verifier *v, const char *token, size_t len,
+                                  long long now) {
+  jwks_token *t = NULL;
+  jwks_result r = jwks_verify_at(v, token, len, now, &t, NULL);
+  CHECK((r == JWKS_RESULT_OK) == (t != NULL), "a token handle exactly on success");
+  jwks_token_free(t);
+  return r;
+}
+
+static jwks_token_cache_stats cache_stats(const jwks_verifier *v) {
+  jwks_token_cache_stats s;
+  memset(&s, 0xff, sizeof s);
+  CHECK(jwks_verifier_token_cache_stats(v, &s, sizeof s) == JWKS_RESULT_OK, "cache stats");
+  return s;
+}
+
+/* The verified-token cache: hits answer as a full verification would (time rules at each
+ * call's time, one-bit changes are misses), the bounds and the stats struct's size rule. */
+static void test_token_cache(const char *jwks, size_t jwks_len) {
+  jwks_options *opts = jwks_options_new();
+  jwks_options_add_issuer(opts, "https://issuer.test");
+  jwks_options_add_audience(opts, "api");
+  CHECK(jwks_options_set_token_cache(opts, 16) == JWKS_RESULT_OK, "set_token_cache");
+  CHECK(jwks_options_set_token_cache_bytes(opts, 1 << 20) == JWKS_RESULT_OK, "bytes");
+  CHECK(jwks_options_set_token_cache_max_reuse(opts, 60) == JWKS_RESULT_OK, "max_reuse");
+  CHECK(jwks_options_set_token_cache_bytes(opts, 100) == JWKS_RESULT_INVALID_ARGUMENT,
+        "a byte bound below 4096");
+  CHECK(jwks_options_set_token_cache_max_reuse(opts, 0) == JWKS_RESULT_INVALID_ARGUMENT,
+        "a reuse time of 0");
+  CHECK(jwks_options_set_token_cache(NULL, 1) == JWKS_RESULT_NULL_ARGUMENT, "NULL opts");
+  jwks_verifier *v = NULL;
+  CHECK(jwks_verifier_from_json(jwks, jwks_len, opts, &v, NULL) == JWKS_RESULT_OK, "verifier");
+  if (!v) {
+    jwks_options_free(opts);
+    return;
+  }
+  const token_case *rs = find_case("rs256"), *nbf = find_case("nbf");
+  CHECK(rs && nbf, "fixtures rs256 and nbf");
+  if (!rs || !nbf) return;
+  long long now = rs->now, exp = rs->now + 600; /* c_fixtures: exp = NOW + 600, nbf NOW+100 */
+  CHECK(verify_case_at(v, rs->token, rs->len, now) == JWKS_RESULT_OK, "first: a miss");
+  CHECK(verify_case_at(v, rs->token, rs->len, now) == JWKS_RESULT_OK, "second: a hit");
+  jwks_token_cache_stats s = cache_stats(v);
+  CHECK(s.hits == 1 && s.misses == 1 && s.entries == 1 && s.max_entries == 16 &&
+            s.max_bytes == 1 << 20 && s.bytes > rs->len && s.evictions == 0,
+        "hits %llu misses %llu entries %llu", (unsigned long long)s.hits,
+        (unsigned long long)s.misses, (unsigned long long)s.entries);
+  /* Time rules on a hit, at the caller's time, even earlier than the first verification. */
+  CHECK(verify_case_at(v, rs->token, rs->len, exp - 1) == JWKS_RESULT_OK, "before exp");
+  CHECK(verify_case_at(v, rs->token, rs->len, exp + 1) == JWKS_RESULT_EXPIRED, "exp + 1");
+  CHECK(verify_case_at(v, rs->token, rs->len, now - 11) == JWKS_RESULT_ISSUED_IN_FUTURE,
+        "before iat");
+  CHECK(verify_case_at(v, nbf->token, nbf->len, now + 100) == JWKS_RESULT_OK, "at nbf");
+  CHECK(verify_case_at(v, nbf->token, nbf->len, now + 99) == JWKS_RESULT_NOT_YET_VALID,
+        "before nbf, on a hit");
+  s = cache_stats(v);
+  CHECK(s.hits == 5 && s.misses == 2, "hits %llu misses %llu", (unsigned long long)s.hits,
+        (unsigned long long)s.misses);
+  /* One bit changed anywhere: a miss, verified (and rejected) on its own. */
+  char *copy = malloc(rs->len);
+  int accepted = 0;
+  for (size_t i = 0; i < rs->len; i += 7) {
+    memcpy(copy, rs->token, rs->len);
+    copy[i] ^= 0x01;
+    if (verify_case_at(v, copy, rs->len, now) == JWKS_RESULT_OK) accepted++;
+  }
+  free(copy);
+  jwks_token_cache_stats after = cache_stats(v);
+  CHECK(accepted == 0 && after.hits == s.hits, "%d changed tokens accepted, hits %llu", accepted,
+        (unsigned long long)after.hits);
+  /* A caller that knows only the first field gets only that; sizes must be multiples of 8. */
+  uint64_t first[2] = {0, 12345};
+  CHECK(jwks_verifier_token_cache_stats(v, (jwks_token_cache_stats *)(void *)first, 8) ==
+            JWKS_RESULT_OK && first[0] == after.hits && first[1] == 12345,
+        "size 8 writes 8 bytes");
+  CHECK(jwks_verifier_token_cache_stats(v, &after, 0) == JWKS_RESULT_INVALID_ARGUMENT, "size 0");
+  CHECK(jwks_verifier_token_cache_stats(v, &after, 12) == JWKS_RESULT_INVALID_ARGUMENT, "size 12");
+  CHECK(jwks_verifier_token_cache_stats(NULL, &after, sizeof after) == JWKS_RESULT_NULL_ARGUMENT,
+        "NULL verifier");
+  jwks_verifier_free(v);
+
+  /* 0 turns it off: nothing is kept, every counter stays 0. */
+  CHECK(jwks_options_set_token_cache(opts, 0) == JWKS_RESULT_OK, "off");
+  v = NULL;
+  CHECK(jwks_verifier_from_json(jwks, jwks_len, opts, &v, NULL) == JWKS_RESULT_OK, "verifier");
+  if (v) {
+    verify_case_at(v, rs->token, rs->len, now);
+    verify_case_at(v, rs->token, rs->len, now);
+    s = cache_stats(v);
+    CHECK(s.hits == 0 && s.misses == 0 && s.entries == 0 && s.max_entries == 0, "off: zeros");
+  }
+  jwks_verifier_free(v);
+  jwks_options_free(opts);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
@@ -404,6 +505,7 @@ int main(int argc, char **argv) {
   CHECK(ncases >= 10, "only %d cases", ncases);
   test_version();
   jwks_verifier *v = make_verifier(jwks, len);
+  test_token_cache(jwks, len);
   free(jwks); /* the verifier keeps no pointer into the input */
   if (v) {
     test_cases(v);

@@ -14,7 +14,7 @@ Every failure is a :class:`JwksError`; catch :class:`TokenRejected` (answer 401)
 from __future__ import annotations
 
 from . import _ffi
-from ._verifier import KeySet, Stats, Token, VerifiedToken, Verifier
+from ._verifier import KeySet, Stats, Token, TokenCacheStats, VerifiedToken, Verifier
 from .errors import *  # noqa: F401,F403
 from .errors import CODE_NAMES, Category, JwksError, __all__ as _errors_all
 
@@ -40,6 +40,7 @@ __all__ = [
     "Verifier",
     "VerifiedToken",
     "Stats",
+    "TokenCacheStats",
     "Token",
     "KeySet",
     "library_version",

@@ -42,6 +42,20 @@ class jwks_stats(ctypes.Structure):
     ]
 
 
+class jwks_token_cache_stats(ctypes.Structure):
+    """``struct jwks_token_cache_stats`` (passed with its size: fields may be appended)."""
+
+    _fields_ = [
+        ("hits", c_uint64),
+        ("misses", c_uint64),
+        ("evictions", c_uint64),
+        ("entries", c_uint64),
+        ("bytes", c_uint64),
+        ("max_entries", c_uint64),
+        ("max_bytes", c_uint64),
+    ]
+
+
 _P = c_void_p  # any opaque handle: jwks_options *, jwks_verifier *, jwks_token *, jwks_error *
 _PP = POINTER(c_void_p)  # an out-parameter for a handle (jwks_token **, jwks_error **, char **)
 _RESULT = c_uint32  # jwks_result
@@ -112,6 +126,10 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_verifier_last_error": (_RESULT, [_P, _PP]),
     "jwks_verifier_skipped_keys": (_RESULT, [_P, _PP, _PP]),
     "jwks_verifier_would_block": (_RESULT, [_P, _STR, c_size_t, POINTER(c_bool)]),
+    "jwks_options_set_token_cache": (_RESULT, [_P, c_uint32]),
+    "jwks_options_set_token_cache_bytes": (_RESULT, [_P, c_size_t]),
+    "jwks_options_set_token_cache_max_reuse": (_RESULT, [_P, c_uint32]),
+    "jwks_verifier_token_cache_stats": (_RESULT, [_P, POINTER(jwks_token_cache_stats), c_size_t]),
 }
 
 

@@ -41,6 +41,9 @@ OPTION_NAMES = (
     "ca_pem",
     "ca_file",
     "proxy",
+    "token_cache",
+    "token_cache_bytes",
+    "token_cache_max_reuse",
 )
 
 
@@ -216,6 +219,17 @@ class COptions:
             _check("ca_pem" if o.get("ca_pem") is not None else "ca_file", "<PEM>", rc)
         if o.get("proxy") is not None:
             _check("proxy", o["proxy"], lib.jwks_options_set_proxy(p, _text("proxy", o["proxy"])))
+
+        # The verified-token cache.
+        if o.get("token_cache") is not None:
+            entries = _size("token_cache", o["token_cache"])
+            if entries > 0xFFFFFFFF:
+                raise InvalidArgument(201, f"token_cache: {entries} is more than 2**32 - 1 entries")
+            _check("token_cache", entries, lib.jwks_options_set_token_cache(p, entries))
+        if o.get("token_cache_bytes") is not None:
+            size = _size("token_cache_bytes", o["token_cache_bytes"])
+            _check("token_cache_bytes", size, lib.jwks_options_set_token_cache_bytes(p, size))
+        seconds("token_cache_max_reuse", lib.jwks_options_set_token_cache_max_reuse)
 
 
 def _items(headers: Any) -> Iterator[Tuple[str, str]]:

@@ -17,7 +17,7 @@ from . import _ffi
 from ._options import COptions, _text
 from .errors import InvalidArgument, JwksError, MalformedToken, VerifierClosed, error_class
 
-__all__ = ["Verifier", "VerifiedToken", "Stats", "Token", "KeySet"]
+__all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "Token", "KeySet"]
 
 lib = _ffi.lib
 
@@ -54,6 +54,39 @@ def _decode_claims(payload: bytes) -> Any:
     except (UnicodeDecodeError, StopIteration, ValueError):
         pass
     return _json_loads(payload)
+
+
+# The claims of repeated tokens. The library's token cache makes a repeated verification cost
+# less than decoding its claims; so a verifier also keeps, per token (keyed by its exact
+# bytes, from which the payload follows), the claims it decoded, and hands each caller a
+# copy of its own: a shallow copy of the dict plus copies of the containers inside it (lists
+# and objects, e.g. "aud"), the only values a caller could mutate in place. The verdict is
+# still the library's on every call: the memo only replaces the JSON decoding.
+_MEMO_MAX = 1024
+_CONTAINERS = (dict, list)
+
+
+def _deep(value: Any) -> Any:
+    t = type(value)
+    if t is dict:
+        return {k: _deep(v) for k, v in value.items()}
+    if t is list:
+        return [_deep(v) for v in value]
+    return value
+
+
+def _memo_entry(claims: Dict[str, Any]) -> Any:
+    """The private copy kept for a token, with the names of its claims holding containers."""
+    nested = tuple(k for k, v in claims.items() if type(v) in _CONTAINERS)
+    return (_deep(claims) if nested else claims.copy(), nested)
+
+
+def _claims_copy(entry: Any) -> Dict[str, Any]:
+    claims, nested = entry
+    copy = claims.copy()
+    for k in nested:
+        copy[k] = _deep(claims[k])
+    return copy  # type: ignore[no-any-return]
 
 
 #: Whether calls in progress are counted under a lock (see Verifier._enter): on builds that
@@ -216,6 +249,26 @@ class VerifiedToken:
 
 
 @dataclass(frozen=True)
+class TokenCacheStats:
+    """Counters of the verified-token cache (see :meth:`Verifier.token_cache_stats`)."""
+
+    #: Verifications answered from the cache.
+    hits: int
+    #: Verifications verified in full (no usable entry).
+    misses: int
+    #: Entries removed to make room.
+    evictions: int
+    #: Entries now.
+    entries: int
+    #: Bytes the entries take now.
+    bytes: int
+    #: The entry bound (0: the cache is off).
+    max_entries: int
+    #: The byte bound.
+    max_bytes: int
+
+
+@dataclass(frozen=True)
 class Stats:
     """The verifier's counters (``jwks_stats``), for metrics."""
 
@@ -288,12 +341,18 @@ class Verifier:
         ca_file (path): a file of extra trusted CA certificates (PEM).
         proxy (str): an explicit proxy URL (default: ``HTTPS_PROXY``/``NO_PROXY``).
 
+    Verified-token cache (a repeated token is answered without its signature check, with the
+    same verdict: time rules are re-checked on every call, entries die with the key set):
+        token_cache (int): most tokens kept (default 4096; 0 turns the cache off).
+        token_cache_bytes (int): most bytes the cache may take (default 8 MiB).
+        token_cache_max_reuse: seconds an entry is reused at most (default 300).
+
     Durations are numbers of seconds or ``datetime.timedelta``; fractions of the unit are
     refused, never rounded. An invalid option raises :class:`~jwkskit.InvalidArgument`; an
     unknown keyword raises ``TypeError``.
     """
 
-    __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "__weakref__")
+    __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "_memo", "_memo_max", "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError(
@@ -310,7 +369,13 @@ class Verifier:
         self._active: List[None] = []  # one entry per call in progress
         self._lock = threading.Lock()
         self._source = source
+        self._memo: Optional[Dict[bytes, Any]] = None
+        self._memo_max = 0
         _live.add(self)
+        cache = self.token_cache_stats()
+        if cache.max_entries:
+            self._memo = {}
+            self._memo_max = min(cache.max_entries, _MEMO_MAX)
         return self
 
     @classmethod
@@ -517,7 +582,10 @@ class Verifier:
                 rc = _verify_payload_at(handle, data, s.token_len, when, s.buf_arg, s.cap, s.size_ref, s.err_ref)
             if rc:
                 raise _take_error(rc, s.err)
-            payload = s.buf[: s.size.value]
+            memo = self._memo
+            seen = None if memo is None else memo.get(data)
+            if seen is None:
+                payload = s.buf[: s.size.value]
         finally:
             s.busy = False
             if _LOCK_CALLS:
@@ -526,7 +594,14 @@ class Verifier:
                 active.pop()
                 if self._handle is None and not active:
                     self._free_once()
-        return _decode_claims(payload)  # type: ignore[no-any-return]
+        if seen is not None:
+            return _claims_copy(seen)
+        claims = _decode_claims(payload)
+        if memo is not None and type(claims) is dict:
+            if len(memo) >= self._memo_max:
+                memo.clear()  # bounded; hot tokens are decoded again once
+            memo[data] = _memo_entry(claims)
+        return claims  # type: ignore[no-any-return]
 
     def verify_token(self, token: Token, *, now: Optional[int] = None) -> VerifiedToken:
         """Like :meth:`verify`, but returns a :class:`VerifiedToken` with the header, the
@@ -617,6 +692,26 @@ class Verifier:
             key_count=s.key_count,
             skipped_count=s.skipped_count,
             keys_age_ms=None if s.keys_age_ms < 0 else s.keys_age_ms,
+        )
+
+    def token_cache_stats(self) -> TokenCacheStats:
+        """The verified-token cache's counters (all 0 when it is off)."""
+        s = _ffi.jwks_token_cache_stats()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_token_cache_stats(handle, byref(s), ctypes.sizeof(s))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        return TokenCacheStats(
+            hits=s.hits,
+            misses=s.misses,
+            evictions=s.evictions,
+            entries=s.entries,
+            bytes=s.bytes,
+            max_entries=s.max_entries,
+            max_bytes=s.max_bytes,
         )
 
     def last_error(self) -> Optional[JwksError]:

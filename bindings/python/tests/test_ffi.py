@@ -64,6 +64,8 @@ def ctype_for(c: str, *, returned: bool):
         return [POINTER(c_void_p)]
     if re.fullmatch(r"struct jwks_stats \*", c):
         return [POINTER(_ffi.jwks_stats)]
+    if re.fullmatch(r"struct jwks_token_cache_stats \*", c):
+        return [POINTER(_ffi.jwks_token_cache_stats)]
     if re.fullmatch(r"struct jwks_\w+ \*", c):
         return [c_void_p]
     if re.fullmatch(r"struct jwks_\w+ \* \*", c):
@@ -115,6 +117,16 @@ def test_stats_struct_matches_header():
     fields = re.findall(r"(u?int\d+_t)\s+(\w+);", body)
     mapping = {"uint64_t": c_uint64, "int64_t": c_int64}
     assert [(n, mapping[t]) for t, n in fields] == list(_ffi.jwks_stats._fields_)
+
+
+def test_token_cache_stats_struct_matches_header():
+    text = header_text()
+    body = re.search(
+        r"typedef struct jwks_token_cache_stats \{(.*?)\} jwks_token_cache_stats;", text, flags=re.S
+    ).group(1)
+    fields = re.findall(r"(u?int\d+_t)\s+(\w+);", body)
+    mapping = {"uint64_t": c_uint64, "int64_t": c_int64}
+    assert [(n, mapping[t]) for t, n in fields] == list(_ffi.jwks_token_cache_stats._fields_)
 
 
 def test_result_codes_match_header_and_library():

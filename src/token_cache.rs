@@ -1,0 +1,460 @@
+//! The verified-token cache: a service sees the same token on every request until it expires,
+//! so a verification that succeeded is kept and the next one of the same bytes is a lookup.
+//!
+//! # Rules
+//!
+//! - Keyed on the exact token bytes: a SipHash with a random key per verifier (nobody can aim
+//!   many tokens at one bucket) of the token's length and its last [`HASHED_TAIL`] bytes, then
+//!   a full byte comparison. The tail lies in the signature, which differs between any two
+//!   valid tokens, and only valid tokens are stored; hashing the tail alone keeps a miss from
+//!   paying for hashing a kilobyte of token. Tokens that share a tail (forgeries of a cached
+//!   token) meet at one position and are told apart by the comparison.
+//! - Only successful verifications are kept. An entry holds the verified token (header,
+//!   payload, alg, key identity), the time claims, the generation of the key set that
+//!   verified it and, for a source that routes by issuer, the `iss` used to route.
+//! - A hit answers exactly as a full verification would:
+//!   - the source is asked for its current key set, as a verification would (so refreshes,
+//!     expiry of remote keys and file reloads happen as without a cache), and the entry is used
+//!     only if that set is the very one that verified it (same generation); otherwise it is
+//!     dropped and the token verified again;
+//!   - the time rules (`exp`, `nbf`, `iat` in the future, maximum age, leeway) are checked
+//!     again at the caller's `now`, whatever `now` the first verification had;
+//!   - everything else the verdict depends on (signature, header policy, `iss`, `aud`,
+//!     required claims) depends only on the bytes, the key set and the verifier's fixed policy.
+//! - An entry is reused for at most [`TokenCacheOptions::max_reuse`], and never past the
+//!   token's `exp` plus leeway (as seen by the `now` of the verification that stored it).
+//! - Bounded in entries and in bytes (each entry's bytes are counted with allocator overhead).
+//!   Eviction is CLOCK (second chance): a hit sets a flag, the hand clears it, and only entries
+//!   not hit since the hand last passed are evicted, so hot tokens stay while a flood of
+//!   one-off tokens only displaces other one-off tokens.
+//! - No global lock: entries live in up to 16 shards, each behind its own read-write lock; a
+//!   hit takes one shard's read lock. Counters are striped per thread.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::RwLock;
+
+use crate::alg::Algorithm;
+use crate::claims::TimeClaims;
+use crate::error::Error;
+use crate::nul_str::NulStr;
+use crate::source::KeyQuery;
+use crate::verifier::{VerifiedToken, Verifier};
+
+/// The token cache settings, part of a verifier's [`Policy`](crate::Policy).
+///
+/// On by default with a modest bound: a hit answers exactly as a full verification would (see
+/// the module docs), so the cache never changes a verdict; it only saves the signature check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCacheOptions {
+    /// Most verified tokens kept; 0 turns the cache off (default 4096).
+    pub max_entries: u32,
+    /// Most bytes the entries may take, allocator overhead included (default 8 MiB).
+    pub max_bytes: usize,
+    /// Longest time an entry is reused after the verification that stored it (default 5 min).
+    pub max_reuse: Duration,
+}
+
+impl Default for TokenCacheOptions {
+    fn default() -> Self {
+        TokenCacheOptions {
+            max_entries: DEFAULT_MAX_ENTRIES,
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_reuse: DEFAULT_MAX_REUSE,
+        }
+    }
+}
+
+/// Default [`TokenCacheOptions::max_entries`].
+pub const DEFAULT_MAX_ENTRIES: u32 = 4096;
+/// Default [`TokenCacheOptions::max_bytes`].
+pub const DEFAULT_MAX_BYTES: usize = 8 << 20;
+/// Default [`TokenCacheOptions::max_reuse`].
+pub const DEFAULT_MAX_REUSE: Duration = Duration::from_secs(300);
+
+/// The cache's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenCacheStats {
+    /// Verifications answered from the cache.
+    pub hits: u64,
+    /// Verifications that found no usable entry (absent, stale key set, reused too long).
+    pub misses: u64,
+    /// Entries removed to make room.
+    pub evictions: u64,
+    /// Entries now.
+    pub entries: u64,
+    /// Bytes the entries take now (allocator overhead included).
+    pub bytes: u64,
+    /// The entry bound (0 when the cache is off).
+    pub max_entries: u64,
+    /// The byte bound.
+    pub max_bytes: u64,
+}
+
+const MAX_SHARDS: usize = 16;
+/// What one heap allocation costs beyond its payload (glibc: 16 bytes of header and rounding).
+const ALLOC_OVERHEAD: usize = 16;
+/// Index bytes per entry: a `u64 → u32` hash map bucket (16 bytes with its control byte,
+/// rounded) at the lowest load a power-of-two table reaches (under half full).
+const INDEX_COST: usize = 40;
+
+/// Bytes at the end of a token that are hashed (see the module docs).
+pub const HASHED_TAIL: usize = 32;
+
+/// Everything a hit needs.
+struct Slot {
+    /// The token, then the header and the payload each with its NUL: one allocation.
+    bytes: Box<[u8]>,
+    token_len: usize,
+    header_len: usize,
+    hash: u64,
+    alg: Algorithm,
+    kid: Option<NulStr>,
+    key_kid: Option<NulStr>,
+    key_thumbprint: NulStr,
+    times: TimeClaims,
+    generation: u64,
+    issuer: Option<Box<str>>,
+    /// After this the entry is not reused (`max_reuse`, or the token's `exp`).
+    deadline: Instant,
+    /// Set by a hit, cleared by the eviction hand.
+    visited: AtomicBool,
+    cost: usize,
+}
+
+impl Slot {
+    fn cost_of(bytes: usize, issuer: Option<&str>) -> usize {
+        let heap = |n: usize| if n == 0 { 0 } else { n + ALLOC_OVERHEAD };
+        // The slot twice: a shard's Vec of slots may have up to twice the room it uses.
+        2 * std::mem::size_of::<Slot>()
+            + INDEX_COST
+            + heap(bytes)
+            + heap(issuer.map_or(0, str::len))
+    }
+
+    fn token(&self) -> &[u8] {
+        &self.bytes[..self.token_len]
+    }
+
+    /// A verified token for the caller, as the full verification made it.
+    fn verified(&self, max_json_depth: usize) -> VerifiedToken {
+        let (header, payload) = self.bytes[self.token_len..].split_at(self.header_len);
+        VerifiedToken::from_parts(
+            header.to_vec(),
+            payload.to_vec(),
+            self.alg,
+            self.kid.clone(),
+            self.key_kid.clone(),
+            self.key_thumbprint.clone(),
+            max_json_depth,
+        )
+    }
+}
+
+/// A `u64` that is already a keyed hash: the index uses it as is.
+#[derive(Default)]
+struct Identity(u64);
+
+impl Hasher for Identity {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("the index only hashes u64 keys")
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+#[derive(Default)]
+struct Shard {
+    /// Keyed hash → position in `slots`. Two tokens with the same 64-bit keyed hash (never in
+    /// practice) share one position: the newer replaces the older.
+    index: HashMap<u64, u32, BuildHasherDefault<Identity>>,
+    slots: Vec<Slot>,
+    hand: usize,
+    bytes: usize,
+}
+
+impl Shard {
+    fn find(&self, hash: u64, token: &[u8]) -> Option<&Slot> {
+        let slot = &self.slots[*self.index.get(&hash)? as usize];
+        (slot.token() == token).then_some(slot)
+    }
+
+    fn remove_at(&mut self, i: usize) -> Slot {
+        let gone = self.slots.swap_remove(i);
+        self.index.remove(&gone.hash);
+        self.bytes -= gone.cost;
+        if let Some(moved) = self.slots.get(i) {
+            self.index.insert(moved.hash, i as u32);
+        }
+        if self.hand >= self.slots.len() {
+            self.hand = 0;
+        }
+        gone
+    }
+
+    /// Moves the hand to an entry not hit since the hand last passed it, clearing the hit
+    /// flags it passes over (CLOCK); returns that entry's position.
+    fn victim(&mut self) -> usize {
+        loop {
+            if self.slots[self.hand].visited.swap(false, Ordering::Relaxed) {
+                self.hand = (self.hand + 1) % self.slots.len();
+            } else {
+                return self.hand;
+            }
+        }
+    }
+
+    /// Stores `slot` in place of the entry at `i` and moves the hand past it; returns the
+    /// entry it replaced.
+    fn replace_at(&mut self, i: usize, slot: Slot) -> Slot {
+        self.index.remove(&self.slots[i].hash);
+        self.index.insert(slot.hash, i as u32);
+        self.bytes = self.bytes + slot.cost - self.slots[i].cost;
+        self.hand = (i + 1) % self.slots.len();
+        std::mem::replace(&mut self.slots[i], slot)
+    }
+}
+
+/// Per-thread stripes of the hit and miss counters, so that threads hitting the cache at once
+/// do not write the same cache line.
+#[repr(align(128))]
+#[derive(Default)]
+struct Stripe {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+const STRIPES: usize = 8;
+
+fn stripe_index() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+    }
+    INDEX.with(|i| *i)
+}
+
+/// A bounded, sharded cache of verified tokens for one verifier.
+pub(crate) struct TokenCache {
+    hasher: RandomState,
+    shards: Box<[RwLock<Shard>]>,
+    shard_entries: usize,
+    shard_bytes: usize,
+    max_reuse: Duration,
+    stripes: [Stripe; STRIPES],
+    evictions: AtomicU64,
+    options: TokenCacheOptions,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    /// A cache with these bounds, or `None` if they turn it off.
+    pub(crate) fn new(options: TokenCacheOptions) -> Option<TokenCache> {
+        let max_entries = options.max_entries as usize;
+        if max_entries == 0 || options.max_bytes == 0 || options.max_reuse.is_zero() {
+            return None;
+        }
+        // A power of two no larger than the entry bound, so that the per-shard bounds add up
+        // to at most the configured ones.
+        let mut shards = MAX_SHARDS;
+        while shards > max_entries {
+            shards /= 2;
+        }
+        let shard_entries = max_entries / shards;
+        Some(TokenCache {
+            hasher: RandomState::new(),
+            shards: (0..shards).map(|_| RwLock::new(Shard::default())).collect(),
+            shard_entries,
+            shard_bytes: options.max_bytes / shards,
+            max_reuse: options.max_reuse,
+            stripes: Default::default(),
+            evictions: AtomicU64::new(0),
+            options,
+        })
+    }
+
+    fn shard(&self, hash: u64) -> &RwLock<Shard> {
+        // The top bits pick the shard; the index's own hash table uses the low ones.
+        &self.shards[(hash >> 58) as usize % self.shards.len()]
+    }
+
+    /// Verifies `token` at `now` through the cache: a hit if an entry is usable, else a full
+    /// verification whose success is stored.
+    pub(crate) fn verify(
+        &self,
+        verifier: &Verifier,
+        token: &[u8],
+        now: i64,
+    ) -> Result<VerifiedToken, Error> {
+        let tail = &token[token.len().saturating_sub(HASHED_TAIL)..];
+        let hash = self.hasher.hash_one((token.len(), tail));
+        let stripe = &self.stripes[stripe_index()];
+        let depth = verifier.policy().limits.max_json_depth;
+        let found = self.shard(hash).read().find(hash, token).map(|s| {
+            if !s.visited.load(Ordering::Relaxed) {
+                s.visited.store(true, Ordering::Relaxed);
+            }
+            (
+                s.verified(depth),
+                s.times,
+                s.generation,
+                s.issuer.clone(),
+                s.deadline,
+            )
+        });
+        if let Some((verified, times, generation, issuer, deadline)) = found {
+            let query = KeyQuery {
+                kid: verified.kid(),
+                issuer: issuer.as_deref(),
+            };
+            // The lock is released: asking the source may fetch.
+            let current = verifier.source().keys(&query)?;
+            if current.generation() == generation && Instant::now() < deadline {
+                stripe.hits.fetch_add(1, Ordering::Relaxed);
+                verifier.policy().check_times(&times, now)?;
+                return Ok(verified);
+            }
+            self.remove(hash, token);
+        }
+        stripe.misses.fetch_add(1, Ordering::Relaxed);
+        let (verified, facts) = verifier.verify_fresh(token, now)?;
+        self.insert(hash, token, &verified, facts, now, verifier.policy().leeway);
+        Ok(verified)
+    }
+
+    fn remove(&self, hash: u64, token: &[u8]) {
+        let mut shard = self.shard(hash).write();
+        if let Some(&i) = shard.index.get(&hash) {
+            if shard.slots[i as usize].token() == token {
+                let gone = shard.remove_at(i as usize);
+                drop(shard);
+                drop(gone);
+            }
+        }
+    }
+
+    fn insert(
+        &self,
+        hash: u64,
+        token: &[u8],
+        verified: &VerifiedToken,
+        facts: Facts,
+        now: i64,
+        leeway: u64,
+    ) {
+        // Never reused past exp + leeway as the storing verification saw the time.
+        let mut reuse = self.max_reuse;
+        if let Some(exp) = facts.times.exp {
+            let left = exp + leeway as f64 - now as f64;
+            if left <= 0.0 {
+                return;
+            }
+            reuse = reuse.min(Duration::try_from_secs_f64(left).unwrap_or(reuse));
+        }
+        let (header, payload) = (verified.header_with_nul(), verified.payload_with_nul());
+        let len = token.len() + header.len() + payload.len();
+        let cost = Slot::cost_of(len, facts.issuer.as_deref());
+        if cost > self.shard_bytes {
+            return;
+        }
+        let mut bytes = Vec::with_capacity(len);
+        bytes.extend_from_slice(token);
+        bytes.extend_from_slice(header);
+        bytes.extend_from_slice(payload);
+        let slot = Slot {
+            bytes: bytes.into_boxed_slice(),
+            token_len: token.len(),
+            header_len: header.len(),
+            hash,
+            alg: verified.alg(),
+            kid: verified.kid_nul().cloned(),
+            key_kid: verified.key_kid_nul().cloned(),
+            key_thumbprint: verified.key_thumbprint_nul().clone(),
+            times: facts.times,
+            generation: facts.generation,
+            issuer: facts.issuer.map(String::into_boxed_str),
+            deadline: Instant::now() + reuse,
+            visited: AtomicBool::new(false),
+            cost,
+        };
+        // The entries removed are freed after the lock is released (usually one: no Vec).
+        let (mut replaced, mut victim, mut more) = (None, None, Vec::new());
+        let mut shard = self.shard(hash).write();
+        if let Some(&i) = shard.index.get(&hash) {
+            // Another thread stored it meanwhile (or another token with the same hash): replace.
+            replaced = Some(shard.remove_at(i as usize));
+        }
+        let mut evicted = 0;
+        let mut slot = Some(slot);
+        while !shard.slots.is_empty()
+            && (shard.slots.len() >= self.shard_entries || shard.bytes + cost > self.shard_bytes)
+        {
+            let i = shard.victim();
+            evicted += 1;
+            if shard.bytes - shard.slots[i].cost + cost <= self.shard_bytes {
+                // The usual case: the new entry takes the victim's place.
+                let new = slot.take().expect("stored once");
+                victim = Some(shard.replace_at(i, new));
+                break;
+            }
+            // A large entry needs the room of several.
+            more.push(shard.remove_at(i));
+        }
+        if let Some(slot) = slot {
+            shard.bytes += cost;
+            let at = shard.slots.len() as u32;
+            shard.index.insert(hash, at);
+            shard.slots.push(slot);
+        }
+        drop(shard);
+        if evicted > 0 {
+            self.evictions.fetch_add(evicted, Ordering::Relaxed);
+        }
+        drop((replaced, victim, more));
+    }
+
+    /// The counters.
+    pub(crate) fn stats(&self) -> TokenCacheStats {
+        let mut s = TokenCacheStats {
+            evictions: self.evictions.load(Ordering::Relaxed),
+            max_entries: u64::from(self.options.max_entries),
+            max_bytes: self.options.max_bytes as u64,
+            ..TokenCacheStats::default()
+        };
+        for stripe in &self.stripes {
+            s.hits += stripe.hits.load(Ordering::Relaxed);
+            s.misses += stripe.misses.load(Ordering::Relaxed);
+        }
+        for shard in self.shards.iter() {
+            let shard = shard.read();
+            s.entries += shard.slots.len() as u64;
+            s.bytes += shard.bytes as u64;
+        }
+        s
+    }
+}
+
+/// What a full verification tells the cache besides the token.
+#[derive(Debug)]
+pub(crate) struct Facts {
+    /// The time claims, for re-checking on a hit.
+    pub(crate) times: TimeClaims,
+    /// The generation of the key set that verified the signature.
+    pub(crate) generation: u64,
+    /// The `iss` the source routed by, if it routes by issuer.
+    pub(crate) issuer: Option<String>,
+}
