@@ -48,6 +48,8 @@ class Key:
             self.private = ec.generate_private_key(ec.SECP256R1())
         elif alg == "ES384":
             self.private = ec.generate_private_key(ec.SECP384R1())
+        elif alg == "ES512":
+            self.private = ec.generate_private_key(ec.SECP521R1())
         elif alg == "EdDSA":
             self.private = ed25519.Ed25519PrivateKey.generate()
         else:
