@@ -82,6 +82,8 @@ func algName(b []byte) string {
 		return "ES256"
 	case "ES384":
 		return "ES384"
+	case "ES512":
+		return "ES512"
 	case "EdDSA":
 		return "EdDSA"
 	case "HS256":
