@@ -357,3 +357,63 @@ func publicPart(jwk map[string]any) map[string]any {
 	}
 	return out
 }
+
+// ES512 end to end: a P-521 key and tokens made by Go's crypto/ecdsa verify through the
+// library; a changed payload, a DER signature and a key of another curve do not.
+func TestES512TokensMadeByGoVerify(t *testing.T) {
+	k := jwttest.NewEC("ES512", "p521")
+	v, err := NewFromJSON(jwttest.JWKS(k), &Options{NoRequireExp: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	token := k.Sign(map[string]any{"sub": "alice"})
+	tok, err := v.Verify(token)
+	if err != nil {
+		t.Fatalf("ES512 token: %v", err)
+	}
+	if sub, _ := tok.ClaimString("sub"); tok.Alg() != "ES512" || tok.KeyID() != "p521" || sub != "alice" {
+		t.Errorf("alg %q key %q sub %q", tok.Alg(), tok.KeyID(), sub)
+	}
+	head, _, _ := strings.Cut(token, ".")
+	sig := token[strings.LastIndexByte(token, '.')+1:]
+	other := head + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"sub":"mallory"}`)) + "." + sig
+	if _, err := v.Verify(other); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("changed payload: %v, want ErrBadSignature", err)
+	}
+	raw, _ := base64.RawURLEncoding.DecodeString(sig)
+	if len(raw) != 132 {
+		t.Fatalf("ES512 signature is %d bytes, want 132", len(raw))
+	}
+	// The same R and S as ASN.1 DER: refused, only raw R||S is JWS.
+	der := derSignature(raw[:66], raw[66:])
+	input := token[:strings.LastIndexByte(token, '.')]
+	if _, err := v.Verify(input + "." + base64.RawURLEncoding.EncodeToString(der)); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("DER signature: %v, want ErrBadSignature", err)
+	}
+	// A P-256 key cannot verify ES512, whatever the token says.
+	p256 := jwttest.NewEC("ES256", "p521")
+	w, err := NewFromJSON(jwttest.JWKS(p256), &Options{NoRequireExp: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if _, err := w.Verify(token); err == nil {
+		t.Error("a P-256 key verified an ES512 token")
+	}
+}
+
+// derSignature encodes r and s (big-endian) as an ASN.1 DER ECDSA-Sig-Value.
+func derSignature(r, s []byte) []byte {
+	integer := func(v []byte) []byte {
+		for len(v) > 1 && v[0] == 0 {
+			v = v[1:]
+		}
+		if v[0]&0x80 != 0 {
+			v = append([]byte{0}, v...)
+		}
+		return append([]byte{0x02, byte(len(v))}, v...)
+	}
+	body := append(integer(r), integer(s)...)
+	return append([]byte{0x30, 0x81, byte(len(body))}, body...)
+}
