@@ -11,10 +11,11 @@ from pathlib import Path
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
 import jwkskit
 
-from conftest import NOW, b64, claims, jwks_of, key
+from conftest import NOW, b64, claims, ec_coordinates, jwks_of, key
 
 HERE = Path(__file__).resolve().parent
 
@@ -184,3 +185,24 @@ def test_es512_tokens_verify():
     with jwkskit.Verifier.from_jwks(jwks_of(k), algorithms="ES384") as v:
         with pytest.raises(jwkskit.AlgorithmNotAllowed):
             v.verify(k.sign(claims()), now=NOW)
+
+
+def test_p521_coordinates_must_be_66_bytes():
+    # Some issuers drop the leading zero bytes of a coordinate; RFC 7518 s.6.2.1.2 requires the
+    # full 66 bytes for P-521, and the key is skipped with a reason that says so.
+    while True:  # about one key in two has a coordinate below 2**520
+        private = ec.generate_private_key(ec.SECP521R1())
+        numbers = private.public_key().public_numbers()
+        if numbers.x < 2**520:
+            break
+    full = ec_coordinates(private.public_key())
+    short = {"kty": "EC", "crv": "P-521", "kid": "short", **full}
+    short["x"] = b64(numbers.x.to_bytes(65, "big"))
+    good = dict(short, kid="full", x=full["x"])
+    with jwkskit.Verifier.from_jwks({"keys": [short, good]}) as v:
+        skipped = v.skipped_keys()
+        assert [s["kid"] for s in skipped] == ["short"]
+        assert "66 bytes" in skipped[0]["reason"]
+        assert v.stats().key_count == 1
+    with pytest.raises(jwkskit.KeySetInvalid, match="66 bytes"):
+        jwkskit.Verifier.from_jwks(short)
