@@ -23,6 +23,8 @@ pub enum Algorithm {
     ES256,
     /// ECDSA on P-384 with SHA-384, signature R||S (96 bytes).
     ES384,
+    /// ECDSA on P-521 with SHA-512, signature R||S (132 bytes).
+    ES512,
     /// EdDSA with Ed25519.
     EdDSA,
     /// HMAC with SHA-256 (only when allowed by policy and backed by an `oct` key).
@@ -42,6 +44,8 @@ pub enum KeyFamily {
     EcP256,
     /// `kty: EC`, `crv: P-384`.
     EcP384,
+    /// `kty: EC`, `crv: P-521`.
+    EcP521,
     /// `kty: OKP`, `crv: Ed25519`.
     Ed25519,
     /// `kty: oct` (HMAC secret).
@@ -50,7 +54,7 @@ pub enum KeyFamily {
 
 impl Algorithm {
     /// Every supported algorithm.
-    pub const ALL: [Algorithm; 12] = [
+    pub const ALL: [Algorithm; 13] = [
         Algorithm::RS256,
         Algorithm::RS384,
         Algorithm::RS512,
@@ -59,6 +63,7 @@ impl Algorithm {
         Algorithm::PS512,
         Algorithm::ES256,
         Algorithm::ES384,
+        Algorithm::ES512,
         Algorithm::EdDSA,
         Algorithm::HS256,
         Algorithm::HS384,
@@ -66,7 +71,7 @@ impl Algorithm {
     ];
 
     /// The asymmetric algorithms, allowed by default when a policy names none.
-    pub const ASYMMETRIC: [Algorithm; 9] = [
+    pub const ASYMMETRIC: [Algorithm; 10] = [
         Algorithm::RS256,
         Algorithm::RS384,
         Algorithm::RS512,
@@ -75,6 +80,7 @@ impl Algorithm {
         Algorithm::PS512,
         Algorithm::ES256,
         Algorithm::ES384,
+        Algorithm::ES512,
         Algorithm::EdDSA,
     ];
 
@@ -94,6 +100,7 @@ impl Algorithm {
             Algorithm::PS512 => "PS512",
             Algorithm::ES256 => "ES256",
             Algorithm::ES384 => "ES384",
+            Algorithm::ES512 => "ES512",
             Algorithm::EdDSA => "EdDSA",
             Algorithm::HS256 => "HS256",
             Algorithm::HS384 => "HS384",
@@ -112,6 +119,7 @@ impl Algorithm {
             | Algorithm::PS512 => KeyFamily::Rsa,
             Algorithm::ES256 => KeyFamily::EcP256,
             Algorithm::ES384 => KeyFamily::EcP384,
+            Algorithm::ES512 => KeyFamily::EcP521,
             Algorithm::EdDSA => KeyFamily::Ed25519,
             Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => KeyFamily::Oct,
         }
@@ -127,6 +135,7 @@ impl Algorithm {
         match self {
             Algorithm::ES256 => Some(64),
             Algorithm::ES384 => Some(96),
+            Algorithm::ES512 => Some(132),
             Algorithm::EdDSA => Some(64),
             Algorithm::HS256 => Some(32),
             Algorithm::HS384 => Some(48),
@@ -180,8 +189,11 @@ impl std::str::FromStr for Algorithm {
 pub(crate) enum KeyMaterial {
     /// RSA modulus and exponent, big-endian, without leading zeros.
     Rsa(signature::RsaPublicKeyComponents<Vec<u8>>),
-    /// An uncompressed EC point (0x04 || X || Y), validated on its curve.
+    /// An uncompressed EC point (0x04 || X || Y), validated on its curve (P-256, P-384).
     Ec { family: KeyFamily, point: Vec<u8> },
+    /// A P-521 public key, validated on the curve. ring has no P-521, so RustCrypto's `p521`
+    /// verifies ES512; boxed because the parsed point is much larger than the other variants.
+    EcP521(Box<p521::ecdsa::VerifyingKey>),
     /// An Ed25519 public key.
     Ed25519([u8; 32]),
     /// An HMAC secret, prepared for each HS* algorithm it is long enough for.
@@ -202,6 +214,7 @@ impl KeyMaterial {
         match self {
             KeyMaterial::Rsa(_) => KeyFamily::Rsa,
             KeyMaterial::Ec { family, .. } => *family,
+            KeyMaterial::EcP521(_) => KeyFamily::EcP521,
             KeyMaterial::Ed25519(_) => KeyFamily::Ed25519,
             KeyMaterial::Oct(_) => KeyFamily::Oct,
         }
@@ -241,6 +254,7 @@ impl KeyMaterial {
                     .verify(msg, sig)
                     .is_ok()
             }
+            (KeyMaterial::EcP521(key), Algorithm::ES512) => verify_es512(key, msg, sig),
             (KeyMaterial::Ed25519(key), Algorithm::EdDSA) => {
                 signature::UnparsedPublicKey::new(&signature::ED25519, key)
                     .verify(msg, sig)
@@ -261,12 +275,24 @@ impl KeyMaterial {
     }
 }
 
+/// ES512: `sig` is R||S, 66 bytes each (the caller checked the length). Like ring for P-256 and
+/// P-384, R and S must be in [1, n-1] and a high S is accepted (ECDSA signatures are malleable;
+/// JWS does not require low S, and Wycheproof counts high-S signatures as valid).
+fn verify_es512(key: &p521::ecdsa::VerifyingKey, msg: &[u8], sig: &[u8]) -> bool {
+    use p521::ecdsa::signature::Verifier;
+    match p521::ecdsa::Signature::from_slice(sig) {
+        Ok(sig) => key.verify(msg, &sig).is_ok(),
+        Err(_) => false,
+    }
+}
+
 impl std::fmt::Debug for KeyMaterial {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print secrets; public keys are summarised.
         match self {
             KeyMaterial::Rsa(c) => write!(f, "Rsa({} bits)", c.n.len() * 8),
             KeyMaterial::Ec { family, .. } => write!(f, "Ec({family:?})"),
+            KeyMaterial::EcP521(_) => f.write_str("Ec(EcP521)"),
             KeyMaterial::Ed25519(_) => f.write_str("Ed25519"),
             KeyMaterial::Oct(keys) => write!(f, "Oct({} bytes)", keys.len),
         }
@@ -283,7 +309,7 @@ mod tests {
             assert_eq!(Algorithm::from_name(a.name()), Some(a));
         }
         for bad in [
-            "none", "None", "NONE", "rs256", "ES512", "HS1", "", "EdDSA ",
+            "none", "None", "NONE", "rs256", "es512", "ES521", "HS1", "", "EdDSA ",
         ] {
             assert_eq!(Algorithm::from_name(bad), None, "{bad}");
         }

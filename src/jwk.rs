@@ -307,8 +307,10 @@ fn parse_rsa(obj: &Map<String, Value>) -> Result<KeyMaterial, JwkRejection> {
 fn parse_ec(obj: &Map<String, Value>) -> Result<KeyMaterial, JwkRejection> {
     let crv = str_member(obj, "crv")?.ok_or_else(|| JwkRejection::malformed("missing \"crv\""))?;
     let (family, size, ecdh) = match crv {
-        "P-256" => (KeyFamily::EcP256, 32, &agreement::ECDH_P256),
-        "P-384" => (KeyFamily::EcP384, 48, &agreement::ECDH_P384),
+        "P-256" => (KeyFamily::EcP256, 32, Some(&agreement::ECDH_P256)),
+        "P-384" => (KeyFamily::EcP384, 48, Some(&agreement::ECDH_P384)),
+        // ring has no P-521: `p521` checks the point (see below).
+        "P-521" => (KeyFamily::EcP521, 66, None),
         other => {
             return Err(JwkRejection::unsupported(format!(
                 "EC curve {other:?} is not supported"
@@ -317,6 +319,7 @@ fn parse_ec(obj: &Map<String, Value>) -> Result<KeyMaterial, JwkRejection> {
     };
     let x = b64_member(obj, "x")?;
     let y = b64_member(obj, "y")?;
+    // Exactly the curve's size (RFC 7518 §6.2.1.2), so no leading-zero or padded variants.
     if x.len() != size || y.len() != size {
         return Err(JwkRejection::malformed(format!(
             "EC coordinates must be {size} bytes each for {crv}"
@@ -326,12 +329,16 @@ fn parse_ec(obj: &Map<String, Value>) -> Result<KeyMaterial, JwkRejection> {
     point.push(4);
     point.extend_from_slice(&x);
     point.extend_from_slice(&y);
-    if !point_is_on_curve(ecdh, &point) {
-        return Err(JwkRejection::malformed(format!(
-            "the EC point is not on curve {crv}"
-        )));
+    let off_curve = || JwkRejection::malformed(format!("the EC point is not on curve {crv}"));
+    match ecdh {
+        Some(ecdh) if point_is_on_curve(ecdh, &point) => Ok(KeyMaterial::Ec { family, point }),
+        Some(_) => Err(off_curve()),
+        // `from_sec1_bytes` checks that both coordinates are below p and that the point
+        // satisfies the curve equation (P-521 has cofactor 1, so no subgroup check is needed).
+        None => p521::ecdsa::VerifyingKey::from_sec1_bytes(&point)
+            .map(|key| KeyMaterial::EcP521(Box::new(key)))
+            .map_err(|_| off_curve()),
     }
-    Ok(KeyMaterial::Ec { family, point })
 }
 
 /// ring validates a peer's public point (range and curve equation) before any ECDH, so an
@@ -464,7 +471,148 @@ mod tests {
         assert!(Jwk::from_json(&bad).is_err());
         let mut p521 = good;
         p521["crv"] = json!("P-521");
-        assert!(Jwk::from_json(&p521).unwrap_err().unsupported);
+        let r = Jwk::from_json(&p521).unwrap_err();
+        assert!(!r.unsupported && r.reason.contains("66 bytes"), "{r:?}");
+        let mut secp256k1 = p521;
+        secp256k1["crv"] = json!("secp256k1");
+        assert!(Jwk::from_json(&secp256k1).unwrap_err().unsupported);
+    }
+
+    /// The RFC 7515 A.4 key and its ES512 token.
+    const A4_X: &str =
+        "AekpBQ8ST8a8VcfVOTNl353vSrDCLLJXmPk06wTjxrrjcBpXp5EOnYG_NjFZ6OvLFV1jSfS9tsz4qUxcWceqwQGk";
+    const A4_Y: &str =
+        "ADSmRA43Z1DSNx_RvcLI87cdL07l6jQyyBXMoxVg_l2Th-x3S1WDhjDly79ajL4Kkd0AZMaZmh9ubmf63e3kyMj2";
+    const A4_INPUT: &[u8] = b"eyJhbGciOiJFUzUxMiJ9.UGF5bG9hZA";
+    const A4_SIG: &str = "AdwMgeerwtHoh-l192l60hp9wAHZFVJbLfD_UxMi70cwnZOYaRI1bKPWROc-mZZqwqT2SI-KGDKB34XO0aw_7XdtAG8GaSwFKdCAPZgoXD2YBJZCPEX3xKpRwcdOO8KpEHwJjyqOgzDO7iKvU8vcnwNrmxYbSW9ERBXukOXolLzeO_Jn";
+    /// The order n of P-521, big-endian, 66 bytes.
+    const P521_N: &str = "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\
+                          fa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409";
+
+    fn a4_key() -> Value {
+        json!({"kty":"EC","crv":"P-521","x":A4_X,"y":A4_Y})
+    }
+
+    fn unhex(hex: &str) -> Vec<u8> {
+        let hex: String = hex.split_whitespace().collect();
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// `a - b` for big-endian numbers of equal length, `a >= b`.
+    fn sub_be(a: &[u8], b: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; a.len()];
+        let mut borrow = 0i16;
+        for i in (0..a.len()).rev() {
+            let d = i16::from(a[i]) - i16::from(b[i]) - borrow;
+            borrow = i16::from(d < 0);
+            out[i] = d.rem_euclid(256) as u8;
+        }
+        assert_eq!(borrow, 0);
+        out
+    }
+
+    #[test]
+    fn p521_keys_are_checked_like_the_other_curves() {
+        let key = Jwk::from_json(&a4_key()).unwrap();
+        assert_eq!(key.family(), KeyFamily::EcP521);
+        assert!(key.fits(Algorithm::ES512));
+        assert!(!key.fits(Algorithm::ES256) && !key.fits(Algorithm::ES384));
+
+        // Off the curve: malformed (it still makes its kid ambiguous), not unsupported.
+        let mut off = a4_key();
+        off["y"] = json!(format!("{}3", &A4_Y[..A4_Y.len() - 1]));
+        let r = Jwk::from_json(&off).unwrap_err();
+        assert!(r.signing && !r.unsupported, "{r:?}");
+        assert!(r.reason.contains("not on curve"), "{r:?}");
+
+        // Coordinates are exactly 66 bytes: the leading zero byte of y may not be dropped,
+        // nor an extra one added.
+        let y = URL_SAFE_NO_PAD.decode(A4_Y).unwrap();
+        assert_eq!((y.len(), y[0]), (66, 0));
+        for bad_y in [y[1..].to_vec(), [&[0u8][..], &y].concat()] {
+            let mut k = a4_key();
+            k["y"] = json!(URL_SAFE_NO_PAD.encode(bad_y));
+            let r = Jwk::from_json(&k).unwrap_err();
+            assert!(r.reason.contains("66 bytes"), "{r:?}");
+        }
+
+        // A coordinate equal to the field prime p = 2^521 - 1 is out of range.
+        let mut p = vec![0xffu8; 66];
+        p[0] = 0x01;
+        let mut k = a4_key();
+        k["x"] = json!(URL_SAFE_NO_PAD.encode(&p));
+        assert!(Jwk::from_json(&k).is_err());
+
+        // crv and alg must agree both ways.
+        let mut k = a4_key();
+        k["alg"] = json!("ES256");
+        assert!(Jwk::from_json(&k).unwrap_err().signing);
+        k["alg"] = json!("ES512");
+        assert_eq!(Jwk::from_json(&k).unwrap().alg(), Some(Algorithm::ES512));
+        let p256 = json!({"kty":"EC","crv":"P-256","alg":"ES512","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+        assert!(Jwk::from_json(&p256).is_err());
+    }
+
+    #[test]
+    fn es512_signatures_are_raw_r_s_of_66_bytes() {
+        let key = Jwk::from_json(&a4_key()).unwrap();
+        let sig = URL_SAFE_NO_PAD.decode(A4_SIG).unwrap();
+        assert_eq!(sig.len(), 132);
+        assert_eq!(key.verify_raw(Algorithm::ES512, A4_INPUT, &sig), Ok(true));
+        assert_eq!(
+            key.verify_raw(Algorithm::ES512, b"eyJhbGciOiJFUzUxMiJ9.UGF5bG9hZB", &sig),
+            Ok(false)
+        );
+        let (r, s) = sig.split_at(66);
+
+        // High S (n - s) verifies too, as ring does for P-256/P-384 and as Wycheproof expects.
+        let n = unhex(P521_N);
+        let high = [r, &sub_be(&n, s)].concat();
+        assert_ne!(high, sig);
+        assert_eq!(key.verify_raw(Algorithm::ES512, A4_INPUT, &high), Ok(true));
+
+        // R or S of zero, or equal to n, are refused.
+        for bad in [
+            [&[0u8; 66][..], s].concat(),
+            [r, &[0u8; 66][..]].concat(),
+            [r, &n[..]].concat(),
+            [&n[..], s].concat(),
+        ] {
+            assert_eq!(key.verify_raw(Algorithm::ES512, A4_INPUT, &bad), Ok(false));
+        }
+
+        // DER (SEQUENCE { INTEGER r, INTEGER s }) is refused, as are truncated or padded R||S.
+        let der_int = |v: &[u8]| {
+            let v = strip_leading_zeros(v);
+            let mut out = vec![0x02];
+            let pad = v[0] & 0x80 != 0;
+            out.push((v.len() + usize::from(pad)) as u8);
+            if pad {
+                out.push(0);
+            }
+            out.extend_from_slice(v);
+            out
+        };
+        let body = [der_int(r), der_int(s)].concat();
+        let der = [&[0x30, 0x81, body.len() as u8][..], &body].concat();
+        assert_eq!(key.verify_raw(Algorithm::ES512, A4_INPUT, &der), Ok(false));
+        assert_eq!(
+            key.verify_raw(Algorithm::ES512, A4_INPUT, &sig[..131]),
+            Ok(false)
+        );
+        let padded = [&sig[..], &[0u8]].concat();
+        assert_eq!(
+            key.verify_raw(Algorithm::ES512, A4_INPUT, &padded),
+            Ok(false)
+        );
+        let left_padded = [&[0u8][..], r, &[0u8][..], s].concat();
+        assert_eq!(
+            key.verify_raw(Algorithm::ES512, A4_INPUT, &left_padded),
+            Ok(false)
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! # Rules
 //!
-//! - A key that is unsupported (P-521, Ed448, unknown `kty`), malformed, too weak, or meant for
+//! - A key that is unsupported (secp256k1, Ed448, unknown `kty`), malformed, too weak, or meant for
 //!   encryption is skipped and listed in [`KeySet::skipped`]; the other keys stay usable. A set
 //!   with no usable key is an error.
 //! - Duplicate `kid`: if two *signing* entries (usable, or skipped for being malformed or
@@ -421,7 +421,7 @@ mod tests {
         );
         assert_eq!(
             parse(
-                json!({"keys":[{"kty":"EC","crv":"P-521","x":"AA","y":"AA"}]}),
+                json!({"keys":[{"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}]}),
                 false
             )
             .unwrap_err()

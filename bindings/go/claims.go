@@ -5,6 +5,8 @@ package jwks
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"strconv"
 )
 
@@ -169,8 +171,12 @@ func jsonString(raw []byte) (string, bool) {
 }
 
 // jsonInt decodes a raw JSON number written as an integer (no fraction, no exponent) that
-// fits in int64, the rule of the library's jwks_token_claim_int.
+// fits in int64, the rule of the library's jwks_token_claim_int. Like it, jsonInt refuses
+// -0: the library reads -0 as the floating-point negative zero, not as an integer.
 func jsonInt(raw []byte) (int64, bool) {
+	if string(raw) == "-0" {
+		return 0, false
+	}
 	digits := raw
 	if len(digits) > 0 && digits[0] == '-' {
 		digits = digits[1:]
@@ -209,3 +215,19 @@ func forEachElement(arr []byte, f func([]byte)) {
 }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// decodeJSON decodes the single JSON value data into v like json.Unmarshal, except that a
+// number stored in an interface value becomes a json.Number holding the number as written
+// instead of a float64, which would silently round integers beyond 2^53 (ids, big counters).
+func decodeJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	// json.Unmarshal refuses anything after the value; a Decoder would leave it unread.
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("jwks: invalid data after the top-level JSON value")
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package jwks
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math/rand"
 	"reflect"
 	"strings"
@@ -151,4 +152,93 @@ func FuzzFindMember(f *testing.F) {
 			}
 		})
 	})
+}
+
+// The Go getters follow the C rules: jwks_token_claim_int answers TYPE_MISMATCH for -0 (the
+// library reads it as the floating-point negative zero), so ClaimInt must too.
+func TestClaimIntFollowsTheCRuleForMinusZero(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"0": true, "-1": true, "-9223372036854775808": true, "9223372036854775807": true,
+		"-0": false, "-0.0": false, "0e0": false, "1.0": false, "9223372036854775808": false,
+		"-9223372036854775809": false, "-": false, "": false,
+	} {
+		if _, ok := jsonInt([]byte(raw)); ok != want {
+			t.Errorf("jsonInt(%q): ok %v, want %v", raw, ok, want)
+		}
+	}
+
+	k := testKeys(t)
+	v := newTestVerifier(t, &Options{NoRequireExp: true})
+	header := mustJSON(map[string]any{"alg": "EdDSA", "kid": "eddsa"})
+	tok, err := v.VerifyAt(k.eddsa.SignRaw("EdDSA", header, []byte(`{"z":-0,"zero":0,"neg":-7}`)), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := tok.ClaimInt("z"); !errors.Is(err, ErrTypeMismatch) || n != 0 {
+		t.Errorf("ClaimInt(-0) = %d, %v; want ErrTypeMismatch", n, err)
+	}
+	if n, err := tok.ClaimInt("zero"); err != nil || n != 0 {
+		t.Errorf("ClaimInt(0) = %d, %v", n, err)
+	}
+	if n, err := tok.ClaimInt("neg"); err != nil || n != -7 {
+		t.Errorf("ClaimInt(-7) = %d, %v", n, err)
+	}
+}
+
+// UnmarshalClaims into interface values keeps numbers as written (json.Number), where
+// float64 would round integers beyond 2^53; typed fields decode as before.
+func TestUnmarshalClaimsKeepsBigIntegers(t *testing.T) {
+	k := testKeys(t)
+	v := newTestVerifier(t, &Options{NoRequireExp: true})
+	header := mustJSON(map[string]any{"alg": "EdDSA", "kid": "eddsa"})
+	payload := `{"id":9007199254740993,"huge":123456789012345678901234567890,"f":1.5,"neg":-0,
+		"nested":{"n":[18446744073709551615]},"exp":1800003600}`
+	tok, err := v.VerifyAt(k.eddsa.SignRaw("EdDSA", header, []byte(payload)), testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var m map[string]any
+	if err := tok.UnmarshalClaims(&m); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"id": "9007199254740993", "huge": "123456789012345678901234567890", "f": "1.5", "neg": "-0"} {
+		if got, ok := m[name].(json.Number); !ok || got.String() != want {
+			t.Errorf("claim %s = %#v, want json.Number(%s)", name, m[name], want)
+		}
+	}
+	if id, err := m["id"].(json.Number).Int64(); err != nil || id != 9007199254740993 {
+		t.Errorf("id.Int64() = %d, %v", id, err)
+	}
+	inner := m["nested"].(map[string]any)["n"].([]any)[0]
+	if got, ok := inner.(json.Number); !ok || got.String() != "18446744073709551615" {
+		t.Errorf("nested number = %#v", inner)
+	}
+	var anyValue any
+	if err := tok.UnmarshalClaims(&anyValue); err != nil || anyValue.(map[string]any)["id"] != json.Number("9007199254740993") {
+		t.Errorf("into any: %#v, %v", anyValue, err)
+	}
+
+	var typed struct {
+		ID  uint64  `json:"id"`
+		F   float64 `json:"f"`
+		Exp int64   `json:"exp"`
+	}
+	if err := tok.UnmarshalClaims(&typed); err != nil || typed.ID != 9007199254740993 || typed.F != 1.5 || typed.Exp != 1800003600 {
+		t.Errorf("typed: %+v, %v", typed, err)
+	}
+}
+
+// Like json.Unmarshal, decodeJSON refuses data after the value (a VerifySignature payload
+// need not be JSON at all).
+func TestDecodeJSONRefusesTrailingData(t *testing.T) {
+	var m map[string]any
+	for _, bad := range []string{`{"a":1} {"b":2}`, `{"a":1}x`, `{"a":1`, ``, `nope`} {
+		if err := decodeJSON([]byte(bad), &m); err == nil {
+			t.Errorf("decodeJSON(%q) accepted", bad)
+		}
+	}
+	if err := decodeJSON([]byte(" {\"a\":1} \n"), &m); err != nil || m["a"] != json.Number("1") {
+		t.Errorf("decodeJSON with spaces: %v, %#v", err, m)
+	}
 }

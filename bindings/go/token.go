@@ -82,6 +82,8 @@ func algName(b []byte) string {
 		return "ES256"
 	case "ES384":
 		return "ES384"
+	case "ES512":
+		return "ES512"
 	case "EdDSA":
 		return "EdDSA"
 	case "HS256":
@@ -105,8 +107,10 @@ func (t *Token) Claims() json.RawMessage { return append(json.RawMessage(nil), t
 // Header returns a copy of the decoded protected header JSON exactly as received.
 func (t *Token) Header() json.RawMessage { return append(json.RawMessage(nil), t.header...) }
 
-// UnmarshalClaims decodes the payload into v with encoding/json.
-func (t *Token) UnmarshalClaims(v any) error { return json.Unmarshal(t.payload, v) }
+// UnmarshalClaims decodes the payload into v with encoding/json, numbers stored in interface
+// values (map[string]any, any) as json.Number: the number exactly as written, never rounded
+// through float64 (use its Int64, Float64 or String method). Typed fields decode as usual.
+func (t *Token) UnmarshalClaims(v any) error { return decodeJSON(t.payload, v) }
 
 // Alg returns the algorithm that verified the token, e.g. "RS256".
 func (t *Token) Alg() string { return t.alg }

@@ -31,6 +31,7 @@ fn alg_cstr(alg: Algorithm) -> &'static CStr {
         Algorithm::PS512 => c"PS512",
         Algorithm::ES256 => c"ES256",
         Algorithm::ES384 => c"ES384",
+        Algorithm::ES512 => c"ES512",
         Algorithm::EdDSA => c"EdDSA",
         Algorithm::HS256 => c"HS256",
         Algorithm::HS384 => c"HS384",

@@ -44,6 +44,7 @@ fn default_alg(family: KeyFamily) -> Algorithm {
         KeyFamily::Rsa => Algorithm::RS256,
         KeyFamily::EcP256 => Algorithm::ES256,
         KeyFamily::EcP384 => Algorithm::ES384,
+        KeyFamily::EcP521 => Algorithm::ES512,
         KeyFamily::Ed25519 => Algorithm::EdDSA,
         KeyFamily::Oct => Algorithm::HS256,
     }

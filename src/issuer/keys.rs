@@ -122,6 +122,7 @@ pub(super) fn family_name(family: KeyFamily) -> &'static str {
         KeyFamily::Rsa => "an RSA key",
         KeyFamily::EcP256 => "an EC P-256 key",
         KeyFamily::EcP384 => "an EC P-384 key",
+        KeyFamily::EcP521 => "an EC P-521 key",
         KeyFamily::Ed25519 => "an Ed25519 key",
         KeyFamily::Oct => "an HMAC secret",
     }
@@ -158,6 +159,7 @@ impl SigningKey {
                 rng.fill(&mut secret).map_err(fail)?;
                 SigningKey::from_hmac_secret(&secret, alg)
             }
+            KeyFamily::EcP521 => Err(invalid("ES512 signing keys are not supported yet")),
             KeyFamily::Rsa => Err(invalid(format!(
                 "{alg} keys cannot be generated here (ring has no RSA key generation); create one \
                  with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072` and load it"
@@ -224,6 +226,7 @@ impl SigningKey {
                 members.insert("x".into(), b64(pair.public_key().as_ref()));
                 KeyPair::Ed25519(pair)
             }
+            KeyFamily::EcP521 => return Err(invalid("ES512 signing keys are not supported yet")),
             KeyFamily::Oct => {
                 return Err(invalid(
                     "HMAC secrets have no PKCS#8 form; use SigningKey::from_hmac_secret",

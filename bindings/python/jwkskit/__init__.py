@@ -28,12 +28,12 @@ library_path: str = str(_ffi.library_path)
 
 def result_name(code: int) -> str:
     """The stable name of a result code, e.g. ``"BAD_SIGNATURE"`` (``"UNKNOWN"`` if none)."""
-    return _ffi.lib.jwks_result_name(code).decode("ascii")
+    return str(_ffi.lib.jwks_result_name(code).decode("ascii"))
 
 
 def result_description(code: int) -> str:
     """A one-line English description of a result code."""
-    return _ffi.lib.jwks_result_description(code).decode("utf-8", "replace")
+    return str(_ffi.lib.jwks_result_description(code).decode("utf-8", "replace"))
 
 
 __all__ = [

@@ -18,7 +18,7 @@ import os
 import sys
 from ctypes import POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 #: The major version of libjwks this package is written for.
 EXPECTED_MAJOR = 0
@@ -227,9 +227,9 @@ def _open() -> Tuple[ctypes.CDLL, Path, str]:
 
 lib, library_path, library_version = _open()
 
-def _untyped(name: str, restype: object) -> ctypes._CFuncPtr:  # type: ignore[name-defined]
+def _untyped(name: str, restype: Any) -> Any:
     """A second function object for symbol ``name`` with ``restype`` but no ``argtypes``."""
-    fn = lib._FuncPtr((name, lib))  # type: ignore[attr-defined]
+    fn = lib._FuncPtr((name, lib))
     fn.restype = restype
     return fn
 

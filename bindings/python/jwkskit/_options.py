@@ -6,7 +6,7 @@ import ctypes
 import datetime
 import math
 import os
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from . import _ffi
 from .errors import InvalidArgument, error_class
@@ -15,6 +15,11 @@ lib = _ffi.lib
 
 #: A duration: seconds as a number, or a ``datetime.timedelta``.
 Duration = Union[int, float, datetime.timedelta]
+
+#: One string or several (``"RS256"`` or ``["RS256", "ES256"]``).
+Strings = Union[str, Iterable[str]]
+#: HTTP headers: a mapping or (name, value) pairs.
+Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 _U32_MAX = 2**32 - 1
 
@@ -45,6 +50,13 @@ OPTION_NAMES = (
     "token_cache_bytes",
     "token_cache_max_reuse",
 )
+
+
+def options_of(scope: Mapping[str, Any], exclude: Iterable[str] = ()) -> Dict[str, Any]:
+    """The options given to a constructor: its keyword parameters named like an option (from
+    its ``locals()``) that are not None."""
+    skip = set(exclude)
+    return {n: scope[n] for n in OPTION_NAMES if n not in skip and scope.get(n) is not None}
 
 
 def _strings(name: str, value: Union[str, Iterable[str]]) -> List[bytes]:
@@ -169,6 +181,15 @@ class COptions:
             _check("issuers", issuer, lib.jwks_options_add_issuer(p, _text("issuers", issuer)))
         each("issuers", lib.jwks_options_add_issuer)
         each("audiences", lib.jwks_options_add_audience)
+        if o.get("algorithms") is not None:
+            for alg in _strings("algorithms", o["algorithms"]):
+                if alg.lower() == b"none":
+                    raise InvalidArgument(
+                        201,
+                        f"option algorithms={alg.decode()!r}: unsigned tokens (alg \"none\") are "
+                        "never accepted; list the signature algorithms your issuer uses, "
+                        'e.g. "RS256"',
+                    )
         each("algorithms", lib.jwks_options_add_algorithm)
         each("required_claims", lib.jwks_options_add_required_claim)
         seconds("leeway", lib.jwks_options_set_leeway)
@@ -187,7 +208,7 @@ class COptions:
             _check("allow_http", flag, lib.jwks_options_set_allow_http(p, flag))
         seconds("cache_ttl", lib.jwks_options_set_cache_ttl)
         if o.get("cache_ttl_bounds") is not None:
-            bounds: Tuple[Duration, Duration] = tuple(o["cache_ttl_bounds"])  # type: ignore[assignment]
+            bounds: Tuple[Duration, Duration] = tuple(o["cache_ttl_bounds"])
             if len(bounds) != 2:
                 raise TypeError("cache_ttl_bounds: expected a (minimum, maximum) pair")
             low = _whole("cache_ttl_bounds", bounds[0], 1, "seconds")

@@ -11,11 +11,19 @@ import threading
 import weakref
 from ctypes import byref, c_char, c_int64, c_size_t, c_void_p, string_at
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _ffi
-from ._options import COptions, _text
-from .errors import InvalidArgument, JwksError, MalformedToken, VerifierClosed, error_class
+from ._options import COptions, Duration, Headers, Strings, _text, options_of
+from .errors import (
+    InvalidArgument,
+    InvalidClaim,
+    JwksError,
+    KeySetInvalid,
+    MalformedToken,
+    VerifierClosed,
+    error_class,
+)
 
 __all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "Token", "KeySet"]
 
@@ -42,7 +50,9 @@ _json_loads = json.loads
 # The C scanner that json.loads uses, called directly: json.loads(bytes) first detects the
 # encoding, decodes, and matches whitespace around the value, which together cost about as
 # much as the scan itself. Anything unusual falls back to json.loads.
-_scan_once = (json.scanner.c_make_scanner or json.scanner.py_make_scanner)(json.JSONDecoder())
+# (json.scanner.make_scanner is the C scanner when the C accelerator is available.)
+_scanner: Any = json.scanner
+_scan_once: Callable[[str, int], Tuple[Any, int]] = _scanner.make_scanner(json.JSONDecoder())
 
 
 def _decode_claims(payload: bytes) -> Any:
@@ -87,6 +97,45 @@ def _claims_copy(entry: Any) -> Dict[str, Any]:
     for k in nested:
         copy[k] = _deep(claims[k])
     return copy  # type: ignore[no-any-return]
+
+
+def _undecodable_claims(e: ValueError) -> InvalidClaim:
+    """The error for a verified token whose claims Python cannot decode. The library has read
+    them as JSON; what fails is Python's own limit, e.g. an integer of more than 4300 digits
+    (``sys.get_int_max_str_digits()``). Such a token is refused like an invalid claim, so that
+    a service mapping this package's exceptions to HTTP answers gives 401, not 500."""
+    return InvalidClaim(16, f"the signature is valid, but Python cannot decode the claims: {e}")
+
+
+def _hint(e: JwksError, token: bytes) -> JwksError:
+    """Adds the likely cause to an error about a malformed token, where one is recognisable."""
+    if isinstance(e, MalformedToken) and token[:7].lower() == b"bearer ":
+        return MalformedToken(
+            e.code,
+            f'{e.message}: the token starts with "{token[:6].decode()} "; pass only the token, '
+            "without the Authorization header's scheme",
+        )
+    return e
+
+
+def _not_json_hint(jwks: Any) -> Optional[str]:
+    """A hint for ``from_jwks()`` given something that is not JSON text, such as a file path."""
+    if isinstance(jwks, (bytes, bytearray, memoryview)):
+        try:
+            jwks = bytes(jwks).decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(jwks, str):
+        return None
+    text = jwks.strip()
+    if text[:1] in ("{", "["):
+        return None
+    if text and os.path.exists(text):
+        return (
+            f"{text!r} is a path: from_jwks() takes the key set's JSON text; "
+            f"use Verifier.from_file({text!r}) to read a file"
+        )
+    return "from_jwks() takes the key set's JSON text; use Verifier.from_file(path) to read a file"
 
 
 #: Whether calls in progress are counted under a lock (see Verifier._enter): on builds that
@@ -149,7 +198,10 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 def _unix_time(now: Any) -> int:
     """``now`` as the int64 the library takes: ctypes would silently wrap a larger value."""
-    t = int(now)
+    try:
+        t = int(now)
+    except (ValueError, OverflowError):
+        raise InvalidArgument(201, f"now: {now!r} is not a unix time in seconds") from None
     if not _INT64_MIN <= t <= _INT64_MAX:
         raise InvalidArgument(201, f"now: {now!r} is outside the range of a 64-bit unix time")
     return t
@@ -349,10 +401,19 @@ class Verifier:
 
     Durations are numbers of seconds or ``datetime.timedelta``; fractions of the unit are
     refused, never rounded. An invalid option raises :class:`~jwkskit.InvalidArgument`; an
-    unknown keyword raises ``TypeError``.
+    unknown keyword raises ``TypeError``. The options are typed keyword-only parameters, so
+    type checkers catch a misspelt or mistyped option.
     """
 
     __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "_memo", "_memo_max", "__weakref__")
+
+    # The library handle as a ctypes argument; None once closed.
+    _handle: Any
+    # The handle still to be freed; None once freed.
+    _owned: Any
+    _active: List[None]
+    _lock: threading.Lock
+    _source: str
 
     def __init__(self) -> None:
         raise TypeError(
@@ -366,7 +427,7 @@ class Verifier:
         arg = c_void_p.from_param(handle.value)
         self._handle = arg  # None once closed: no new call may start
         self._owned = arg  # freed by close(), or by the last call in progress after it
-        self._active: List[None] = []  # one entry per call in progress
+        self._active = []  # one entry per call in progress
         self._lock = threading.Lock()
         self._source = source
         self._memo: Optional[Dict[bytes, Any]] = None
@@ -392,39 +453,138 @@ class Verifier:
     # Construction
 
     @classmethod
-    def from_jwks(cls, jwks: KeySet, **options: Any) -> "Verifier":
+    def from_jwks(
+        cls,
+        jwks: KeySet,
+        *,
+        issuers: Optional[Strings] = None,
+        audiences: Optional[Strings] = None,
+        algorithms: Optional[Strings] = None,
+        leeway: Optional[Duration] = None,
+        require_exp: Optional[bool] = None,
+        typ: Optional[str] = None,
+        required_claims: Optional[Strings] = None,
+        max_token_age: Optional[Duration] = None,
+        max_token_size: Optional[int] = None,
+        allow_http: Optional[bool] = None,
+        cache_ttl: Optional[Duration] = None,
+        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
+        refresh_cooldown: Optional[Duration] = None,
+        max_stale: Optional[Duration] = None,
+        http_timeout: Optional[Duration] = None,
+        connect_timeout: Optional[Duration] = None,
+        max_response_size: Optional[int] = None,
+        headers: Optional[Headers] = None,
+        ca_pem: Optional[Union[str, bytes]] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
+        token_cache: Optional[int] = None,
+        token_cache_bytes: Optional[int] = None,
+        token_cache_max_reuse: Optional[Duration] = None,
+    ) -> "Verifier":
         """A verifier over a JWKS document (or a single JWK): JSON text (``str``/``bytes``) or
         the decoded ``dict``. Keys that are unsupported or broken are skipped (see
         :meth:`skipped_keys`); a set with no usable key raises :class:`~jwkskit.KeySetInvalid`.
-        ``oct`` (HMAC) keys are used only when an ``HS*`` algorithm is in ``algorithms``."""
+        ``oct`` (HMAC) keys are used only when an ``HS*`` algorithm is in ``algorithms``. To read
+        a file, use :meth:`from_file`."""
+        options = options_of(locals())
         if isinstance(jwks, str):
             data = jwks.encode("utf-8")
         elif isinstance(jwks, (bytes, bytearray, memoryview)):
             data = bytes(jwks)
         elif isinstance(jwks, Mapping):
             data = json.dumps(jwks, separators=(",", ":")).encode("utf-8")
+        elif isinstance(jwks, os.PathLike):
+            raise TypeError(
+                f"jwks: expected the key set's JSON (str, bytes or dict), got the path {jwks!r}; "
+                "use Verifier.from_file() to read a file"
+            )
         else:
             raise TypeError(f"jwks: expected str, bytes or dict, got {type(jwks).__name__}")
-        return cls._create(
-            "key set",
-            lambda opts, out, err: lib.jwks_verifier_from_json(data, len(data), opts, out, err),
-            options,
-        )
+        try:
+            return cls._create(
+                "key set",
+                lambda opts, out, err: lib.jwks_verifier_from_json(data, len(data), opts, out, err),
+                options,
+            )
+        except KeySetInvalid as e:
+            hint = _not_json_hint(jwks)
+            if hint is None:
+                raise
+            raise KeySetInvalid(e.code, f"{e.message}; {hint}") from None
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> "Verifier":
+    def from_url(
+        cls,
+        url: str,
+        *,
+        issuers: Optional[Strings] = None,
+        audiences: Optional[Strings] = None,
+        algorithms: Optional[Strings] = None,
+        leeway: Optional[Duration] = None,
+        require_exp: Optional[bool] = None,
+        typ: Optional[str] = None,
+        required_claims: Optional[Strings] = None,
+        max_token_age: Optional[Duration] = None,
+        max_token_size: Optional[int] = None,
+        allow_http: Optional[bool] = None,
+        cache_ttl: Optional[Duration] = None,
+        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
+        refresh_cooldown: Optional[Duration] = None,
+        max_stale: Optional[Duration] = None,
+        http_timeout: Optional[Duration] = None,
+        connect_timeout: Optional[Duration] = None,
+        max_response_size: Optional[int] = None,
+        headers: Optional[Headers] = None,
+        ca_pem: Optional[Union[str, bytes]] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
+        token_cache: Optional[int] = None,
+        token_cache_bytes: Optional[int] = None,
+        token_cache_max_reuse: Optional[Duration] = None,
+    ) -> "Verifier":
         """A verifier over a JWKS URL (https unless ``allow_http=True``). No network I/O happens
         here: the first verification fetches the keys, which are then cached and refreshed."""
+        options = options_of(locals())
         raw = _text("url", url)
         return cls._create(
             url, lambda opts, out, err: lib.jwks_verifier_from_url(raw, opts, out, err), options
         )
 
     @classmethod
-    def from_issuer(cls, issuer: str, **options: Any) -> "Verifier":
+    def from_issuer(
+        cls,
+        issuer: str,
+        *,
+        issuers: Optional[Strings] = None,
+        audiences: Optional[Strings] = None,
+        algorithms: Optional[Strings] = None,
+        leeway: Optional[Duration] = None,
+        require_exp: Optional[bool] = None,
+        typ: Optional[str] = None,
+        required_claims: Optional[Strings] = None,
+        max_token_age: Optional[Duration] = None,
+        max_token_size: Optional[int] = None,
+        allow_http: Optional[bool] = None,
+        cache_ttl: Optional[Duration] = None,
+        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
+        refresh_cooldown: Optional[Duration] = None,
+        max_stale: Optional[Duration] = None,
+        http_timeout: Optional[Duration] = None,
+        connect_timeout: Optional[Duration] = None,
+        max_response_size: Optional[int] = None,
+        headers: Optional[Headers] = None,
+        ca_pem: Optional[Union[str, bytes]] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
+        token_cache: Optional[int] = None,
+        token_cache_bytes: Optional[int] = None,
+        token_cache_max_reuse: Optional[Duration] = None,
+    ) -> "Verifier":
         """A verifier for an OpenID Connect issuer: the ``jwks_uri`` is read from
         ``{issuer}/.well-known/openid-configuration`` on first use (its ``issuer`` must match
         exactly), and ``issuer`` is added to the allowed issuers."""
+        options = options_of(locals())
         raw = _text("issuer", issuer)
         return cls._create(
             issuer,
@@ -433,9 +593,37 @@ class Verifier:
         )
 
     @classmethod
-    def from_issuers(cls, issuers: Union[str, Iterable[str]], **options: Any) -> "Verifier":
+    def from_issuers(
+        cls,
+        issuers: Strings,
+        *,
+        audiences: Optional[Strings] = None,
+        algorithms: Optional[Strings] = None,
+        leeway: Optional[Duration] = None,
+        require_exp: Optional[bool] = None,
+        typ: Optional[str] = None,
+        required_claims: Optional[Strings] = None,
+        max_token_age: Optional[Duration] = None,
+        max_token_size: Optional[int] = None,
+        allow_http: Optional[bool] = None,
+        cache_ttl: Optional[Duration] = None,
+        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
+        refresh_cooldown: Optional[Duration] = None,
+        max_stale: Optional[Duration] = None,
+        http_timeout: Optional[Duration] = None,
+        connect_timeout: Optional[Duration] = None,
+        max_response_size: Optional[int] = None,
+        headers: Optional[Headers] = None,
+        ca_pem: Optional[Union[str, bytes]] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
+        token_cache: Optional[int] = None,
+        token_cache_bytes: Optional[int] = None,
+        token_cache_max_reuse: Optional[Duration] = None,
+    ) -> "Verifier":
         """A verifier for several OpenID Connect issuers, each with its own key set found by
         discovery; a token is routed by its ``iss``, and only to one of these issuers."""
+        options = options_of(locals(), exclude=("issuers",))
         listed = [issuers] if isinstance(issuers, str) else list(issuers)
         return cls._create(
             "issuers " + ", ".join(listed),
@@ -445,8 +633,37 @@ class Verifier:
         )
 
     @classmethod
-    def from_file(cls, path: Union[str, "os.PathLike[str]"], **options: Any) -> "Verifier":
+    def from_file(
+        cls,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        issuers: Optional[Strings] = None,
+        audiences: Optional[Strings] = None,
+        algorithms: Optional[Strings] = None,
+        leeway: Optional[Duration] = None,
+        require_exp: Optional[bool] = None,
+        typ: Optional[str] = None,
+        required_claims: Optional[Strings] = None,
+        max_token_age: Optional[Duration] = None,
+        max_token_size: Optional[int] = None,
+        allow_http: Optional[bool] = None,
+        cache_ttl: Optional[Duration] = None,
+        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
+        refresh_cooldown: Optional[Duration] = None,
+        max_stale: Optional[Duration] = None,
+        http_timeout: Optional[Duration] = None,
+        connect_timeout: Optional[Duration] = None,
+        max_response_size: Optional[int] = None,
+        headers: Optional[Headers] = None,
+        ca_pem: Optional[Union[str, bytes]] = None,
+        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
+        proxy: Optional[str] = None,
+        token_cache: Optional[int] = None,
+        token_cache_bytes: Optional[int] = None,
+        token_cache_max_reuse: Optional[Duration] = None,
+    ) -> "Verifier":
         """A verifier over a JWKS file, read now and reloaded when it changes."""
+        options = options_of(locals())
         raw = _text("path", os.fspath(path))
         return cls._create(
             str(path), lambda opts, out, err: lib.jwks_verifier_from_file(raw, opts, out, err), options
@@ -462,7 +679,7 @@ class Verifier:
     # attribute access are sequentially consistent, so the hot path takes no lock; a build
     # that can run without the GIL takes self._lock around both steps instead (_LOCK_CALLS).
 
-    def _enter(self) -> c_void_p:
+    def _enter(self) -> Any:
         active = self._active
         if _LOCK_CALLS:
             with self._lock:
@@ -561,7 +778,7 @@ class Verifier:
         if s.n != n:
             s.n = n
             s.token_len = _size_arg(n)
-        when = None if now is None else c_int64.from_param(_unix_time(now))
+        when: Any = None if now is None else c_int64.from_param(_unix_time(now))
         if _LOCK_CALLS:
             handle = self._enter()
         else:
@@ -581,11 +798,11 @@ class Verifier:
             else:
                 rc = _verify_payload_at(handle, data, s.token_len, when, s.buf_arg, s.cap, s.size_ref, s.err_ref)
             if rc:
-                raise _take_error(rc, s.err)
+                raise _hint(_take_error(rc, s.err), data)
             memo = self._memo
             seen = None if memo is None else memo.get(data)
             if seen is None:
-                payload = s.buf[: s.size.value]
+                payload: bytes = s.buf[: s.size.value]  # type: ignore[assignment]
         finally:
             s.busy = False
             if _LOCK_CALLS:
@@ -596,7 +813,10 @@ class Verifier:
                     self._free_once()
         if seen is not None:
             return _claims_copy(seen)
-        claims = _decode_claims(payload)
+        try:
+            claims = _decode_claims(payload)
+        except ValueError as e:
+            raise _undecodable_claims(e) from e
         if memo is not None and type(claims) is dict:
             if len(memo) >= self._memo_max:
                 memo.clear()  # bounded; hot tokens are decoded again once
@@ -640,7 +860,7 @@ class Verifier:
         finally:
             self._leave()
         if rc:
-            raise _take_error(rc, err)
+            raise _hint(_take_error(rc, err), data)
         return out
 
     @staticmethod
@@ -655,7 +875,10 @@ class Verifier:
             thumbprint = _opt_str(lib.jwks_token_key_thumbprint(t)) or ""
         finally:
             _token_free(t)
-        claims = _decode_claims(payload) if decode_claims else None
+        try:
+            claims = _decode_claims(payload) if decode_claims else None
+        except ValueError as e:
+            raise _undecodable_claims(e) from e
         return VerifiedToken(payload, header, alg, kid, key_id, thumbprint, claims)
 
     # ----------------------------------------------------------------------------------------

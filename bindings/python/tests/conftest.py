@@ -36,6 +36,13 @@ def load_vector(rel: str) -> Any:
     return json.loads(path.read_text())
 
 
+def ec_coordinates(public: ec.EllipticCurvePublicKey) -> Dict[str, str]:
+    """The JWK "x" and "y" of an EC public key, each the full size of its curve."""
+    size = (public.curve.key_size + 7) // 8
+    numbers = public.public_numbers()
+    return {"x": b64(numbers.x.to_bytes(size, "big")), "y": b64(numbers.y.to_bytes(size, "big"))}
+
+
 class Key:
     """A private key, its public JWK and a signer."""
 
@@ -48,12 +55,18 @@ class Key:
             self.private = ec.generate_private_key(ec.SECP256R1())
         elif alg == "ES384":
             self.private = ec.generate_private_key(ec.SECP384R1())
+        elif alg == "ES512":
+            self.private = ec.generate_private_key(ec.SECP521R1())
         elif alg == "EdDSA":
             self.private = ed25519.Ed25519PrivateKey.generate()
         else:
             raise ValueError(alg)
         algo = jwt.get_algorithm_by_name(alg if alg != "EdDSA" else "EdDSA")
         self.jwk: Dict[str, Any] = json.loads(algo.to_jwk(self.private.public_key()))
+        if alg.startswith("ES"):
+            # RFC 7518 s.6.2.1.2: each coordinate is the full size of the curve (66 bytes for
+            # P-521). PyJWT before 2.10 drops leading zero bytes, which the library refuses.
+            self.jwk.update(ec_coordinates(self.private.public_key()))
         if kid is not None:
             self.jwk["kid"] = kid
 

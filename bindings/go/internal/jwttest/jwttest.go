@@ -84,8 +84,11 @@ func RSAKey(priv *rsa.PrivateKey, alg, kid string) *Key {
 // NewEC generates an EC key for ES256 (P-256) or ES384 (P-384).
 func NewEC(alg, kid string) *Key {
 	curve, crv := elliptic.P256(), "P-256"
-	if alg == "ES384" {
+	switch alg {
+	case "ES384":
 		curve, crv = elliptic.P384(), "P-384"
+	case "ES512":
+		curve, crv = elliptic.P521(), "P-521"
 	}
 	priv, err := ecdsa.GenerateKey(curve, rand.Reader)
 	if err != nil {
