@@ -414,6 +414,8 @@ class Verifier:
     _active: List[None]
     _lock: threading.Lock
     _source: str
+    _memo: Optional[Dict[bytes, Any]]  # decoded claims per token, while the token cache is on
+    _memo_max: int
 
     def __init__(self) -> None:
         raise TypeError(
@@ -430,7 +432,7 @@ class Verifier:
         self._active = []  # one entry per call in progress
         self._lock = threading.Lock()
         self._source = source
-        self._memo: Optional[Dict[bytes, Any]] = None
+        self._memo = None
         self._memo_max = 0
         _live.add(self)
         cache = self.token_cache_stats()
