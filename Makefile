@@ -7,7 +7,7 @@ MAJOR := $(firstword $(subst ., ,$(VERSION)))
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
 INCDIR := $(DESTDIR)$(PREFIX)/include
 
-.PHONY: help build demo test test-c bench install uninstall clean
+.PHONY: help build demo test test-c bench dist test-dist install uninstall clean
 
 help:
 	@echo "make build                   build target/release/libjwks.{so,a} and the jwks tool"
@@ -15,6 +15,9 @@ help:
 	@echo "make test                    run every test (Rust, C, Python, Go)"
 	@echo "make test-c                  C tests only (plain, ASan+UBSan, valgrind, static, installed)"
 	@echo "make bench                   benchmarks: table + target/bench/results.json"
+	@echo "make dist                    release artefacts in dist/: C tarball, Python wheel and sdist,"
+	@echo "                             Go module proxy (dist/goproxy), the jwkskit .crate, SHA256SUMS"
+	@echo "make test-dist               install and verify from dist/ with no cargo on PATH, and sizes"
 	@echo "make install PREFIX=/usr/local   install libraries, header and jwks.pc"
 
 build:
@@ -32,6 +35,27 @@ test-c:
 
 bench:
 	./scripts/bench.sh
+
+# Each kind of artefact has its own script; one not written yet is skipped (and test-dist
+# then does not ask for its artefact). SHA256SUMS covers the top-level files and the Go
+# module zips of dist/goproxy.
+dist:
+	rm -rf dist
+	mkdir -p dist
+	@for s in dist-c dist-python dist-go; do \
+	  if [ -x scripts/$$s.sh ]; then echo "== scripts/$$s.sh"; ./scripts/$$s.sh || exit 1; \
+	  else echo "== scripts/$$s.sh does not exist: skipped"; fi; \
+	done
+	@echo "== cargo package (jwkskit)"
+	cargo package --locked -p jwkskit
+	cp target/package/jwkskit-$(VERSION).crate dist/
+	cd dist && { find . -maxdepth 1 -type f ! -name SHA256SUMS; \
+	  find . -path './goproxy/*' -type f -name '*.zip'; } | sed 's|^\./||' | LC_ALL=C sort \
+	  | xargs -r sha256sum > SHA256SUMS
+	@echo "== dist/SHA256SUMS"; cat dist/SHA256SUMS
+
+test-dist:
+	./scripts/test-dist.sh
 
 install: build
 	install -d $(LIBDIR) $(LIBDIR)/pkgconfig $(INCDIR)
