@@ -101,6 +101,9 @@ if command -v valgrind >/dev/null; then
     step "instructions per verification (valgrind --tool=callgrind): C ABI vs ring floor"
     # Instruction counts do not depend on the machine's load: the difference between 21 and 1
     # verifications, divided by 20, for the C ABI path and for the bare ring verify.
+    # Counting needs no debug info (release ships none). To see where the instructions go, the
+    # `profiling` profile is the same build with line tables:
+    #   cargo bench --profile profiling --bench core --no-run, then callgrind + callgrind_annotate.
     bin=$(cargo bench --bench core --no-run --message-format=json 2>/dev/null \
         | grep -o '"executable":"[^"]*/deps/core-[^"]*"' | cut -d'"' -f4 | tail -n 1)
     test -x "$bin"

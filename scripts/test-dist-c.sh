@@ -141,5 +141,7 @@ bin=$(stat -c %s "$pkg/bin/jwks")
 printf '  libjwks.so %d bytes (limit 3500000), libjwks.a %d, bin/jwks %d, tarball %d\n' \
   "$so" "$a" "$bin" "$(stat -c %s "$tarball")"
 [ "$so" -le 3500000 ] || fail "stripped libjwks.so is $so bytes, over 3.5 MB"
+glibc=$(objdump -T "$pkg/lib/libjwks.so.$version" "$pkg/bin/jwks" | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -n 1)
+echo "  libjwks.so and bin/jwks need glibc ${glibc#GLIBC_} or later"
 
 echo "test-dist-c: tarball installs, links dynamically, statically and fully statically, verifies"
