@@ -6,7 +6,7 @@
 #   jwks-VERSION/lib/libjwks.a                   debug info stripped
 #   jwks-VERSION/lib/pkgconfig/jwks.pc           prefix relative to the .pc file (${pcfiledir})
 #   jwks-VERSION/bin/jwks                        stripped
-#   jwks-VERSION/share/jwks/quickstart.c, LICENSE, README
+#   jwks-VERSION/share/jwks/quickstart.c (and quickstart.cpp with jwks.hpp), LICENSE, README
 # The archive is reproducible: fixed owner, order and times (SOURCE_DATE_EPOCH, else the time of
 # the last commit). Usage: scripts/dist-c.sh [OUT_DIR]   (default: dist/)
 set -euo pipefail
@@ -49,16 +49,20 @@ chmod 0755 "$d/bin/jwks"
 sed -e 's|@PREFIX@|${pcfiledir}/../..|' -e "s|@VERSION@|$version|" jwks.pc.in \
   > "$d/lib/pkgconfig/jwks.pc"
 install -m 0644 examples/c/quickstart.c "$d/share/jwks/quickstart.c"
+if [ -f include/jwks.hpp ] && [ -f examples/cpp/quickstart.cpp ]; then
+  install -m 0644 examples/cpp/quickstart.cpp "$d/share/jwks/quickstart.cpp"
+fi
 install -m 0644 LICENSE "$d/LICENSE"
 cat > "$d/README" <<EOF
 jwks $version for linux x86_64 (glibc): verify JSON Web Tokens against JSON Web Key Sets.
 
   include/jwks.h       the C API; every function documents ownership and thread safety
+  include/jwks.hpp     the header-only C++17 wrapper (when present), linked like C
   lib/libjwks.so*      the shared library (soname libjwks.so.$major)
   lib/libjwks.a        the static library
   lib/pkgconfig/       jwks.pc, usable where this directory is unpacked
   bin/jwks             the command-line tool (jwks --help)
-  share/jwks/          quickstart.c, a complete example
+  share/jwks/          quickstart.c (and quickstart.cpp), complete examples
 
 Point pkg-config at this copy (or install it under a prefix with the same layout):
 

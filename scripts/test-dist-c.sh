@@ -6,7 +6,8 @@
 #   1. dynamically (libjwks.so found through an rpath);
 #   2. with libjwks.a and the system libraries shared (no libjwks.so needed: checked with
 #      readelf, then run with every libjwks.so of the tarball deleted);
-#   3. fully static (`cc -static`: no dynamic section at all).
+#   3. fully static (`cc -static`: no dynamic section at all);
+# and the C++ quickstart against jwks.hpp when the repository has the wrapper.
 # Then checks the sizes of the shipped binaries. Run by scripts/test-dist.sh after `make dist`.
 # Usage: scripts/test-dist-c.sh [DIST_DIR]
 set -euo pipefail
@@ -124,6 +125,24 @@ if readelf -d "$tmp/quickstart-full-static" 2>/dev/null | grep NEEDED; then
 fi
 if readelf -l "$tmp/quickstart-full-static" | grep 'program interpreter' >/dev/null; then
   fail "the fully static build has a program interpreter"
+fi
+
+# The C++ wrapper, when the repository has one: the tarball carries it, and the C++ quickstart
+# builds against the tarball's static library and verifies.
+if [ -f include/jwks.hpp ]; then
+  echo "== C++: jwks.hpp and share/jwks/quickstart.cpp, static libjwks.a"
+  cmp -s "$pkg/include/jwks.hpp" include/jwks.hpp || fail "include/jwks.hpp missing or different"
+  cmp -s "$pkg/share/jwks/quickstart.cpp" examples/cpp/quickstart.cpp || fail "quickstart.cpp missing or different"
+  # shellcheck disable=SC2046
+  c++ -std=c++17 -Wall -Wextra -Werror "$pkg/share/jwks/quickstart.cpp" -o "$tmp/quickstart-cpp" \
+    $(pkg-config --cflags jwks) "$libdir/libjwks.a" $(pkg-config --variable=syslibs jwks)
+  said=$("$tmp/quickstart-cpp" "$fx/jwks.json" "$(cat "$fx/ec.jwt")" "$iss" api)
+  [ "$said" = "valid: sub=alice alg=ES256" ] || fail "the C++ quickstart said '$said'"
+  set +e
+  said=$("$tmp/quickstart-cpp" "$fx/jwks.json" "$(cat "$fx/expired.jwt")" "$iss" api)
+  status=$?
+  set -e
+  [ "$status" = 1 ] && [[ "$said" == *EXPIRED* ]] || fail "C++: expired token gave $status '$said'"
 fi
 
 # Without any libjwks.so the two static builds still run (and the dynamic one cannot).
