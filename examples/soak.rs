@@ -98,6 +98,7 @@ fn main() {
         ServeOptions {
             port: 0,
             max_age: 1,
+            ..ServeOptions::default()
         },
     )
     .expect("start the key endpoint");

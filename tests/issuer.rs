@@ -347,6 +347,7 @@ fn server_publishes_a_directory_with_etag_and_rotation() {
         ServeOptions {
             port: 0,
             max_age: 42,
+            ..ServeOptions::default()
         },
     )
     .unwrap();
@@ -460,4 +461,153 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Opens `n` connections that each send the start of a request one byte at a time, never
+/// finishing it, until the returned flag is set.
+fn slow_clients(
+    addr: std::net::SocketAddr,
+    n: usize,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut conns: Vec<TcpStream> = (0..n).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let done = std::sync::Arc::new(AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&done);
+    let thread = std::thread::spawn(move || {
+        let request = b"GET /.well-known/jwks.json HTTP/1.1\r\nX-Slow: ";
+        let mut i = 0;
+        while !flag.load(Ordering::SeqCst) {
+            let byte = request.get(i).copied().unwrap_or(b'a');
+            // A connection the server closed just stops counting.
+            for c in &mut conns {
+                let _ = c.write_all(&[byte]);
+            }
+            i += 1;
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    });
+    (done, thread)
+}
+
+#[test]
+fn slow_clients_do_not_stop_a_normal_client() {
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let server = JwksServer::start_with_keys(&[&key], ServeOptions::default()).unwrap();
+    // 200 connections trickling bytes, more than the server had threads for.
+    let (done, dribbler) = slow_clients(server.addr(), 200);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let (status, _, body) = http_get(&server.jwks_url(), "");
+        let took = started.elapsed();
+        assert_eq!(status, 200);
+        assert_eq!(
+            serde_json::from_str::<Value>(&body).unwrap(),
+            json!({"keys": [key.public_jwk()]})
+        );
+        assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    dribbler.join().unwrap();
+    server.stop();
+}
+
+#[test]
+fn a_request_head_has_a_deadline_however_slowly_it_arrives() {
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let opts = ServeOptions {
+        request_timeout: std::time::Duration::from_secs(1),
+        ..ServeOptions::default()
+    };
+    let server = JwksServer::start_with_keys(&[&key], opts).unwrap();
+    let mut conn = TcpStream::connect(server.addr()).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let request = b"GET /.well-known/jwks.json HTTP/1.1\r\nX-Slow: ";
+    // One byte every 100 ms, each well within any per-read timeout: only a deadline for the
+    // whole head ends this.
+    let closed = loop {
+        let elapsed = started.elapsed();
+        if elapsed > std::time::Duration::from_secs(6) {
+            break None;
+        }
+        let i = (elapsed.as_millis() / 100) as usize;
+        if conn
+            .write_all(&[request.get(i).copied().unwrap_or(b'a')])
+            .is_err()
+        {
+            break Some(elapsed);
+        }
+        let mut buf = [0u8; 512];
+        match conn.read(&mut buf) {
+            Ok(_) => break Some(started.elapsed()),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => break Some(started.elapsed()),
+        }
+    };
+    let closed = closed.expect("the server kept a trickling connection open for 6 s");
+    assert!(
+        closed >= std::time::Duration::from_millis(900),
+        "closed too early: {closed:?}"
+    );
+    assert_eq!(http_get(&server.jwks_url(), "").0, 200);
+    server.stop();
+}
+
+#[test]
+fn a_missing_key_directory_is_a_500_without_its_path() {
+    let dir = tempdir("serve-gone");
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    std::fs::write(dir.join("k.pem"), key.to_key_file()).unwrap();
+    let server = JwksServer::start(&dir, ServeOptions::default()).unwrap();
+    assert_eq!(http_get(&server.jwks_url(), "").0, 200);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let (status, head, body) = http_get(&server.jwks_url(), "");
+    assert_eq!(status, 500);
+    let dir_text = dir.to_string_lossy();
+    let tag = dir.file_name().unwrap().to_string_lossy();
+    assert!(
+        !head.contains(&*tag) && !body.contains(&*tag) && !body.contains(&*dir_text),
+        "{head}\n{body}"
+    );
+    assert!(body.contains("key directory cannot be read"), "{body}");
+    server.stop();
+}
+
+#[test]
+fn head_requests_get_the_length_and_no_body() {
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let server = JwksServer::start_with_keys(&[&key], ServeOptions::default()).unwrap();
+    let (_, _, body) = http_get(&server.jwks_url(), "");
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        s,
+        "HEAD /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, rest) = out.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(
+        header(head, "content-length"),
+        Some(body.len().to_string().as_str())
+    );
+    assert_eq!(rest, "");
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    write!(
+        s,
+        "POST /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 405"), "{out}");
+    assert_eq!(header(&out, "allow"), Some("GET, HEAD"));
+    server.stop();
 }

@@ -1,5 +1,8 @@
 //! The issuer side: signing keys, signing tokens, and publishing the public keys as a JWKS.
 //!
+//! [`JwksServer`] (and the HTTP server it runs on) is part of the `cli` feature, on by
+//! default and off in the C library.
+//!
 //! Used by the `jwks` command line tool (`keygen`, `sign`, `serve`, `demo`) and by tests that
 //! need real tokens and a real endpoint.
 //!
@@ -16,15 +19,16 @@
 //! ```
 
 mod der;
-mod http;
 mod keydir;
 mod keyfile;
 mod keys;
+#[cfg(feature = "cli")]
 mod serve;
 mod signing;
 
 pub use keydir::{load_key_dir, KeyDir, SkippedFile};
 pub use keys::SigningKey;
+#[cfg(feature = "cli")]
 pub use serve::{JwksServer, ServeOptions, DISCOVERY_PATH, JWKS_PATH};
 
 use serde_json::{json, Value};

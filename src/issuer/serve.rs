@@ -1,22 +1,29 @@
 //! A small JWKS endpoint on loopback: `/.well-known/jwks.json` and
 //! `/.well-known/openid-configuration`, with `Cache-Control: max-age` and a strong `ETag`.
 //!
-//! Built on `std::net` alone (one short-lived thread per connection, one request per
-//! connection) so the library carries no HTTP server dependency. It is meant for development,
-//! tests and demos, and binds 127.0.0.1 only.
+//! HTTP is hyper's (HTTP/1.1, one request per connection) on a one-thread tokio runtime of
+//! its own: every connection is a task with a deadline for its request head, so clients that
+//! trickle bytes cannot starve the others. It is meant for development, tests and demos, and
+//! binds 127.0.0.1 only. Part of the `cli` feature.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{self, HeaderValue};
+use hyper::service::service_fn;
+use hyper::Method;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use parking_lot::Mutex;
 use ring::digest;
 use serde_json::{json, Value};
 
-use super::http::{self, etag_matches, Request, Response};
 use super::keydir::{self, Listing};
 use super::keys::SigningKey;
 use crate::error::{err, Error, ErrorKind};
@@ -26,8 +33,11 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// The path of the OpenID Connect discovery document.
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
-/// Connections handled at once; more are closed at once.
-const MAX_CONNECTIONS: usize = 64;
+/// Connections handled at once; more are closed at once. Each costs a task and a socket
+/// (not a thread), and lives at most twice [`ServeOptions::request_timeout`].
+const MAX_CONNECTIONS: usize = 512;
+/// Largest accepted request head (request line and headers); larger ones get 431.
+const MAX_HEAD_BYTES: usize = 8 * 1024;
 
 /// How a [`JwksServer`] listens and what it tells caches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +46,9 @@ pub struct ServeOptions {
     pub port: u16,
     /// The `Cache-Control: max-age` of both documents, in seconds (default 300).
     pub max_age: u64,
+    /// How long a client has, from connecting, to send its whole request head (default 5 s);
+    /// the connection is closed after twice that in any case.
+    pub request_timeout: Duration,
 }
 
 impl Default for ServeOptions {
@@ -43,6 +56,7 @@ impl Default for ServeOptions {
         ServeOptions {
             port: 0,
             max_age: 300,
+            request_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -57,7 +71,9 @@ impl Default for ServeOptions {
 pub struct JwksServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    accept_thread: Option<JoinHandle<()>>,
+    /// Dropping or sending on it ends the runtime, and with it every connection.
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    runtime_thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for JwksServer {
@@ -70,7 +86,6 @@ impl std::fmt::Debug for JwksServer {
 
 struct Shared {
     base_url: String,
-    stopping: AtomicBool,
     active: AtomicUsize,
     requests: AtomicU64,
     jwks_requests: AtomicU64,
@@ -84,6 +99,7 @@ struct State {
     max_age: u64,
     forced_status: Option<u16>,
     delay: Duration,
+    request_timeout: Duration,
 }
 
 enum Published {
@@ -146,18 +162,39 @@ impl JwksServer {
     }
 
     fn launch(published: Published, opts: ServeOptions) -> Result<JwksServer, Error> {
+        if opts.request_timeout.is_zero() {
+            return Err(err(
+                ErrorKind::InvalidArgument,
+                "the request timeout must be greater than zero",
+            ));
+        }
+        // Bound here, synchronously, so that a taken port is the caller's error.
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port)).map_err(|e| {
             err(
                 ErrorKind::InvalidArgument,
                 format!("cannot listen on 127.0.0.1:{}: {e}", opts.port),
             )
         })?;
+        let internal =
+            |what: &str, e: std::io::Error| err(ErrorKind::Internal, format!("{what}: {e}"));
         let addr = listener
             .local_addr()
-            .map_err(|e| err(ErrorKind::Internal, format!("local address: {e}")))?;
+            .map_err(|e| internal("local address", e))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| internal("non-blocking socket", e))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| internal("cannot start the server runtime", e))?;
+        let listener = {
+            let _entered = runtime.enter();
+            tokio::net::TcpListener::from_std(listener)
+                .map_err(|e| internal("cannot register the socket", e))?
+        };
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
-            stopping: AtomicBool::new(false),
             active: AtomicUsize::new(0),
             requests: AtomicU64::new(0),
             jwks_requests: AtomicU64::new(0),
@@ -168,17 +205,28 @@ impl JwksServer {
                 max_age: opts.max_age,
                 forced_status: None,
                 delay: Duration::ZERO,
+                request_timeout: opts.request_timeout,
             }),
         });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let accept_shared = Arc::clone(&shared);
-        let accept_thread = std::thread::Builder::new()
+        let runtime_thread = std::thread::Builder::new()
             .name("jwks-serve".into())
-            .spawn(move || accept_loop(listener, accept_shared))
-            .map_err(|e| err(ErrorKind::Internal, format!("cannot start a thread: {e}")))?;
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::spawn(accept_loop(listener, accept_shared));
+                    // Either a stop or a dropped sender ends the server.
+                    let _ = stopped.await;
+                });
+                // Dropping the runtime cancels the accept loop and every connection task.
+                drop(runtime);
+            })
+            .map_err(|e| internal("cannot start a thread", e))?;
         Ok(JwksServer {
             addr,
             shared,
-            accept_thread: Some(accept_thread),
+            stop: Some(stop),
+            runtime_thread: Some(runtime_thread),
         })
     }
 
@@ -248,16 +296,16 @@ impl JwksServer {
         self.shared.state.lock().delay = delay;
     }
 
-    /// Stops listening and waits for the accept thread. Requests in flight finish on their own.
+    /// Stops listening, closes every connection and waits for the server thread.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
-        self.shared.stopping.store(true, Ordering::SeqCst);
-        if let Some(thread) = self.accept_thread.take() {
-            // Wake the blocking accept; it sees the flag and returns.
-            let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.runtime_thread.take() {
             let _ = thread.join();
         }
     }
@@ -269,75 +317,109 @@ impl Drop for JwksServer {
     }
 }
 
-fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for stream in listener.incoming() {
-        if shared.stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(stream) = stream else {
-            // Out of descriptors or similar: back off instead of spinning.
-            std::thread::sleep(Duration::from_millis(10));
-            continue;
+/// Serves connections until the runtime is dropped. Each connection is its own task, so a
+/// slow client costs a few kilobytes, not a thread; the connection cap only bounds memory.
+async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of descriptors or similar: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
         };
         if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             shared.active.fetch_sub(1, Ordering::SeqCst);
             continue;
         }
         let conn_shared = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name("jwks-serve-conn".into())
-            .spawn(move || {
-                handle_connection(&conn_shared, stream);
-                conn_shared.active.fetch_sub(1, Ordering::SeqCst);
-            });
-        if spawned.is_err() {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-        }
+        tokio::spawn(async move {
+            serve_connection(&conn_shared, stream).await;
+            conn_shared.active.fetch_sub(1, Ordering::SeqCst);
+        });
     }
 }
 
-fn handle_connection(shared: &Shared, mut stream: TcpStream) {
-    let request = match http::read_request(&mut stream) {
-        Ok(Ok(Some(r))) => r,
-        Ok(Ok(None)) | Err(_) => return,
-        Ok(Err(status)) => {
-            let _ =
-                http::write_response(&mut stream, &Response::error(status, "bad request"), false);
-            return;
-        }
+/// One request per connection, within deadlines: the request head must arrive within
+/// `request_timeout` of the connection's start however slowly it trickles in (hyper's header
+/// read timeout), and the whole exchange must end within twice that (plus any simulated
+/// delay), so a client that never reads the answer cannot hold the connection either.
+async fn serve_connection(shared: &Arc<Shared>, stream: tokio::net::TcpStream) {
+    let (request_timeout, delay) = {
+        let s = shared.state.lock();
+        (s.request_timeout, s.delay)
     };
-    shared.requests.fetch_add(1, Ordering::SeqCst);
-    let response = respond(shared, &request);
-    let _ = http::write_response(&mut stream, &response, request.method == "HEAD");
+    let service_shared = Arc::clone(shared);
+    let service = service_fn(move |request: hyper::Request<Incoming>| {
+        let shared = Arc::clone(&service_shared);
+        async move { Ok::<_, Infallible>(respond(&shared, &request).await) }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(request_timeout)
+        .max_header_size(MAX_HEAD_BYTES)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), service);
+    let deadline = request_timeout.saturating_mul(2).saturating_add(delay);
+    // Errors (a client that went away, a malformed request hyper already answered) and the
+    // deadline both simply end the connection.
+    let _ = tokio::time::timeout(deadline, connection).await;
 }
 
-fn respond(shared: &Shared, request: &Request) -> Response {
+type Reply = hyper::Response<Full<Bytes>>;
+
+fn reply(status: u16, headers: Vec<(&'static str, String)>, body: Vec<u8>) -> Reply {
+    let mut builder = hyper::Response::builder().status(status);
+    for (name, value) in headers {
+        builder = builder.header(name, value);
+    }
+    builder
+        .body(Full::new(Bytes::from(body)))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+}
+
+fn error_reply(status: u16, message: &str) -> Reply {
+    let body = json!({ "error": message }).to_string().into_bytes();
+    reply(
+        status,
+        vec![("Content-Type", "application/json".into())],
+        body,
+    )
+}
+
+async fn respond(shared: &Shared, request: &hyper::Request<Incoming>) -> Reply {
+    shared.requests.fetch_add(1, Ordering::SeqCst);
     let (forced, delay, max_age) = {
         let s = shared.state.lock();
         (s.forced_status, s.delay, s.max_age)
     };
     if !delay.is_zero() {
-        std::thread::sleep(delay);
+        tokio::time::sleep(delay).await;
     }
-    let is_jwks = request.path == JWKS_PATH;
-    let is_discovery = request.path == DISCOVERY_PATH;
+    let path = request.uri().path();
+    let is_jwks = path == JWKS_PATH;
+    let is_discovery = path == DISCOVERY_PATH;
     if is_jwks {
         shared.jwks_requests.fetch_add(1, Ordering::SeqCst);
     } else if is_discovery {
         shared.discovery_requests.fetch_add(1, Ordering::SeqCst);
     }
     if let Some(status) = forced {
-        return Response::error(status, "simulated failure");
+        return error_reply(status, "simulated failure");
     }
-    if request.method != "GET" && request.method != "HEAD" {
-        let mut r = Response::error(405, "only GET and HEAD are supported");
-        r.headers.push(("Allow", "GET, HEAD".into()));
+    let method = request.method();
+    if method != Method::GET && method != Method::HEAD {
+        let mut r = error_reply(405, "only GET and HEAD are supported");
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return r;
     }
     let document = if is_jwks {
         match jwks_document(shared) {
             Ok(doc) => doc,
-            Err(e) => return Response::error(500, e.message()),
+            // The detail (which names the directory) is for the operator, not for clients.
+            Err(_) => return error_reply(500, "the key directory cannot be read"),
         }
     } else if is_discovery {
         Document::new(&json!({
@@ -345,25 +427,33 @@ fn respond(shared: &Shared, request: &Request) -> Response {
             "jwks_uri": format!("{}{JWKS_PATH}", shared.base_url),
         }))
     } else {
-        return Response::error(404, "not found");
+        return error_reply(404, "not found");
     };
     let fresh = request
-        .if_none_match
-        .as_deref()
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
         .is_some_and(|inm| etag_matches(inm, &document.etag));
-    let mut response = if fresh {
+    let mut headers = vec![
+        ("ETag", document.etag.clone()),
+        ("Cache-Control", format!("public, max-age={max_age}")),
+    ];
+    if fresh {
         shared.not_modified.fetch_add(1, Ordering::SeqCst);
-        Response::new(304, Vec::new())
-    } else {
-        let mut r = Response::new(200, document.body.clone());
-        r.headers.push(("Content-Type", "application/json".into()));
-        r
-    };
-    response.headers.push(("ETag", document.etag.clone()));
-    response
-        .headers
-        .push(("Cache-Control", format!("public, max-age={max_age}")));
-    response
+        return reply(304, headers, Vec::new());
+    }
+    headers.push(("Content-Type", "application/json".into()));
+    // hyper sends no body for HEAD and keeps the length of the GET answer.
+    reply(200, headers, document.body.clone())
+}
+
+/// Whether an `If-None-Match` value matches `etag` (weak comparison, RFC 9110 §13.1.2).
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let target = bare(etag);
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == target)
 }
 
 /// The current JWKS document; in directory mode, reread when the listing changed.
@@ -382,5 +472,17 @@ fn jwks_document(shared: &Shared) -> Result<Arc<Document>, Error> {
             *cache = Some((listing, Arc::clone(&doc)));
             Ok(doc)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_compare_weakly() {
+        assert!(etag_matches("\"a\", W/\"b\"", "\"b\""));
+        assert!(etag_matches("*", "\"b\""));
+        assert!(!etag_matches("\"a\"", "\"b\""));
     }
 }

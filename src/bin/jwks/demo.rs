@@ -132,6 +132,7 @@ impl Tour {
             ServeOptions {
                 port: 0,
                 max_age: 300,
+                ..ServeOptions::default()
             },
         )
         .map_err(|e| CliError::unavailable(e.message().to_owned()))?;
