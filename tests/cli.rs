@@ -234,13 +234,168 @@ fn keygen_writes_a_private_file_0600_and_prints_the_public_jwk() {
 }
 
 #[test]
-fn keygen_rsa_needs_an_imported_key() {
-    let dir = TempDir::new("keygen-rsa");
+fn keygen_jwk_out_never_overwrites_nor_follows_links() {
+    use std::os::unix::fs::symlink;
+    let dir = TempDir::new("keygen-jwk-out");
+    // An existing file (here: another private key) is refused, and no private key is left.
+    let precious = dir.write("precious.pem", "-----BEGIN PRIVATE KEY-----\nsecret\n");
+    let out = dir.path("new.pem");
     expect(
-        &jwks(&["keygen", "--alg", "RS256", "--out", &dir.path("r.pem")]),
+        &jwks(&[
+            "keygen",
+            "--alg",
+            "ES256",
+            "--out",
+            &out,
+            "--jwk-out",
+            &precious,
+        ]),
         2,
-        &["openssl genpkey", "--rsa-pem"],
+        &["precious.pem exists; refusing to overwrite"],
     );
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "-----BEGIN PRIVATE KEY-----\nsecret\n"
+    );
+    assert!(!std::path::Path::new(&out).exists());
+    // A symbolic link is not followed, whether its target exists or not.
+    let link = dir.path("link.jwk");
+    symlink(&precious, &link).unwrap();
+    expect(
+        &jwks(&[
+            "keygen",
+            "--alg",
+            "ES256",
+            "--out",
+            &out,
+            "--jwk-out",
+            &link,
+        ]),
+        2,
+        &["exists; refusing to overwrite"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(&precious).unwrap(),
+        "-----BEGIN PRIVATE KEY-----\nsecret\n"
+    );
+    let dangling = dir.path("dangling.jwk");
+    symlink(dir.path("target-to-be.jwk"), &dangling).unwrap();
+    expect(
+        &jwks(&[
+            "keygen",
+            "--alg",
+            "ES256",
+            "--out",
+            &out,
+            "--jwk-out",
+            &dangling,
+        ]),
+        2,
+        &["exists; refusing to overwrite"],
+    );
+    assert!(!std::path::Path::new(&dir.path("target-to-be.jwk")).exists());
+    assert!(!std::path::Path::new(&out).exists());
+    // --out as a link is refused the same way.
+    expect(
+        &jwks(&["keygen", "--alg", "ES256", "--out", &link]),
+        2,
+        &["exists; refusing to overwrite"],
+    );
+    expect(
+        &jwks(&["keygen", "--alg", "ES256", "--out", &out, "--jwk-out", &out]),
+        2,
+        &["same file"],
+    );
+}
+
+#[test]
+fn keygen_makes_rsa_keys_of_each_size_that_sign_verifiable_tokens() {
+    let dir = TempDir::new("keygen-rsa-gen");
+    for (alg, bits) in [
+        ("RS256", "2048"),
+        ("PS256", "2048"),
+        ("RS384", "3072"),
+        ("PS384", "3072"),
+        ("RS512", "4096"),
+        ("PS512", "2048"),
+    ] {
+        let out = dir.path(&format!("{alg}.pem"));
+        let run = jwks(&[
+            "keygen", "--alg", alg, "--bits", bits, "--out", &out, "--json",
+        ]);
+        expect(&run, 0, &[]);
+        let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(
+            (summary["alg"].as_str(), summary["kty"].as_str()),
+            (Some(alg), Some("RSA"))
+        );
+        let n = URL_SAFE_NO_PAD
+            .decode(summary["jwk"]["n"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(n.len() * 8, bits.parse::<usize>().unwrap(), "{alg}");
+        assert_eq!(n[0] >> 7, 1, "{alg}: top bit set");
+        let jwks_file = dir.write(
+            &format!("{alg}.json"),
+            json!({"keys": [summary["jwk"]]}).to_string(),
+        );
+        let token = jwks(&["sign", "--key", &out, "--exp-in", "5m", "--sub", "rsa"]);
+        expect(&token, 0, &[]);
+        let header: Value = serde_json::from_slice(
+            &URL_SAFE_NO_PAD
+                .decode(token.stdout.split('.').next().unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(header["alg"], alg);
+        expect(
+            &jwks(&["verify", token.stdout.trim(), "--jwks", &jwks_file]),
+            0,
+            &["VALID", "\"sub\": \"rsa\""],
+        );
+    }
+    // The default size is 3072 bits.
+    let run = jwks(&[
+        "keygen",
+        "--alg",
+        "RS256",
+        "--out",
+        &dir.path("d.pem"),
+        "--json",
+    ]);
+    expect(&run, 0, &[]);
+    let summary: Value = serde_json::from_str(&run.stdout).unwrap();
+    let n = URL_SAFE_NO_PAD
+        .decode(summary["jwk"]["n"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(n.len(), 384);
+    for bad in [
+        &[
+            "keygen",
+            "--alg",
+            "RS256",
+            "--bits",
+            "1024",
+            "--out",
+            &dir.path("x.pem"),
+        ][..],
+        &[
+            "keygen",
+            "--alg",
+            "ES256",
+            "--bits",
+            "2048",
+            "--out",
+            &dir.path("y.pem"),
+        ],
+    ] {
+        expect(&jwks(bad), 2, &["--bits"]);
+    }
+    assert!(!std::path::Path::new(&dir.path("x.pem")).exists());
+}
+
+#[test]
+fn keygen_imports_an_rsa_key() {
+    let dir = TempDir::new("keygen-rsa");
     let run = jwks(&[
         "keygen",
         "--alg",

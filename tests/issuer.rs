@@ -222,10 +222,22 @@ fn wrong_key_types_are_refused_with_a_reason() {
     )
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
-    for alg in [Algorithm::RS256, Algorithm::PS512] {
-        let e = SigningKey::generate(alg).unwrap_err();
-        assert!(e.message().contains("openssl genpkey"), "{e}");
-    }
+    // RSA keys are generated (3072 bits by default), and only for RSA algorithms and sizes.
+    let rsa = SigningKey::generate(Algorithm::PS256).unwrap();
+    let n = rsa.public_jwk()["n"].as_str().unwrap().to_owned();
+    assert_eq!(
+        n.len(),
+        512,
+        "3072 bits are 384 bytes, 512 base64url characters"
+    );
+    let token = rsa.sign(&json!({"exp": NOW + 60})).unwrap();
+    verifier_for(&[&rsa], vec![])
+        .verify_at(token.as_bytes(), NOW)
+        .unwrap();
+    let e = SigningKey::generate_rsa(Algorithm::RS256, 1024).unwrap_err();
+    assert!(e.message().contains("2048, 3072 or 4096"), "{e}");
+    let e = SigningKey::generate_rsa(Algorithm::EdDSA, 2048).unwrap_err();
+    assert!(e.message().contains("not an RSA algorithm"), "{e}");
     let e = SigningKey::from_hmac_secret(&[1; 47], Algorithm::HS384).unwrap_err();
     assert!(e.message().contains("at least 48"), "{e}");
     let e = SigningKey::from_hmac_secret(&[1; 64], Algorithm::ES256).unwrap_err();

@@ -138,8 +138,9 @@ fn bit_len(be: &[u8]) -> usize {
 
 impl SigningKey {
     /// Generates a fresh key: ES256, ES384 and EdDSA with `ring`; HS256/384/512 as a random
-    /// secret as long as the hash output. RSA keys cannot be generated (`ring` does not), so
-    /// RS*/PS* give [`ErrorKind::InvalidArgument`]: load one with [`SigningKey::from_pkcs8_pem`].
+    /// secret as long as the hash output. RS*/PS*: a 3072-bit key with the `cli` feature
+    /// (see `SigningKey::generate_rsa`); without it [`ErrorKind::InvalidArgument`] (`ring` has
+    /// no RSA key generation): load one with [`SigningKey::from_pkcs8_pem`].
     pub fn generate(alg: Algorithm) -> Result<SigningKey, Error> {
         let rng = SystemRandom::new();
         let fail = |_| err(ErrorKind::Internal, "the system random generator failed");
@@ -160,6 +161,9 @@ impl SigningKey {
                 SigningKey::from_hmac_secret(&secret, alg)
             }
             KeyFamily::EcP521 => Err(invalid("ES512 signing keys are not supported yet")),
+            #[cfg(feature = "cli")]
+            KeyFamily::Rsa => SigningKey::generate_rsa(alg, 3072),
+            #[cfg(not(feature = "cli"))]
             KeyFamily::Rsa => Err(invalid(format!(
                 "{alg} keys cannot be generated here (ring has no RSA key generation); create one \
                  with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072` and load it"

@@ -1,6 +1,7 @@
 //! The issuer side: signing keys, signing tokens, and publishing the public keys as a JWKS.
 //!
-//! [`JwksServer`] (and the HTTP server it runs on) is part of the `cli` feature, on by
+//! [`JwksServer`] (and the HTTP server it runs on) and RSA key generation
+//! ([`SigningKey::generate_rsa`]) are part of the `cli` feature, on by
 //! default and off in the C library.
 //!
 //! Used by the `jwks` command line tool (`keygen`, `sign`, `serve`, `demo`) and by tests that
@@ -22,6 +23,8 @@ mod der;
 mod keydir;
 mod keyfile;
 mod keys;
+#[cfg(feature = "cli")]
+mod rsa_keygen;
 #[cfg(feature = "cli")]
 mod serve;
 mod signing;

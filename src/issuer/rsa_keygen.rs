@@ -1,0 +1,98 @@
+//! RSA key generation, which ring does not have, with RustCrypto's `rsa`; part of the `cli`
+//! feature. The key is handed over as PKCS#8 and signs through ring like an imported key:
+//! `rsa` only does the prime search.
+
+use ring::rand::{SecureRandom, SystemRandom};
+use rsa::pkcs8::EncodePrivateKey;
+use rsa::rand_core::{CryptoRng, RngCore};
+
+use super::keys::SigningKey;
+use crate::alg::{Algorithm, KeyFamily};
+use crate::error::{err, Error, ErrorKind};
+
+/// ring's system random generator as the `rand_core` generator `rsa` asks for, so that the
+/// project draws randomness from one place.
+struct SystemRng(SystemRandom);
+
+impl RngCore for SystemRng {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        // The trait has no way to report a failure here; the operating system's generator
+        // failing leaves nothing safe to do but stop.
+        if self.try_fill_bytes(dest).is_err() {
+            panic!("the system random generator failed");
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rsa::rand_core::Error> {
+        self.0.fill(dest).map_err(|_| {
+            let code = core::num::NonZeroU32::new(rsa::rand_core::Error::CUSTOM_START)
+                .unwrap_or(core::num::NonZeroU32::MIN);
+            rsa::rand_core::Error::from(code)
+        })
+    }
+}
+
+impl CryptoRng for SystemRng {}
+
+/// The RSA modulus sizes [`SigningKey::generate_rsa`] makes, in bits. (A function, not a
+/// public constant, so that the C header generator leaves it out.)
+const RSA_KEY_BITS: [usize; 3] = [2048, 3072, 4096];
+
+impl SigningKey {
+    /// The RSA modulus sizes [`SigningKey::generate_rsa`] makes, in bits: 2048, 3072, 4096.
+    pub fn rsa_key_bits() -> &'static [usize] {
+        &RSA_KEY_BITS
+    }
+
+    /// Generates an RSA key of `bits` (2048, 3072 or 4096; public exponent 65537) for an
+    /// RS* or PS* algorithm. Takes from a fraction of a second (2048) to several seconds
+    /// (4096) in a release build.
+    pub fn generate_rsa(alg: Algorithm, bits: usize) -> Result<SigningKey, Error> {
+        if alg.family() != KeyFamily::Rsa {
+            return Err(err(
+                ErrorKind::InvalidArgument,
+                format!("{alg} is not an RSA algorithm"),
+            ));
+        }
+        if !RSA_KEY_BITS.contains(&bits) {
+            return Err(err(
+                ErrorKind::InvalidArgument,
+                format!("RSA keys are generated with 2048, 3072 or 4096 bits, not {bits}"),
+            ));
+        }
+        let internal = |what: &str, e: &dyn std::fmt::Display| {
+            err(ErrorKind::Internal, format!("{what}: {e}"))
+        };
+        let key = rsa::RsaPrivateKey::new(&mut SystemRng(SystemRandom::new()), bits)
+            .map_err(|e| internal("RSA key generation failed", &e))?;
+        let der = key
+            .to_pkcs8_der()
+            .map_err(|e| internal("PKCS#8 encoding failed", &e))?;
+        SigningKey::from_pkcs8_der(der.as_bytes(), alg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_other_sizes_and_algorithms() {
+        let e = SigningKey::generate_rsa(Algorithm::RS256, 1024).unwrap_err();
+        assert!(e.message().contains("not 1024"), "{e}");
+        let e = SigningKey::generate_rsa(Algorithm::ES256, 2048).unwrap_err();
+        assert!(e.message().contains("not an RSA"), "{e}");
+    }
+}
