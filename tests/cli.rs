@@ -655,7 +655,10 @@ fn sign_with_multiple_audiences_overrides_and_rsa() {
         v["header"],
         json!({"alg": "PS384", "kid": "r1", "typ": "at+jwt"})
     );
-    assert_eq!(v["claims"], json!({"aud": ["a", "b"]}));
+    assert_eq!(v["claims"]["aud"], json!(["a", "b"]));
+    // No iat (--no-iat), and the default lifetime's exp.
+    let names: Vec<&String> = v["claims"].as_object().unwrap().keys().collect();
+    assert_eq!(names, ["aud", "exp"]);
     let key = SigningKey::from_key_file(
         &std::fs::read(data("rsa2048.pem")).unwrap(),
         Some(Algorithm::PS384),
@@ -970,11 +973,12 @@ fn verify_usage_and_key_problems_exit_2() {
         2,
         &["KEY_SET_INVALID"],
     );
-    let dir_as_file = fx.dir.0.to_string_lossy().into_owned();
+    // A directory is read as `jwks serve` publishes it (here: the fixture's key file).
+    let dir = fx.dir.0.to_string_lossy().into_owned();
     expect(
-        &jwks(&["verify", &token, "--jwks", &dir_as_file]),
-        2,
-        &["KEYS_UNAVAILABLE"],
+        &jwks(&["verify", &token, "--jwks", &dir, "--now", &NOW.to_string()]),
+        0,
+        &["VALID"],
     );
 
     let run = jwks(&["verify", &token, "--jwks", &missing, "--json"]);
@@ -1328,4 +1332,132 @@ fn demo_runs_every_step() {
         ],
     );
     assert!(!run.stdout.contains('\u{2717}'), "{}", run.stdout);
+}
+
+// ---------------------------------------------------------------- papercuts
+
+fn claims_of(token: &str) -> Value {
+    let payload = token.trim().split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[test]
+fn sign_gives_tokens_a_default_lifetime_that_verify_accepts() {
+    let fx = fixture(Algorithm::ES256);
+    let now = NOW.to_string();
+    let run = jwks(&["sign", "--key", &fx.key_file, "--now", &now]);
+    expect(&run, 0, &[]);
+    assert_eq!(claims_of(&run.stdout)["exp"], json!(NOW + 3600));
+    expect(
+        &jwks(&[
+            "verify",
+            run.stdout.trim(),
+            "--jwks",
+            &fx.jwks_file,
+            "--now",
+            &now,
+        ]),
+        0,
+        &["VALID"],
+    );
+    // An exp in the claims is kept; --no-exp makes a token without one, on request only.
+    let run = jwks(&[
+        "sign",
+        "--key",
+        &fx.key_file,
+        "--now",
+        &now,
+        "--claims",
+        &json!({"exp": NOW + 5}).to_string(),
+    ]);
+    assert_eq!(claims_of(&run.stdout)["exp"], json!(NOW + 5));
+    let run = jwks(&["sign", "--key", &fx.key_file, "--now", &now, "--no-exp"]);
+    expect(&run, 0, &[]);
+    assert!(claims_of(&run.stdout).get("exp").is_none());
+    expect(
+        &jwks(&["sign", "--key", &fx.key_file, "--no-exp", "--exp-in", "5m"]),
+        2,
+        &["--no-exp contradicts"],
+    );
+    expect(&jwks(&["sign", "--help"]), 0, &["default: 1h"]);
+}
+
+#[test]
+fn verify_reads_a_key_file_or_a_key_directory() {
+    let fx = fixture(Algorithm::EdDSA);
+    let token = sign(&fx.key, json!({"sub": "k", "exp": NOW + 60}));
+    let now = NOW.to_string();
+    // The key file written by keygen: its public part verifies.
+    expect(
+        &jwks(&["verify", &token, "--jwks", &fx.key_file, "--now", &now]),
+        0,
+        &["VALID", "kid \"main\""],
+    );
+    // The directory `jwks serve` publishes.
+    let dir = TempDir::new("verify-dir");
+    dir.write("main.pem", fx.key.to_key_file());
+    dir.write("notes.txt", "not a key");
+    let other = SigningKey::generate(Algorithm::ES256).unwrap();
+    dir.write("other.pem", other.to_key_file());
+    expect(
+        &jwks(&["verify", &token, "--jwks", &dir.path(""), "--now", &now]),
+        0,
+        &["VALID", "kid \"main\""],
+    );
+    // What is expected, when it is none of these.
+    let empty = TempDir::new("verify-empty");
+    empty.write("notes.txt", "not a key");
+    expect(
+        &jwks(&["verify", &token, "--jwks", &empty.path(""), "--now", &now]),
+        2,
+        &["has no public key", "notes.txt"],
+    );
+    let junk = fx.dir.write("junk.txt", "hello");
+    expect(
+        &jwks(&["verify", &token, "--jwks", &junk, "--now", &now]),
+        2,
+        &["neither JSON (a JWKS or a JWK) nor a key file"],
+    );
+}
+
+#[test]
+fn verify_issuer_mismatch_is_misuse_naming_both_issuers() {
+    use jwkskit::issuer::{JwksServer, ServeOptions};
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let server = JwksServer::start_with_keys(&[&key], ServeOptions::default()).unwrap();
+    let token = sign(&key, json!({"iss": server.url(), "exp": NOW + 60}));
+    let with_slash = format!("{}/", server.url());
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--issuer",
+        &with_slash,
+        "--allow-http",
+        "--now",
+        &NOW.to_string(),
+        "--json",
+    ]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(out["error"]["category"], "misuse", "{out}");
+    assert_eq!(out["error"]["name"], "INVALID_ARGUMENT", "{out}");
+    let message = out["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("{with_slash:?}"))
+            && message.contains(&format!("{:?}", server.url()))
+            && message.contains("trailing slash"),
+        "{message}"
+    );
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--issuer",
+        &with_slash,
+        "--allow-http",
+        "--now",
+        &NOW.to_string(),
+    ]);
+    expect(&run, 2, &["ERROR", "INVALID_ARGUMENT", "trailing slash"]);
+    assert!(!run.stdout.contains("KEYS UNAVAILABLE"), "{}", run.stdout);
+    server.stop();
 }

@@ -1,8 +1,10 @@
 //! `jwks sign`: a JWT from a key file and some claims.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use jwkskit::issuer::SigningKey;
 use jwkskit::{unix_now, Algorithm};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::args::{flag, multi, opt, parse, Parsed, Spec};
 use crate::common::{emit, parse_duration, read_file, CliError, CliResult, EXIT_OK};
@@ -21,11 +23,15 @@ usage: jwks sign --key PRIVATE_FILE [--claims JSON|@FILE] [options]
   --iss ISS         set iss
   --sub SUB         set sub
   --aud AUD         set aud (repeatable; several make an array)
-  --exp-in DUR      set exp to now + DUR (e.g. 10m, 1h, 90; negative for an expired token)
+  --exp-in DUR      set exp to now + DUR (e.g. 10m, 1h, 90; negative for an expired token);
+                    default: 1h, unless the claims have an exp
+  --no-exp          make a token without exp (which `jwks verify` rejects unless given
+                    --no-require-exp)
   --nbf-in DUR      set nbf to now + DUR
   --no-iat          do not add iat (added as now unless the claims have one)
   --now UNIX        the time to count from instead of the system clock
   --header JSON     extra header members (alg always comes from the key)
+  --json            print {\"token\", \"header\", \"claims\"} instead of the bare token
 
 Prints the token and a newline.
 
@@ -43,11 +49,17 @@ const SPECS: &[Spec] = &[
     opt("sub"),
     multi("aud"),
     opt("exp-in"),
+    flag("no-exp"),
     opt("nbf-in"),
     flag("no-iat"),
     opt("now"),
     opt("header"),
+    flag("json"),
 ];
+
+/// The lifetime of a token signed without --exp-in (nor an exp in the claims): tokens
+/// without exp are rejected by default, so a token made for a quick try must have one.
+const DEFAULT_LIFETIME: i64 = 3600;
 
 pub fn run(args: &[String]) -> CliResult {
     let p = parse(args, SPECS, 0)?;
@@ -72,12 +84,23 @@ pub fn run(args: &[String]) -> CliResult {
         None => Map::new(),
     };
     header.entry("typ").or_insert_with(|| "JWT".into());
-    let payload = serde_json::to_vec(&Value::Object(claims))
-        .map_err(|e| CliError::usage(format!("claims: {e}")))?;
+    let payload =
+        serde_json::to_vec(&claims).map_err(|e| CliError::usage(format!("claims: {e}")))?;
     let token = key
         .sign_with_header(&header, &payload)
         .map_err(|e| CliError::usage(e.message().to_owned()))?;
-    emit(&format!("{token}\n"));
+    if p.flag("json") {
+        let header_part = token.split('.').next().unwrap_or_default();
+        let header: Value = URL_SAFE_NO_PAD
+            .decode(header_part)
+            .ok()
+            .and_then(|h| serde_json::from_slice(&h).ok())
+            .unwrap_or(Value::Null);
+        let out = json!({"token": token, "header": header, "claims": Value::Object(claims)});
+        emit(&format!("{out}\n"));
+    } else {
+        emit(&format!("{token}\n"));
+    }
     Ok(EXIT_OK)
 }
 
@@ -115,6 +138,17 @@ fn build_claims(p: &Parsed, now: i64) -> Result<Map<String, Value>, CliError> {
         many => {
             claims.insert("aud".into(), many.to_vec().into());
         }
+    }
+    if p.flag("no-exp") {
+        if p.value("exp-in").is_some() || claims.contains_key("exp") {
+            return Err(CliError::usage(
+                "--no-exp contradicts --exp-in or the exp in the claims",
+            ));
+        }
+    } else if p.value("exp-in").is_none() {
+        claims
+            .entry("exp")
+            .or_insert_with(|| now.saturating_add(DEFAULT_LIFETIME).into());
     }
     for (option, claim) in [("exp-in", "exp"), ("nbf-in", "nbf")] {
         if let Some(text) = p.value(option) {

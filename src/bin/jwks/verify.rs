@@ -1,5 +1,6 @@
 //! `jwks verify`: the verdict on a token, with the precise reason and a hint when rejected.
 
+use jwkskit::issuer::{load_key_dir, SigningKey};
 use jwkskit::{unix_now, Algorithm, Category, Error, ErrorKind, KeyQuery, Policy, RemoteOptions};
 use jwkskit::{VerifiedToken, Verifier};
 use serde::ser::{SerializeMap, Serializer};
@@ -22,7 +23,9 @@ The token is read from the argument, or from stdin when it is `-` or absent
 (a leading \"Bearer \" is ignored).
 
 keys (exactly one):
-  --jwks FILE|URL     a JWKS (or single JWK) file, or an https:// JWKS URL
+  --jwks FILE|DIR|URL a JWKS (or single JWK) file; a key file from `jwks keygen` (its public
+                      part); a key directory as `jwks serve` publishes it; or an https://
+                      JWKS URL
   --issuer URL        an OpenID Connect issuer: keys found by discovery
                       (/.well-known/openid-configuration); the issuer is also required as iss
 
@@ -80,7 +83,14 @@ pub fn run(args: &[String]) -> CliResult {
     };
     match verifier.verify_at(token.as_bytes(), now) {
         Ok(verified) => Ok(report.success(&verified)),
-        Err(e) => Ok(report.failure(&e, Some(&verifier))),
+        // Discovery runs on first use: its issuer check fails here, not at construction.
+        Err(e) => {
+            let e = match p.value("issuer") {
+                Some(issuer) => issuer_mismatch(issuer, e),
+                None => e,
+            };
+            Ok(report.failure(&e, Some(&verifier)))
+        }
     }
 }
 
@@ -128,15 +138,94 @@ fn make_verifier(p: &Parsed, policy: Policy) -> Result<Result<Verifier, Error>, 
                 "no keys: give --jwks FILE|URL or --issuer URL",
             ))
         }
-        (None, Some(issuer)) => Verifier::from_issuer(issuer, policy, remote),
+        (None, Some(issuer)) => {
+            Verifier::from_issuer(issuer, policy, remote).map_err(|e| issuer_mismatch(issuer, e))
+        }
         (Some(src), None) if src.starts_with("https://") || src.starts_with("http://") => {
             Verifier::from_url(src, policy, remote)
         }
-        (Some(path), None) => match read_file(path, "key set") {
+        (Some(path), None) => match local_keys(path) {
             Ok(bytes) => Verifier::from_jwks_json(&bytes, policy),
-            Err(e) => Err(Error::new(ErrorKind::KeysUnavailable, e.message)),
+            Err(e) => Err(e),
         },
     })
+}
+
+/// A discovery document that names another issuer string than --issuer (often only a
+/// trailing slash apart) is a configuration mistake, not an outage: reported as misuse, with
+/// both strings, instead of KEYS_UNAVAILABLE.
+fn issuer_mismatch(given: &str, e: Error) -> Error {
+    const MARK: &str = "document names issuer ";
+    let named = match e.message().find(MARK) {
+        Some(at) if e.kind() == ErrorKind::KeysUnavailable => {
+            let rest = &e.message()[at + MARK.len()..];
+            rest.split(", expected ")
+                .next()
+                .unwrap_or(rest)
+                .trim_matches('"')
+        }
+        _ => return e,
+    };
+    let advice = if named.trim_end_matches('/') == given.trim_end_matches('/') {
+        format!("the two differ only by a trailing slash: use --issuer {named}")
+    } else {
+        "use the issuer the document names, if this is the endpoint you meant".into()
+    };
+    Error::new(
+        ErrorKind::InvalidArgument,
+        format!(
+            "--issuer {given:?} does not match the issuer {named:?} named by its discovery \
+             document (they must be identical, OpenID Connect Discovery §4.3); {advice}"
+        ),
+    )
+}
+
+/// The key set JSON of a local --jwks: a JWKS or JWK file as is; a key file from `jwks
+/// keygen` (or a PEM private key) as its public JWK; a directory as `jwks serve` would
+/// publish it.
+fn local_keys(path: &str) -> Result<Vec<u8>, Error> {
+    let unavailable = |message: String| Error::new(ErrorKind::KeysUnavailable, message);
+    if std::path::Path::new(path).is_dir() {
+        let dir = load_key_dir(path.as_ref())?;
+        let count = dir.jwks["keys"].as_array().map_or(0, Vec::len);
+        if count == 0 {
+            let skipped: Vec<String> = dir
+                .skipped
+                .iter()
+                .map(|s| format!("{}: {}", s.file, s.reason))
+                .collect();
+            return Err(unavailable(format!(
+                "the key directory {path} has no public key to verify with (the key files of \
+                 `jwks keygen` or public JWK files are expected){}",
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; skipped {}", skipped.join("; "))
+                }
+            )));
+        }
+        return Ok(dir.jwks.to_string().into_bytes());
+    }
+    let bytes = read_file(path, "key set").map_err(|e| unavailable(e.message))?;
+    let is_json = bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    if is_json {
+        return Ok(bytes);
+    }
+    // Not JSON: a key file (kid/alg lines and PKCS#8 PEM) whose public part verifies.
+    match SigningKey::from_key_file(&bytes, None) {
+        Ok(key) => Ok(json!({"keys": [key.public_jwk()]}).to_string().into_bytes()),
+        Err(e) => Err(Error::new(
+            ErrorKind::KeySetInvalid,
+            format!(
+                "{path} is neither JSON (a JWKS or a JWK) nor a key file from `jwks keygen` \
+                 ({})",
+                e.message()
+            ),
+        )),
+    }
 }
 
 struct Report<'a> {
