@@ -1461,3 +1461,156 @@ fn verify_issuer_mismatch_is_misuse_naming_both_issuers() {
     assert!(!run.stdout.contains("KEYS UNAVAILABLE"), "{}", run.stdout);
     server.stop();
 }
+
+/// Lines of a child's stream, read on a thread so that a test can wait with a deadline.
+fn line_channel(stream: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[track_caller]
+fn next_line_with(rx: &std::sync::mpsc::Receiver<String>, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(line) => seen.push(line),
+            Err(_) => break,
+        }
+    }
+    panic!("no line with {needle:?} within 10 s; saw {seen:?}");
+}
+
+#[test]
+fn serve_logs_keys_added_and_removed() {
+    for json_mode in [false, true] {
+        let dir = TempDir::new("serve-log");
+        let first = SigningKey::generate(Algorithm::ES256)
+            .unwrap()
+            .with_kid("first");
+        dir.write("first.pem", first.to_key_file());
+        let mut args = vec!["serve".to_owned(), "--dir".into(), dir.path("")];
+        if json_mode {
+            args.push("--json".into());
+        }
+        let mut child = Child(
+            Command::new(env!("CARGO_BIN_EXE_jwks"))
+                .args(&args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let stdout = line_channel(child.0.stdout.take().unwrap());
+        let stderr = line_channel(child.0.stderr.take().unwrap());
+        let start = next_line_with(&stdout, "listening");
+        if json_mode {
+            let start: Value = serde_json::from_str(&start).unwrap();
+            assert_eq!(start["keys"][0]["kid"], "first", "{start}");
+            assert!(start["jwks_uri"].as_str().unwrap().ends_with("/jwks.json"));
+        }
+        let second = SigningKey::generate(Algorithm::EdDSA)
+            .unwrap()
+            .with_kid("second");
+        dir.write("second.pem", second.to_key_file());
+        let added = next_line_with(&stderr, "second");
+        std::fs::remove_file(dir.path("first.pem")).unwrap();
+        let removed = next_line_with(&stderr, "first");
+        if json_mode {
+            let added: Value = serde_json::from_str(&added).unwrap();
+            assert_eq!(added["event"], "key_added");
+            assert_eq!(added["key"]["kid"], "second");
+            let removed: Value = serde_json::from_str(&removed).unwrap();
+            assert_eq!(removed["event"], "key_removed");
+            assert_eq!(removed["key"]["kid"], "first");
+        } else {
+            assert!(
+                added.contains("key added: kid \"second\" (OKP EdDSA)"),
+                "{added}"
+            );
+            assert!(
+                removed.contains("key removed: kid \"first\" (EC ES256)"),
+                "{removed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn json_output_on_every_command_also_for_failures() {
+    let fx = fixture(Algorithm::ES256);
+    let now = NOW.to_string();
+    let token = sign(&fx.key, json!({"sub": "j", "exp": NOW + 60}));
+    let object = |run: &Run| -> Value {
+        let v: Value = serde_json::from_str(run.stdout.trim())
+            .unwrap_or_else(|e| panic!("{e}: {:?} / {:?}", run.stdout, run.stderr));
+        assert!(v.is_object(), "{v}");
+        v
+    };
+    let run = jwks(&[
+        "verify",
+        &token,
+        "--jwks",
+        &fx.jwks_file,
+        "--now",
+        &now,
+        "--json",
+    ]);
+    assert_eq!(object(&run)["valid"], true);
+    let run = jwks(&["inspect", &token, "--json"]);
+    assert_eq!(object(&run)["claims"]["sub"], "j");
+    let run = jwks(&["thumbprint", &fx.jwks_file, "--json"]);
+    assert_eq!(object(&run)["keys"][0]["kid"], "main");
+    let run = jwks(&["sign", "--key", &fx.key_file, "--sub", "s", "--json"]);
+    let signed = object(&run);
+    assert_eq!(signed["claims"]["sub"], "s");
+    assert_eq!(signed["header"]["kid"], "main");
+    assert_eq!(claims_of(signed["token"].as_str().unwrap())["sub"], "s");
+    let run = jwks(&[
+        "keygen",
+        "--alg",
+        "ES384",
+        "--out",
+        &fx.dir.path("k.pem"),
+        "--json",
+    ]);
+    let made = object(&run);
+    assert_eq!(made["jwk"]["crv"], "P-384");
+    assert_eq!(made["kid"], made["jwk"]["kid"]);
+    let run = jwks(&["demo", "--json"]);
+    let demo = object(&run);
+    assert_eq!(demo["ok"], true, "{demo}");
+    assert!(demo["steps"].as_array().unwrap().len() >= 5);
+
+    // Failures, from each command: one JSON object on stdout, the exit code inside.
+    for (args, code) in [
+        (vec!["inspect", "abc", "--json"], 1),
+        (vec!["thumbprint", "/nonexistent/jwk", "--json"], 2),
+        (vec!["sign", "--key", "/nonexistent/key", "--json"], 2),
+        (vec!["keygen", "--alg", "XX", "--out", "x", "--json"], 2),
+        (vec!["serve", "--dir", "/nonexistent/dir", "--json"], 2),
+        (vec!["demo", "--nope", "--json"], 2),
+        (vec!["verify", &token, "--json"], 2),
+    ] {
+        let run = jwks(&args);
+        assert_eq!(run.code, code, "{args:?}");
+        let v = object(&run);
+        assert_eq!(v["error"]["exit_code"], code, "{args:?}: {v}");
+        assert_eq!(v["error"]["command"], args[0], "{args:?}: {v}");
+        assert!(v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    // verify's verdicts keep their own shape.
+    let run = jwks(&["verify", &token, "--jwks", "/nonexistent", "--json"]);
+    assert_eq!(object(&run)["error"]["name"], "KEYS_UNAVAILABLE");
+}

@@ -34,7 +34,7 @@ commands:
   verify      verify a token's signature and claims; explain any rejection
   inspect     decode a token WITHOUT verifying it (header, claims, readable times)
   thumbprint  RFC 7638 thumbprint of a JWK (or of each key of a JWKS)
-  keygen      generate a signing key (ES256, ES384, EdDSA, HS*) or import an RSA key
+  keygen      generate a signing key (RS*, PS*, ES256, ES384, EdDSA, HS*) or import one
   sign        sign a JWT with a key file
   serve       publish a directory of keys as a JWKS on 127.0.0.1 (rotation = files)
   demo        a self-checking tour: local issuer, remote verifier, rotation, attacks
@@ -44,7 +44,11 @@ exit codes:
   1  the token was rejected (verify), or cannot be decoded (inspect)
   2  usage error, unreadable input, or the keys are unavailable
 
-options for every command: --help, and --json where output is data
+options for every command:
+  --help   the command's options
+  --json   the output as one JSON object on stdout (jwks serve: one per line); a failure
+           that ends the command prints {\"error\": {\"command\", \"message\", \"exit_code\"}}
+           (jwks verify reports a verdict as {\"valid\": false, \"error\": {...}})
 ";
 
 type Command = (&'static str, fn(&[String]) -> CliResult);
@@ -96,6 +100,13 @@ fn run(args: Vec<String>) -> i32 {
         Ok(code) => code,
         Err(e) => {
             note(&format!("jwks {name}: {}", e.message));
+            if args::wants_json(rest) {
+                // A JSON consumer gets an object on stdout for a failure too.
+                let out = serde_json::json!({
+                    "error": {"command": name, "message": e.message, "exit_code": e.code}
+                });
+                emit(&format!("{out}\n"));
+            }
             e.code
         }
     }

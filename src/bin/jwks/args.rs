@@ -53,6 +53,13 @@ pub fn wants_help(args: &[String]) -> bool {
         .any(|a| a == "--help" || a == "-h")
 }
 
+/// Whether the user asked for JSON output (before any `--`), also when parsing failed.
+pub fn wants_json(args: &[String]) -> bool {
+    args.iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json")
+}
+
 /// Parses `args` against `specs`, allowing at most `max_positionals` positionals.
 pub fn parse(args: &[String], specs: &[Spec], max_positionals: usize) -> Result<Parsed, CliError> {
     let mut parsed = Parsed::default();

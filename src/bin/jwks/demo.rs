@@ -10,13 +10,13 @@ use jwkskit::{Algorithm, Error, ErrorKind, Policy, RemoteOptions, Verifier};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Map, Value};
 
-use crate::args::{parse, Spec};
+use crate::args::{flag, parse, Spec};
 use crate::common::{emit, CliError, CliResult, EXIT_OK, EXIT_REJECTED};
 
 pub const HELP: &str = "\
 jwks demo - a self-checking tour on 127.0.0.1 (a few seconds, no network)
 
-usage: jwks demo
+usage: jwks demo [--json]
 
 Creates a key directory in a temporary folder, serves it with the built-in JWKS
 server on a free loopback port, and verifies tokens through a remote verifier
@@ -31,6 +31,8 @@ server on a free loopback port, and verifies tokens through a remote verifier
   5. the verifier's cache statistics
 
 Each step is checked; a failed expectation is printed with what happened.
+With --json: one object at the end, {\"ok\", \"issuer\", \"steps\": [{\"ok\", \"message\"}],
+\"elapsed_ms\"}.
 
 exit codes:
   0  every step behaved as expected
@@ -38,7 +40,7 @@ exit codes:
   2  the demo could not run (temporary directory, loopback port)
 ";
 
-const SPECS: &[Spec] = &[];
+const SPECS: &[Spec] = &[flag("json")];
 
 const AUDIENCE: &str = "demo-api";
 const FLOOD: usize = 200;
@@ -99,6 +101,8 @@ struct Tour {
     verifier: Verifier,
     issuer: String,
     steps: usize,
+    /// With --json: each step's outcome, printed as one object at the end.
+    json: Option<Vec<Value>>,
 }
 
 /// A step's outcome: a line to print with a check mark, or what went wrong.
@@ -156,6 +160,7 @@ impl Tour {
             verifier,
             issuer,
             steps: 0,
+            json: None,
         })
     }
 
@@ -197,6 +202,13 @@ impl Tour {
 
     fn step(&mut self, outcome: Step) -> Result<(), String> {
         self.steps += 1;
+        if let Some(log) = &mut self.json {
+            log.push(match &outcome {
+                Ok(line) => json!({"ok": true, "message": line}),
+                Err(why) => json!({"ok": false, "message": why}),
+            });
+            return outcome.map(|_| ());
+        }
         match outcome {
             Ok(line) => {
                 emit(&format!("\u{2713} {line}\n"));
@@ -211,7 +223,7 @@ impl Tour {
 }
 
 pub fn run(args: &[String]) -> CliResult {
-    parse(args, SPECS, 0)?;
+    let json_output = parse(args, SPECS, 0)?.flag("json");
     let started = Instant::now();
     let gen = |alg, kid: &str| {
         SigningKey::generate(alg)
@@ -221,6 +233,18 @@ pub fn run(args: &[String]) -> CliResult {
     let old = gen(Algorithm::ES256, "demo-2024-a")?;
     let new = gen(Algorithm::EdDSA, "demo-2024-b")?;
     let mut tour = Tour::start(&old)?;
+    if json_output {
+        tour.json = Some(Vec::new());
+        let ok = tour_steps(&mut tour, &old, &new).is_ok();
+        let out = json!({
+            "ok": ok,
+            "issuer": tour.issuer,
+            "steps": tour.json.take().unwrap_or_default(),
+            "elapsed_ms": started.elapsed().as_millis() as u64,
+        });
+        emit(&format!("{out}\n"));
+        return Ok(if ok { EXIT_OK } else { EXIT_REJECTED });
+    }
     emit(&format!(
         "jwks demo: issuer {} serving {}\n\n",
         tour.issuer,
