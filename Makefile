@@ -21,7 +21,9 @@ help:
 	@echo "make install PREFIX=/usr/local   install libraries, header and jwks.pc"
 
 build:
-	cargo build --release
+	# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml)
+	cargo build --release -p jwks-capi
+	cargo build --release --bin jwks
 	ln -sf libjwks.so target/release/libjwks.so.$(MAJOR)
 
 demo:

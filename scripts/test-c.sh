@@ -13,7 +13,9 @@ root=$PWD
 out=$root/target/c-tests
 mkdir -p "$out"
 
-cargo build --release --lib --bin jwks
+# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+cargo build --release -p jwks-capi
+cargo build --release --bin jwks
 # The library's soname is libjwks.so.0: programs linked against target/release load that name.
 ln -sf libjwks.so target/release/libjwks.so.0
 cargo run --release --quiet --example c_fixtures -- "$out/fixtures"

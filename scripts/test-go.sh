@@ -18,8 +18,9 @@ export CGO_ENABLED=1
 # scripts/dist-go.sh copies target/release/libjwks.a, whatever CARGO_TARGET_DIR says.
 unset CARGO_TARGET_DIR
 
-step "cargo build --release; the prebuilt library into bindings/go/lib"
-cargo build --release --quiet
+step "cargo build --release -p jwks-capi; the prebuilt library into bindings/go/lib"
+# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+cargo build --release --quiet -p jwks-capi
 test -f target/release/libjwks.a
 # The cgo directives link bindings/go/lib/linux_amd64/libjwks.a (as in the released module).
 ./scripts/dist-go.sh lib
