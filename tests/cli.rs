@@ -1614,3 +1614,47 @@ fn json_output_on_every_command_also_for_failures() {
     let run = jwks(&["verify", &token, "--jwks", "/nonexistent", "--json"]);
     assert_eq!(object(&run)["error"]["name"], "KEYS_UNAVAILABLE");
 }
+
+#[test]
+fn keygen_and_sign_make_es512_tokens_that_verify() {
+    let dir = TempDir::new("es512");
+    let out = dir.path("p521.pem");
+    let run = jwks(&["keygen", "--alg", "ES512", "--out", &out]);
+    expect(&run, 0, &["\"crv\": \"P-521\""]);
+    let jwk: Value = serde_json::from_str(&run.stdout).unwrap();
+    for c in ["x", "y"] {
+        let bytes = URL_SAFE_NO_PAD.decode(jwk[c].as_str().unwrap()).unwrap();
+        assert_eq!(bytes.len(), 66, "{c}");
+    }
+    let jwks_file = dir.write("jwks.json", json!({"keys": [jwk]}).to_string());
+    let token = jwks(&["sign", "--key", &out, "--sub", "p521"]);
+    expect(&token, 0, &[]);
+    let token = token.stdout.trim();
+    let signature = URL_SAFE_NO_PAD
+        .decode(token.rsplit('.').next().unwrap())
+        .unwrap();
+    assert_eq!(signature.len(), 132, "R||S of 66 bytes each");
+    expect(
+        &jwks(&["verify", token, "--jwks", &jwks_file]),
+        0,
+        &["VALID", "alg ES512", "\"sub\": \"p521\""],
+    );
+    // The key file verifies too, and a changed signature does not.
+    expect(&jwks(&["verify", token, "--jwks", &out]), 0, &["VALID"]);
+    let mut forged = signature.clone();
+    forged[10] ^= 1;
+    let (signed, _) = token.rsplit_once('.').unwrap();
+    let forged = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(forged));
+    expect(
+        &jwks(&["verify", &forged, "--jwks", &jwks_file]),
+        1,
+        &["BAD_SIGNATURE"],
+    );
+    // A plain PKCS#8 P-521 PEM (no kid/alg lines) is read as ES512.
+    let key = SigningKey::from_key_file(&std::fs::read(&out).unwrap(), None).unwrap();
+    let plain = dir.write("plain.pem", key.to_pkcs8_pem().unwrap());
+    let run = jwks(&["sign", "--key", &plain, "--json"]);
+    expect(&run, 0, &[]);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["header"]["alg"], "ES512");
+}

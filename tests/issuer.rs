@@ -34,12 +34,6 @@ fn verifier_for(keys: &[&SigningKey], algs: Vec<Algorithm>) -> Verifier {
 #[test]
 fn every_algorithm_signs_a_token_that_verifies() {
     for alg in Algorithm::ALL {
-        if alg == Algorithm::ES512 {
-            // Verified, but not yet signed here: making a P-521 key is refused plainly.
-            let e = SigningKey::generate(alg).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
-            continue;
-        }
         let key = key_for(alg);
         assert_eq!(key.alg(), alg);
         let token = key.sign(&json!({"sub": "alice", "exp": NOW + 60})).unwrap();

@@ -34,7 +34,7 @@ commands:
   verify      verify a token's signature and claims; explain any rejection
   inspect     decode a token WITHOUT verifying it (header, claims, readable times)
   thumbprint  RFC 7638 thumbprint of a JWK (or of each key of a JWKS)
-  keygen      generate a signing key (RS*, PS*, ES256, ES384, EdDSA, HS*) or import one
+  keygen      generate a signing key (RS*, PS*, ES*, EdDSA, HS*) or import one
   sign        sign a JWT with a key file
   serve       publish a directory of keys as a JWKS on 127.0.0.1 (rotation = files)
   demo        a self-checking tour: local issuer, remote verifier, rotation, attacks

@@ -164,6 +164,7 @@ mod tests {
         for alg in [
             Algorithm::ES256,
             Algorithm::ES384,
+            Algorithm::ES512,
             Algorithm::EdDSA,
             Algorithm::HS384,
         ] {

@@ -12,6 +12,7 @@ use rustls_pki_types::PrivateKeyDer;
 use serde_json::{Map, Value};
 
 use super::der::{pem_encode, pkcs8_from_pkcs1_rsa};
+use super::p521_key::P521Key;
 use crate::alg::{Algorithm, KeyFamily};
 use crate::error::{err, Error, ErrorKind};
 use crate::jwk::{MAX_RSA_BITS, MIN_RSA_BITS};
@@ -34,6 +35,8 @@ pub struct SigningKey {
 pub(super) enum KeyPair {
     Rsa(RsaKeyPair),
     Ecdsa(EcdsaKeyPair),
+    /// ES512, which ring lacks.
+    EcdsaP521(Box<P521Key>),
     Ed25519(Ed25519KeyPair),
     Hmac(hmac::Key),
 }
@@ -89,6 +92,8 @@ pub(super) fn pkcs8_family(der: &[u8]) -> Option<KeyFamily> {
         .is_ok()
     {
         Some(KeyFamily::EcP384)
+    } else if P521Key::from_pkcs8(der).is_some() {
+        Some(KeyFamily::EcP521)
     } else if RsaKeyPair::from_pkcs8(der).is_ok() {
         Some(KeyFamily::Rsa)
     } else {
@@ -160,7 +165,7 @@ impl SigningKey {
                 rng.fill(&mut secret).map_err(fail)?;
                 SigningKey::from_hmac_secret(&secret, alg)
             }
-            KeyFamily::EcP521 => Err(invalid("ES512 signing keys are not supported yet")),
+            KeyFamily::EcP521 => SigningKey::from_pkcs8_der(&P521Key::generate_pkcs8()?, alg),
             #[cfg(feature = "cli")]
             KeyFamily::Rsa => SigningKey::generate_rsa(alg, 3072),
             #[cfg(not(feature = "cli"))]
@@ -230,7 +235,23 @@ impl SigningKey {
                 members.insert("x".into(), b64(pair.public_key().as_ref()));
                 KeyPair::Ed25519(pair)
             }
-            KeyFamily::EcP521 => return Err(invalid("ES512 signing keys are not supported yet")),
+            KeyFamily::EcP521 => {
+                let Some(pair) = P521Key::from_pkcs8(der) else {
+                    return Err(match pkcs8_family(der) {
+                        Some(family) => invalid(format!(
+                            "the key is {}, which cannot sign {alg}",
+                            family_name(family)
+                        )),
+                        None => invalid(format!("the key cannot be used for {alg}")),
+                    });
+                };
+                let (x, y) = pair.public_coordinates();
+                members.insert("kty".into(), "EC".into());
+                members.insert("crv".into(), "P-521".into());
+                members.insert("x".into(), b64(&x));
+                members.insert("y".into(), b64(&y));
+                KeyPair::EcdsaP521(Box::new(pair))
+            }
             KeyFamily::Oct => {
                 return Err(invalid(
                     "HMAC secrets have no PKCS#8 form; use SigningKey::from_hmac_secret",

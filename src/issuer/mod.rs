@@ -23,6 +23,8 @@ mod der;
 mod keydir;
 mod keyfile;
 mod keys;
+mod p521_key;
+mod rng;
 #[cfg(feature = "cli")]
 mod rsa_keygen;
 #[cfg(feature = "cli")]

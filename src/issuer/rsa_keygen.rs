@@ -1,50 +1,14 @@
 //! RSA key generation, which ring does not have, with RustCrypto's `rsa`; part of the `cli`
 //! feature. The key is handed over as PKCS#8 and signs through ring like an imported key:
-//! `rsa` only does the prime search.
+//! `rsa` only does the prime search, with ring's random generator (see `rng`).
 
-use ring::rand::{SecureRandom, SystemRandom};
+use ring::rand::SystemRandom;
 use rsa::pkcs8::EncodePrivateKey;
-use rsa::rand_core::{CryptoRng, RngCore};
 
 use super::keys::SigningKey;
+use super::rng::SystemRng;
 use crate::alg::{Algorithm, KeyFamily};
 use crate::error::{err, Error, ErrorKind};
-
-/// ring's system random generator as the `rand_core` generator `rsa` asks for, so that the
-/// project draws randomness from one place.
-struct SystemRng(SystemRandom);
-
-impl RngCore for SystemRng {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0u8; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0u8; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        // The trait has no way to report a failure here; the operating system's generator
-        // failing leaves nothing safe to do but stop.
-        if self.try_fill_bytes(dest).is_err() {
-            panic!("the system random generator failed");
-        }
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rsa::rand_core::Error> {
-        self.0.fill(dest).map_err(|_| {
-            let code = core::num::NonZeroU32::new(rsa::rand_core::Error::CUSTOM_START)
-                .unwrap_or(core::num::NonZeroU32::MIN);
-            rsa::rand_core::Error::from(code)
-        })
-    }
-}
-
-impl CryptoRng for SystemRng {}
 
 /// The RSA modulus sizes [`SigningKey::generate_rsa`] makes, in bits. (A function, not a
 /// public constant, so that the C header generator leaves it out.)

@@ -96,6 +96,7 @@ impl SigningKey {
                 .map_err(failed)?
                 .as_ref()
                 .to_vec()),
+            KeyPair::EcdsaP521(pair) => pair.sign(signing_input),
             KeyPair::Ed25519(pair) => Ok(pair.sign(signing_input).as_ref().to_vec()),
             KeyPair::Hmac(key) => Ok(hmac::sign(key, signing_input).as_ref().to_vec()),
         }

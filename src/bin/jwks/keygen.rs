@@ -17,7 +17,7 @@ jwks keygen - create a signing key file and print its public JWK
 usage: jwks keygen --alg ALG --out PRIVATE_FILE [--kid KID] [--bits N] [--jwk-out FILE] [--json]
        jwks keygen --alg RS256|PS256|... --rsa-pem RSA_KEY.pem --out PRIVATE_FILE
 
-  --alg ALG          ES256, ES384 or EdDSA; RS256, RS384, RS512, PS256, PS384 or PS512
+  --alg ALG          ES256, ES384, ES512 or EdDSA; RS256, RS384, RS512, PS256, PS384 or PS512
                      (an RSA key of --bits); HS256, HS384 or HS512 (a random secret as
                      long as the hash)
   --bits N           RSA modulus size: 2048, 3072 (default) or 4096
