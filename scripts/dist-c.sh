@@ -22,7 +22,9 @@ tarball=$out/$name-linux-x86_64.tar.gz
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
 # The same build as the tests (scripts/test-c.sh), so nothing is compiled twice.
-cargo build --release --lib --bin jwks
+# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+cargo build --release -p jwks-capi
+cargo build --release --bin jwks
 rel=$root/target/release
 
 stage=$(mktemp -d)
