@@ -176,11 +176,15 @@ assert dist_version("jwkskit") == expected_version, (dist_version("jwkskit"), ex
 assert jwkskit.library_version == expected_version, (jwkskit.library_version, expected_version)
 
 # Syntax newer than Python 3.8 would break the oldest supported interpreter.
-for name in sorted(os.listdir(package)):
-    if name.endswith(".py"):
-        path = os.path.join(package, name)
-        with open(path, encoding="utf-8") as f:
-            ast.parse(f.read(), filename=path, feature_version=(3, 8))
+parsed = 0
+for folder, _, names in os.walk(package):
+    for name in sorted(names):
+        if name.endswith(".py"):
+            path = os.path.join(folder, name)
+            with open(path, encoding="utf-8") as f:
+                ast.parse(f.read(), filename=path, feature_version=(3, 8))
+            parsed += 1
+assert parsed >= 5, f"only {parsed} Python files in {package}"
 
 with open(fixtures_path) as f:
     fx = json.load(f)
@@ -207,7 +211,7 @@ verifier.close()
 
 with open(library, "rb") as f:
     sha = hashlib.sha256(f.read()).hexdigest()
-print(json.dumps({"python": sys.version.split()[0], "library": library, "sha256": sha,
+print(json.dumps({"python": sys.version.split()[0], "library": library, "sha256": sha, "sources": parsed,
                   "verified": len(fx["valid"]), "rejected": len(fx["bad_signature"]) + len(fx["expired"])}))
 PY
 
