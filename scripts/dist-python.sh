@@ -66,12 +66,13 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
     "$python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 if [ "$wheel_glibc" = system ]; then
     step "libjwks (cargo build --release --lib, against the system glibc)"
-    cargo build --release --lib
+    cargo build --release -p jwks-capi --lib
     library=$target_dir/release/libjwks.so
 else
-    step "libjwks (cargo zigbuild --release --lib, against glibc $wheel_glibc)"
+    step "libjwks (cargo zigbuild --release -p jwks-capi --lib, against glibc $wheel_glibc)"
+    # -p jwks-capi: libjwks on its own, without the crate's default `cli` feature.
     # The target is the host's, so cargo keeps it apart in target/x86_64-unknown-linux-gnu/.
-    PATH=$tmp/venv/bin:$PATH cargo-zigbuild zigbuild --release --lib --target "x86_64-unknown-linux-gnu.$wheel_glibc"
+    PATH=$tmp/venv/bin:$PATH cargo-zigbuild zigbuild --release -p jwks-capi --lib --target "x86_64-unknown-linux-gnu.$wheel_glibc"
     library=$target_dir/x86_64-unknown-linux-gnu/release/libjwks.so
 fi
 [ -f "$library" ] || die "cargo did not produce $library"

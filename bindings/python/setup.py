@@ -109,6 +109,11 @@ def cargo_build(root: Path) -> Path:
         cargo,
         "build",
         "--release",
+        # libjwks on its own: built with the workspace, the crate would get its default `cli`
+        # feature (the command line tool's HTTP server and key generation), which the library
+        # never uses.
+        "-p",
+        "jwks-capi",
         "--lib",
         "--message-format=json-render-diagnostics",
         "--manifest-path",
