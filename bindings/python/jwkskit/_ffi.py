@@ -175,8 +175,8 @@ def _load() -> Tuple[ctypes.CDLL, Path]:
     hint = (
         "JWKS_LIBRARY points at a missing file"
         if os.environ.get("JWKS_LIBRARY")
-        else "reinstall the package with `pip install ./bindings/python` (which builds and bundles "
-        "the library), or set JWKS_LIBRARY to the path of libjwks"
+        else "reinstall the package (the wheel carries the library; from a checkout, `pip install "
+        "./bindings/python` builds and bundles it), or set JWKS_LIBRARY to the path of libjwks"
     )
     raise LibraryError(f"libjwks not found (looked at: {where}); {hint}")
 
