@@ -1,9 +1,14 @@
 //! Arbitrary bytes as a JWKS document through `KeySet::parse` (with and without `oct` keys),
-//! then key selection and verification of the vectors' valid tokens against whatever parsed.
+//! then key selection and verification of one of the vectors' valid tokens (chosen by a hash
+//! of the input) against whatever parsed.
+//!
+//! One token per input, not all of them: a set that parses the vectors' keys would otherwise
+//! run two dozen RSA and ECDSA verifications per input (twice), which held the target to a few
+//! hundred executions a second without reaching more of the parser.
 #![no_main]
 
+use jwks_fuzz::{pick, set_options, vector_tokens, verifier_for};
 use jwkskit::{Algorithm, Category, ErrorKind, KeyFamily, KeySet, Policy, Verifier};
-use jwks_fuzz::{set_options, vector_tokens, verifier_for};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -43,25 +48,23 @@ fuzz_target!(|data: &[u8]| {
             },
             ..Policy::default()
         };
-        // The public constructor must agree with the set parsed here.
-        let from_json = Verifier::from_jwks_json(data, policy.clone());
+        // The public constructor must agree with the set parsed here (it allows oct keys
+        // only when HMAC algorithms are allowed, so it is compared in that case).
         if allow_oct {
             assert!(
-                from_json.is_ok(),
+                Verifier::from_jwks_json(data, policy.clone()).is_ok(),
                 "from_jwks_json refused a set KeySet::parse accepted"
             );
         }
         let verifier = verifier_for(set, policy);
-        for token in vector_tokens() {
-            match verifier.verify_signature(token) {
-                Ok(t) => {
-                    assert!(thumbprints.iter().any(|p| p == t.key_thumbprint()));
-                    if let (Some(kid), Some(key_kid)) = (t.kid(), t.key_kid()) {
-                        assert_eq!(kid, key_kid, "a kid-named token verified with another kid");
-                    }
+        match verifier.verify_signature(pick(vector_tokens(), data).as_slice()) {
+            Ok(t) => {
+                assert!(thumbprints.iter().any(|p| p == t.key_thumbprint()));
+                if let (Some(kid), Some(key_kid)) = (t.kid(), t.key_kid()) {
+                    assert_eq!(kid, key_kid, "a kid-named token verified with another kid");
                 }
-                Err(e) => assert_eq!(e.category(), Category::TokenRejected, "{e}"),
             }
+            Err(e) => assert_eq!(e.category(), Category::TokenRejected, "{e}"),
         }
     }
 });

@@ -2,8 +2,8 @@
 //! vectors' fixed key sets (token parsing, header parsing, key selection, the ring call).
 #![no_main]
 
-use jwkskit::{Algorithm, Category};
 use jwks_fuzz::{vector_verifiers, FIXED_NOW};
+use jwkskit::{Algorithm, Category};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,6 +4,8 @@
 //! The vectors are compiled in (`include_str!`) from `../tests/vectors`, so a fuzz binary
 //! needs no files at run time and every run sees the same keys.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -81,6 +83,25 @@ pub fn vector_key_sets() -> &'static (Value, Value) {
         }
         (json!({ "keys": asym }), json!({ "keys": oct }))
     })
+}
+
+/// The vector key sets as JWKS documents (asymmetric, HMAC), serialised once: a target that
+/// hands them to a parser per input should not pay for rendering them again each time.
+pub fn vector_documents() -> &'static (Vec<u8>, Vec<u8>) {
+    static DOCS: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let (asym, oct) = vector_key_sets();
+        (asym.to_string().into_bytes(), oct.to_string().into_bytes())
+    })
+}
+
+/// One item chosen by a hash of `data` (FNV-1a), so that any mutation of the input may pick
+/// another one. Targets use it to do one expensive check per input instead of all of them.
+pub fn pick<'a, T>(items: &'a [T], data: &[u8]) -> &'a T {
+    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    &items[(hash % items.len() as u64) as usize]
 }
 
 /// Verifiers over the vector key sets: (asymmetric with the default policy, HMAC-only with
@@ -272,6 +293,36 @@ pub fn key_pool() -> &'static [PoolKey] {
             PoolKey::Hmac(vec![9; 16]),
         ]
     })
+}
+
+/// `key_pool()[index].sign(alg, msg)`, remembered for the last few thousand signing inputs.
+///
+/// RSA-2048 and P-384 signing take a millisecond or more in an instrumented build, which held
+/// the structured target to a few hundred executions a second; libFuzzer's mutations mostly
+/// leave the signed header and payload alone (they change the keys, policy or clock), so most
+/// inputs find their signature here. A remembered signature is as valid as a fresh one (PSS and
+/// ECDSA signatures are randomised anyway).
+pub fn sign_memo(index: usize, alg: Algorithm, msg: &[u8]) -> Option<Vec<u8>> {
+    type Memo = HashMap<(usize, Algorithm, Vec<u8>), Option<Vec<u8>>>;
+    const CAPACITY: usize = 4096;
+    thread_local! {
+        static MEMO: RefCell<Memo> = RefCell::new(HashMap::new());
+    }
+    let pool = key_pool();
+    let index = index % pool.len();
+    let key = (index, alg, msg.to_vec());
+    if let Some(sig) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
+        return sig;
+    }
+    let sig = pool[index].sign(alg, msg);
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= CAPACITY {
+            m.clear();
+        }
+        m.insert(key, sig.clone());
+    });
+    sig
 }
 
 /// Checks a signature with `ring` directly from the JWK's members, without the library's key
