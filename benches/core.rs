@@ -114,13 +114,20 @@ fn read_json(path: &Path) -> Value {
 // Fixtures
 
 fn claims(alg: &str) -> Value {
+    claims_variant(alg, "")
+}
+
+/// Distinct tokens of one case differ only in the `jti` suffix (same sizes, same work).
+const VARIANTS: usize = 8;
+
+fn claims_variant(alg: &str, suffix: &str) -> Value {
     json!({
         "iss": ISSUER, "sub": "auth0|5f8a2c1e9b3d4a0071c2e8f1",
         "aud": [AUDIENCE, "https://login.example.com/userinfo"],
         "iat": IAT, "exp": EXP, "azp": "k3JxN0pQr8sT2uV4wX6yZ8aB",
         "scope": "openid profile email read:orders write:orders",
         "email": "jane.doe@example.com", "email_verified": true,
-        "jti": format!("9f1c2e3d-4b5a-6789-abcd-{alg}"),
+        "jti": format!("9f1c2e3d-4b5a-6789-abcd-{alg}{suffix}"),
     })
 }
 
@@ -135,7 +142,7 @@ fn generated(alg: Algorithm, kid: &str) -> SigningKey {
 }
 
 /// Writes the shared fixtures: a JWKS of nine keys (the six under test among decoys, so the
-/// kid lookup is real), one token per case, the same as plain text for the C program, and a
+/// kid lookup is real), one token per case (and `VARIANTS` distinct ones in tokens.json), the same as plain text for the C program, and a
 /// 100-key set for the memory figure.
 fn write_fixtures(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
@@ -191,8 +198,18 @@ fn write_fixtures(dir: &Path) {
             .map(|b| format!("{b:02x}"))
             .collect();
         text.push_str(&format!("floor {name} {a} {b} {sig}\n"));
-        tokens
-            .push(json!({"name": name, "alg": key.alg().name(), "kid": key.kid(), "token": token}));
+        // Several distinct tokens per case, for bindings that must not hit a per-argument cache
+        // on every call (the Python benchmark cycles over them).
+        let variants: Vec<String> = (0..VARIANTS)
+            .map(|i| {
+                key.sign(&claims_variant(key.alg().name(), &format!("-{i}")))
+                    .unwrap()
+            })
+            .collect();
+        tokens.push(
+            json!({"name": name, "alg": key.alg().name(), "kid": key.kid(),
+            "token": token, "variants": variants}),
+        );
     }
     let doc = json!({"issuer": ISSUER, "audience": AUDIENCE, "tokens": tokens});
     write_json(&dir.join("tokens.json"), &doc);

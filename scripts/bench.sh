@@ -7,10 +7,14 @@
 #   - a C program linking libjwks (bench/verify_bench.c);
 #   - the Go package, golang-jwt v5 and Go's crypto alone (bindings/go, BenchmarkFixtures);
 #   - the Python package and PyJWT (bindings/python/bench.py);
-# and prints one table (targets marked PASS/FAIL) and writes target/bench/results.json.
-# Exits non-zero only if something fails to build or run, not on a missed target.
-# Takes about 4 minutes on 2 cores, plus the first build. Needs cargo, cc, go and python3
-# (with venv and pip).
+# and prints one table (targets marked PASS/FAIL) and writes target/bench/results.json; then
+# bench/report.py appends the run to docs/bench-history.jsonl and writes docs/benchmarks.md and
+# the README's bench block from it (every published figure comes from there).
+# A side that fails to build or run (the ring floor, the C program, Go, Python, valgrind
+# missing) does not stop the others: its figures are reported as NOT MEASURED and the command
+# exits non-zero at the end. A missed target (FAIL) does not change the exit status.
+# The duration of the run is in the report. Needs cargo, cc, go, valgrind and python3 (with
+# venv and pip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,6 +28,23 @@ core() { cargo bench --quiet --bench core -- "$@"; }
 
 rm -rf "$out"
 mkdir -p "$out"
+started=$(date +%s)
+cat /proc/loadavg > "$out/loadavg_start" 2>/dev/null || true
+touch "$out/failed.txt"
+# side NAME COMMAND...: runs COMMAND in a subshell that stops at its first failure; a failure
+# is recorded in failed.txt (its figures become NOT MEASURED) and the other sides still run.
+side() {
+    local name=$1 rc=0
+    shift
+    set +e
+    (set -e; "$@")
+    rc=$?
+    set -e
+    if [ "$rc" -ne 0 ]; then
+        echo "$name (exit $rc)" >> "$out/failed.txt"
+        echo "bench.sh: $name failed (exit $rc): its figures are NOT MEASURED" >&2
+    fi
+}
 
 step "cargo build --release; the Rust benchmark"
 cargo build --release --quiet --lib
@@ -33,7 +54,7 @@ step "fixtures in $fixtures"
 core fixtures "$fixtures"
 
 step "ring floor, Rust API and C ABI (interleaved), threads, remote, memory"
-core run "$fixtures" "$out/rust.json"
+side "the Rust harness (core run)" core run "$fixtures" "$out/rust.json"
 
 step "token cache memory: 10M verifications over 1M distinct tokens, default bounds"
 core cache-soak > "$out/cache_soak.json"
@@ -43,43 +64,51 @@ core cache-soak > "$out/cache_soak.json"
 # with runs of the ring floor just before and just after it (much noisier).
 runs=4
 floor_so=
-if [ -f bindings/python/bench/ring_floor/Cargo.toml ]; then
+ring_floor() {
     cargo build --release --quiet --manifest-path bindings/python/bench/ring_floor/Cargo.toml \
         --target-dir target/python-bench
+}
+side "the ring floor library (bindings/python/bench/ring_floor)" ring_floor
+if [ -f target/python-bench/release/libring_floor.so ]; then
     floor_so=$root/target/python-bench/release/libring_floor.so
 fi
 
+c_program() {
+    cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/verify_bench.c -o "$out/verify_bench" \
+        target/release/libjwks.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+    core floor "$fixtures" "$out/floor_c_0.json"
+    for i in $(seq 1 $runs); do
+        "$out/verify_bench" "$fixtures" "$out/c_$i.json" 9 $floor_so
+        core floor "$fixtures" "$out/floor_c_$i.json"
+    done
+}
 step "C program (bench/verify_bench.c, static libjwks.a), $runs runs"
-cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/verify_bench.c -o "$out/verify_bench" \
-    target/release/libjwks.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-core floor "$fixtures" "$out/floor_c_0.json"
-for i in $(seq 1 $runs); do
-    "$out/verify_bench" "$fixtures" "$out/c_$i.json" 9 $floor_so
-    core floor "$fixtures" "$out/floor_c_$i.json"
-done
+side "the C program (bench/verify_bench.c)" c_program
 
+go_side() {
+    command -v go >/dev/null || { echo "bench.sh: go is not installed" >&2; exit 1; }
+    ./scripts/dist-go.sh lib >/dev/null # the cgo package links bindings/go/lib/linux_amd64/libjwks.a
+    (cd bindings/go && CGO_ENABLED=1 go test -c -o "$out/go.test" .)
+    core floor "$fixtures" "$out/floor_go_0.json"
+    for i in $(seq 1 $runs); do
+        (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures JWKS_BENCH_RING_FLOOR=$floor_so \
+            "$out/go.test" -test.run '^$' -test.bench '^BenchmarkFixtures$' -test.benchtime 250ms \
+            -test.count 1) \
+            | tee "$out/go_$i.txt" >&2
+        grep -q '^PASS' "$out/go_$i.txt"
+        # The ratios reported: each side timed in alternating short rounds (its own loop: 1x).
+        (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures JWKS_BENCH_RING_FLOOR=$floor_so \
+            "$out/go.test" -test.run '^$' -test.bench '^BenchmarkInterleaved$' -test.benchtime 1x) \
+            | tee "$out/go_interleaved_$i.txt" >&2
+        grep -q '^PASS' "$out/go_interleaved_$i.txt"
+        cat "$out/go_interleaved_$i.txt" >> "$out/go_$i.txt"
+        core floor "$fixtures" "$out/floor_go_$i.json"
+    done
+}
 step "Go: this package vs golang-jwt v5 and the ring floor (BenchmarkFixtures, BenchmarkInterleaved), $runs runs"
-command -v go >/dev/null || { echo "bench.sh: go is not installed" >&2; exit 1; }
-./scripts/dist-go.sh lib >/dev/null # the cgo package links bindings/go/lib/linux_amd64/libjwks.a
-(cd bindings/go && CGO_ENABLED=1 go test -c -o "$out/go.test" .)
-core floor "$fixtures" "$out/floor_go_0.json"
-for i in $(seq 1 $runs); do
-    (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures JWKS_BENCH_RING_FLOOR=$floor_so \
-        "$out/go.test" -test.run '^$' -test.bench '^BenchmarkFixtures$' -test.benchtime 250ms \
-        -test.count 1) \
-        | tee "$out/go_$i.txt" >&2
-    grep -q '^PASS' "$out/go_$i.txt"
-    # The ratios reported: each side timed in alternating short rounds (its own loop: 1x).
-    (cd bindings/go && JWKS_BENCH_FIXTURES=$fixtures JWKS_BENCH_RING_FLOOR=$floor_so \
-        "$out/go.test" -test.run '^$' -test.bench '^BenchmarkInterleaved$' -test.benchtime 1x) \
-        | tee "$out/go_interleaved_$i.txt" >&2
-    grep -q '^PASS' "$out/go_interleaved_$i.txt"
-    cat "$out/go_interleaved_$i.txt" >> "$out/go_$i.txt"
-    core floor "$fixtures" "$out/floor_go_$i.json"
-done
+side "Go (bindings/go)" go_side
 
-step "Python: this package vs PyJWT (bindings/python/bench.py)"
-if [ -f bindings/python/bench.py ]; then
+python_side() {
     venv=${JWKS_PYTHON_VENV:-$root/target/python-venv}
     if [ ! -x "$venv/bin/python" ]; then
         python3 -m venv "$venv"
@@ -93,12 +122,12 @@ if [ -f bindings/python/bench.py ]; then
     unset JWKS_LIBRARY
     (cd / && "$venv/bin/python" "$root/bindings/python/bench.py" --fixtures "$fixtures" \
         --json "$out/python.json")
-else
-    echo "python package not built (bindings/python/bench.py does not exist): no Python rows" >&2
-fi
+}
+step "Python: this package vs PyJWT (bindings/python/bench.py)"
+side "Python (bindings/python/bench.py)" python_side
 
-if command -v valgrind >/dev/null; then
-    step "instructions per verification (valgrind --tool=callgrind): C ABI vs ring floor"
+instructions() {
+    command -v valgrind >/dev/null || { echo "bench.sh: valgrind is not installed" >&2; exit 1; }
     # Instruction counts do not depend on the machine's load: the difference between 21 and 1
     # verifications, divided by 20, for the C ABI path and for the bare ring verify.
     # Counting needs no debug info (release ships none). To see where the instructions go, the
@@ -131,8 +160,13 @@ if command -v valgrind >/dev/null; then
             echo "  $name: ring $f, C ABI $c, C ABI cache hit $h instructions" >&2
         done
         printf '}}\n'
-    } > "$out/instructions.json"
-fi
+    } > "$out/instructions.json.part"
+    mv "$out/instructions.json.part" "$out/instructions.json"
+}
+step "instructions per verification (valgrind --tool=callgrind): C ABI vs ring floor"
+side "callgrind instruction counts (valgrind)" instructions
 
 step "report"
-core report "$out"
+side "the table (core report)" core report "$out"
+echo $(( $(date +%s) - started )) > "$out/seconds"
+python3 bench/report.py "$out"

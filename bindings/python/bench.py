@@ -3,8 +3,9 @@
 
 For every token of the fixtures, in one process, on the same tokens and keys:
 
-* ``jwks``: ``Verifier.verify(token)`` (kid lookup, signature, iss/aud/exp checks, claims
-  decoded to a dict), through ctypes;
+* ``jwks``: ``Verifier.verify(token)`` with ``token`` a ``str``, as it arrives from an
+  ``Authorization`` header (kid lookup, signature, iss/aud/exp checks, claims decoded to a
+  dict), through ctypes;
 * ``pyjwt``: PyJWT with the keys at hand: ``get_unverified_header`` for the kid, a dict lookup
   in the keys of a ``PyJWKSet`` built from the same JWKS, then ``jwt.decode`` with the
   algorithm allowlist, ``issuer``, ``audience`` and ``require=["exp"]`` (the least PyJWT can
@@ -18,8 +19,11 @@ For every token of the fixtures, in one process, on the same tokens and keys:
 * ``ring``: the bare ring verify of the same signature (``bench/ring_floor``, a small Rust
   library timed inside Rust; built with cargo on first use, skipped with ``--no-ring``).
 
-Rounds are interleaved (ring, jwks, pyjwt, cabi, ring, ...; 10 ms per side, as the Go and C
-benchmarks do); the times reported are medians over the rounds and the ratios the medians of
+Each side cycles over the case's distinct tokens (``variants`` in the fixtures: the same
+claims but for the ``jti``), the same ``str`` objects for ``jwks`` and ``pyjwt``, so that no
+per-argument cache hits on every call. Rounds are interleaved (10 ms per side, the order
+rotating every round: ring, jwks, pyjwt, cabi, then jwks, pyjwt, cabi, ring, ...; as the Rust,
+Go and C benchmarks do); the times reported are medians over the rounds and the ratios the medians of
 the per-round ratios, so that the noise of a shared machine hits every side alike: ``jwks`` is
 timed right next to the two sides it is compared with.
 
@@ -27,7 +31,7 @@ Fixtures: ``--fixtures DIR`` reads ``DIR/jwks.json`` (a public JWKS) and ``DIR/t
 (``{"issuer", "audience", "tokens": [{"name", "alg", "kid", "token"}, ...]}``); without it,
 fixtures in that format are generated with ``cryptography`` (and written to ``--write-fixtures
 DIR`` if given). ``--json OUT`` writes ``{"python": {name: {"jwks_us", "pyjwt_us",
-"cabi_us", "hit_us", "ring_us", "pyjwt_over_jwks", "jwks_over_ring"}}}``.
+"cabi_us", "hit_us", "ring_us", "pyjwt_over_jwks", "jwks_over_ring", "tokens"}}}``.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import time
+from itertools import cycle, islice
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -97,8 +102,9 @@ def generate_fixtures() -> Tuple[Dict[str, Any], Dict[str, Any]]:
             "email": "jane.doe@example.com", "email_verified": True,
             "jti": f"9f1c2e3d-4b5a-6789-abcd-{alg}",
         }
-        token = jwt.encode(claims, private, algorithm=alg, headers={"kid": kid, "typ": "JWT"})
-        tokens.append({"name": name, "alg": alg, "kid": kid, "token": token})
+        variants = [jwt.encode({**claims, "jti": f"{claims['jti']}-{v}"}, private, algorithm=alg,
+                               headers={"kid": kid, "typ": "JWT"}) for v in range(8)]
+        tokens.append({"name": name, "alg": alg, "kid": kid, "token": variants[0], "variants": variants})
     return {"keys": keys}, {"issuer": ISSUER, "audience": AUDIENCE, "tokens": tokens}
 
 
@@ -155,36 +161,40 @@ def ring_runner(lib: ctypes.CDLL, alg: str, jwk: Dict[str, Any], token: str) -> 
 # The contenders
 
 
-def jwks_runner(verifier: Any, token: str) -> Callable[[int], float]:
+def jwks_runner(verifier: Any, tokens: List[str]) -> Callable[[int], float]:
     verify = verifier.verify
-    tok = token.encode()
 
     def run(n: int) -> float:
         perf = time.perf_counter
+        toks = islice(cycle(tokens), n)
         start = perf()
-        for _ in range(n):
+        for tok in toks:
             verify(tok)
         return perf() - start
 
     return run
 
 
-def cabi_runner(verifier: Any, token: str) -> Callable[[int], float]:
+def cabi_runner(verifier: Any, tokens: List[str]) -> Callable[[int], float]:
     """The C ABI alone through ctypes: one ``jwks_verify_payload`` call (as ``verify`` makes),
-    without the lock, the buffer handling and the claims decoding of the Python layer."""
+    without the lock, the buffer handling, the ``str`` encoding and the claims decoding of the
+    Python layer."""
     from jwkskit import _ffi
 
-    handle, tok = verifier._handle, token.encode()
+    handle = verifier._handle
+    toks = [(t.encode(), ctypes.c_size_t(len(t.encode()))) for t in tokens]
     call = _ffi.verify_payload_untyped
-    n, cap = ctypes.c_size_t(len(tok)), ctypes.c_size_t(len(tok))
-    buf = (ctypes.c_char * len(tok))()
+    longest = max(len(t) for t, _ in toks)
+    cap = ctypes.c_size_t(longest)
+    buf = (ctypes.c_char * longest)()
     size, err = ctypes.c_size_t(), ctypes.c_void_p()
     size_ref, err_ref = ctypes.byref(size), ctypes.byref(err)
 
     def run(count: int) -> float:
         perf = time.perf_counter
+        args = islice(cycle(toks), count)
         start = perf()
-        for _ in range(count):
+        for tok, n in args:
             if call(handle, tok, n, buf, cap, size_ref, err_ref):
                 raise RuntimeError("jwks_verify_payload failed")
         return perf() - start
@@ -192,7 +202,7 @@ def cabi_runner(verifier: Any, token: str) -> Callable[[int], float]:
     return run
 
 
-def pyjwt_runner(keys_by_kid: Dict[str, Any], issuer: str, audience: str, token: str) -> Callable[[int], float]:
+def pyjwt_runner(keys_by_kid: Dict[str, Any], issuer: str, audience: str, tokens: List[str]) -> Callable[[int], float]:
     import jwt
 
     decode, header_of = jwt.decode, jwt.get_unverified_header
@@ -204,9 +214,10 @@ def pyjwt_runner(keys_by_kid: Dict[str, Any], issuer: str, audience: str, token:
 
     def run(n: int) -> float:
         perf = time.perf_counter
+        toks = islice(cycle(tokens), n)
         start = perf()
-        for _ in range(n):
-            verify(token)
+        for tok in toks:
+            verify(tok)
         return perf() - start
 
     run.verify = verify  # type: ignore[attr-defined]
@@ -261,6 +272,8 @@ def main() -> int:
     warmed_up = False
     for case in fixtures["tokens"]:
         name, alg, token = case["name"], case["alg"], case["token"]
+        # The same str objects for both libraries; fixtures without variants give one token.
+        tokens = [str(t) for t in case.get("variants") or [token]]
         if alg not in ALLOWED:
             print(f"skipping {name}: {alg} is not compared", file=sys.stderr)
             continue
@@ -268,14 +281,15 @@ def main() -> int:
         runners: Dict[str, Callable[[int], float]] = {}
         if ring is not None:
             runners["ring"] = ring_runner(ring, alg, jwk_by_kid[case["kid"]], token)
-        runners["jwks"] = jwks_runner(verifier, token)
-        runners["pyjwt"] = pyjwt_runner(keys_by_kid, issuer, audience, token)
-        runners["cabi"] = cabi_runner(verifier, token)
-        runners["hit"] = jwks_runner(cached, token)
-        # Both must accept the token, with the same claims, before anything is timed.
-        claims = verifier.verify(token)
-        if runners["pyjwt"].verify(token) != claims:  # type: ignore[attr-defined]
-            raise SystemExit(f"{name}: PyJWT and jwks disagree on the claims")
+        runners["jwks"] = jwks_runner(verifier, tokens)
+        runners["pyjwt"] = pyjwt_runner(keys_by_kid, issuer, audience, tokens)
+        runners["cabi"] = cabi_runner(verifier, tokens)
+        runners["hit"] = jwks_runner(cached, tokens)
+        # Both must accept every token, with the same claims, before anything is timed.
+        for tok in tokens:
+            claims = verifier.verify(tok)
+            if runners["pyjwt"].verify(tok) != claims:  # type: ignore[attr-defined]
+                raise SystemExit(f"{name}: PyJWT and jwks disagree on the claims")
         if not warmed_up:
             # The first timed case would otherwise also pay for the machine settling (caches,
             # clock speed) while the others do not.
@@ -284,16 +298,19 @@ def main() -> int:
             warmed_up = True
         counts = {k: calibrate(r, args.round_time) for k, r in runners.items()}
         samples: Dict[str, List[float]] = {k: [] for k in runners}
-        for _ in range(args.rounds):
-            for k, r in runners.items():
-                samples[k].append(r(counts[k]) / counts[k] * 1e6)
+        order = list(runners)
+        for i in range(args.rounds):
+            # The order rotates every round, so that no side always follows the same one.
+            start = i % len(order)
+            for k in order[start:] + order[:start]:
+                samples[k].append(runners[k](counts[k]) / counts[k] * 1e6)
         med = {k: statistics.median(v) for k, v in samples.items()}
         # Ratios are the median of the per-round ratios: sides timed in the same round saw the
         # same machine, which the medians of each side taken apart do not guarantee.
         pyjwt_ratio = statistics.median(p / j for p, j in zip(samples["pyjwt"], samples["jwks"]))
         res = {"jwks_us": round(med["jwks"], 2), "pyjwt_us": round(med["pyjwt"], 2),
                "cabi_us": round(med["cabi"], 2), "pyjwt_over_jwks": round(pyjwt_ratio, 3),
-               "hit_us": round(med["hit"], 3)}
+               "hit_us": round(med["hit"], 3), "tokens": len(tokens)}
         ring_ratio = None
         if "ring" in med:
             res["ring_us"] = round(med["ring"], 2)
@@ -316,7 +333,8 @@ def main() -> int:
     header = ("token", "jwks µs", "PyJWT µs", "C ABI µs", "hit µs", "ring µs", "PyJWT/jwks", "jwks/ring")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
     print(f"Python {platform.python_version()}, PyJWT {jwt.__version__}, libjwks {jwkskit.library_version}, "
-          f"{os.cpu_count()} CPUs; median of {args.rounds} interleaved rounds")
+          f"{os.cpu_count()} CPUs; median of {args.rounds} interleaved rounds, "
+          f"{len(tokens)} distinct str tokens per case")
     for r in [header] + rows:
         print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
     if args.json:

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""The published benchmark report, written from one `make bench` run and the runs before it.
+
+    bench/report.py RESULTS_DIR [--history FILE] [--out FILE] [--readme FILE]
+
+Reads RESULTS_DIR/results.json (written by ``benches/core.rs report``), RESULTS_DIR/failed.txt
+(one line per side of the benchmark that failed to build or run, written by scripts/bench.sh)
+and RESULTS_DIR/loadavg_start (``/proc/loadavg`` when the run began). Then:
+
+* appends the run to the history (default ``docs/bench-history.jsonl``, one JSON object per
+  line, kept in the repository);
+* writes the report (default ``docs/benchmarks.md``): the machine and how busy it was, the
+  table of this run, every target as PASS, FAIL or NOT MEASURED, the speed-ups over PyJWT and
+  golang-jwt for every algorithm, and the range of each figure across the runs of the history;
+* replaces the block between ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` of the README
+  (default ``README.md``) with a short summary of the same figures.
+
+Every figure in those files comes from here. A figure that the run could not take (the ring
+floor not built, valgrind missing, a side that failed) is written as NOT MEASURED, and the
+command exits with status 1 after writing everything else; a missed target (FAIL) does not
+change the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+CASES = ["RS256-2048", "RS256-4096", "PS256", "ES256", "ES384", "EdDSA"]
+
+# (key in results.json's cases, column title, digits, what is missing when it is absent)
+COLUMNS: List[Tuple[str, str, int, str]] = [
+    ("ring_us", "ring µs", 1, "the Rust harness (benches/core.rs run)"),
+    ("rust_ratio", "Rust ×ring", 3, "the Rust harness (benches/core.rs run)"),
+    ("c_abi_ratio", "C ABI ×ring", 3, "the Rust harness (benches/core.rs run)"),
+    ("instructions_ratio", "C ABI instr. ×ring", 3, "callgrind (valgrind missing or failed)"),
+    ("c_program_ratio", "C prog ×ring", 3, "the C program (bench/verify_bench.c)"),
+    ("python_ratio", "Python ×ring", 3, "Python (bench.py, or its ring floor)"),
+    ("pyjwt_over_python", "PyJWT/Python", 2, "Python (bench.py)"),
+    ("go_ratio", "Go ×ring", 3, "Go (BenchmarkInterleaved, or its ring floor)"),
+    ("golang_jwt_over_go", "golang-jwt/Go", 2, "Go (BenchmarkInterleaved)"),
+]
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def fmt(v: Optional[float], digits: int) -> str:
+    return "NOT MEASURED" if v is None else f"{v:.{digits}f}"
+
+
+def git_commit(repo: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return out + ("+changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def load_run(results_dir: Path) -> Tuple[Dict[str, Any], List[str], str]:
+    """results.json (empty when the run did not get that far), the failed sides, the load
+    average at the start."""
+    path = results_dir / "results.json"
+    results = json.loads(path.read_text()) if path.is_file() else {}
+    failed_path = results_dir / "failed.txt"
+    failed = [l.strip() for l in failed_path.read_text().splitlines() if l.strip()] \
+        if failed_path.is_file() else []
+    seconds = results_dir / "seconds"
+    if seconds.is_file():
+        results.setdefault("machine", {})["seconds"] = int(seconds.read_text().strip() or 0)
+    start = results_dir / "loadavg_start"
+    loadavg_start = start.read_text().strip() if start.is_file() else ""
+    return results, failed, loadavg_start
+
+
+def history_entry(results: Dict[str, Any], failed: List[str], loadavg_start: str, date: str,
+                  commit: str) -> Dict[str, Any]:
+    """What the history keeps of one run: every figure of the table, the targets, the load."""
+    cases = results.get("cases", {})
+    entry: Dict[str, Any] = {
+        "date": date,
+        "commit": commit,
+        "machine": {k: results.get("machine", {}).get(k) for k in ("cpu", "cores")},
+        "loadavg_start": loadavg_start,
+        "loadavg_end": results.get("machine", {}).get("loadavg_at_end", ""),
+        "seconds": results.get("machine", {}).get("seconds"),
+        "failed": failed,
+        "cases": {name: {key: cases.get(name, {}).get(key) for key, *_ in COLUMNS} for name in CASES},
+    }
+    th = results.get("threads") or {}
+    entry["threads"] = {k: th.get(k) for k in ("scaling", "ring_scaling")}
+    mem = results.get("memory") or {}
+    entry["memory"] = {k: mem.get(k) for k in ("verifier_100_keys_kib", "growth_kib")}
+    entry["targets"] = results.get("targets", [])
+    return entry
+
+
+def read_history(path: Path) -> List[Dict[str, Any]]:
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def load_of(text: str) -> Optional[float]:
+    """The one-minute load average of a /proc/loadavg line."""
+    try:
+        return float(text.split()[0])
+    except (IndexError, ValueError):
+        return None
+
+
+def not_measured(entry: Dict[str, Any]) -> List[str]:
+    """Every figure of the run that is missing, with what it would have come from."""
+    missing = [f"{side}: failed to build or run" for side in entry["failed"]]
+    for name in CASES:
+        for key, title, _, source in COLUMNS:
+            if entry["cases"][name].get(key) is None:
+                missing.append(f"{name} {title} (from {source})")
+    if entry["threads"].get("scaling") is None:
+        missing.append("thread scaling (from the Rust harness)")
+    if entry["memory"].get("growth_kib") is None:
+        missing.append("memory (from the Rust harness)")
+    return missing
+
+
+def ranges(history: List[Dict[str, Any]]) -> Dict[Tuple[str, str], Tuple[float, float, int]]:
+    """(case, key) -> (lowest, highest, how many runs measured it), over the history."""
+    out: Dict[Tuple[str, str], Tuple[float, float, int]] = {}
+    for name in CASES:
+        for key, *_ in COLUMNS:
+            values = [e["cases"].get(name, {}).get(key) for e in history]
+            values = [v for v in values if v is not None]
+            if values:
+                out[(name, key)] = (min(values), max(values), len(values))
+    return out
+
+
+def span(r: Optional[Tuple[float, float, int]], digits: int) -> str:
+    if r is None:
+        return "NOT MEASURED"
+    lo, hi, _ = r
+    return f"{lo:.{digits}f}" if f"{lo:.{digits}f}" == f"{hi:.{digits}f}" else f"{lo:.{digits}f}–{hi:.{digits}f}"
+
+
+def quiet_note(entry: Dict[str, Any]) -> str:
+    cores = entry["machine"].get("cores") or os.cpu_count() or 1
+    loads = [x for x in (load_of(entry["loadavg_start"]), load_of(entry["loadavg_end"])) if x is not None]
+    if not loads:
+        return "load average: unknown"
+    worst = max(loads)
+    text = (f"load average {entry['loadavg_start'].split()[0] if entry['loadavg_start'] else '?'} "
+            f"at the start, {entry['loadavg_end'].split()[0] if entry['loadavg_end'] else '?'} at the end, "
+            f"on {cores} cores")
+    if worst > cores:
+        return (f"**NOT a quiet machine**: {text}. Other work shared the cores during this run: "
+                "time ratios move by ±10% or more under such load (every side is timed in "
+                "alternation with the bare ring verify, which removes most but not all of it); "
+                "the instruction counts do not depend on load")
+    return f"a quiet machine: {text}"
+
+
+def table(entry: Dict[str, Any]) -> List[str]:
+    head = "| token | " + " | ".join(t for _, t, *_ in COLUMNS) + " |"
+    lines = [head, "|" + "---|" * (len(COLUMNS) + 1)]
+    for name in CASES:
+        row = entry["cases"][name]
+        cells = [fmt(row.get(key), digits) for key, _, digits, _ in COLUMNS]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def speedups(entry: Dict[str, Any]) -> List[str]:
+    lines = []
+    for name in CASES:
+        row = entry["cases"][name]
+        py, go = row.get("pyjwt_over_python"), row.get("golang_jwt_over_go")
+        note = ""
+        if name == "ES384":
+            note = (" — slower than both where the figure is below 1: ring's P-384 verify is "
+                    "slower than OpenSSL's (under PyJWT) and Go's crypto/ecdsa, and it is most "
+                    "of the time on every side")
+        times = lambda v: "NOT MEASURED" if v is None else f"{v:.2f}×"  # noqa: E731
+        lines.append(f"- {name}: PyJWT/Python {times(py)}, golang-jwt/Go {times(go)}{note}")
+    return lines
+
+
+def report_text(entry: Dict[str, Any], history: List[Dict[str, Any]], missing: List[str]) -> str:
+    m = entry["machine"]
+    rg = ranges(history)
+    out = [
+        "# Benchmark report",
+        "",
+        "Generated by `make bench` (`scripts/bench.sh` → `bench/report.py`) from",
+        "`target/bench/results.json` and `docs/bench-history.jsonl`; do not edit by hand.",
+        "What is measured and how is described in the README's Benchmarks section.",
+        "",
+        f"Last run: {entry['date']}, commit {entry['commit']}, {m.get('cpu') or '?'}, "
+        f"{m.get('cores')} cores; `make bench` took "
+        f"{'?' if entry.get('seconds') is None else round(entry['seconds'] / 60)} minutes.",
+        "",
+        quiet_note(entry) + ".",
+        "",
+        "## This run",
+        "",
+        "×ring = time (or instructions) / those of a bare ring verify of the same signing input, "
+        "timed in the same process in alternating rounds (lower is better); PyJWT/Python and "
+        "golang-jwt/Go = how many times faster this library is than that one.",
+        "",
+        *table(entry),
+        "",
+    ]
+    th = entry["threads"]
+    if th.get("scaling") is not None:
+        out.append(f"Two threads sharing one verifier (C ABI, RS256-2048): {th['scaling']:.2f}× the "
+                   f"throughput of one; the bare ring verify at the same moment: "
+                   f"{th['ring_scaling']:.2f}×.")
+    mem = entry["memory"]
+    if mem.get("growth_kib") is not None:
+        out.append(f"Memory: a verifier over 100 keys {mem['verifier_100_keys_kib']} KiB; RSS growth "
+                   f"over a million C ABI verifications {mem['growth_kib']} KiB.")
+    out += ["", "### Speed-ups over the libraries users would pick instead", "", *speedups(entry), ""]
+    out += ["### Targets", ""]
+    for t in entry["targets"]:
+        out.append(f"- {'PASS' if t['pass'] else 'FAIL'} {t['target']}")
+    for line in missing:
+        out.append(f"- NOT MEASURED {line}")
+    out += [
+        "",
+        f"## Across runs ({len(history)} run{'s' if len(history) != 1 else ''} in "
+        "`docs/bench-history.jsonl`, "
+        f"{history[0]['date'] if history else '?'} to {history[-1]['date'] if history else '?'})",
+        "",
+        "Lowest–highest of each figure over the runs of the history (each run also records its "
+        "load average there).",
+        "",
+        "| token | " + " | ".join(t for _, t, *_ in COLUMNS) + " |",
+        "|" + "---|" * (len(COLUMNS) + 1),
+    ]
+    for name in CASES:
+        out.append(f"| {name} | " + " | ".join(span(rg.get((name, key)), d) for key, _, d, _ in COLUMNS) + " |")
+    scal = [e["threads"].get("scaling") for e in history if e["threads"].get("scaling") is not None]
+    ring_scal = [e["threads"].get("ring_scaling") for e in history if e["threads"].get("ring_scaling") is not None]
+    if scal:
+        out += ["", f"Two threads: {min(scal):.2f}–{max(scal):.2f}× of one "
+                    f"(bare ring at the same moments: {min(ring_scal):.2f}–{max(ring_scal):.2f}×)."]
+    return "\n".join(out) + "\n"
+
+
+def readme_block(entry: Dict[str, Any], history: List[Dict[str, Any]], missing: List[str]) -> str:
+    rg = ranges(history)
+    lines = [
+        BEGIN,
+        f"Last `make bench`: {entry['date']}, commit {entry['commit']}; {quiet_note(entry)}.",
+        f"Ranges over the {len(history)} run(s) of `docs/bench-history.jsonl`; the full report, "
+        "with this run's table and every target, is [docs/benchmarks.md](docs/benchmarks.md).",
+        "",
+        "| token | " + " | ".join(t for _, t, *_ in COLUMNS[1:]) + " |",
+        "|" + "---|" * len(COLUMNS),
+    ]
+    for name in CASES:
+        lines.append(f"| {name} | " + " | ".join(span(rg.get((name, key)), d) for key, _, d, _ in COLUMNS[1:]) + " |")
+    if missing:
+        lines += ["", f"NOT MEASURED in the last run: {len(missing)} figure(s); see docs/benchmarks.md."]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def replace_block(text: str, block: str) -> str:
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        raise SystemExit(f"report.py: the README has no {BEGIN} ... {END} block")
+    return text[:start] + block + text[end + len(END):]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    repo = Path(__file__).resolve().parent.parent
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results_dir", type=Path)
+    ap.add_argument("--history", type=Path, default=repo / "docs" / "bench-history.jsonl")
+    ap.add_argument("--out", type=Path, default=repo / "docs" / "benchmarks.md")
+    ap.add_argument("--readme", type=Path, default=repo / "README.md")
+    ap.add_argument("--date", help="the run's date (default: now, UTC)")
+    args = ap.parse_args(argv)
+
+    results, failed, loadavg_start = load_run(args.results_dir)
+    if not results:
+        failed = failed + ["the report (no results.json)"]
+    import datetime
+
+    date = args.date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    entry = history_entry(results, failed, loadavg_start, date, git_commit(repo))
+    missing = not_measured(entry)
+
+    args.history.parent.mkdir(parents=True, exist_ok=True)
+    with args.history.open("a") as f:
+        f.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
+    history = read_history(args.history)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report_text(entry, history, missing))
+    args.readme.write_text(replace_block(args.readme.read_text(), readme_block(entry, history, missing)))
+    print(f"wrote {args.out}, {args.readme} (bench block); appended to {args.history}")
+    print(quiet_note(entry).replace("**", ""))
+    if missing:
+        print(f"NOT MEASURED ({len(missing)}):", file=sys.stderr)
+        for line in missing:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
