@@ -24,6 +24,9 @@ step "Python tests"
 step "Go tests"
 ./scripts/test-go.sh
 
+step "Benchmark report (bench/report.py)"
+python3 -m unittest discover -s bench -p 'test_report.py'
+
 step "Demo"
 cargo run --release --quiet --bin jwks -- demo
 
