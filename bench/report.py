@@ -248,8 +248,9 @@ def report_text(entry: Dict[str, Any], history: List[Dict[str, Any]], missing: L
     scal = [e["threads"].get("scaling") for e in history if e["threads"].get("scaling") is not None]
     ring_scal = [e["threads"].get("ring_scaling") for e in history if e["threads"].get("ring_scaling") is not None]
     if scal:
-        out += ["", f"Two threads: {min(scal):.2f}–{max(scal):.2f}× of one "
-                    f"(bare ring at the same moments: {min(ring_scal):.2f}–{max(ring_scal):.2f}×)."]
+        out += ["", f"Two threads: {span((min(scal), max(scal), len(scal)), 2)}× of one "
+                    f"(bare ring at the same moments: "
+                    f"{span((min(ring_scal), max(ring_scal), len(ring_scal)), 2)}×)."]
     return "\n".join(out) + "\n"
 
 
