@@ -4,8 +4,9 @@
     bench/report.py RESULTS_DIR [--history FILE] [--out FILE] [--readme FILE]
 
 Reads RESULTS_DIR/results.json (written by ``benches/core.rs report``), RESULTS_DIR/failed.txt
-(one line per side of the benchmark that failed to build or run, written by scripts/bench.sh)
-and RESULTS_DIR/loadavg_start (``/proc/loadavg`` when the run began). Then:
+(one line per side of the benchmark that failed to build or run, written by scripts/bench.sh),
+RESULTS_DIR/loadavg_start (``/proc/loadavg`` when the run began), RESULTS_DIR/commit (the commit
+measured; else the repository's HEAD now) and RESULTS_DIR/seconds (how long the run took). Then:
 
 * appends the run to the history (default ``docs/bench-history.jsonl``, one JSON object per
   line, kept in the repository);
@@ -296,7 +297,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     import datetime
 
     date = args.date or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    entry = history_entry(results, failed, loadavg_start, date, git_commit(repo))
+    commit_file = args.results_dir / "commit"
+    commit = commit_file.read_text().strip() if commit_file.is_file() else git_commit(repo)
+    entry = history_entry(results, failed, loadavg_start, date, commit)
     missing = not_measured(entry)
 
     args.history.parent.mkdir(parents=True, exist_ok=True)

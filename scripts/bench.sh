@@ -30,6 +30,12 @@ rm -rf "$out"
 mkdir -p "$out"
 started=$(date +%s)
 cat /proc/loadavg > "$out/loadavg_start" 2>/dev/null || true
+# The commit measured (the report files this run rewrites do not count as changes).
+if commit=$(git rev-parse --short HEAD 2>/dev/null); then
+    [ -z "$(git status --porcelain --untracked-files=no -- . ':!README.md' ':!docs')" ] \
+        || commit="$commit+changes"
+    echo "$commit" > "$out/commit"
+fi
 touch "$out/failed.txt"
 # side NAME COMMAND...: runs COMMAND in a subshell that stops at its first failure; a failure
 # is recorded in failed.txt (its figures become NOT MEASURED) and the other sides still run.
