@@ -99,6 +99,14 @@ def history_entry(results: Dict[str, Any], failed: List[str], loadavg_start: str
     entry["threads"] = {k: th.get(k) for k in ("scaling", "ring_scaling")}
     mem = results.get("memory") or {}
     entry["memory"] = {k: mem.get(k) for k in ("verifier_100_keys_kib", "growth_kib")}
+    tc = results.get("token_cache") or {}
+    entry["token_cache"] = {
+        name: {k: row.get(k) for k in ("ring_us", "hit_us", "ring_over_hit", "miss_over_no_cache")}
+        for name, row in (tc.get("cases") or {}).items()
+    }
+    soak = results.get("token_cache_soak") or {}
+    entry["token_cache_soak"] = {k: soak.get(k) for k in ("verifications", "distinct_tokens",
+                                                          "growth_kib", "growth_over_bound")}
     entry["targets"] = results.get("targets", [])
     return entry
 
@@ -128,6 +136,10 @@ def not_measured(entry: Dict[str, Any]) -> List[str]:
         missing.append("thread scaling (from the Rust harness)")
     if entry["memory"].get("growth_kib") is None:
         missing.append("memory (from the Rust harness)")
+    if not entry.get("token_cache"):
+        missing.append("token cache hit and miss (from the Rust harness)")
+    if entry.get("token_cache_soak", {}).get("growth_over_bound") is None:
+        missing.append("token cache memory (from core cache-soak)")
     return missing
 
 
@@ -226,6 +238,18 @@ def report_text(entry: Dict[str, Any], history: List[Dict[str, Any]], missing: L
     if mem.get("growth_kib") is not None:
         out.append(f"Memory: a verifier over 100 keys {mem['verifier_100_keys_kib']} KiB; RSS growth "
                    f"over a million C ABI verifications {mem['growth_kib']} KiB.")
+    tc = entry.get("token_cache") or {}
+    if tc:
+        out += ["", "### Token cache (C ABI; hit = the same token again, miss = a full, cold cache)", ""]
+        for name, r in tc.items():
+            out.append(f"- {name}: hit {fmt(r.get('hit_us'), 3)} µs ({fmt(r.get('ring_over_hit'), 0)}× "
+                       f"faster than the bare ring verify); miss {fmt(r.get('miss_over_no_cache'), 3)}× "
+                       "the cache-off verification")
+    soak = entry.get("token_cache_soak") or {}
+    if soak.get("growth_over_bound") is not None:
+        out.append(f"- memory: {soak['verifications']} verifications over {soak['distinct_tokens']} "
+                   f"distinct tokens: RSS +{soak['growth_kib']} KiB, {soak['growth_over_bound']:.3f}× "
+                   "the cache's byte bound")
     out += ["", "### Speed-ups over the libraries users would pick instead", "", *speedups(entry), ""]
     out += ["### Targets", ""]
     for t in entry["targets"]:

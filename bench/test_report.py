@@ -21,6 +21,10 @@ def full_results(scale: float = 1.0) -> dict:
         "cases": {name: dict(row) for name in report.CASES},
         "threads": {"scaling": 1.9 * scale, "ring_scaling": 1.95},
         "memory": {"verifier_100_keys_kib": 896, "growth_kib": 0},
+        "token_cache": {"cases": {"RS256-2048": {"ring_us": 25.0, "hit_us": 0.4, "ring_over_hit": 62.0,
+                                                 "miss_over_no_cache": 1.01}}},
+        "token_cache_soak": {"verifications": 10, "distinct_tokens": 5, "growth_kib": 100,
+                             "growth_over_bound": 0.7},
         "targets": [{"target": "C ABI RS256-2048 1.050× ring ≤ 1.10", "pass": True}],
     }
 
@@ -56,11 +60,13 @@ class ReportTest(unittest.TestCase):
     def test_a_missing_figure_is_not_measured_and_fails(self) -> None:
         results = full_results()
         del results["cases"]["ES384"]["python_ratio"]
+        del results["token_cache_soak"]
         (self.run_dir / "failed.txt").write_text("callgrind instruction counts (valgrind) (exit 1)\n")
         self.assertEqual(self.run_report(results), 1)
         doc = self.out.read_text()
         self.assertIn("NOT MEASURED ES384 Python ×ring", doc)
         self.assertIn("NOT MEASURED callgrind instruction counts", doc)
+        self.assertIn("NOT MEASURED token cache memory", doc)
         self.assertIn("NOT MEASURED", self.readme.read_text())
 
     def test_no_results_at_all_fails(self) -> None:

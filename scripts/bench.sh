@@ -63,7 +63,8 @@ step "ring floor, Rust API and C ABI (interleaved), threads, remote, memory"
 side "the Rust harness (core run)" core run "$fixtures" "$out/rust.json"
 
 step "token cache memory: 10M verifications over 1M distinct tokens, default bounds"
-core cache-soak > "$out/cache_soak.json"
+cache_soak() { core cache-soak > "$out/cache_soak.json.part" && mv "$out/cache_soak.json.part" "$out/cache_soak.json"; }
+side "the token cache soak (core cache-soak)" cache_soak
 
 # The C program and Go load a bare ring verify (bindings/python/bench/ring_floor, the library
 # bench.py uses) and time it in their own process. Without it, each of their runs is compared

@@ -14,7 +14,7 @@ For every token of the fixtures, in one process, on the same tokens and keys:
 * ``cabi``: the one ``jwks_verify_payload`` call of ``verify`` alone through ctypes (no claims
   decoding), to split the cost between the Rust core and the Python layer;
 * ``hit``: ``verify(token)`` through a second verifier with the token cache on (its default),
-  the same token every time: a cache hit, claims dict included (the other rows run with the
+  cycling over the same tokens as ``jwks``: cache hits once warm, claims dict included (the other rows run with the
   cache off, so that they time a whole verification);
 * ``ring``: the bare ring verify of the same signature (``bench/ring_floor``, a small Rust
   library timed inside Rust; built with cargo on first use, skipped with ``--no-ring``).
