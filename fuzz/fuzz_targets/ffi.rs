@@ -9,8 +9,9 @@
 //! Speed: the vectors' key sets hold about twenty RSA and EC keys. Parsing them on every input
 //! held the target to a few hundred executions a second, so with the default options (NULL)
 //! they are parsed once, through `jwks_verifier_from_json`, and that verifier is shared by every
-//! input; with fuzz-chosen options they are still parsed per input, from documents rendered
-//! once. At most four verifications per input, for the same reason.
+//! input; with fuzz-chosen options one key of the asymmetric set (fuzz-chosen) is parsed per
+//! input, from documents rendered once. At most four verifications per input, for the same
+//! reason.
 #![no_main]
 
 use std::ffi::{c_char, CStr, CString};
@@ -18,7 +19,7 @@ use std::ptr;
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use jwks_fuzz::{vector_documents, vector_tokens};
+use jwks_fuzz::{vector_documents, vector_single_key_documents, vector_tokens};
 use jwkskit::ffi::*;
 use libfuzzer_sys::fuzz_target;
 
@@ -78,7 +79,8 @@ enum OptionCall {
 /// Where the key set document comes from.
 #[derive(Arbitrary, Debug)]
 enum KeySource {
-    VectorsAsymmetric,
+    /// The whole set with the default options; with options, the key of this index alone.
+    VectorsAsymmetric(u8),
     VectorsHmac,
     Raw(Vec<u8>),
     /// A NULL pointer with this length (only 0 is valid).
@@ -288,7 +290,7 @@ fuzz_target!(|input: Input| unsafe {
         return;
     }
     let shared = match (&input.keys, input.use_options) {
-        (KeySource::VectorsAsymmetric, false) => Some(shared_vector_verifiers()[0]),
+        (KeySource::VectorsAsymmetric(_), false) => Some(shared_vector_verifiers()[0]),
         (KeySource::VectorsHmac, false) => Some(shared_vector_verifiers()[1]),
         _ => None,
     };
@@ -309,9 +311,10 @@ fuzz_target!(|input: Input| unsafe {
         ptr::null_mut()
     };
 
-    let (asym, hmac) = vector_documents();
+    let (_, hmac) = vector_documents();
+    let singles = vector_single_key_documents();
     let doc: &[u8] = match &input.keys {
-        KeySource::VectorsAsymmetric => asym,
+        KeySource::VectorsAsymmetric(i) => &singles[usize::from(*i) % singles.len()],
         KeySource::VectorsHmac => hmac,
         KeySource::Raw(bytes) => bytes,
         KeySource::Null(_) => &[],

@@ -7,6 +7,10 @@
 //! key permits, and never `none`.
 #![no_main]
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use arbitrary::Arbitrary;
 use jwks_fuzz::{b64, key_pool, ring_verifies, sign_memo};
 use jwkskit::{thumbprint, Algorithm, ErrorKind, Policy, Verifier};
@@ -209,6 +213,13 @@ struct Input {
 
 const BASE_TIME: i64 = 1_700_000_000;
 
+type Made = Result<Rc<Verifier>, jwkskit::Error>;
+
+thread_local! {
+    /// Verifiers (or the parse error) by key set document and policy.
+    static VERIFIERS: RefCell<HashMap<String, Made>> = RefCell::new(HashMap::new());
+}
+
 fn build_jwk(spec: &KeySpec) -> String {
     let pool = key_pool();
     let key = &pool[usize::from(spec.pool) % pool.len()];
@@ -351,12 +362,29 @@ fuzz_target!(|input: Input| {
             .join(",")
     );
     let policy = build_policy(&input.policy);
-    let verifier = match Verifier::from_jwks_json(jwks.as_bytes(), policy.clone()) {
-        Ok(v) => v,
-        Err(e) => {
-            assert_eq!(e.kind(), ErrorKind::KeySetInvalid, "{e}");
-            return;
+    // Parsing RSA keys is most of an input's cost in an instrumented build, and most mutations
+    // leave the keys and the policy alone: verifiers are remembered per (key set, policy).
+    let memo_key = format!("{jwks}\u{0}{:?}", input.policy);
+    let known = VERIFIERS.with(|m| m.borrow().get(&memo_key).cloned());
+    let verifier = match known {
+        Some(v) => v,
+        None => {
+            let made = Verifier::from_jwks_json(jwks.as_bytes(), policy.clone()).map(Rc::new);
+            if let Err(e) = &made {
+                assert_eq!(e.kind(), ErrorKind::KeySetInvalid, "{e}");
+            }
+            VERIFIERS.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.len() >= 512 {
+                    m.clear();
+                }
+                m.insert(memo_key, made.clone());
+            });
+            made
         }
+    };
+    let Ok(verifier) = verifier else {
+        return;
     };
 
     let header = build_header(&input.header);

@@ -95,6 +95,20 @@ pub fn vector_documents() -> &'static (Vec<u8>, Vec<u8>) {
     })
 }
 
+/// Each key of the asymmetric vector set as a JWKS document of its own, rendered once.
+pub fn vector_single_key_documents() -> &'static [Vec<u8>] {
+    static DOCS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let (asym, _) = vector_key_sets();
+        asym["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|key| json!({ "keys": [key] }).to_string().into_bytes())
+            .collect()
+    })
+}
+
 /// One item chosen by a hash of `data` (FNV-1a), so that any mutation of the input may pick
 /// another one. Targets use it to do one expensive check per input instead of all of them.
 pub fn pick<'a, T>(items: &'a [T], data: &[u8]) -> &'a T {
