@@ -460,7 +460,9 @@ func TestFinalizerFreesDroppedVerifiers(t *testing.T) {
 	jwks := jwttest.JWKS(k.all()...)
 	live := newTestVerifier(t, nil)
 	token := k.eddsa.Sign(claimsAt(testNow))
-	for i := 0; i < 200; i++ {
+	const dropped = 200
+	before := verifiersFreed.Load()
+	for i := 0; i < dropped; i++ {
 		v, err := NewFromJSON(jwks, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -472,10 +474,32 @@ func TestFinalizerFreesDroppedVerifiers(t *testing.T) {
 			runtime.GC()
 		}
 	}
-	runtime.GC()
-	runtime.GC()
+	// Finalizers run on their own goroutine after a GC cycle: collect until (nearly) every
+	// dropped verifier has been freed, or give up after a generous deadline. Other tests may
+	// free verifiers meanwhile, so count at least the dropped ones; a conservative GC may keep
+	// a few alive, hence the small margin.
+	want := uint64(dropped - 10)
+	deadline := time.Now().Add(10 * time.Second)
+	for verifiersFreed.Load()-before < want && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := verifiersFreed.Load() - before; got < want {
+		t.Fatalf("%d of %d dropped verifiers were freed; the finalizer does not free them", got, dropped)
+	}
 	if _, err := live.VerifyAt(token, testNow); err != nil {
 		t.Fatal(err)
+	}
+	// An explicit Close frees at once and clears the finalizer, so nothing is freed twice.
+	v, err := NewFromJSON(jwks, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid := verifiersFreed.Load()
+	v.Close()
+	v.Close()
+	if got := verifiersFreed.Load() - mid; got != 1 {
+		t.Fatalf("Close twice freed %d verifiers, want 1", got)
 	}
 }
 
