@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test: Rust (unit, integration, vectors, header drift), C (plain, ASan+UBSan,
-# valgrind, static, installed), Python (pytest, threads, fork) and Go (go test -race), then a
-# short fuzzing pass and the demo. Needs only the toolchains; installs the rest itself.
+# Runs every test: Rust (unit, integration, vectors, header drift, doctests), C (plain,
+# ASan+UBSan, valgrind, static, installed), Python (pytest, threads, fork) and Go (go test
+# -race), then the demo. Needs only the toolchains; installs the rest itself.
+# The sanitised fuzzing pass is not run here (it needs cargo-fuzz and minutes per target): CI
+# runs it after this script, from .ci/run (scripts/fuzz.sh, AddressSanitizer, 30 s per target).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,8 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 step "Rust: tests"
 cargo test --all-targets
+# --all-targets does not include doctests: the examples in the docs must run too.
+cargo test --doc
 
 step "C ABI tests"
 ./scripts/test-c.sh
