@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Builds the cargo-fuzz targets in fuzz/ and runs each one for SECONDS (default 60) on its
-# seed corpus. Fails if any target finds a crash, a timeout or an out-of-memory input.
+# corpus: the committed minimised corpus fuzz/corpus-min/<target>/ (where the last long run
+# ended) plus seeds built from the repository's tests/vectors. Fails if any target finds a
+# crash, a timeout or an out-of-memory input, and fails (never falls back) when the
+# AddressSanitizer build cannot be made. CI runs it from .ci/run.
 #
 #   scripts/fuzz.sh [SECONDS]
 #
 # Environment:
 #   FUZZ_TARGETS     space-separated subset of targets (default: all of them)
-#   FUZZ_SANITIZER   address (default) or none; `address` falls back to `none` if the ASan
-#                    build fails, with a message saying so
+#   FUZZ_SANITIZER   address (default) or none; `none` only when asked for (a local run
+#                    without ASan); a failed ASan build fails the run
+#   FUZZ_SAVE_MIN    1: after the run, minimise each corpus (cargo fuzz cmin) and replace
+#                    fuzz/corpus-min/<target>/ with it, to commit after a long run
 #   FUZZ_TOOLCHAIN   nightly or stable (default: nightly when rustup has it, else stable)
 #   FUZZ_LOG_DIR     where the libFuzzer logs go (default: a fresh temporary directory)
 #   CARGO_TARGET_DIR is honoured (default: fuzz/target, ignored by git)
@@ -21,6 +26,8 @@
 #   cargo fuzz run -a token_parse corpus/token_parse -- -max_total_time=60 -max_len=20000 \
 #       -rss_limit_mb=2048 -timeout=10
 # `-a` keeps debug assertions (integer overflow checks) on in the fuzzed build.
+#
+# Refresh the committed corpus after a long run:  FUZZ_SAVE_MIN=1 scripts/fuzz.sh 3600
 #
 # Reproduce a finding:  (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -a TARGET artifacts/TARGET/crash-...)
 # Minimise it:          (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz tmin -a TARGET artifacts/TARGET/crash-...)
@@ -83,15 +90,10 @@ build() {
     # Targets are built in one cargo invocation, so the library is compiled once.
     "${FUZZ[@]}" build -a -s "$1"
 }
-echo "== building the fuzz targets"
+echo "== building the fuzz targets (sanitizer: $SANITIZER)"
 if ! build "$SANITIZER"; then
-    if [ "$SANITIZER" = none ]; then
-        echo "FAIL: the fuzz targets do not build" >&2
-        exit 1
-    fi
-    echo "!! the $SANITIZER-sanitizer build failed; falling back to -s none (no ASan/LSan)" >&2
-    SANITIZER=none
-    build none
+    echo "FAIL: the fuzz targets do not build with -s $SANITIZER; no fuzzing was done" >&2
+    exit 1
 fi
 
 failed=()
@@ -99,6 +101,13 @@ summary=()
 for target in $TARGETS; do
     corpus="$FUZZ_DIR/corpus/$target"
     mkdir -p "$corpus" "$FUZZ_DIR/artifacts/$target"
+    if [ -d "$FUZZ_DIR/corpus-min/$target" ]; then
+        cp -n "$FUZZ_DIR/corpus-min/$target/"* "$corpus/" 2>/dev/null || true
+    fi
+    if [ -z "$(ls -A "$corpus")" ]; then
+        echo "FAIL: $target has an empty corpus (no fuzz/corpus-min/$target, no seeds)" >&2
+        exit 1
+    fi
     log="$LOG_DIR/$target.log"
     before=$(find "$FUZZ_DIR/artifacts/$target" -type f | wc -l)
     echo "== $target: ${SECONDS_PER_TARGET}s, max_len $(max_len "$target"), log $log"
@@ -117,6 +126,14 @@ for target in $TARGETS; do
         summary+=("$target: FAILED (exit $status) after ${execs:-?} executions")
         echo "FAIL: $target found a crash, timeout or OOM; the input is in fuzz/artifacts/$target/" >&2
         grep -E "panicked|ERROR:|SUMMARY:|Test unit written|^\s*cargo fuzz" "$log" | head -20 >&2 || true
+    elif [ "${FUZZ_SAVE_MIN:-0}" = 1 ]; then
+        echo "== $target: minimising the corpus into fuzz/corpus-min/$target"
+        "${FUZZ[@]}" cmin -a -s "$SANITIZER" "$target" "$corpus" -- -max_len="$(max_len "$target")" \
+            >>"$log" 2>&1 || { echo "FAIL: cargo fuzz cmin $target (log $log)" >&2; exit 1; }
+        rm -rf "$FUZZ_DIR/corpus-min/$target"
+        mkdir -p "$FUZZ_DIR/corpus-min/$target"
+        cp "$corpus/"* "$FUZZ_DIR/corpus-min/$target/"
+        summary+=("$target: ok, ${execs:-?} executions, corpus minimised to $(ls "$corpus" | wc -l) files")
     else
         summary+=("$target: ok, ${execs:-?} executions (${rate:-?} exec/s) in ${SECONDS_PER_TARGET}s")
     fi
