@@ -54,6 +54,13 @@ struct Tally {
     es512: usize,
     not_applicable: BTreeMap<String, usize>,
     mismatches: Vec<String>,
+    /// Invalid vectors rejected for another reason than the one they state (also counted in
+    /// `matched`, so kept apart from `mismatches` to keep `total` a count of vectors).
+    wrong_reason: Vec<String>,
+    /// Invalid vectors whose error kind was checked against the vector's stated reason.
+    kind_checked: usize,
+    /// Keys of refused sets checked one by one against the vector's stated reason.
+    keys_checked: usize,
 }
 
 impl Tally {
@@ -93,6 +100,62 @@ impl Tally {
         }
     }
 
+    /// For an invalid vector that was rejected, checks that the error kind is the one the
+    /// vector's comment or flags give as the reason (any rejection is not enough: a token with
+    /// a flipped signature bit must fail the signature check, not the parser).
+    fn expected_kind(&mut self, id: &str, comment: &str, flags: &[&str], outcome: &Outcome) {
+        let Err(why) = outcome else { return };
+        let kind = why.split(' ').next().unwrap_or("");
+        match expected_kinds(comment, flags) {
+            None => self.wrong_reason.push(format!(
+                "{id}: no expected error kind is known for comment {comment:?} flags {flags:?} \
+                 (got {why}); add it to expected_kinds"
+            )),
+            Some(kinds) if !kinds.contains(&kind) => self.wrong_reason.push(format!(
+                "{id}: rejected as {kind}, expected one of {kinds:?}: {why}"
+            )),
+            Some(_) => self.kind_checked += 1,
+        }
+    }
+
+    /// Checks each key of a refused set: it must be refused on its own, for the reason the
+    /// vector's comment gives.
+    fn refused_keys(&mut self, id: &str, comment: &str, keys: &Value) {
+        let list: Vec<&Value> = match keys.get("keys").and_then(Value::as_array) {
+            Some(a) => a.iter().collect(),
+            None => vec![keys],
+        };
+        let Some((for_signing, reasons)) = expected_key_rejection(comment) else {
+            self.wrong_reason.push(format!(
+                "{id}: key set refused, but no per-key reason is known for {comment:?}; \
+                 add it to expected_key_rejection"
+            ));
+            return;
+        };
+        for key in list {
+            match Jwk::from_json(key) {
+                Ok(_) => self.wrong_reason.push(format!(
+                    "{id}: the set was refused but its key {} is usable on its own",
+                    key["kid"]
+                )),
+                Err(r) if !reasons.iter().any(|want| r.reason.contains(want)) => {
+                    self.wrong_reason.push(format!(
+                        "{id}: key {} refused for {:?}, expected a reason containing one of \
+                         {reasons:?}",
+                        key["kid"], r.reason
+                    ))
+                }
+                Err(r) if for_signing.is_some_and(|s| s != r.signing) => {
+                    self.wrong_reason.push(format!(
+                        "{id}: key {} refused ({:?}) with signing = {}, expected {:?}",
+                        key["kid"], r.reason, r.signing, for_signing
+                    ))
+                }
+                Err(_) => self.keys_checked += 1,
+            }
+        }
+    }
+
     fn not_applicable(&mut self, reason: &str) {
         *self.not_applicable.entry(reason.to_string()).or_default() += 1;
     }
@@ -109,21 +172,25 @@ impl Tally {
     fn report(self) -> Vec<String> {
         let na: usize = self.not_applicable.values().sum();
         println!(
-            "{:<45} total {:>4} | matched {:>4} (policy-dependent {:>2}, relabelled {}) | \
-             known-issue {:>2} (accepted {}) | acceptable {} (accepted {}) | \
-             n.a. {:>3} | ES512 {:>3} | MISMATCHES {}",
+            "{:<45} total {:>4} | matched {:>4} (policy-dependent {:>2}, relabelled {}, \
+             error kind checked {}, refused keys checked {}) | known-issue {:>2} (accepted {}) | \
+             acceptable {} (accepted {}) | n.a. {:>3} | ES512 {:>3} | MISMATCHES {} | \
+             WRONG REASON {}",
             self.file,
             self.total(),
             self.matched,
             self.policy,
             self.relabelled,
+            self.kind_checked,
+            self.keys_checked,
             self.known_issue,
             self.known_issue_accepted,
             self.acceptable,
             self.acceptable_accepted,
             na,
             self.es512,
-            self.mismatches.len()
+            self.mismatches.len(),
+            self.wrong_reason.len()
         );
         for (reason, n) in &self.not_applicable {
             println!("    n.a. {n:>3}: {reason}");
@@ -131,8 +198,144 @@ impl Tally {
         for m in &self.mismatches {
             println!("    MISMATCH {m}");
         }
-        self.mismatches
+        for m in &self.wrong_reason {
+            println!("    WRONG REASON {m}");
+        }
+        let mut all = self.mismatches;
+        all.extend(self.wrong_reason);
+        all
     }
+}
+
+/// The error kinds that fit the reason a Wycheproof JWS/JWK vector gives for being invalid
+/// (its comment, or its flags for the families of modified signatures). `None`: no reason is
+/// known, which the caller reports, so a new vector cannot pass on an arbitrary error.
+fn expected_kinds(comment: &str, flags: &[&str]) -> Option<&'static [&'static str]> {
+    const BAD_SIGNATURE: &[&str] = &["BAD_SIGNATURE"];
+    const MALFORMED: &[&str] = &["MALFORMED"];
+    const KEY_SET_INVALID: &[&str] = &["KEY_SET_INVALID"];
+    // Families of altered signatures (DER/PSS/PKCS#1 structure, r and s out of range, wrong
+    // lengths): the token is well formed, so the signature check must be what fails.
+    if flags.contains(&"ModifiedPadding") || flags.contains(&"ModifiedSignature") {
+        return Some(BAD_SIGNATURE);
+    }
+    // An RSA signature made with the other padding (RS* vs PS*) under the same key: refused by
+    // the key's pinned alg, or by the signature check when the key has none.
+    if flags.contains(&"WrongPrimitive") {
+        return Some(&["KEY_MISMATCH", "BAD_SIGNATURE"]);
+    }
+    if flags.contains(&"AlgIsNone") {
+        return Some(&["ALGORITHM_NOT_ALLOWED"]);
+    }
+    if flags.contains(&"DuplicateKid") {
+        return Some(&["AMBIGUOUS_KEY"]);
+    }
+    if flags.contains(&"MixedKeySet") {
+        return Some(&["UNKNOWN_KEY", "AMBIGUOUS_KEY", "KEY_MISMATCH"]);
+    }
+    if flags.contains(&"JsonSerialization") {
+        return Some(MALFORMED);
+    }
+    let r = comment;
+    Some(match r {
+        "rejectsModifiedSignature" | "rejectsModifiedPayload" | "modifiedSignature" => {
+            BAD_SIGNATURE
+        }
+        // An empty payload segment is well formed: the signature over it fails.
+        "rejectsMissingPayload" => BAD_SIGNATURE,
+        // ECDSA signatures of the wrong size or with r, s out of range.
+        "SignatureTooLong"
+        | "TrailingZeros"
+        | "RisTooBig"
+        | "SisTooBig"
+        | "IntegerOverflow"
+        | "BufferOverflow"
+        | "truncatedSignature"
+        | "prependingZerosToSignature"
+        | "appendingZerosToSignature" => BAD_SIGNATURE,
+        _ if r.starts_with("rIs") && r.contains("_sIs") => BAD_SIGNATURE,
+        // A key embedded in the header is ignored; the set's key does not verify.
+        "rejectsAttackerProvidedEmbeddedJwk" => BAD_SIGNATURE,
+        // The header's kid or alg was changed: no key matches, or the signature fails.
+        "rejectsModifiedHeader" => &["UNKNOWN_KEY", "BAD_SIGNATURE", "KEY_MISMATCH"],
+        "rejectsNoneAlgorithmAndMissingSignature" => &["ALGORITHM_NOT_ALLOWED", "MALFORMED"],
+        // HS256 with the EC key's bytes as the secret: HS* is not in the policy.
+        _ if r.starts_with("rejectsSymmetryConfusionAttacks") => {
+            &["ALGORITHM_NOT_ALLOWED", "KEY_MISMATCH"]
+        }
+        // Structure and encoding of the compact serialisation.
+        "rejectsMissingSignature"
+        | "rejectsMissingSignatureAndSeparator"
+        | "rejectsMissingPayloadAndSeparator"
+        | "rejectsMissingHeader"
+        | "rejectsMissingHeaderAndSeparator"
+        | "rejectsMissingHeaderAndSignature"
+        | "rejectsMissingHeaderSignatureAndSeparator"
+        | "rejectsMissingHeaderSignatureAndSeparators"
+        | "rejectsEmptyString"
+        | "rejectsExtraEmptyComponent"
+        | "rejectsExtraComponent"
+        | "rejectsSpacesInMac"
+        | "rejectsInvalidCharacterInsertedInMac"
+        | "rejects0ReplacedbyInvalidCharacter"
+        | "rejectsInvalidCharacters"
+        | "spacesInHeader"
+        | "invalidCharactersInHeader"
+        | "invalidBase64Padding"
+        | "spacesInPayload"
+        | "invalidCharactersInPayload"
+        | "invalidBase64PaddingInPayload"
+        | "InvalidCharacterInPayload"
+        | "ModifiedUnusedBitsInPayload"
+        | "MacOfIncorrectlyEncodedMessage" => MALFORMED,
+        // The only key of the set is unusable, so the set is refused (the keys are checked
+        // one by one in Tally::refused_keys).
+        "rejectWrongUse"
+        | "rejectsWrongUse"
+        | "rejectWrongKeyOps"
+        | "rejectsKeyWithRocaVulnerability"
+        | "rejects1024bitRsaKey"
+        | "rejectsPublicExponent1"
+        | "key_too_short"
+        | "empty_key"
+        | "mismatchedAlgAndCurve"
+        | "rejectsModifiedKey"
+        | "rejectsAesKey" => KEY_SET_INVALID,
+        _ => return None,
+    })
+}
+
+/// Why each key of a set refused by an invalid vector must be refused on its own: whether the
+/// key is still one meant for signing (`None`: either), and the parts of the reason that fit
+/// the vector's comment (one must appear).
+fn expected_key_rejection(comment: &str) -> Option<(Option<bool>, &'static [&'static str])> {
+    Some(match comment {
+        "rejectWrongUse" | "rejectsWrongUse" => (Some(false), &["use is"]),
+        "rejectWrongKeyOps" => (Some(false), &["key_ops"]),
+        "rejectsKeyWithRocaVulnerability" => (Some(true), &["ROCA"]),
+        "rejects1024bitRsaKey" => (Some(true), &["1024 bits"]),
+        "rejectsPublicExponent1" => (Some(true), &["public exponent 1"]),
+        // HS256/384/512 keys one byte shorter than the hash: refused for their length.
+        "key_too_short" => (
+            Some(true),
+            &["at least 32 required", "(47 bytes)", "(63 bytes)"],
+        ),
+        "empty_key" => (Some(true), &["0 bytes"]),
+        // ES521 with P-256, ES224 with P-256: the alg is refused before the curve is looked at.
+        "mismatchedAlgAndCurve" => (None, &["ES521", "ES224"]),
+        // A coordinate, the modulus or use was altered.
+        "rejectsModifiedKey" => (
+            None,
+            &[
+                "not on curve",
+                "coordinates must be",
+                "missing \"n\"",
+                "use is",
+            ],
+        ),
+        "rejectsAesKey" => (Some(false), &["encryption algorithm"]),
+        _ => return None,
+    })
 }
 
 fn assert_no_mismatches(tallies: Vec<Tally>) {
@@ -216,13 +419,26 @@ fn run_jws_file(name: &str) -> Tally {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
+            let comment = t["comment"].as_str().unwrap_or("");
+            let flags: Vec<&str> = t["flags"]
+                .as_array()
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             let outcome = match &verifier {
                 Ok(v) => outcome_of(v.verify_signature(jws.as_bytes())),
-                Err(e) => Err(format!("key set rejected: {e}")),
+                Err(e) => Err(format!("{} (key set rejected: {e})", e.kind().name())),
             };
             let label = t["result"].as_str().unwrap();
             if header_alg(&jws).as_deref() == Some("ES512") {
                 tally.es512 += 1;
+            }
+            if label == "invalid" && !either.contains(&tc) {
+                tally.expected_kind(&id, comment, &flags, &outcome);
+                if verifier.is_err() {
+                    // The whole set was refused: each of its keys must be refused for the
+                    // reason the vector gives, not merely because something failed.
+                    tally.refused_keys(&id, comment, keys);
+                }
             }
             if either.contains(&tc) {
                 tally.known_issue(&id, &outcome);
@@ -241,6 +457,9 @@ fn run_jws_file(name: &str) -> Tally {
 fn wycheproof_json_web_signature() {
     let t = run_jws_file("json_web_signature_test.json");
     assert_eq!(t.total(), 401);
+    // Every invalid vector outside the known issues and P-521 had its error kind checked, and
+    // the keys of the four refused sets (wrong use, wrong key_ops) were checked one by one.
+    assert_eq!((t.kind_checked, t.keys_checked), (353, 4));
     assert_no_mismatches(vec![t]);
 }
 
@@ -248,6 +467,9 @@ fn wycheproof_json_web_signature() {
 fn wycheproof_json_web_key() {
     let t = run_jws_file("json_web_key_test.json");
     assert_eq!(t.total(), 26);
+    // All 21 invalid vectors had their error kind checked; 18 of them are sets refused whole,
+    // whose keys were each checked for the reason the vector gives.
+    assert_eq!((t.kind_checked, t.keys_checked), (21, 18));
     assert_no_mismatches(vec![t]);
 }
 
