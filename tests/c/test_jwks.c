@@ -488,6 +488,95 @@ static void test_token_cache(const char *jwks, size_t jwks_len) {
   jwks_options_free(opts);
 }
 
+/* A token (and an error) outlive the verifier that made them, as the header allows: every
+ * accessor still returns what it returned before jwks_verifier_free. Under ASan and valgrind
+ * (scripts/test-c.sh) a token that kept pointing into the freed verifier is an invalid read;
+ * in the plain build a second verifier reuses the freed memory, so stale data shows up as a
+ * changed value. */
+static char *copy_str(const char *s, size_t len) {
+  char *c = malloc(len + 1);
+  memcpy(c, s, len);
+  c[len] = 0;
+  return c;
+}
+
+static void test_token_outlives_verifier(const char *jwks, size_t len) {
+  const token_case *ok = NULL, *bad = NULL;
+  for (int i = 0; i < ncases; i++) {
+    if (!ok && cases[i].code == JWKS_RESULT_OK) ok = &cases[i];
+    if (!bad && cases[i].code == JWKS_RESULT_BAD_SIGNATURE) bad = &cases[i];
+  }
+  CHECK(ok && bad, "fixtures have a valid and a bad-signature token");
+  if (!ok || !bad) return;
+  jwks_verifier *v = make_verifier(jwks, len);
+  if (!v) return;
+  jwks_token *tok = NULL, *none = NULL;
+  jwks_error *err = NULL;
+  CHECK(jwks_verify_at(v, ok->token, ok->len, ok->now, &tok, NULL) == JWKS_RESULT_OK, "%s",
+        ok->name);
+  CHECK(jwks_verify_at(v, bad->token, bad->len, bad->now, &none, &err) ==
+            JWKS_RESULT_BAD_SIGNATURE,
+        "%s", bad->name);
+  if (!tok || !err) {
+    jwks_token_free(tok);
+    jwks_error_free(err);
+    jwks_verifier_free(v);
+    return;
+  }
+  size_t plen = 0, hlen = 0, slen = 0;
+  const char *p = jwks_token_payload(tok, &plen);
+  const char *h = jwks_token_header(tok, &hlen);
+  const char *s = NULL;
+  CHECK(jwks_token_claim_string(tok, "sub", &s, &slen) == JWKS_RESULT_OK, "sub before free");
+  char *payload = copy_str(p, plen), *header = copy_str(h, hlen);
+  char *alg = copy_str(jwks_token_alg(tok), strlen(jwks_token_alg(tok)));
+  char *kid = copy_str(jwks_token_kid(tok), strlen(jwks_token_kid(tok)));
+  char *key_id = copy_str(jwks_token_key_id(tok), strlen(jwks_token_key_id(tok)));
+  const char *tp = jwks_token_key_thumbprint(tok);
+  char *thumb = copy_str(tp, strlen(tp));
+  char *sub = copy_str(s, slen);
+  char *message = copy_str(jwks_error_message(err), strlen(jwks_error_message(err)));
+
+  jwks_verifier_free(v);
+  /* Reuse the freed memory: a second verifier, and a verification on it. */
+  jwks_verifier *v2 = make_verifier(jwks, len);
+  jwks_token *tok2 = NULL;
+  if (v2) jwks_verify_at(v2, ok->token, ok->len, ok->now, &tok2, NULL);
+
+  p = jwks_token_payload(tok, &plen);
+  h = jwks_token_header(tok, &hlen);
+  CHECK(plen == strlen(payload) && memcmp(p, payload, plen) == 0, "payload after free");
+  CHECK(hlen == strlen(header) && memcmp(h, header, hlen) == 0, "header after free");
+  CHECK(strcmp(jwks_token_alg(tok), alg) == 0, "alg after free");
+  CHECK(strcmp(jwks_token_kid(tok), kid) == 0, "kid after free");
+  CHECK(strcmp(jwks_token_key_id(tok), key_id) == 0, "key_id after free");
+  CHECK(strcmp(jwks_token_key_thumbprint(tok), thumb) == 0, "thumbprint after free");
+  CHECK(jwks_token_claim_string(tok, "sub", &s, &slen) == JWKS_RESULT_OK &&
+            slen == strlen(sub) && memcmp(s, sub, slen) == 0,
+        "sub after free");
+  int64_t level = 0;
+  CHECK(jwks_token_claim_int(tok, "level", &level) == JWKS_RESULT_OK && level == 7,
+        "level after free");
+  bool has = false;
+  CHECK(jwks_token_claim_contains(tok, "groups", "ops", &has) == JWKS_RESULT_OK && has,
+        "groups after free");
+  CHECK(jwks_error_code(err) == JWKS_RESULT_BAD_SIGNATURE, "error code after free");
+  CHECK(strcmp(jwks_error_message(err), message) == 0, "error message after free");
+
+  jwks_token_free(tok);
+  jwks_error_free(err);
+  jwks_token_free(tok2);
+  jwks_verifier_free(v2);
+  free(payload);
+  free(header);
+  free(alg);
+  free(kid);
+  free(key_id);
+  free(thumb);
+  free(sub);
+  free(message);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
@@ -504,6 +593,7 @@ int main(int argc, char **argv) {
   load_cases(argv[1]);
   CHECK(ncases >= 10, "only %d cases", ncases);
   test_version();
+  test_token_outlives_verifier(jwks, len);
   jwks_verifier *v = make_verifier(jwks, len);
   test_token_cache(jwks, len);
   free(jwks); /* the verifier keeps no pointer into the input */
