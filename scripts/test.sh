@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: Rust (unit, integration, vectors, header drift, doctests), C (plain,
-# ASan+UBSan, valgrind, static, installed), Python (pytest, threads, fork) and Go (go test
+# ASan+UBSan, valgrind, static, installed; key rotation under load), Python (pytest, threads, fork) and Go (go test
 # -race), then the demo. Needs only the toolchains; installs the rest itself.
 # The sanitised fuzzing pass is not run here (it needs cargo-fuzz and minutes per target): CI
 # runs it after this script, from .ci/run (scripts/fuzz.sh, AddressSanitizer, 30 s per target).
@@ -21,6 +21,9 @@ cargo test --doc
 step "C ABI tests"
 ./scripts/test-c.sh
 ./scripts/test-cpp.sh
+
+step "Key rotation under load (C ABI, plain and ASan+UBSan)"
+./scripts/test-rotation.sh
 
 step "Python tests"
 ./scripts/test-python.sh
