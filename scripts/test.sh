@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: Rust (unit, integration, vectors, header drift, doctests), C (plain,
-# ASan+UBSan, valgrind, static, installed; key rotation under load), Python (pytest, threads, fork) and Go (go test
-# -race), then the demo. Needs only the toolchains; installs the rest itself.
+# Runs every test: Rust (unit, integration, vectors, header drift, doctests), C and C++
+# (plain, ASan+UBSan, valgrind, static, installed), key rotation under load through the C ABI,
+# Python (pytest, threads, fork) and Go (go test -race), then the demo. Needs only the
+# toolchains; installs the rest itself.
 # The sanitised fuzzing pass is not run here (it needs cargo-fuzz and minutes per target): CI
 # runs it after this script, from .ci/run (scripts/fuzz.sh, AddressSanitizer, 30 s per target).
 set -euo pipefail
