@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Rust (unit, integration, vectors, header drift, doctests), C and C++
-# (plain, ASan+UBSan, valgrind, static, installed), key rotation under load through the C ABI,
-# Python (pytest, threads, fork) and Go (go test -race), then the demo. Needs only the
-# toolchains; installs the rest itself.
+# (plain, ASan+UBSan, valgrind, static, installed), remote options for their effect and key
+# rotation under load through the C ABI, Python (pytest, threads, fork) and Go (go test
+# -race), then the demo. Needs only the toolchains; installs the rest itself.
 # The sanitised fuzzing pass is not run here (it needs cargo-fuzz and minutes per target): CI
 # runs it after this script, from .ci/run (scripts/fuzz.sh, AddressSanitizer, 30 s per target).
 set -euo pipefail
@@ -23,8 +23,8 @@ step "C ABI tests"
 ./scripts/test-c.sh
 ./scripts/test-cpp.sh
 
-step "Key rotation under load (C ABI, plain and ASan+UBSan)"
-./scripts/test-rotation.sh
+step "Remote verifiers through the C ABI: options for their effect, rotation under load"
+./scripts/test-c-remote.sh
 
 step "Python tests"
 ./scripts/test-python.sh

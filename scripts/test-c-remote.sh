@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Key rotation under load, through the C ABI: tests/c/test_rotation.c verifies from THREADS
+# Remote verifiers through the C ABI, each program built plain and with ASan+UBSan:
+# 1. Options for their effect (tests/c/test_options_effect.c, against a key server embedded in
+#    the program): cache_ttl, max_stale, http/connect timeouts, max_response_size, headers.
+# 2. Key rotation under load: tests/c/test_rotation.c verifies from THREADS
 # threads through one remote verifier while `jwks serve` on loopback rotates keys every
 # EPOCH_MS (next key published an epoch before it signs, tokens switch to it, old key
 # retired), and fails on any false rejection, false accept or retired key still accepted.
-# Runs the plain build and an AddressSanitizer+UBSan build.
 #
-#   scripts/test-rotation.sh [EPOCHS] [EPOCH_MS] [THREADS]    (default 5 epochs of 2000 ms, 8 threads)
+#   scripts/test-c-remote.sh [EPOCHS] [EPOCH_MS] [THREADS]    (default 5 epochs of 2000 ms, 8 threads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-5}
@@ -16,10 +18,24 @@ out=$PWD/target/rotation-test
 
 cargo build --release --quiet --lib --bin jwks
 ln -sf libjwks.so "$rel/libjwks.so.0"
+cargo run --release --quiet --example c_fixtures -- "$out-fixtures"
 
 cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude -Itests/c)
+asan=(-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all)
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LD_LIBRARY_PATH=$rel
+
+cc "${cflags[@]}" tests/c/test_options_effect.c -o "$rel/../test_options_effect" -L"$rel" -ljwks -lpthread
+cc "${cflags[@]}" "${asan[@]}" tests/c/test_options_effect.c -o "$rel/../test_options_effect_asan" \
+  -L"$rel" -ljwks -lpthread
+echo "== remote options for their effect (plain)"
+"$rel/../test_options_effect" "$out-fixtures"
+echo "== remote options for their effect (ASan+UBSan)"
+"$rel/../test_options_effect_asan" "$out-fixtures"
+
 cc "${cflags[@]}" tests/c/test_rotation.c -o "$rel/../test_rotation" -L"$rel" -ljwks -lpthread
-cc "${cflags[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+cc "${cflags[@]}" "${asan[@]}" \
   tests/c/test_rotation.c -o "$rel/../test_rotation_asan" -L"$rel" -ljwks -lpthread
 
 run() {
@@ -60,8 +76,6 @@ run() {
   [ "$status" = 0 ] || { echo "rotation test ($name) failed"; exit 1; }
 }
 
-export LD_LIBRARY_PATH=$rel
 run plain "$rel/../test_rotation"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run "ASan+UBSan" "$rel/../test_rotation_asan"
-echo "rotation under load: passed"
+run "ASan+UBSan" "$rel/../test_rotation_asan"
+echo "remote C tests: passed"
