@@ -16,7 +16,9 @@ threads=${3:-8}
 rel=$PWD/target/release
 out=$PWD/target/rotation-test
 
-cargo build --release --quiet --lib --bin jwks
+# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+cargo build --release --quiet -p jwks-capi
+cargo build --release --quiet --bin jwks
 ln -sf libjwks.so "$rel/libjwks.so.0"
 cargo run --release --quiet --example c_fixtures -- "$out-fixtures"
 
@@ -47,8 +49,8 @@ run() {
   # One key per epoch, ES256 and EdDSA alternating, and an impostor with the same kid.
   for e in $(seq 0 $((epochs - 1))); do
     alg=$([ $((e % 2)) = 0 ] && echo ES256 || echo EdDSA)
-    "$rel/jwks" keygen --alg "$alg" --kid "epoch-$e" --out "$out/stash/epoch-$e.key" --jwk-out /dev/null 2>>"$out/keygen.log"
-    "$rel/jwks" keygen --alg "$alg" --kid "epoch-$e" --out "$out/impostors/epoch-$e.key" --jwk-out /dev/null 2>>"$out/keygen.log"
+    "$rel/jwks" keygen --alg "$alg" --kid "epoch-$e" --out "$out/stash/epoch-$e.key" >>"$out/keygen.log" 2>&1
+    "$rel/jwks" keygen --alg "$alg" --kid "epoch-$e" --out "$out/impostors/epoch-$e.key" >>"$out/keygen.log" 2>&1
     common=(--iss https://issuer.rotation --aud rotation --sub user)
     echo "$e valid $("$rel/jwks" sign --key "$out/stash/epoch-$e.key" "${common[@]}" --exp-in 10m)"
     echo "$e expired $("$rel/jwks" sign --key "$out/stash/epoch-$e.key" "${common[@]}" --exp-in=-5m)"
