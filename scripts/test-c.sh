@@ -97,6 +97,7 @@ set -e
 echo "== C ABI abuse tests"
 python3 tests/c/gen_null_calls.py include/jwks.h "$out/null_calls.inc"
 serve_log=$out/serve.log
+: >"$serve_log"  # exists before the server writes to it, so the polling below can read it
 "$rel/jwks" serve --dir "$out/fixtures/keys" --port 0 --max-age 1 >"$serve_log" 2>&1 &
 serve_pid=$!
 trap 'kill $serve_pid 2>/dev/null || true' EXIT
