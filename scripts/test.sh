@@ -2,9 +2,9 @@
 # Runs every test: Rust (unit, integration, vectors, header drift, doctests), C and C++
 # (plain, ASan+UBSan, valgrind, static, installed), remote options for their effect and key
 # rotation under load through the C ABI, Python (pytest, threads, fork) and Go (go test
-# -race), then the demo. Needs only the toolchains; installs the rest itself.
-# The sanitised fuzzing pass is not run here (it needs cargo-fuzz and minutes per target): CI
-# runs it after this script, from .ci/run (scripts/fuzz.sh, AddressSanitizer, 30 s per target).
+# -race), a short fuzzing pass of every cargo-fuzz target under AddressSanitizer
+# (scripts/fuzz.sh, FUZZ_SECONDS per target, default 30), then the demo. Needs only the
+# toolchains; installs the rest itself (cargo-fuzz from crates.io).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,9 @@ step "Go tests"
 
 step "Benchmark report (bench/report.py)"
 python3 -m unittest discover -s bench -p 'test_report.py'
+
+step "Fuzzing: every target under AddressSanitizer, ${FUZZ_SECONDS:-30} s each"
+./scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
 step "Demo"
 cargo run --release --quiet --bin jwks -- demo
