@@ -4,8 +4,9 @@
 #   - sizes: stripped libjwks.so <= 3.5 MB (inside the C tarball), the wheel <= 2 MB, each Go
 #     module zip of dist/goproxy <= 12 MB; a kind may be absent only while the script that makes
 #     it (scripts/dist-{c,python,go}.sh) does not exist;
-#   - scripts/test-dist-c.sh, and scripts/test-dist-python.sh and scripts/test-dist-go.sh when
-#     they exist, each with a PATH that has no cargo or rustc (as a user of the packages has).
+#   - scripts/test-dist-c.sh and scripts/test-dist-go.sh when they exist, each with a PATH that
+#     has no cargo or rustc (as a user of the packages has), and scripts/test-dist-python.sh,
+#     which takes cargo off PATH itself for the wheel and builds the sdist with it.
 # Usage: scripts/test-dist.sh [DIST_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,8 +84,14 @@ ran=0
 for kind in c python go; do
   script=scripts/test-dist-$kind.sh
   if [ -x "$script" ]; then
-    echo "== $script (PATH without cargo and rustc)"
-    env PATH="$clean_path" "$script" "$dist"
+    if [ "$kind" = python ]; then
+      # It takes cargo off PATH itself for the wheel installs, and needs it for the sdist.
+      echo "== $script (wheel: PATH without cargo and rustc; sdist: built by cargo)"
+      "$script" "$dist"
+    else
+      echo "== $script (PATH without cargo and rustc)"
+      env PATH="$clean_path" "$script" "$dist"
+    fi
     ran=$((ran + 1))
   else
     echo "== $script does not exist: skipped"
