@@ -9,6 +9,8 @@
 #
 # Environment:
 #   FUZZ_TARGETS     space-separated subset of targets (default: all of them)
+#   FUZZ_RUNS        stop each target after this many executions (SECONDS stays the cap);
+#                    the summary gives each target's executions and the time they took
 #   FUZZ_SANITIZER   address (default) or none; `none` only when asked for (a local run
 #                    without ASan); a failed ASan build fails the run
 #   FUZZ_SAVE_MIN    1: after the run, minimise each corpus (cargo fuzz cmin) and replace
@@ -112,12 +114,16 @@ for target in $TARGETS; do
     before=$(find "$FUZZ_DIR/artifacts/$target" -type f | wc -l)
     echo "== $target: ${SECONDS_PER_TARGET}s, max_len $(max_len "$target"), log $log"
     status=0
+    runs=()
+    [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+    started=$(date +%s)
     "${FUZZ[@]}" run -a -s "$SANITIZER" "$target" "$corpus" -- \
-        -max_total_time="$SECONDS_PER_TARGET" \
+        -max_total_time="$SECONDS_PER_TARGET" "${runs[@]}" \
         -max_len="$(max_len "$target")" \
         -rss_limit_mb=2048 \
         -timeout=10 \
         -print_final_stats=1 >"$log" 2>&1 || status=$?
+    took=$(( $(date +%s) - started ))
     after=$(find "$FUZZ_DIR/artifacts/$target" -type f | wc -l)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/.*DONE .*exec\/s: \([0-9]*\).*/\1/p' "$log" | tail -1)
@@ -133,9 +139,9 @@ for target in $TARGETS; do
         rm -rf "$FUZZ_DIR/corpus-min/$target"
         mkdir -p "$FUZZ_DIR/corpus-min/$target"
         cp "$corpus/"* "$FUZZ_DIR/corpus-min/$target/"
-        summary+=("$target: ok, ${execs:-?} executions, corpus minimised to $(ls "$corpus" | wc -l) files")
+        summary+=("$target: ok, ${execs:-?} executions in ${took}s, corpus minimised to $(ls "$corpus" | wc -l) files")
     else
-        summary+=("$target: ok, ${execs:-?} executions (${rate:-?} exec/s) in ${SECONDS_PER_TARGET}s")
+        summary+=("$target: ok, ${execs:-?} executions (${rate:-?} exec/s) in ${took}s")
     fi
 done
 
