@@ -30,6 +30,7 @@ mod json;
 pub mod jwk;
 pub mod keyset;
 mod nul_str;
+mod read_mostly;
 mod roca;
 pub mod source;
 pub mod token;

@@ -28,19 +28,20 @@
 //!   not hit since the hand last passed are evicted, so hot tokens stay while a flood of
 //!   one-off tokens only displaces other one-off tokens.
 //! - No global lock: entries live in up to 16 shards, each behind its own read-write lock; a
-//!   hit takes one shard's read lock. Counters are striped per thread.
+//!   hit takes one shard's read lock, whose readers do not share a cache line
+//!   ([`ReadMostly`]), and writes nothing shared: counters are striped per thread, the hit
+//!   flag is written once, the key set's generation is read without cloning the set.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use parking_lot::RwLock;
-
 use crate::alg::Algorithm;
 use crate::claims::TimeClaims;
 use crate::error::Error;
 use crate::nul_str::NulStr;
+use crate::read_mostly::ReadMostly;
 use crate::source::KeyQuery;
 use crate::verifier::{VerifiedToken, Verifier};
 
@@ -139,16 +140,19 @@ impl Slot {
         &self.bytes[..self.token_len]
     }
 
-    /// A verified token for the caller, as the full verification made it.
+    /// A verified token for the caller, as the full verification made it. The strings are
+    /// copied, not shared: cloning a shared one writes its reference count, a cache line that
+    /// threads hitting the same entry would pass back and forth.
     fn verified(&self, max_json_depth: usize) -> VerifiedToken {
         let (header, payload) = self.bytes[self.token_len..].split_at(self.header_len);
+        let copy = |s: &NulStr| NulStr::new(s);
         VerifiedToken::from_parts(
             header.to_vec(),
             payload.to_vec(),
             self.alg,
-            self.kid.clone(),
-            self.key_kid.clone(),
-            self.key_thumbprint.clone(),
+            self.kid.as_ref().map(copy),
+            self.key_kid.as_ref().map(copy),
+            copy(&self.key_thumbprint),
             max_json_depth,
         )
     }
@@ -244,7 +248,7 @@ fn stripe_index() -> usize {
 /// A bounded, sharded cache of verified tokens for one verifier.
 pub(crate) struct TokenCache {
     hasher: RandomState,
-    shards: Box<[RwLock<Shard>]>,
+    shards: Box<[ReadMostly<Shard>]>,
     shard_entries: usize,
     shard_bytes: usize,
     max_reuse: Duration,
@@ -277,7 +281,7 @@ impl TokenCache {
         let shard_entries = max_entries / shards;
         Some(TokenCache {
             hasher: RandomState::new(),
-            shards: (0..shards).map(|_| RwLock::new(Shard::default())).collect(),
+            shards: (0..shards).map(|_| ReadMostly::default()).collect(),
             shard_entries,
             shard_bytes: options.max_bytes / shards,
             max_reuse: options.max_reuse,
@@ -287,7 +291,7 @@ impl TokenCache {
         })
     }
 
-    fn shard(&self, hash: u64) -> &RwLock<Shard> {
+    fn shard(&self, hash: u64) -> &ReadMostly<Shard> {
         // The top bits pick the shard; the index's own hash table uses the low ones.
         &self.shards[(hash >> 58) as usize % self.shards.len()]
     }
@@ -322,8 +326,8 @@ impl TokenCache {
                 issuer: issuer.as_deref(),
             };
             // The lock is released: asking the source may fetch.
-            let current = verifier.source().keys(&query)?;
-            if current.generation() == generation && Instant::now() < deadline {
+            let current = verifier.source().generation(&query)?;
+            if current == generation && Instant::now() < deadline {
                 stripe.hits.fetch_add(1, Ordering::Relaxed);
                 verifier.policy().check_times(&times, now)?;
                 return Ok(verified);

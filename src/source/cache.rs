@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Mutex, RwLock};
+use parking_lot::Mutex;
 
 use super::cache_control;
 use super::discovery;
@@ -38,6 +38,7 @@ use super::missing::{MissingKids, MISSING_KID_MEMORY};
 use super::{RemoteOptions, SourceStats};
 use crate::error::{err, Error, ErrorKind};
 use crate::keyset::{KeySet, KeySetOptions};
+use crate::read_mostly::ReadMostly;
 
 /// A source of the current time (injected so tests can move it).
 pub trait Clock: Send + Sync {
@@ -124,7 +125,7 @@ struct Shared {
     opts: RemoteOptions,
     parse: KeySetOptions,
     spawn: Spawn,
-    current: RwLock<Option<Arc<Snapshot>>>,
+    current: ReadMostly<Option<Arc<Snapshot>>>,
     /// Until this many ms after `base`, requests in the refresh window or an outage serve the
     /// current keys without taking the state lock (a refresh is running or not yet due).
     quiet_until_ms: AtomicU64,
@@ -174,7 +175,7 @@ impl KeyCache {
                 clock,
                 parse,
                 spawn,
-                current: RwLock::new(None),
+                current: ReadMostly::new(None),
                 quiet_until_ms: AtomicU64::new(0),
                 base,
                 state: Mutex::new(State {
@@ -196,15 +197,21 @@ impl KeyCache {
     pub(crate) fn keys(&self) -> Result<Arc<KeySet>, Error> {
         let s = &self.shared;
         let now = s.clock.now();
-        if let Some(snap) = s.current.read().as_ref() {
-            if now < snap.refresh_at
-                || (s.ms(now) < s.quiet_until_ms.load(Ordering::Relaxed)
-                    && now < later(snap.expires_at, s.opts.max_stale))
-            {
-                return Ok(Arc::clone(&snap.keys));
-            }
+        if let Some(keys) = s.fast_path(now, Arc::clone) {
+            return Ok(keys);
         }
         s.keys_slow(now)
+    }
+
+    /// The generation of the set [`keys`](Self::keys) would return, with the same effects,
+    /// without cloning the set's `Arc` on the fast path.
+    pub(crate) fn generation(&self) -> Result<u64, Error> {
+        let s = &self.shared;
+        let now = s.clock.now();
+        if let Some(generation) = s.fast_path(now, |keys| keys.generation()) {
+            return Ok(generation);
+        }
+        Ok(s.keys_slow(now)?.generation())
     }
 
     /// A newer set for a token whose `kid` the current set lacks, if a fetch is allowed now.
@@ -277,6 +284,18 @@ impl Shared {
 
     fn ms(&self, t: Instant) -> u64 {
         u64::try_from(t.saturating_duration_since(self.base).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// `read` of the current keys when they need no attention now: before the refresh time,
+    /// or while a refresh runs (or an outage is being ridden out) and they are within the
+    /// stale bound. Only this shared read happens on every verification.
+    fn fast_path<R>(&self, now: Instant, read: impl FnOnce(&Arc<KeySet>) -> R) -> Option<R> {
+        let current = self.current.read();
+        let snap = current.as_ref()?;
+        (now < snap.refresh_at
+            || (self.ms(now) < self.quiet_until_ms.load(Ordering::Relaxed)
+                && now < later(snap.expires_at, self.opts.max_stale)))
+        .then(|| read(&snap.keys))
     }
 
     fn snapshot(&self) -> Option<Arc<Snapshot>> {

@@ -207,6 +207,11 @@ impl KeySource for FileSource {
         Ok(Arc::clone(&self.current.read().keys))
     }
 
+    fn generation(&self, _query: &KeyQuery<'_>) -> Result<u64, Error> {
+        self.maybe_reload();
+        Ok(self.current.read().keys.generation())
+    }
+
     /// Rereads the file now, whatever its metadata says.
     fn refresh(&self) -> Result<(), Error> {
         let now = self.clock.now();

@@ -63,6 +63,14 @@ pub trait KeySource: Send + Sync {
     /// The current key set (a cold remote source fetches here, once, for all callers).
     fn keys(&self, query: &KeyQuery<'_>) -> Result<Arc<KeySet>, Error>;
 
+    /// The [generation](KeySet::generation) of the set [`keys`](KeySource::keys) would return,
+    /// with the same effects (a due refresh starts, expired keys give the same error). A token
+    /// cache hit needs only this; a source whose set is shared between threads answers it
+    /// without cloning the set's `Arc`, whose count every thread would otherwise write.
+    fn generation(&self, query: &KeyQuery<'_>) -> Result<u64, Error> {
+        Ok(self.keys(query)?.generation())
+    }
+
     /// Called when `query.kid` is not in the set `keys` returned. A source that can refresh
     /// returns a newer set if policy (cooldown) allows a fetch now, else `Ok(None)` at once.
     fn keys_after_miss(&self, _query: &KeyQuery<'_>) -> Result<Option<Arc<KeySet>>, Error> {

@@ -73,6 +73,10 @@ impl KeySource for MultiIssuerSource {
         self.route(query)?.keys(query)
     }
 
+    fn generation(&self, query: &KeyQuery<'_>) -> Result<u64, Error> {
+        self.route(query)?.generation(query)
+    }
+
     fn keys_after_miss(&self, query: &KeyQuery<'_>) -> Result<Option<Arc<KeySet>>, Error> {
         self.route(query)?.keys_after_miss(query)
     }

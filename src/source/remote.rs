@@ -86,6 +86,10 @@ impl KeySource for RemoteSource {
         self.cache.keys()
     }
 
+    fn generation(&self, _query: &KeyQuery<'_>) -> Result<u64, Error> {
+        self.cache.generation()
+    }
+
     fn keys_after_miss(&self, query: &KeyQuery<'_>) -> Result<Option<Arc<KeySet>>, Error> {
         self.cache.keys_after_miss(query.kid)
     }

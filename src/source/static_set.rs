@@ -26,6 +26,10 @@ impl KeySource for StaticSource {
         Ok(Arc::clone(&self.keys))
     }
 
+    fn generation(&self, _query: &KeyQuery<'_>) -> Result<u64, Error> {
+        Ok(self.keys.generation())
+    }
+
     fn stats(&self) -> SourceStats {
         SourceStats {
             key_count: self.keys.len() as u64,
