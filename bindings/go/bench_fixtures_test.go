@@ -31,8 +31,11 @@ import (
 // it before anything is timed.
 type fixtureCase struct {
 	name, alg string
-	// jwks verifies with this package and reads "sub".
+	// jwks verifies with this package and reads "sub" (token cache off: a whole verification).
 	jwks func() bool
+	// jwksHit does the same through a verifier with the token cache on (its default): after
+	// the first call, a cache hit, as for a client that sends its token with every request.
+	jwksHit func() bool
 	// golangJWT parses with golang-jwt v5 (same policy) and reads "sub".
 	golangJWT func() bool
 	// goCrypto is Go's signature check alone.
@@ -81,6 +84,11 @@ func loadFixtureCases(b *testing.B) ([]fixtureCase, func()) {
 		}
 	}
 	v, goKeys, keyfunc := benchSubjects(b, doc, fx.Issuer, fx.Audience)
+	cached, err := NewFromJSON(doc, &Options{Issuers: []string{fx.Issuer}, Audiences: []string{fx.Audience}})
+	if err != nil {
+		v.Close()
+		b.Fatal(err)
+	}
 	var cases []fixtureCase
 	for _, tc := range fx.Tokens {
 		token := tc.Token
@@ -91,14 +99,17 @@ func loadFixtureCases(b *testing.B) ([]fixtureCase, func()) {
 			jwt.WithValidMethods([]string{tc.Alg}),
 		)
 		c := fixtureCase{name: tc.Name, alg: tc.Alg}
-		c.jwks = func() bool {
-			tok, err := v.Verify(token)
-			if err != nil {
-				return false
+		verifyWith := func(v *Verifier) func() bool {
+			return func() bool {
+				tok, err := v.Verify(token)
+				if err != nil {
+					return false
+				}
+				sub, err := tok.ClaimString("sub")
+				return err == nil && sub != ""
 			}
-			sub, err := tok.ClaimString("sub")
-			return err == nil && sub != ""
 		}
+		c.jwks, c.jwksHit = verifyWith(v), verifyWith(cached)
 		c.golangJWT = func() bool {
 			tok, err := parser.Parse(token, keyfunc)
 			if err != nil {
@@ -125,18 +136,19 @@ func loadFixtureCases(b *testing.B) ([]fixtureCase, func()) {
 				return time.Duration(ns)
 			}
 		}
-		for side, f := range map[string]func() bool{"jwks": c.jwks, "golang-jwt": c.golangJWT, "go-crypto-only": c.goCrypto} {
+		for side, f := range map[string]func() bool{"jwks": c.jwks, "jwks-hit": c.jwksHit, "golang-jwt": c.golangJWT, "go-crypto-only": c.goCrypto} {
 			if !f() {
 				b.Fatalf("%s: %s does not accept the token", tc.Name, side)
 			}
 		}
 		cases = append(cases, c)
 	}
-	return cases, func() { v.Close() }
+	return cases, func() { v.Close(); cached.Close() }
 }
 
-// BenchmarkFixtures compares this package, golang-jwt v5, Go's crypto alone and (with
-// JWKS_BENCH_RING_FLOOR) the ring floor, each in its own sub-benchmark.
+// BenchmarkFixtures compares this package (a whole verification, and a token cache hit),
+// golang-jwt v5, Go's crypto alone and (with JWKS_BENCH_RING_FLOOR) the ring floor, each in
+// its own sub-benchmark.
 func BenchmarkFixtures(b *testing.B) {
 	cases, done := loadFixtureCases(b)
 	defer done()
@@ -152,6 +164,7 @@ func BenchmarkFixtures(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name+"/jwks", loop(c.jwks))
+		b.Run(c.name+"/jwks-hit", loop(c.jwksHit))
 		if c.floor != nil {
 			floor := c.floor
 			b.Run(c.name+"/ring-floor", func(b *testing.B) { floor(b.N) })
