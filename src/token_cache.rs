@@ -102,13 +102,17 @@ const ALLOC_OVERHEAD: usize = 16;
 /// rounded) at the lowest load a power-of-two table reaches (under half full).
 const INDEX_COST: usize = 40;
 
+/// Entry buffers are allocated in multiples of this many bytes (see `TokenCache::insert`).
+const BUFFER_ROUNDING: usize = 64;
+
 /// Bytes at the end of a token that are hashed (see the module docs).
 pub const HASHED_TAIL: usize = 32;
 
 /// Everything a hit needs.
 struct Slot {
-    /// The token, then the header and the payload each with its NUL: one allocation.
-    bytes: Box<[u8]>,
+    /// The token, then the header and the payload each with its NUL: one allocation, whose
+    /// capacity (counted in `cost`) may exceed them when it was an evicted entry's.
+    bytes: Vec<u8>,
     token_len: usize,
     header_len: usize,
     hash: u64,
@@ -127,13 +131,11 @@ struct Slot {
 }
 
 impl Slot {
-    fn cost_of(bytes: usize, issuer: Option<&str>) -> usize {
+    /// The bytes an entry takes: `bytes` of buffer capacity, `issuer` bytes of routing issuer.
+    fn cost_of(bytes: usize, issuer: usize) -> usize {
         let heap = |n: usize| if n == 0 { 0 } else { n + ALLOC_OVERHEAD };
         // The slot twice: a shard's Vec of slots may have up to twice the room it uses.
-        2 * std::mem::size_of::<Slot>()
-            + INDEX_COST
-            + heap(bytes)
-            + heap(issuer.map_or(0, str::len))
+        2 * std::mem::size_of::<Slot>() + INDEX_COST + heap(bytes) + heap(issuer)
     }
 
     fn token(&self) -> &[u8] {
@@ -371,16 +373,26 @@ impl TokenCache {
         }
         let (header, payload) = (verified.header_with_nul(), verified.payload_with_nul());
         let len = token.len() + header.len() + payload.len();
-        let cost = Slot::cost_of(len, facts.issuer.as_deref());
+        let issuer_len = facts.issuer.as_ref().map_or(0, String::len);
+        // A new buffer is rounded up, so that a later token a few bytes longer (another `sub`,
+        // a later `exp`) can take it over when this entry is evicted.
+        let capacity = len.next_multiple_of(BUFFER_ROUNDING);
+        let cost = Slot::cost_of(capacity, issuer_len);
         if cost > self.shard_bytes {
             return;
         }
-        let mut bytes = Vec::with_capacity(len);
-        bytes.extend_from_slice(token);
-        bytes.extend_from_slice(header);
-        bytes.extend_from_slice(payload);
+        // The buffer is filled under the lock, once it is known whether an evicted entry's can
+        // be reused: a buffer of a kilobyte (an RS256 token with its header and claims) is past
+        // glibc's per-thread cache, and allocating and freeing one cost a third of a miss.
+        let fill = |mut buffer: Vec<u8>| {
+            buffer.clear();
+            buffer.extend_from_slice(token);
+            buffer.extend_from_slice(header);
+            buffer.extend_from_slice(payload);
+            buffer
+        };
         let slot = Slot {
-            bytes: bytes.into_boxed_slice(),
+            bytes: Vec::new(),
             token_len: token.len(),
             header_len: header.len(),
             hash,
@@ -409,16 +421,34 @@ impl TokenCache {
         {
             let i = shard.victim();
             evicted += 1;
-            if shard.bytes - shard.slots[i].cost + cost <= self.shard_bytes {
+            // The victim's buffer, if it holds this entry, is not over twice its size and fits
+            // the byte bound (its capacity is what the entry is counted at).
+            let freed = shard.bytes - shard.slots[i].cost;
+            let room = shard.slots[i].bytes.capacity();
+            let reuse = (len..=2 * len).contains(&room)
+                && freed + Slot::cost_of(room, issuer_len) <= self.shard_bytes;
+            let new_cost = if reuse {
+                Slot::cost_of(room, issuer_len)
+            } else {
+                cost
+            };
+            if freed + new_cost <= self.shard_bytes {
                 // The usual case: the new entry takes the victim's place.
-                let new = slot.take().expect("stored once");
+                let mut new = slot.take().expect("stored once");
+                new.bytes = fill(if reuse {
+                    std::mem::take(&mut shard.slots[i].bytes)
+                } else {
+                    Vec::with_capacity(capacity)
+                });
+                new.cost = new_cost;
                 victim = Some(shard.replace_at(i, new));
                 break;
             }
             // A large entry needs the room of several.
             more.push(shard.remove_at(i));
         }
-        if let Some(slot) = slot {
+        if let Some(mut slot) = slot {
+            slot.bytes = fill(Vec::with_capacity(capacity));
             shard.bytes += cost;
             let at = shard.slots.len() as u32;
             shard.index.insert(hash, at);

@@ -570,6 +570,42 @@ fn floods_of_valid_and_forged_tokens_stay_within_the_bounds_and_hot_tokens_stay(
 }
 
 #[test]
+fn entries_of_many_sizes_hold_their_own_bytes_and_stay_within_the_byte_bound() {
+    // An entry may take over an evicted entry's buffer: whatever sizes come and go, a hit
+    // hands back exactly its own token's header and payload, and the bound holds.
+    let secret = b"sizes-secret-sizes-secret-sizes-";
+    let bound = 48 << 10;
+    let v = hs_verifier(
+        secret,
+        TokenCacheOptions {
+            max_entries: 64,
+            max_bytes: bound,
+            ..TokenCacheOptions::default()
+        },
+    );
+    let header = common::b64(r#"{"alg":"HS256","kid":"hs"}"#);
+    let make = |i: u64| {
+        let pad = "x".repeat(((i * 7919) % 1500) as usize);
+        let payload = format!(r#"{{"sub":"user-{i}","pad":"{pad}","exp":{}}}"#, NOW + 3600);
+        let input = format!("{header}.{}", common::b64(&payload));
+        let sig = common::hmac_sign("HS256", secret, input.as_bytes());
+        (format!("{input}.{}", common::b64(sig)), payload)
+    };
+    for i in 0..3_000u64 {
+        for j in [i, i.saturating_sub(1), i.saturating_sub(5)] {
+            let (token, payload) = make(j);
+            let got = v.verify_at(token.as_bytes(), NOW).unwrap();
+            assert_eq!(got.payload(), payload.as_bytes(), "token {j}");
+            assert_eq!(got.header(), br#"{"alg":"HS256","kid":"hs"}"#);
+        }
+        let s = v.token_cache_stats();
+        assert!(s.bytes <= bound as u64 && s.entries <= 64, "{s:?}");
+    }
+    let s = v.token_cache_stats();
+    assert!(s.hits > 1_000 && s.evictions > 1_000, "{s:?}");
+}
+
+#[test]
 fn a_zero_bound_turns_the_cache_off() {
     let secret = b"off-secret-off-secret-off-secret";
     let v = hs_verifier(
