@@ -14,6 +14,7 @@ Every failure is a :class:`JwksError`; catch :class:`TokenRejected` (answer 401)
 from __future__ import annotations
 
 from . import _ffi
+from ._options import FromIssuersOptions, VerifierOptions
 from ._verifier import KeySet, Stats, Token, TokenCacheStats, VerifiedToken, Verifier
 from .errors import *  # noqa: F401,F403
 from .errors import CODE_NAMES, Category, JwksError, __all__ as _errors_all
@@ -43,6 +44,8 @@ __all__ = [
     "TokenCacheStats",
     "Token",
     "KeySet",
+    "VerifierOptions",
+    "FromIssuersOptions",
     "library_version",
     "library_path",
     "result_name",

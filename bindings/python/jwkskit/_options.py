@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import ctypes
 import datetime
+import difflib
 import math
 import os
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    TypedDict,
+    Union,
+)
 
 from . import _ffi
 from .errors import InvalidArgument, error_class
@@ -23,40 +36,62 @@ Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
 
 _U32_MAX = 2**32 - 1
 
-# The options a verifier accepts, with a short description for error messages and docs.
-OPTION_NAMES = (
-    "issuers",
-    "audiences",
-    "algorithms",
-    "leeway",
-    "require_exp",
-    "typ",
-    "required_claims",
-    "max_token_age",
-    "max_token_size",
-    "allow_http",
-    "cache_ttl",
-    "cache_ttl_bounds",
-    "refresh_cooldown",
-    "max_stale",
-    "http_timeout",
-    "connect_timeout",
-    "max_response_size",
-    "headers",
-    "ca_pem",
-    "ca_file",
-    "proxy",
-    "token_cache",
-    "token_cache_bytes",
-    "token_cache_max_reuse",
-)
+
+class FromIssuersOptions(TypedDict, total=False):
+    """The keyword options of :meth:`Verifier.from_issuers() <jwkskit.Verifier.from_issuers>`:
+    every option of :class:`VerifierOptions` but ``issuers``, which is its argument there."""
+
+    audiences: Optional[Strings]
+    algorithms: Optional[Strings]
+    leeway: Optional[Duration]
+    require_exp: Optional[bool]
+    typ: Optional[str]
+    required_claims: Optional[Strings]
+    max_token_age: Optional[Duration]
+    max_token_size: Optional[int]
+    allow_http: Optional[bool]
+    cache_ttl: Optional[Duration]
+    cache_ttl_bounds: Optional[Tuple[Duration, Duration]]
+    refresh_cooldown: Optional[Duration]
+    max_stale: Optional[Duration]
+    http_timeout: Optional[Duration]
+    connect_timeout: Optional[Duration]
+    max_response_size: Optional[int]
+    headers: Optional[Headers]
+    ca_pem: Optional[Union[str, bytes]]
+    ca_file: Optional[Union[str, "os.PathLike[str]"]]
+    proxy: Optional[str]
+    token_cache: Optional[int]
+    token_cache_bytes: Optional[int]
+    token_cache_max_reuse: Optional[Duration]
 
 
-def options_of(scope: Mapping[str, Any], exclude: Iterable[str] = ()) -> Dict[str, Any]:
-    """The options given to a constructor: its keyword parameters named like an option (from
-    its ``locals()``) that are not None."""
-    skip = set(exclude)
-    return {n: scope[n] for n in OPTION_NAMES if n not in skip and scope.get(n) is not None}
+class VerifierOptions(FromIssuersOptions, total=False):
+    """The keyword options of the :class:`~jwkskit.Verifier` constructors, declared once (the
+    class docstring of :class:`~jwkskit.Verifier` describes each). The constructors take them
+    as ``**options: Unpack[VerifierOptions]`` (PEP 692), so type checkers catch a misspelt or
+    mistyped option; at run time an unknown one raises ``TypeError``. None means "not given"."""
+
+    issuers: Optional[Strings]
+
+
+#: The options a verifier accepts, in the order of the documentation.
+OPTION_NAMES: Tuple[str, ...] = ("issuers", *FromIssuersOptions.__annotations__)
+
+
+def options_of(function: str, given: Mapping[str, Any], names: Iterable[str] = OPTION_NAMES) -> Dict[str, Any]:
+    """The options given to a constructor (its ``**options``) that are not None. A name that is
+    not among ``names`` raises ``TypeError`` as Python does for an unexpected keyword argument,
+    with the option it most likely means."""
+    allowed = tuple(names)
+    for name in given:
+        if name not in allowed:
+            message = f"Verifier.{function}() got an unexpected keyword argument {name!r}"
+            close = difflib.get_close_matches(name, allowed, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+            raise TypeError(message)
+    return {n: given[n] for n in allowed if given.get(n) is not None}
 
 
 def _strings(name: str, value: Union[str, Iterable[str]]) -> List[bytes]:

@@ -11,10 +11,17 @@ import threading
 import weakref
 from ctypes import byref, c_char, c_int64, c_size_t, c_void_p, string_at
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _ffi
-from ._options import COptions, Duration, Headers, Strings, _text, options_of
+from ._options import (
+    COptions,
+    FromIssuersOptions,
+    Strings,
+    VerifierOptions,
+    _text,
+    options_of,
+)
 from .errors import (
     InvalidArgument,
     InvalidClaim,
@@ -24,6 +31,11 @@ from .errors import (
     VerifierClosed,
     error_class,
 )
+
+if TYPE_CHECKING:
+    # Only for type checkers (mypy ships typing_extensions): never evaluated at run time, so
+    # typing_extensions is no runtime dependency.
+    from typing_extensions import Unpack
 
 __all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "Token", "KeySet"]
 
@@ -401,7 +413,8 @@ class Verifier:
 
     Durations are numbers of seconds or ``datetime.timedelta``; fractions of the unit are
     refused, never rounded. An invalid option raises :class:`~jwkskit.InvalidArgument`; an
-    unknown keyword raises ``TypeError``. The options are typed keyword-only parameters, so
+    unknown keyword raises ``TypeError``. The options are declared once, as the ``TypedDict``
+    ``jwkskit.VerifierOptions``, which every constructor takes as ``**options`` (PEP 692), so
     type checkers catch a misspelt or mistyped option.
     """
 
@@ -455,41 +468,13 @@ class Verifier:
     # Construction
 
     @classmethod
-    def from_jwks(
-        cls,
-        jwks: KeySet,
-        *,
-        issuers: Optional[Strings] = None,
-        audiences: Optional[Strings] = None,
-        algorithms: Optional[Strings] = None,
-        leeway: Optional[Duration] = None,
-        require_exp: Optional[bool] = None,
-        typ: Optional[str] = None,
-        required_claims: Optional[Strings] = None,
-        max_token_age: Optional[Duration] = None,
-        max_token_size: Optional[int] = None,
-        allow_http: Optional[bool] = None,
-        cache_ttl: Optional[Duration] = None,
-        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
-        refresh_cooldown: Optional[Duration] = None,
-        max_stale: Optional[Duration] = None,
-        http_timeout: Optional[Duration] = None,
-        connect_timeout: Optional[Duration] = None,
-        max_response_size: Optional[int] = None,
-        headers: Optional[Headers] = None,
-        ca_pem: Optional[Union[str, bytes]] = None,
-        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        proxy: Optional[str] = None,
-        token_cache: Optional[int] = None,
-        token_cache_bytes: Optional[int] = None,
-        token_cache_max_reuse: Optional[Duration] = None,
-    ) -> "Verifier":
+    def from_jwks(cls, jwks: KeySet, **options: Unpack[VerifierOptions]) -> "Verifier":
         """A verifier over a JWKS document (or a single JWK): JSON text (``str``/``bytes``) or
         the decoded ``dict``. Keys that are unsupported or broken are skipped (see
         :meth:`skipped_keys`); a set with no usable key raises :class:`~jwkskit.KeySetInvalid`.
         ``oct`` (HMAC) keys are used only when an ``HS*`` algorithm is in ``algorithms``. To read
-        a file, use :meth:`from_file`."""
-        options = options_of(locals())
+        a file, use :meth:`from_file`. The keyword options are those of :class:`Verifier`."""
+        given = options_of("from_jwks", options)
         if isinstance(jwks, str):
             data = jwks.encode("utf-8")
         elif isinstance(jwks, (bytes, bytearray, memoryview)):
@@ -507,7 +492,7 @@ class Verifier:
             return cls._create(
                 "key set",
                 lambda opts, out, err: lib.jwks_verifier_from_json(data, len(data), opts, out, err),
-                options,
+                given,
             )
         except KeySetInvalid as e:
             hint = _not_json_hint(jwks)
@@ -516,159 +501,54 @@ class Verifier:
             raise KeySetInvalid(e.code, f"{e.message}; {hint}") from None
 
     @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        issuers: Optional[Strings] = None,
-        audiences: Optional[Strings] = None,
-        algorithms: Optional[Strings] = None,
-        leeway: Optional[Duration] = None,
-        require_exp: Optional[bool] = None,
-        typ: Optional[str] = None,
-        required_claims: Optional[Strings] = None,
-        max_token_age: Optional[Duration] = None,
-        max_token_size: Optional[int] = None,
-        allow_http: Optional[bool] = None,
-        cache_ttl: Optional[Duration] = None,
-        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
-        refresh_cooldown: Optional[Duration] = None,
-        max_stale: Optional[Duration] = None,
-        http_timeout: Optional[Duration] = None,
-        connect_timeout: Optional[Duration] = None,
-        max_response_size: Optional[int] = None,
-        headers: Optional[Headers] = None,
-        ca_pem: Optional[Union[str, bytes]] = None,
-        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        proxy: Optional[str] = None,
-        token_cache: Optional[int] = None,
-        token_cache_bytes: Optional[int] = None,
-        token_cache_max_reuse: Optional[Duration] = None,
-    ) -> "Verifier":
+    def from_url(cls, url: str, **options: Unpack[VerifierOptions]) -> "Verifier":
         """A verifier over a JWKS URL (https unless ``allow_http=True``). No network I/O happens
-        here: the first verification fetches the keys, which are then cached and refreshed."""
-        options = options_of(locals())
+        here: the first verification fetches the keys, which are then cached and refreshed.
+        The keyword options are those of :class:`Verifier`."""
+        given = options_of("from_url", options)
         raw = _text("url", url)
         return cls._create(
-            url, lambda opts, out, err: lib.jwks_verifier_from_url(raw, opts, out, err), options
+            url, lambda opts, out, err: lib.jwks_verifier_from_url(raw, opts, out, err), given
         )
 
     @classmethod
-    def from_issuer(
-        cls,
-        issuer: str,
-        *,
-        issuers: Optional[Strings] = None,
-        audiences: Optional[Strings] = None,
-        algorithms: Optional[Strings] = None,
-        leeway: Optional[Duration] = None,
-        require_exp: Optional[bool] = None,
-        typ: Optional[str] = None,
-        required_claims: Optional[Strings] = None,
-        max_token_age: Optional[Duration] = None,
-        max_token_size: Optional[int] = None,
-        allow_http: Optional[bool] = None,
-        cache_ttl: Optional[Duration] = None,
-        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
-        refresh_cooldown: Optional[Duration] = None,
-        max_stale: Optional[Duration] = None,
-        http_timeout: Optional[Duration] = None,
-        connect_timeout: Optional[Duration] = None,
-        max_response_size: Optional[int] = None,
-        headers: Optional[Headers] = None,
-        ca_pem: Optional[Union[str, bytes]] = None,
-        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        proxy: Optional[str] = None,
-        token_cache: Optional[int] = None,
-        token_cache_bytes: Optional[int] = None,
-        token_cache_max_reuse: Optional[Duration] = None,
-    ) -> "Verifier":
+    def from_issuer(cls, issuer: str, **options: Unpack[VerifierOptions]) -> "Verifier":
         """A verifier for an OpenID Connect issuer: the ``jwks_uri`` is read from
         ``{issuer}/.well-known/openid-configuration`` on first use (its ``issuer`` must match
-        exactly), and ``issuer`` is added to the allowed issuers."""
-        options = options_of(locals())
+        exactly), and ``issuer`` is added to the allowed issuers. The keyword options are those
+        of :class:`Verifier`."""
+        given = options_of("from_issuer", options)
         raw = _text("issuer", issuer)
         return cls._create(
             issuer,
             lambda opts, out, err: lib.jwks_verifier_from_issuer(raw, opts, out, err),
-            options,
+            given,
         )
 
     @classmethod
-    def from_issuers(
-        cls,
-        issuers: Strings,
-        *,
-        audiences: Optional[Strings] = None,
-        algorithms: Optional[Strings] = None,
-        leeway: Optional[Duration] = None,
-        require_exp: Optional[bool] = None,
-        typ: Optional[str] = None,
-        required_claims: Optional[Strings] = None,
-        max_token_age: Optional[Duration] = None,
-        max_token_size: Optional[int] = None,
-        allow_http: Optional[bool] = None,
-        cache_ttl: Optional[Duration] = None,
-        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
-        refresh_cooldown: Optional[Duration] = None,
-        max_stale: Optional[Duration] = None,
-        http_timeout: Optional[Duration] = None,
-        connect_timeout: Optional[Duration] = None,
-        max_response_size: Optional[int] = None,
-        headers: Optional[Headers] = None,
-        ca_pem: Optional[Union[str, bytes]] = None,
-        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        proxy: Optional[str] = None,
-        token_cache: Optional[int] = None,
-        token_cache_bytes: Optional[int] = None,
-        token_cache_max_reuse: Optional[Duration] = None,
-    ) -> "Verifier":
+    def from_issuers(cls, issuers: Strings, **options: Unpack[FromIssuersOptions]) -> "Verifier":
         """A verifier for several OpenID Connect issuers, each with its own key set found by
-        discovery; a token is routed by its ``iss``, and only to one of these issuers."""
-        options = options_of(locals(), exclude=("issuers",))
+        discovery; a token is routed by its ``iss``, and only to one of these issuers. The
+        keyword options are those of :class:`Verifier`, but ``issuers`` (this argument)."""
+        given = options_of("from_issuers", options, FromIssuersOptions.__annotations__)
         listed = [issuers] if isinstance(issuers, str) else list(issuers)
         return cls._create(
             "issuers " + ", ".join(listed),
             lambda opts, out, err: lib.jwks_verifier_from_issuers(opts, out, err),
-            options,
+            given,
             listed,
         )
 
     @classmethod
     def from_file(
-        cls,
-        path: Union[str, "os.PathLike[str]"],
-        *,
-        issuers: Optional[Strings] = None,
-        audiences: Optional[Strings] = None,
-        algorithms: Optional[Strings] = None,
-        leeway: Optional[Duration] = None,
-        require_exp: Optional[bool] = None,
-        typ: Optional[str] = None,
-        required_claims: Optional[Strings] = None,
-        max_token_age: Optional[Duration] = None,
-        max_token_size: Optional[int] = None,
-        allow_http: Optional[bool] = None,
-        cache_ttl: Optional[Duration] = None,
-        cache_ttl_bounds: Optional[Tuple[Duration, Duration]] = None,
-        refresh_cooldown: Optional[Duration] = None,
-        max_stale: Optional[Duration] = None,
-        http_timeout: Optional[Duration] = None,
-        connect_timeout: Optional[Duration] = None,
-        max_response_size: Optional[int] = None,
-        headers: Optional[Headers] = None,
-        ca_pem: Optional[Union[str, bytes]] = None,
-        ca_file: Optional[Union[str, "os.PathLike[str]"]] = None,
-        proxy: Optional[str] = None,
-        token_cache: Optional[int] = None,
-        token_cache_bytes: Optional[int] = None,
-        token_cache_max_reuse: Optional[Duration] = None,
+        cls, path: Union[str, "os.PathLike[str]"], **options: Unpack[VerifierOptions]
     ) -> "Verifier":
-        """A verifier over a JWKS file, read now and reloaded when it changes."""
-        options = options_of(locals())
+        """A verifier over a JWKS file, read now and reloaded when it changes. The keyword
+        options are those of :class:`Verifier`."""
+        given = options_of("from_file", options)
         raw = _text("path", os.fspath(path))
         return cls._create(
-            str(path), lambda opts, out, err: lib.jwks_verifier_from_file(raw, opts, out, err), options
+            str(path), lambda opts, out, err: lib.jwks_verifier_from_file(raw, opts, out, err), given
         )
 
     # ----------------------------------------------------------------------------------------

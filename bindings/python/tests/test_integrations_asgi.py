@@ -14,6 +14,7 @@ from test_integrations_support import (  # noqa: E402  (puts examples/ on sys.pa
     check_keys_down,
     get,
     remote_verifier,
+    serve_fixture,
     token,
 )
 
@@ -23,18 +24,7 @@ import fastapi_app  # noqa: E402  (examples/fastapi_app.py)
 import jwkskit  # noqa: E402
 
 
-@pytest.fixture
-def serve():
-    started = []
-
-    def start(app):
-        s = Uvicorn(app)
-        started.append(s)
-        return s.base
-
-    yield start
-    for s in started:
-        s.close()
+serve = serve_fixture(Uvicorn)
 
 
 def test_asgi_middleware_answers_as_rfc_6750_says(server, serve):

@@ -12,6 +12,7 @@ from test_integrations_support import (  # puts examples/ on sys.path
     check_keys_down,
     get,
     remote_verifier,
+    serve_fixture,
     token,
 )
 
@@ -49,18 +50,7 @@ def django_app_with(conf) -> WSGIHandler:
         return WSGIHandler()  # loads the middleware, which reads JWKSKIT once
 
 
-@pytest.fixture
-def serve():
-    started = []
-
-    def start(app):
-        s = Wsgi(app)
-        started.append(s)
-        return s.base
-
-    yield start
-    for s in started:
-        s.close()
+serve = serve_fixture(Wsgi)
 
 
 def test_django_middleware_answers_as_rfc_6750_says(server, serve):

@@ -9,10 +9,11 @@ import threading
 import time
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
+import pytest
 from conftest import JwksServer, jwks_of, key
 
 import jwkskit
@@ -85,6 +86,26 @@ class Wsgi:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def serve_fixture(server_class: Callable[[Any], Any]) -> Any:
+    """A ``serve`` fixture: ``serve(app)`` serves the app with ``server_class`` (:class:`Uvicorn`
+    or :class:`Wsgi`) and returns its base URL; the servers are closed after the test."""
+
+    @pytest.fixture
+    def serve() -> Iterator[Callable[[Any], str]]:
+        started = []
+
+        def start(app: Any) -> str:
+            s = server_class(app)
+            started.append(s)
+            return str(s.base)
+
+        yield start
+        for s in started:
+            s.close()
+
+    return serve
 
 
 def get(base: str, path: str = "/orders", auth: Optional[str] = None, **kw: Any) -> httpx.Response:

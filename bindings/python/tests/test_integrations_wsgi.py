@@ -8,13 +8,13 @@ import threading
 import time
 
 import flask  # noqa: F401  (a test requirement: a missing one fails)
-import pytest
 from test_integrations_support import (  # puts examples/ on sys.path
     Wsgi,
     check_common_answers,
     check_keys_down,
     get,
     remote_verifier,
+    serve_fixture,
     token,
 )
 
@@ -22,18 +22,7 @@ import flask_app  # noqa: E402,I001  (examples/flask_app.py)
 from jwkskit.integrations.wsgi import CLAIMS_KEY, BearerAuthMiddleware
 
 
-@pytest.fixture
-def serve():
-    started = []
-
-    def start(app):
-        s = Wsgi(app)
-        started.append(s)
-        return s.base
-
-    yield start
-    for s in started:
-        s.close()
+serve = serve_fixture(Wsgi)
 
 
 def hello(environ, start_response):

@@ -178,6 +178,71 @@ def test_the_package_is_clean_under_mypy_strict():
     assert "Success: no issues found" in out.stdout, out.stdout
 
 
+def test_an_unknown_option_is_a_typeerror_naming_it(ed):
+    # The options are **kwargs checked at run time: an unknown one fails as an unexpected
+    # keyword argument would, with the option it most likely means.
+    source = jwks_of(ed)
+    calls = {
+        "from_jwks": lambda **o: jwkskit.Verifier.from_jwks(source, **o),
+        "from_url": lambda **o: jwkskit.Verifier.from_url("https://issuer.test/jwks.json", **o),
+        "from_issuer": lambda **o: jwkskit.Verifier.from_issuer("https://issuer.test", **o),
+        "from_issuers": lambda **o: jwkskit.Verifier.from_issuers(["https://issuer.test"], **o),
+    }
+    for name, call in calls.items():
+        with pytest.raises(TypeError) as info:
+            call(audience="api://orders")
+        assert str(info.value) == (
+            f"Verifier.{name}() got an unexpected keyword argument 'audience'; "
+            "did you mean 'audiences'?"
+        )
+        with pytest.raises(TypeError, match=r"unexpected keyword argument 'no_such_option'$"):
+            call(no_such_option=1)
+    # from_issuers takes the issuers as its argument, not as an option.
+    with pytest.raises(TypeError, match="issuers"):
+        jwkskit.Verifier.from_issuers(["https://a.test"], issuers=["https://b.test"])  # type: ignore[misc]
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'issuer'$"):
+        jwkskit.Verifier.from_issuers(["https://a.test"], issuer="https://b.test")  # type: ignore[call-arg]
+
+
+def test_none_means_an_option_is_not_given(ed):
+    # Every declared option is accepted; None leaves the library's default.
+    names = list(jwkskit.VerifierOptions.__annotations__)
+    assert set(names) == set(jwkskit.FromIssuersOptions.__annotations__) | {"issuers"}
+    with jwkskit.Verifier.from_jwks(jwks_of(ed), **{n: None for n in names}) as v:
+        assert v.token_cache_stats().max_entries == 4096
+    with jwkskit.Verifier.from_jwks(jwks_of(ed), token_cache=7, leeway=None) as v:
+        assert v.token_cache_stats().max_entries == 7
+
+
+def test_every_constructor_hands_every_option_to_the_builder(ed, monkeypatch):
+    from jwkskit import _verifier
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_options(options, extra_issuers=()):
+        seen.append((dict(options), list(extra_issuers)))
+        raise Stop
+
+    monkeypatch.setattr(_verifier, "COptions", fake_options)
+    given = {n: f"value of {n}" for n in jwkskit.VerifierOptions.__annotations__}
+    but_issuers = {n: v for n, v in given.items() if n != "issuers"}
+    calls = [
+        (lambda: jwkskit.Verifier.from_jwks(jwks_of(ed), **given), given, []),
+        (lambda: jwkskit.Verifier.from_url("https://a.test/jwks", **given), given, []),
+        (lambda: jwkskit.Verifier.from_issuer("https://a.test", **given), given, []),
+        (lambda: jwkskit.Verifier.from_file("jwks.json", **given), given, []),
+        (lambda: jwkskit.Verifier.from_issuers("https://a.test", **but_issuers), but_issuers, ["https://a.test"]),
+        (lambda: jwkskit.Verifier.from_jwks(jwks_of(ed), leeway=None, typ="at+jwt"), {"typ": "at+jwt"}, []),
+    ]
+    for call, options, extra in calls:
+        with pytest.raises(Stop):
+            call()
+        assert seen.pop() == (options, extra)
+
+
 # ------------------------------------------------------------------------------------------
 # ES512 end to end, with keys and tokens made by PyJWT + cryptography
 

@@ -10,19 +10,19 @@ lifespan events pass through.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Iterable, MutableMapping, Optional, Union
+from typing import Any, Awaitable, Callable, MutableMapping
 
-from .._verifier import Verifier
-from .rules import AuthError, BearerRules
+from .rules import AuthError, MiddlewareBase
 
 __all__ = ["BearerAuthMiddleware"]
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class BearerAuthMiddleware:
+class BearerAuthMiddleware(MiddlewareBase[App]):
     """Wraps an ASGI app so that only requests with a valid bearer token reach it.
 
     Args:
@@ -32,20 +32,6 @@ class BearerAuthMiddleware:
         exempt_paths: exact paths served without a token (e.g. ``["/health"]``).
         realm, retry_after: see :class:`~jwkskit.integrations.rules.BearerRules`.
     """
-
-    def __init__(
-        self,
-        app: Callable[[Scope, Receive, Send], Awaitable[None]],
-        verifier: Verifier,
-        *,
-        scopes: Union[None, str, Iterable[str]] = None,
-        exempt_paths: Iterable[str] = (),
-        realm: Optional[str] = None,
-        retry_after: int = 5,
-    ) -> None:
-        self.app = app
-        self.rules = BearerRules(verifier, scopes=scopes, realm=realm, retry_after=retry_after)
-        self.exempt_paths = frozenset(exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope.get("type")

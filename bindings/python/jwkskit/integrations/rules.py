@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, FrozenSet, Generic, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 from urllib.parse import parse_qsl
 
 from .._verifier import Verifier
@@ -280,3 +280,23 @@ class BearerRules:
         return claims
 
 
+_App = TypeVar("_App")
+
+
+class MiddlewareBase(Generic[_App]):
+    """What the ASGI and WSGI middleware share: the wrapped app, the rules and the paths served
+    without a token. Each middleware documents its arguments."""
+
+    def __init__(
+        self,
+        app: _App,
+        verifier: Verifier,
+        *,
+        scopes: Union[None, str, Iterable[str]] = None,
+        exempt_paths: Iterable[str] = (),
+        realm: Optional[str] = None,
+        retry_after: int = 5,
+    ) -> None:
+        self.app = app
+        self.rules = BearerRules(verifier, scopes=scopes, realm=realm, retry_after=retry_after)
+        self.exempt_paths = frozenset(exempt_paths)

@@ -8,10 +8,9 @@ thread only (WSGI servers serve other requests on other threads meanwhile).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List
 
-from .._verifier import Verifier
-from .rules import AuthError, BearerRules
+from .rules import AuthError, MiddlewareBase
 
 __all__ = ["BearerAuthMiddleware", "CLAIMS_KEY", "authorization_values", "answer"]
 
@@ -38,7 +37,7 @@ def answer(e: AuthError, start_response: Callable[..., Any]) -> List[bytes]:
     return [body]
 
 
-class BearerAuthMiddleware:
+class BearerAuthMiddleware(MiddlewareBase[Callable[..., Iterable[bytes]]]):
     """Wraps a WSGI app so that only requests with a valid bearer token reach it.
 
     Args:
@@ -48,20 +47,6 @@ class BearerAuthMiddleware:
         exempt_paths: exact paths (``PATH_INFO``) served without a token.
         realm, retry_after: see :class:`~jwkskit.integrations.rules.BearerRules`.
     """
-
-    def __init__(
-        self,
-        app: Callable[..., Iterable[bytes]],
-        verifier: Verifier,
-        *,
-        scopes: Union[None, str, Iterable[str]] = None,
-        exempt_paths: Iterable[str] = (),
-        realm: Optional[str] = None,
-        retry_after: int = 5,
-    ) -> None:
-        self.app = app
-        self.rules = BearerRules(verifier, scopes=scopes, realm=realm, retry_after=retry_after)
-        self.exempt_paths = frozenset(exempt_paths)
 
     def __call__(self, environ: Dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") in self.exempt_paths:
