@@ -3,18 +3,15 @@
 
 mod support;
 
-use std::time::Duration;
-
 use jwkskit::{ErrorKind, Policy, RemoteOptions, Verifier};
 use support::tokens::jwks;
 use support::{Reply, Server, TestKey};
 
 fn opts() -> RemoteOptions {
     RemoteOptions {
-        allow_http: true,
-        proxy_from_env: false,
-        timeout: Duration::from_secs(2),
-        ..RemoteOptions::default()
+        // The library's connect timeout.
+        connect_timeout: RemoteOptions::default().connect_timeout,
+        ..support::loopback_options()
     }
 }
 

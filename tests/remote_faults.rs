@@ -16,12 +16,10 @@ const ISS: &str = "https://issuer.test";
 
 fn opts() -> RemoteOptions {
     RemoteOptions {
-        allow_http: true,
-        proxy_from_env: false,
         timeout: Duration::from_secs(1),
         connect_timeout: Duration::from_millis(500),
         refresh_cooldown: Duration::from_secs(30),
-        ..RemoteOptions::default()
+        ..support::loopback_options()
     }
 }
 

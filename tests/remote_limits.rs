@@ -14,11 +14,9 @@ const ISS: &str = "https://issuer.test";
 
 fn opts() -> RemoteOptions {
     RemoteOptions {
-        allow_http: true,
-        proxy_from_env: false,
         timeout: Duration::from_secs(1),
         connect_timeout: Duration::from_millis(500),
-        ..RemoteOptions::default()
+        ..support::loopback_options()
     }
 }
 

@@ -13,19 +13,9 @@ use std::time::{Duration, Instant};
 
 use jwkskit::{ErrorKind, Policy, RemoteOptions, Verifier};
 use support::tokens::jwks;
-use support::{Reply, Server, TestKey};
+use support::{loopback_options as opts, Reply, Server, TestKey};
 
 const ISS: &str = "https://issuer.test";
-
-fn opts() -> RemoteOptions {
-    RemoteOptions {
-        allow_http: true,
-        proxy_from_env: false,
-        timeout: Duration::from_secs(2),
-        connect_timeout: Duration::from_secs(1),
-        ..RemoteOptions::default()
-    }
-}
 
 /// Polls `f` every 10 ms until it holds or `limit` passes.
 fn eventually(limit: Duration, f: impl Fn() -> bool) -> bool {

@@ -16,7 +16,7 @@ use jwkskit::{
 };
 use serde_json::{json, Value};
 use support::tokens::jwks as ed_jwks;
-use support::{Reply, Server};
+use support::{loopback_options as remote_opts, Reply, Server};
 
 const NOW: i64 = 1_700_000_000;
 const ISS: &str = "https://issuer.test";
@@ -366,16 +366,6 @@ fn a_one_bit_change_anywhere_is_a_miss_and_is_rejected_on_its_own() {
     // The original is still a hit.
     v.verify_at(&token, NOW).unwrap();
     assert_eq!(v.token_cache_stats().hits, start.hits + 1);
-}
-
-fn remote_opts() -> RemoteOptions {
-    RemoteOptions {
-        allow_http: true,
-        proxy_from_env: false,
-        timeout: Duration::from_secs(2),
-        connect_timeout: Duration::from_secs(1),
-        ..RemoteOptions::default()
-    }
 }
 
 #[test]

@@ -14,11 +14,11 @@ const ISS: &str = "https://issuer.test";
 
 fn opts() -> RemoteOptions {
     RemoteOptions {
-        allow_http: true,
-        proxy_from_env: false,
         timeout: Duration::from_secs(5),
+        // The library's connect timeout.
+        connect_timeout: RemoteOptions::default().connect_timeout,
         refresh_cooldown: Duration::from_secs(60),
-        ..RemoteOptions::default()
+        ..support::loopback_options()
     }
 }
 
