@@ -112,10 +112,14 @@ pub fn vector_single_key_documents() -> &'static [Vec<u8>] {
 /// One item chosen by a hash of `data` (FNV-1a), so that any mutation of the input may pick
 /// another one. Targets use it to do one expensive check per input instead of all of them.
 pub fn pick<'a, T>(items: &'a [T], data: &[u8]) -> &'a T {
-    let hash = data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+    &items[(fnv1a(data) % items.len() as u64) as usize]
+}
+
+/// FNV-1a of `data`: a cheap, fixed hash for choices that must not change between runs.
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    &items[(hash % items.len() as u64) as usize]
+    })
 }
 
 /// Verifiers over the vector key sets: (asymmetric with the default policy, HMAC-only with
@@ -337,7 +341,18 @@ pub fn sign_memo(index: usize, alg: Algorithm, msg: &[u8]) -> Option<Vec<u8>> {
     if let Some(sig) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
         return sig;
     }
-    let sig = pool[index].sign(alg, msg);
+    // An RSA-2048 signature takes about a millisecond, as long as a few dozen inputs: with
+    // every new message signed, RSA signing was a fifth of the structured target's time. One
+    // new message in RSA_SIGNS_ONE_IN is signed, chosen by a hash of the message (so an input
+    // always gets the same answer); the others get no signature, a token that fails early.
+    // The accepting path after an RSA verification is the one every algorithm shares.
+    const RSA_SIGNS_ONE_IN: u64 = 8;
+    let rsa = matches!(pool[index], PoolKey::Rsa(_));
+    let sig = if rsa && !fnv1a(msg).is_multiple_of(RSA_SIGNS_ONE_IN) {
+        None
+    } else {
+        pool[index].sign(alg, msg)
+    };
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
         if m.len() >= CAPACITY {
