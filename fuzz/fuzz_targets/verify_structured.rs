@@ -7,11 +7,15 @@
 //! key permits, and never `none`.
 #![no_main]
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::io::Write;
 use std::rc::Rc;
 
 use arbitrary::Arbitrary;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use jwks_fuzz::{b64, pool_public_members, ring_verifies, sign_memo};
 use jwkskit::{thumbprint, Algorithm, ErrorKind, Policy, Verifier};
 use libfuzzer_sys::fuzz_target;
@@ -44,14 +48,47 @@ enum Text {
 }
 
 impl Text {
-    fn get(&self) -> String {
+    fn get(&self) -> &str {
         match self {
-            Text::Known(i) => TEXTS[usize::from(*i) % TEXTS.len()].to_string(),
-            Text::Any(s) => s.clone(),
+            Text::Known(i) => TEXTS[usize::from(*i) % TEXTS.len()],
+            Text::Any(s) => s,
         }
     }
-    fn json(&self) -> String {
-        Value::String(self.get()).to_string()
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self.get());
+    }
+}
+
+/// Appends `s` as a JSON string. The documents are rendered into one buffer per input
+/// (serde_json's own escaping, no intermediate strings): rendering them piece by piece was
+/// a visible share of this target's time, mostly in the allocator.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(out, s).expect("writing to a Vec cannot fail");
+}
+
+/// A JSON object being appended to a buffer, one member at a time.
+struct ObjectWriter<'a> {
+    out: &'a mut Vec<u8>,
+    empty: bool,
+}
+
+impl<'a> ObjectWriter<'a> {
+    fn open(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        ObjectWriter { out, empty: true }
+    }
+    /// Writes the member's name; its value is appended to the buffer returned.
+    fn member(&mut self, name: &str) -> &mut Vec<u8> {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        write_str(self.out, name);
+        self.out.push(b':');
+        self.out
+    }
+    fn close(self) {
+        self.out.push(b'}');
     }
 }
 
@@ -65,14 +102,14 @@ enum AlgName {
 }
 
 impl AlgName {
-    fn get(&self) -> String {
+    fn get(&self) -> Cow<'_, str> {
         let pick = |i: &u8| Algorithm::ALL[usize::from(*i) % Algorithm::ALL.len()];
         match self {
-            AlgName::Alg(i) => pick(i).name().to_string(),
+            AlgName::Alg(i) => pick(i).name().into(),
             AlgName::None => "none".into(),
-            AlgName::Lowercase(i) => pick(i).name().to_lowercase(),
+            AlgName::Lowercase(i) => pick(i).name().to_lowercase().into(),
             AlgName::Encryption => "RSA-OAEP".into(),
-            AlgName::Other(t) => t.get(),
+            AlgName::Other(t) => t.get().into(),
         }
     }
 }
@@ -91,27 +128,34 @@ enum Json {
 }
 
 impl Json {
-    fn render(&self) -> String {
+    fn write(&self, out: &mut Vec<u8>) {
         match self {
-            Json::Str(t) => t.json(),
-            Json::Int(i) => i.to_string(),
-            Json::Float(f) => serde_json::Number::from_f64(*f)
-                .map(|n| n.to_string())
-                .unwrap_or_else(|| "1e999".into()),
-            Json::Bool(b) => b.to_string(),
-            Json::Null => "null".into(),
+            Json::Str(t) => t.write_json(out),
+            Json::Int(i) => write!(out, "{i}").expect("writing to a Vec cannot fail"),
+            Json::Float(f) => match serde_json::Number::from_f64(*f) {
+                Some(n) => write!(out, "{n}").expect("writing to a Vec cannot fail"),
+                None => out.extend_from_slice(b"1e999"),
+            },
+            Json::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+            Json::Null => out.extend_from_slice(b"null"),
             Json::Array(items) => {
-                let items: Vec<String> = items.iter().map(Text::json).collect();
-                format!("[{}]", items.join(","))
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(b']');
             }
             Json::Object(members) => {
-                let members: Vec<String> = members
-                    .iter()
-                    .map(|(k, v)| format!("{}:{}", k.json(), v.json()))
-                    .collect();
-                format!("{{{}}}", members.join(","))
+                let mut object = ObjectWriter::open(out);
+                for (k, v) in members {
+                    v.write_json(object.member(k.get()));
+                }
+                object.close();
             }
-            Json::Raw(s) => s.clone(),
+            Json::Raw(s) => out.extend_from_slice(s.as_bytes()),
         }
     }
 }
@@ -217,50 +261,50 @@ type Made = Result<Rc<Verifier>, jwkskit::Error>;
 
 thread_local! {
     /// Verifiers (or the parse error) by key set document and policy.
-    static VERIFIERS: RefCell<HashMap<String, Made>> = RefCell::new(HashMap::new());
+    static VERIFIERS: RefCell<HashMap<Vec<u8>, Made>> = RefCell::new(HashMap::new());
 }
 
-fn build_jwk(spec: &KeySpec) -> String {
-    let mut members: Vec<(String, String)> = Vec::new();
+/// Appends the key's JWK: the pool key's public members, changed as the spec says.
+fn write_jwk(spec: &KeySpec, out: &mut Vec<u8>) {
+    let mut object = ObjectWriter::open(out);
     let mut mangled = false;
     for (name, value) in pool_public_members(usize::from(spec.pool)) {
-        let (name, value) = (*name, value.clone());
-        let rendered = match (name, &spec.kty, &spec.crv) {
-            ("kty", Override::Drop, _) | ("crv", _, Override::Drop) => continue,
-            ("kty", Override::Set(j), _) | ("crv", _, Override::Set(j)) => j.render(),
-            ("kty" | "crv" | "e" | "y", _, _) => Value::String(value).to_string(),
-            _ if mangled => Value::String(value).to_string(),
+        match (*name, &spec.kty, &spec.crv) {
+            ("kty", Override::Drop, _) | ("crv", _, Override::Drop) => {}
+            ("kty", Override::Set(j), _) | ("crv", _, Override::Set(j)) => j.write(object.member(name)),
+            ("kty" | "crv" | "e" | "y", _, _) => write_str(object.member(name), value),
+            _ if mangled => write_str(object.member(name), value),
             _ => {
                 mangled = true;
-                Value::String(mangle(&value, &spec.mangle)).to_string()
+                write_str(object.member(name), &mangle(value, &spec.mangle));
             }
-        };
-        members.push((name.to_string(), rendered));
+        }
     }
     if let Some(kid) = &spec.kid {
-        members.push(("kid".into(), kid.render()));
+        kid.write(object.member("kid"));
     }
     if let Some(alg) = &spec.alg {
-        members.push(("alg".into(), Value::String(alg.get()).to_string()));
+        write_str(object.member("alg"), &alg.get());
     }
     if let Some(u) = &spec.use_ {
-        members.push(("use".into(), u.render()));
+        u.write(object.member("use"));
     }
     if let Some(ops) = &spec.key_ops {
-        members.push(("key_ops".into(), ops.render()));
+        ops.write(object.member("key_ops"));
     }
     for (name, value) in &spec.extra {
-        members.push((name.get(), value.render()));
+        value.write(object.member(name.get()));
     }
-    object(&members)
+    object.close();
 }
 
-fn mangle(b64_value: &str, how: &Mangle) -> String {
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
-    let mut bytes = URL_SAFE_NO_PAD.decode(b64_value).unwrap_or_default();
+fn mangle<'a>(b64_value: &'a str, how: &Mangle) -> Cow<'a, str> {
+    let mut bytes = match how {
+        Mangle::None => return b64_value.into(),
+        Mangle::Padding => return format!("{b64_value}=").into(),
+        _ => URL_SAFE_NO_PAD.decode(b64_value).unwrap_or_default(),
+    };
     match how {
-        Mangle::None => return b64_value.to_string(),
         Mangle::Flip(at, xor) => {
             if !bytes.is_empty() {
                 let i = usize::from(*at) % bytes.len();
@@ -268,64 +312,58 @@ fn mangle(b64_value: &str, how: &Mangle) -> String {
             }
         }
         Mangle::LeadingZero => bytes.insert(0, 0),
-        Mangle::Padding => return format!("{b64_value}="),
         Mangle::Truncate(n) => bytes.truncate(usize::from(*n) % (bytes.len() + 1)),
+        Mangle::None | Mangle::Padding => unreachable!("returned above"),
     }
-    b64(&bytes)
-}
-
-fn object(members: &[(String, String)]) -> String {
-    let members: Vec<String> = members
-        .iter()
-        .map(|(k, v)| format!("{}:{v}", Value::String(k.clone())))
-        .collect();
-    format!("{{{}}}", members.join(","))
+    b64(&bytes).into()
 }
 
 fn build_header(spec: &HeaderSpec) -> Vec<u8> {
     if let Some(raw) = &spec.raw {
         return raw.clone();
     }
-    let mut members = Vec::new();
+    let mut out = Vec::with_capacity(256);
+    let mut object = ObjectWriter::open(&mut out);
     if let Some(alg) = &spec.alg {
-        members.push(("alg".into(), Value::String(alg.get()).to_string()));
+        write_str(object.member("alg"), &alg.get());
     }
     if let Some(alg) = &spec.alg_json {
-        members.push(("alg".into(), alg.render()));
+        alg.write(object.member("alg"));
     }
     for (name, value) in [("kid", &spec.kid), ("typ", &spec.typ), ("crit", &spec.crit)] {
         if let Some(v) = value {
-            members.push((name.to_string(), v.render()));
+            v.write(object.member(name));
         }
     }
     for (name, value) in &spec.extra {
-        members.push((name.get(), value.render()));
+        value.write(object.member(name.get()));
     }
-    object(&members).into_bytes()
+    object.close();
+    out
 }
 
 fn build_payload(spec: &PayloadSpec) -> Vec<u8> {
     if let Some(raw) = &spec.raw {
         return raw.clone();
     }
-    let mut members = Vec::new();
+    let mut out = Vec::with_capacity(256);
+    let mut object = ObjectWriter::open(&mut out);
     for (name, offset) in [("exp", spec.exp), ("nbf", spec.nbf), ("iat", spec.iat)] {
         if let Some(offset) = offset {
-            members.push((
-                name.to_string(),
-                (BASE_TIME + i64::from(offset)).to_string(),
-            ));
+            write!(object.member(name), "{}", BASE_TIME + i64::from(offset))
+                .expect("writing to a Vec cannot fail");
         }
     }
     for (name, value) in [("iss", &spec.iss), ("aud", &spec.aud)] {
         if let Some(v) = value {
-            members.push((name.to_string(), v.render()));
+            v.write(object.member(name));
         }
     }
     for (name, value) in &spec.extra {
-        members.push((name.get(), value.render()));
+        value.write(object.member(name.get()));
     }
-    object(&members).into_bytes()
+    object.close();
+    out
 }
 
 fn build_policy(spec: &PolicySpec) -> Policy {
@@ -337,11 +375,11 @@ fn build_policy(spec: &PolicySpec) -> Policy {
     algorithms.dedup();
     Policy {
         algorithms,
-        issuers: spec.issuers.iter().map(Text::get).collect(),
-        audiences: spec.audiences.iter().map(Text::get).collect(),
+        issuers: spec.issuers.iter().map(|t| t.get().to_string()).collect(),
+        audiences: spec.audiences.iter().map(|t| t.get().to_string()).collect(),
         leeway: u64::from(spec.leeway % 600),
         require_exp: spec.require_exp,
-        expected_typ: spec.typ.as_ref().map(Text::get),
+        expected_typ: spec.typ.as_ref().map(|t| t.get().to_string()),
         max_age: spec.max_age.map(u64::from),
         ..Policy::default()
     }
@@ -351,24 +389,27 @@ fuzz_target!(|input: Input| {
     if input.keys.len() > 6 {
         return;
     }
-    let jwks = format!(
-        "{{\"keys\":[{}]}}",
-        input
-            .keys
-            .iter()
-            .map(build_jwk)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    // The key set document, then the policy, in one buffer: together they are the memo key.
+    let mut memo_key = Vec::with_capacity(4096);
+    memo_key.extend_from_slice(b"{\"keys\":[");
+    for (i, key) in input.keys.iter().enumerate() {
+        if i > 0 {
+            memo_key.push(b',');
+        }
+        write_jwk(key, &mut memo_key);
+    }
+    memo_key.extend_from_slice(b"]}");
+    let jwks_len = memo_key.len();
+    write!(memo_key, "\u{0}{:?}", input.policy).expect("writing to a Vec cannot fail");
+    let jwks = &memo_key[..jwks_len];
     let policy = build_policy(&input.policy);
     // Parsing RSA keys is most of an input's cost in an instrumented build, and most mutations
     // leave the keys and the policy alone: verifiers are remembered per (key set, policy).
-    let memo_key = format!("{jwks}\u{0}{:?}", input.policy);
-    let known = VERIFIERS.with(|m| m.borrow().get(&memo_key).cloned());
+    let known = VERIFIERS.with(|m| m.borrow().get(memo_key.as_slice()).cloned());
     let verifier = match known {
         Some(v) => v,
         None => {
-            let made = Verifier::from_jwks_json(jwks.as_bytes(), policy.clone()).map(Rc::new);
+            let made = Verifier::from_jwks_json(jwks, policy.clone()).map(Rc::new);
             if let Err(e) = &made {
                 assert_eq!(e.kind(), ErrorKind::KeySetInvalid, "{e}");
             }
@@ -377,7 +418,7 @@ fuzz_target!(|input: Input| {
                 if m.len() >= 512 {
                     m.clear();
                 }
-                m.insert(memo_key, made.clone());
+                m.insert(memo_key.clone(), made.clone());
             });
             made
         }
@@ -388,12 +429,16 @@ fuzz_target!(|input: Input| {
 
     let header = build_header(&input.header);
     let payload = build_payload(&input.payload);
-    let signing_input = format!("{}.{}", b64(&header), b64(&payload));
+    // The token in one buffer: header and payload encoded, then the signature of that prefix.
+    let mut token = String::with_capacity(4 * (header.len() + payload.len()) / 3 + 1024);
+    URL_SAFE_NO_PAD.encode_string(&header, &mut token);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+    let signing_len = token.len();
     let sig = match &input.sig {
         SigSpec::Sign(key, alg) | SigSpec::SignFlipped(key, alg, _) => {
             let alg = Algorithm::ALL[usize::from(*alg) % Algorithm::ALL.len()];
-            let mut sig =
-                sign_memo(usize::from(*key), alg, signing_input.as_bytes()).unwrap_or_default();
+            let mut sig = sign_memo(usize::from(*key), alg, token.as_bytes()).unwrap_or_default();
             if let (SigSpec::SignFlipped(_, _, bit), false) = (&input.sig, sig.is_empty()) {
                 let bit = usize::from(*bit) % (sig.len() * 8);
                 sig[bit / 8] ^= 1 << (bit % 8);
@@ -402,13 +447,15 @@ fuzz_target!(|input: Input| {
         }
         SigSpec::Raw(bytes) => bytes.clone(),
     };
-    let mut token = format!("{signing_input}.{}", b64(&sig));
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(&sig, &mut token);
     match input.framing {
         Framing::Plain => {}
         Framing::ExtraDot => token.push('.'),
         Framing::TrailingNewline => token.push('\n'),
         Framing::PaddedSignature => token.push('='),
     }
+    let signing_input = &token.as_bytes()[..signing_len];
     let now = BASE_TIME + i64::from(input.now);
 
     let verified = match verifier.verify_at(token.as_bytes(), now) {
@@ -447,7 +494,7 @@ fuzz_target!(|input: Input| {
 
     // The signature: some key of the set with the reported thumbprint (and kid) permits `alg`
     // and verifies with ring directly.
-    let doc: Value = serde_json::from_str(&jwks).expect("accepted set is JSON");
+    let doc: Value = serde_json::from_slice(jwks).expect("accepted set is JSON");
     let header_kid = header_json.get("kid").and_then(Value::as_str);
     if let (Some(kid), Some(key_kid)) = (header_kid, verified.key_kid()) {
         assert_eq!(kid, key_kid, "a token naming one kid verified with another");
@@ -469,7 +516,7 @@ fuzz_target!(|input: Input| {
         .expect("keys array")
         .iter()
         .filter(|jwk| thumbprint(jwk).ok().as_deref() == Some(verified.key_thumbprint()))
-        .any(|jwk| permits(jwk) && ring_verifies(jwk, alg, signing_input.as_bytes(), &sig));
+        .any(|jwk| permits(jwk) && ring_verifies(jwk, alg, signing_input, &sig));
     assert!(
         sig_ok,
         "accepted a token that ring does not verify with the reported key"
