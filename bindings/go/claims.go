@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // A small scanner over the top level of a JSON object, so that reading one claim costs a walk
@@ -97,6 +98,11 @@ func skipValue(b []byte, i int) int {
 // names the last one wins, as in the library's own claim getters; unique says obj is known to
 // have none, so the first match can be returned at once.
 func findMember(obj []byte, name string, unique bool) ([]byte, bool) {
+	if unique {
+		if raw, ok := findFlatMember(obj, name); ok {
+			return raw, true
+		}
+	}
 	i := skipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return nil, false
@@ -134,6 +140,72 @@ func findMember(obj []byte, name string, unique bool) ([]byte, bool) {
 		i = skipSpace(obj, i+1)
 	}
 	return found, found != nil
+}
+
+// findFlatMember is findMember's shortcut for the usual token: a valid JSON object with
+// unique names and no object nested in it (no '{' after the first, not even in a string), and
+// a plain name (ASCII letters, digits, '_', '-', '.', ':', starting with a letter or '_').
+// Then one search for the name replaces the walk over every member before it (most of a
+// claim read, as "sub" comes late in sorted claims), and the first `"name"` followed by ':'
+// that is not inside a string is the member:
+//   - a quote after an even run of backslashes is a string's delimiter; it cannot be a closing
+//     one here, as valid JSON has only whitespace , : } ] after a string, never a letter or '_';
+//   - so `"name"` is a whole string, a string followed by ':' is a member name, and without
+//     nested objects every member name is at the top level; names being unique, it is the one.
+//
+// false means "not found this way" (the name may be written with escapes, or obj nests
+// objects): the caller walks the object.
+func findFlatMember(obj []byte, name string) ([]byte, bool) {
+	if !plainName(name) {
+		return nil, false
+	}
+	open := skipSpace(obj, 0)
+	if open >= len(obj) || obj[open] != '{' || bytes.IndexByte(obj[open+1:], '{') >= 0 {
+		return nil, false
+	}
+	text := bytesString(obj)
+	for from := open + 1; from < len(text); {
+		k := strings.Index(text[from:], name)
+		if k < 0 {
+			return nil, false
+		}
+		at, end := from+k, from+k+len(name)
+		from = at + 1
+		if text[at-1] != '"' || end >= len(text) || text[end] != '"' {
+			continue
+		}
+		backslashes := 0
+		for p := at - 2; p > open && text[p] == '\\'; p-- {
+			backslashes++
+		}
+		if backslashes%2 == 1 {
+			continue
+		}
+		i := skipSpace(obj, end+1)
+		if i >= len(obj) || obj[i] != ':' {
+			continue
+		}
+		i = skipSpace(obj, i+1)
+		valueEnd := skipValue(obj, i)
+		if valueEnd < 0 {
+			return nil, false
+		}
+		return obj[i:valueEnd:valueEnd], true
+	}
+	return nil, false
+}
+
+// plainName reports whether name is non-empty ASCII letters, digits, '_', '-', '.' and ':',
+// starting with a letter or '_' (see findFlatMember).
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z')
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':')) {
+			return false
+		}
+	}
+	return len(name) > 0
 }
 
 // keyEquals compares a raw JSON string (quotes included) with name.

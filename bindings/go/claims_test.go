@@ -123,6 +123,52 @@ func TestFindMemberAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
+// The shortcut for flat objects with unique names (findFlatMember) against the walk, on the
+// cases it must tell apart: the name inside a string value, as a value, after an escaped
+// backslash, with spaces, written with an escape, and objects it must leave to the walk.
+func TestFindFlatMember(t *testing.T) {
+	for _, c := range []struct {
+		obj, want string
+		flat      bool // found by the shortcut (else by the walk, or not at all)
+	}{
+		{`{"a":"\"sub\":1","sub":2}`, `2`, true},
+		{`{"\"sub":1,"sub":2}`, `2`, true},
+		{`{"\\\"sub":1,"x\\":"sub","sub":7}`, `7`, true},
+		{`{"\"sub":1}`, ``, false},
+		{`{"a":"sub","sub":"v"}`, `"v"`, true},
+		{`{"a":"x\\","sub":3}`, `3`, true},
+		{`{"a":"\\\"sub\":9","sub" : [1,"sub"] }`, `[1,"sub"]`, true},
+		{`{ "sub"  :  true }`, `true`, true},
+		{`{"subject":1,"sub":null}`, `null`, true},
+		{`{"xsub":1,"sub_":2,"sub":3}`, `3`, true},
+		{`{"s\u0075b":4}`, `4`, false},
+		{`{"o":{"sub":1},"sub":5}`, `5`, false},
+		{`{"a":"{","sub":6}`, `6`, false},
+		{`{"a":1}`, ``, false},
+		{`{"a":"\"sub\":1"}`, ``, false},
+	} {
+		raw, flat := findFlatMember([]byte(c.obj), "sub")
+		if flat != c.flat || (flat && string(raw) != c.want) {
+			t.Errorf("findFlatMember(%s) = %q, %v; want %q, %v", c.obj, raw, flat, c.want, c.flat)
+		}
+		got, found := findMember([]byte(c.obj), "sub", true)
+		walked, walkedFound := findMember([]byte(c.obj), "sub", false)
+		if string(got) != c.want || found != (c.want != "") || found != walkedFound || !bytes.Equal(got, walked) {
+			t.Errorf("findMember(%s) = %q, %v; the walk %q, %v; want %q", c.obj, got, found, walked, walkedFound, c.want)
+		}
+	}
+	for _, name := range []string{"", "1a", "-a", "a b", `a"`, `a\`, "é", "}"} {
+		if plainName(name) {
+			t.Errorf("plainName(%q) = true", name)
+		}
+	}
+	for _, name := range []string{"sub", "_x", "client_id", "https:ex.com", "a-b.c", "Z9"} {
+		if !plainName(name) {
+			t.Errorf("plainName(%q) = false", name)
+		}
+	}
+}
+
 func TestScannerOnBrokenInput(t *testing.T) {
 	for _, data := range []string{"", "{", "{\"a", `{"a":`, `{"a":"x`, `{"a":[1,2`, `{"a" 1}`, `[1]`, `{"a":1,`, `{"a":}`, `"str"`, `{"a":1}x`, "\x00"} {
 		for _, name := range []string{"a", ""} {
