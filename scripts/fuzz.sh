@@ -58,8 +58,9 @@ mkdir -p "$LOG_DIR"
 #   out-pointers are written by the callee, not returned;
 # - malloc_context_size: the stack trace recorded at every allocation and free, which only
 #   adds detail to a report (where a freed or leaked block came from), not detection.
-# When a run finds something, the input is run again with the full defaults (below), so the
-# report in the log has every stack. Set ASAN_OPTIONS to choose for yourself.
+# When a run finds something, the input is run again with both switched on (FULL_ASAN_OPTIONS:
+# ASan's default allocation stacks, and fake stacks, which some builds leave off by default),
+# so the report in the log has every stack. Set ASAN_OPTIONS to choose for yourself.
 FAST_ASAN_OPTIONS="detect_stack_use_after_return=0:malloc_context_size=0"
 FULL_ASAN_OPTIONS="detect_stack_use_after_return=1:malloc_context_size=30"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-$FAST_ASAN_OPTIONS}"
@@ -163,7 +164,7 @@ for target in $TARGETS; do
         echo "FAIL: $target found a crash, timeout or OOM; the input is in fuzz/artifacts/$target/" >&2
         if [ "$SANITIZER" = address ]; then
             # The run's report has no allocation stacks (FAST_ASAN_OPTIONS): run each new
-            # finding again with the full defaults so that the log has the whole report.
+            # finding again with FULL_ASAN_OPTIONS so that the log has the whole report.
             find "$FUZZ_DIR/artifacts/$target" -type f -newermt "@$started" | while read -r input; do
                 echo "== again with ASAN_OPTIONS=$FULL_ASAN_OPTIONS: $input" >>"$log"
                 ASAN_OPTIONS="$FULL_ASAN_OPTIONS" "${FUZZ[@]}" run -a -s "$SANITIZER" "$target" \
