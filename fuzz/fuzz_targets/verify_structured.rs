@@ -271,7 +271,9 @@ fn write_jwk(spec: &KeySpec, out: &mut Vec<u8>) {
     for (name, value) in pool_public_members(usize::from(spec.pool)) {
         match (*name, &spec.kty, &spec.crv) {
             ("kty", Override::Drop, _) | ("crv", _, Override::Drop) => {}
-            ("kty", Override::Set(j), _) | ("crv", _, Override::Set(j)) => j.write(object.member(name)),
+            ("kty", Override::Set(j), _) | ("crv", _, Override::Set(j)) => {
+                j.write(object.member(name))
+            }
             ("kty" | "crv" | "e" | "y", _, _) => write_str(object.member(name), value),
             _ if mangled => write_str(object.member(name), value),
             _ => {
