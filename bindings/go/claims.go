@@ -43,15 +43,21 @@ func skipString(b []byte, i int) int {
 			return -1
 		}
 		q := j + k
-		backslashes := 0
-		for p := q - 1; p > i && b[p] == '\\'; p-- {
-			backslashes++
-		}
-		if backslashes%2 == 0 {
+		if !escaped(b, q, i) {
 			return q + 1
 		}
 		j = q + 1
 	}
+}
+
+// escaped reports whether the quote at b[q] is escaped: an odd run of backslashes before it,
+// counted back to (not including) b[floor].
+func escaped(b []byte, q, floor int) bool {
+	backslashes := 0
+	for p := q - 1; p > floor && b[p] == '\\'; p-- {
+		backslashes++
+	}
+	return backslashes%2 == 1
 }
 
 // skipValue returns the index after the value starting at b[i], or -1.
@@ -174,11 +180,7 @@ func findFlatMember(obj []byte, name string) ([]byte, bool) {
 		if text[at-1] != '"' || end >= len(text) || text[end] != '"' {
 			continue
 		}
-		backslashes := 0
-		for p := at - 2; p > open && text[p] == '\\'; p-- {
-			backslashes++
-		}
-		if backslashes%2 == 1 {
+		if escaped(obj, at-1, open) {
 			continue
 		}
 		i := skipSpace(obj, end+1)
