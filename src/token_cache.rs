@@ -25,8 +25,13 @@
 //!   token's `exp` plus leeway (as seen by the `now` of the verification that stored it).
 //! - Bounded in entries and in bytes (each entry's bytes are counted with allocator overhead).
 //!   Eviction is CLOCK (second chance): a hit sets a flag, the hand clears it, and only entries
-//!   not hit since the hand last passed are evicted, so hot tokens stay while a flood of
-//!   one-off tokens only displaces other one-off tokens.
+//!   not hit since the hand last passed are evicted, so hot tokens stay.
+//! - Admission on the second sighting once full: while a shard has room every verified token is
+//!   stored; once it is full, a token is stored only if it missed recently before (its keyed
+//!   hash is in the shard's doorkeeper, a small table of recent misses that were not stored).
+//!   A token a client reuses is stored on its second request, while a flood of one-off tokens
+//!   neither displaces anything nor pays for storing: their miss costs a lookup and one
+//!   atomic store next to the full verification.
 //! - No global lock: entries live in up to 16 shards, each behind its own read-write lock; a
 //!   hit takes one shard's read lock, whose readers do not share a cache line
 //!   ([`ReadMostly`]), and writes nothing shared: counters are striped per thread, the hit
@@ -53,7 +58,8 @@ use crate::verifier::{VerifiedToken, Verifier};
 pub struct TokenCacheOptions {
     /// Most verified tokens kept; 0 turns the cache off (default 4096).
     pub max_entries: u32,
-    /// Most bytes the entries may take, allocator overhead included (default 8 MiB).
+    /// Most bytes the cache may take: its entries with their allocator overhead, and the
+    /// doorkeeper of recent misses (a few percent of this; default 8 MiB).
     pub max_bytes: usize,
     /// Longest time an entry is reused after the verification that stored it (default 5 min).
     pub max_reuse: Duration,
@@ -87,7 +93,8 @@ pub struct TokenCacheStats {
     pub evictions: u64,
     /// Entries now.
     pub entries: u64,
-    /// Bytes the entries take now (allocator overhead included).
+    /// Bytes the entries take now (allocator overhead included; the doorkeeper's fixed few
+    /// percent of the byte bound is not counted here).
     pub bytes: u64,
     /// The entry bound (0 when the cache is off).
     pub max_entries: u64,
@@ -107,6 +114,10 @@ const BUFFER_ROUNDING: usize = 64;
 
 /// Bytes at the end of a token that are hashed (see the module docs).
 pub const HASHED_TAIL: usize = 32;
+
+/// Doorkeeper positions per entry of the bound: a one-off token is remembered for about this
+/// many times the cache's entries in misses.
+const DOORKEEPER_PER_ENTRY: usize = 2;
 
 /// Everything a hit needs.
 struct Slot {
@@ -256,6 +267,10 @@ pub(crate) struct TokenCache {
     max_reuse: Duration,
     stripes: [Stripe; STRIPES],
     evictions: AtomicU64,
+    /// The keyed hashes of recent misses not stored because the shard was full, one per
+    /// position (direct-mapped, a power of two long): a second miss that finds its hash here
+    /// is stored. Written without a lock: a lost or torn race only delays one admission.
+    doorkeeper: Box<[AtomicU64]>,
     options: TokenCacheOptions,
 }
 
@@ -281,14 +296,22 @@ impl TokenCache {
             shards /= 2;
         }
         let shard_entries = max_entries / shards;
+        // The doorkeeper is sized by the entries that can be held, and its bytes come out of
+        // the byte bound (at most a few percent of it: a position is 8 bytes, an entry hundreds).
+        let most_held = max_entries.min(options.max_bytes / Slot::cost_of(BUFFER_ROUNDING, 0));
+        let doorkeeper = (most_held.max(1) * DOORKEEPER_PER_ENTRY).next_power_of_two();
+        let entry_bytes = options
+            .max_bytes
+            .saturating_sub(doorkeeper * std::mem::size_of::<AtomicU64>());
         Some(TokenCache {
             hasher: RandomState::new(),
             shards: (0..shards).map(|_| ReadMostly::default()).collect(),
             shard_entries,
-            shard_bytes: options.max_bytes / shards,
+            shard_bytes: entry_bytes / shards,
             max_reuse: options.max_reuse,
             stripes: Default::default(),
             evictions: AtomicU64::new(0),
+            doorkeeper: (0..doorkeeper).map(|_| AtomicU64::new(0)).collect(),
             options,
         })
     }
@@ -298,8 +321,22 @@ impl TokenCache {
         &self.shards[(hash >> 58) as usize % self.shards.len()]
     }
 
+    /// Whether a token whose miss found its shard full is stored: yes if it missed recently
+    /// (its hash is in the doorkeeper), else its hash is remembered for next time.
+    fn admit(&self, hash: u64) -> bool {
+        // Bits the shard choice (the top ones) and the index's table (the low ones) do not
+        // lean on, so that a shard's tokens spread over the whole doorkeeper.
+        let at = (hash >> 16) as usize & (self.doorkeeper.len() - 1);
+        let seen = &self.doorkeeper[at];
+        if seen.load(Ordering::Relaxed) == hash {
+            return true;
+        }
+        seen.store(hash, Ordering::Relaxed);
+        false
+    }
+
     /// Verifies `token` at `now` through the cache: a hit if an entry is usable, else a full
-    /// verification whose success is stored.
+    /// verification whose success is stored (once full, on the token's second miss).
     pub(crate) fn verify(
         &self,
         verifier: &Verifier,
@@ -310,18 +347,22 @@ impl TokenCache {
         let hash = self.hasher.hash_one((token.len(), tail));
         let stripe = &self.stripes[stripe_index()];
         let depth = verifier.policy().limits.max_json_depth;
-        let found = self.shard(hash).read().find(hash, token).map(|s| {
-            if !s.visited.load(Ordering::Relaxed) {
-                s.visited.store(true, Ordering::Relaxed);
-            }
-            (
-                s.verified(depth),
-                s.times,
-                s.generation,
-                s.issuer.clone(),
-                s.deadline,
-            )
-        });
+        let (found, occupancy) = {
+            let shard = self.shard(hash).read();
+            let found = shard.find(hash, token).map(|s| {
+                if !s.visited.load(Ordering::Relaxed) {
+                    s.visited.store(true, Ordering::Relaxed);
+                }
+                (
+                    s.verified(depth),
+                    s.times,
+                    s.generation,
+                    s.issuer.clone(),
+                    s.deadline,
+                )
+            });
+            (found, (shard.slots.len(), shard.bytes))
+        };
         if let Some((verified, times, generation, issuer, deadline)) = found {
             let query = KeyQuery {
                 kid: verified.kid(),
@@ -338,7 +379,12 @@ impl TokenCache {
         }
         stripe.misses.fetch_add(1, Ordering::Relaxed);
         let (verified, facts) = verifier.verify_fresh(token, now)?;
-        self.insert(hash, token, &verified, facts, now, verifier.policy().leeway);
+        let miss = Miss {
+            hash,
+            token,
+            occupancy,
+        };
+        self.insert(miss, &verified, facts, now, verifier.policy().leeway);
         Ok(verified)
     }
 
@@ -353,15 +399,12 @@ impl TokenCache {
         }
     }
 
-    fn insert(
-        &self,
-        hash: u64,
-        token: &[u8],
-        verified: &VerifiedToken,
-        facts: Facts,
-        now: i64,
-        leeway: u64,
-    ) {
+    fn insert(&self, miss: Miss, verified: &VerifiedToken, facts: Facts, now: i64, leeway: u64) {
+        let Miss {
+            hash,
+            token,
+            occupancy: (entries, bytes),
+        } = miss;
         // Never reused past exp + leeway as the storing verification saw the time.
         let mut reuse = self.max_reuse;
         if let Some(exp) = facts.times.exp {
@@ -379,6 +422,12 @@ impl TokenCache {
         let capacity = len.next_multiple_of(BUFFER_ROUNDING);
         let cost = Slot::cost_of(capacity, issuer_len);
         if cost > self.shard_bytes {
+            return;
+        }
+        // The shard as the lookup saw it: storing into a full one evicts, so only a token seen
+        // before is worth it (see the module docs).
+        let full = entries >= self.shard_entries || bytes + cost > self.shard_bytes;
+        if full && !self.admit(hash) {
             return;
         }
         // The buffer is filled under the lock, once it is known whether an evicted entry's can
@@ -480,6 +529,14 @@ impl TokenCache {
         }
         s
     }
+}
+
+/// A token that found no usable entry, and its shard's entries and bytes as the lookup saw
+/// them.
+struct Miss<'a> {
+    hash: u64,
+    token: &'a [u8],
+    occupancy: (usize, usize),
 }
 
 /// What a full verification tells the cache besides the token.

@@ -515,8 +515,9 @@ fn floods_of_valid_and_forged_tokens_stay_within_the_bounds_and_hot_tokens_stay(
         let s = v.token_cache_stats();
         assert!(s.entries <= 256, "{s:?}");
     }
+    // Once full, a one-off token is not stored: the flood displaced nothing.
     let s = v.token_cache_stats();
-    assert!(s.evictions >= 20_000 - 256, "{s:?}");
+    assert!(s.entries > 200 && s.evictions == 0, "{s:?}");
     let hits = s.hits;
     v.verify_at(hot.as_bytes(), NOW).unwrap();
     assert_eq!(
@@ -525,8 +526,9 @@ fn floods_of_valid_and_forged_tokens_stay_within_the_bounds_and_hot_tokens_stay(
         "the hot token was evicted"
     );
 
-    // One-off tokens all pass through: none of the early ones is still held (each shard's
-    // hand moves on after an eviction instead of always reusing one position).
+    // Tokens seen twice are stored, and they all pass through: none of the early ones is still
+    // held (each shard's hand moves on after an eviction instead of always reusing one
+    // position).
     let v = hs_verifier(
         secret,
         TokenCacheOptions {
@@ -536,12 +538,18 @@ fn floods_of_valid_and_forged_tokens_stay_within_the_bounds_and_hot_tokens_stay(
     );
     for i in 0..2_000 {
         v.verify_at(hs_token(secret, i).as_bytes(), NOW).unwrap();
+        v.verify_at(hs_token(secret, i).as_bytes(), NOW).unwrap();
     }
+    let before = v.token_cache_stats();
+    assert!(
+        before.evictions > 1_900 && before.entries <= 32,
+        "{before:?}"
+    );
     for i in 0..1_500 {
         v.verify_at(hs_token(secret, i).as_bytes(), NOW).unwrap();
     }
     let s = v.token_cache_stats();
-    assert_eq!(s.hits, 0, "early one-off tokens stayed resident: {s:?}");
+    assert_eq!(s.hits, before.hits, "early tokens stayed resident: {s:?}");
 
     // The byte bound, with room for far fewer entries than the entry bound.
     let small = TokenCacheOptions {
@@ -557,6 +565,45 @@ fn floods_of_valid_and_forged_tokens_stay_within_the_bounds_and_hot_tokens_stay(
     }
     let s = v.token_cache_stats();
     assert!(s.entries > 20 && s.entries < 500, "{s:?}");
+}
+
+#[test]
+fn once_full_a_token_is_stored_on_its_second_miss() {
+    let secret = b"admit-secret-admit-secret-admit-";
+    let v = hs_verifier(
+        secret,
+        TokenCacheOptions {
+            max_entries: 16,
+            ..TokenCacheOptions::default()
+        },
+    );
+    // Fill every shard: while there is room, every verified token is stored.
+    for i in 0..200 {
+        v.verify_at(hs_token(secret, i).as_bytes(), NOW).unwrap();
+    }
+    let full = v.token_cache_stats();
+    assert_eq!(full.entries, 16, "{full:?}");
+    let t = hs_token(secret, 1_000);
+    let stats = || {
+        let s = v.token_cache_stats();
+        (s.hits - full.hits, s.misses - full.misses, s.evictions)
+    };
+    v.verify_at(t.as_bytes(), NOW).unwrap();
+    assert_eq!(stats(), (0, 1, 0), "a first miss is remembered, not stored");
+    v.verify_at(t.as_bytes(), NOW).unwrap();
+    assert_eq!(
+        stats(),
+        (0, 2, 1),
+        "the second miss is stored in an evicted entry's place"
+    );
+    v.verify_at(t.as_bytes(), NOW).unwrap();
+    assert_eq!(stats(), (1, 2, 1), "then it hits");
+    // A forged copy is verified on its own and rejected, whether seen once or twice.
+    let forged = hs_token(b"wrong", 1_000);
+    for _ in 0..3 {
+        assert!(v.verify_at(forged.as_bytes(), NOW).is_err());
+    }
+    assert_eq!(stats(), (1, 5, 1));
 }
 
 #[test]
