@@ -124,7 +124,8 @@ def history_entry(results: Dict[str, Any], failed: List[str], loadavg_start: str
     # A hit through each front door, and what the peers pay for the same request (they verify
     # the token again every time).
     entry["token_cache"] = {
-        name: {**{k: row.get(k) for k in ("ring_us", "hit_us", "ring_over_hit", "miss_over_no_cache")},
+        name: {**{k: row.get(k) for k in ("ring_us", "hit_us", "ring_over_hit", "miss_over_no_cache",
+                                          "twice_over_no_cache")},
                **{k: cases.get(name, {}).get(k) for k in REPEATED_FROM_CASES}}
         for name, row in (tc.get("cases") or {}).items()
     }
@@ -268,11 +269,14 @@ def report_text(entry: Dict[str, Any], history: List[Dict[str, Any]], missing: L
                    f"over a million C ABI verifications {mem['growth_kib']} KiB.")
     tc = entry.get("token_cache") or {}
     if tc:
-        out += ["", "### Token cache (C ABI; hit = the same token again, miss = a full, cold cache)", ""]
+        out += ["", "### Token cache (C ABI; hit = the same token again, miss = a token a full cache "
+                "has not seen; first two = a token's first two sightings by a full cache, the second "
+                "stored)", ""]
         for name, r in tc.items():
             out.append(f"- {name}: hit {fmt(r.get('hit_us'), 3)} µs ({fmt(r.get('ring_over_hit'), 0)}× "
                        f"faster than the bare ring verify); miss {fmt(r.get('miss_over_no_cache'), 3)}× "
-                       "the cache-off verification; a hit through Python's `verify()` (claims dict "
+                       f"the cache-off verification; first two {fmt(r.get('twice_over_no_cache'), 3)}× "
+                       "two cache-off verifications; a hit through Python's `verify()` (claims dict "
                        f"included) {fmt(r.get('python_hit_us'), 2)} µs, through Go's `Verify` + "
                        f"`ClaimString` {fmt(r.get('go_hit_us'), 2)} µs")
     soak = entry.get("token_cache_soak") or {}
