@@ -72,7 +72,8 @@ type Options struct {
 
 	// The verified-token cache: a token seen again is answered without its signature check,
 	// with the verdict a full verification would give (time rules are checked again at each
-	// call's time; entries die with the key set that verified them). On by default.
+	// call's time; entries die with the key set that verified them). On by default. Once
+	// full, a token is stored on its second miss, so that one-off tokens displace nothing.
 
 	// NoTokenCache turns the cache off.
 	NoTokenCache bool

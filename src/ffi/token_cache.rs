@@ -18,7 +18,9 @@ unsafe fn set(
 /// Sets how many verified tokens a verifier keeps so that a token seen again is answered
 /// without its signature check (default 4096; 0 turns the cache off). A cached answer is
 /// always the one a full verification would give: the time rules are checked again at each
-/// call's time, and an entry is dropped when the key set changes. Not thread-safe (a builder).
+/// call's time, and an entry is dropped when the key set changes. Once the cache is full, a
+/// token is stored on its second miss, so that one-off tokens displace nothing. Not
+/// thread-safe (a builder).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_token_cache(
     opts: *mut jwks_options,

@@ -406,7 +406,8 @@ class Verifier:
         proxy (str): an explicit proxy URL (default: ``HTTPS_PROXY``/``NO_PROXY``).
 
     Verified-token cache (a repeated token is answered without its signature check, with the
-    same verdict: time rules are re-checked on every call, entries die with the key set):
+    same verdict: time rules are re-checked on every call, entries die with the key set; once
+    full, a token is stored on its second miss, so that one-off tokens displace nothing):
         token_cache (int): most tokens kept (default 4096; 0 turns the cache off).
         token_cache_bytes (int): most bytes the cache may take (default 8 MiB).
         token_cache_max_reuse: seconds an entry is reused at most (default 300).
