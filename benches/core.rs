@@ -51,7 +51,7 @@ const TARGET_ALGS: [&str; 4] = ["RS256-2048", "PS256", "ES256", "EdDSA"];
 const CACHE_ALGS: [&str; 3] = ["RS256-2048", "ES256", "EdDSA"];
 /// Tokens per cache case in each pool of distinct tokens (one-off misses, second sightings, the
 /// cache-off side): the timed miss rows use each token of the first two at most once.
-const POOL: usize = 2048;
+const POOL: usize = 4096;
 /// Fill verifications that bring a cache to its bound before misses are timed: four times the
 /// bound, so that every shard fills whatever the hash key.
 const FILL_PER_ENTRY: u64 = 4;
@@ -663,12 +663,14 @@ fn token_cache(fx: &Fixtures, dir: &Path, s: &Settings) -> Value {
         };
         let no_cache_distinct = || off_x.verify(next(&j, &off_pool));
         let no_cache_two = || no_cache_distinct() && no_cache_distinct();
-        // Each pair timed on its own, so that the two sides of a ratio run back to back.
+        // Each pair timed on its own, so that the two sides of a ratio run back to back; in
+        // twice the rounds of shorter batches, as the figure is a ratio near 1 with a target.
         let before = full.cache_stats();
         let size = miss_pool.len().min(twice_pool.len());
         let most = size as u64 - 13;
-        let m = interleaved_upto(&[&miss, &no_cache_distinct], s.rounds, s.batch / 3, most);
-        let w = interleaved_upto(&[&twice, &no_cache_two], s.rounds, s.batch / 3, most);
+        let rounds = 2 * s.rounds;
+        let m = interleaved_upto(&[&miss, &no_cache_distinct], rounds, s.batch / 3, most);
+        let w = interleaved_upto(&[&twice, &no_cache_two], rounds, s.batch / 3, most);
         let after = full.cache_stats();
         assert!(
             i.get() <= size && k.get() <= size,
