@@ -32,10 +32,11 @@
 //!   A token a client reuses is stored on its second request, while a flood of one-off tokens
 //!   neither displaces anything nor pays for storing: their miss costs a lookup and one
 //!   atomic store next to the full verification.
-//! - No global lock: entries live in up to 16 shards, each behind its own read-write lock; a
-//!   hit takes one shard's read lock, whose readers do not share a cache line
-//!   ([`ReadMostly`]), and writes nothing shared: counters are striped per thread, the hit
-//!   flag is written once, the key set's generation is read without cloning the set.
+//! - No global lock: entries live in up to 16 shards (of at least 64 entries, unless the
+//!   bound is smaller), each behind its own read-write lock; a hit takes one shard's read
+//!   lock, whose readers do not share a cache line ([`ReadMostly`]), and writes nothing
+//!   shared: counters are striped per thread, the hit flag is written once, the key set's
+//!   generation is read without cloning the set.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
@@ -103,6 +104,10 @@ pub struct TokenCacheStats {
 }
 
 const MAX_SHARDS: usize = 16;
+/// Fewest entries a shard is made for: a shard fills on its own (and then evicts, and stores
+/// only second sightings), so a small cache is not cut into shards that fill while the cache
+/// is mostly empty.
+const MIN_SHARD_ENTRIES: usize = 64;
 /// What one heap allocation costs beyond its payload (glibc: 16 bytes of header and rounding).
 const ALLOC_OVERHEAD: usize = 16;
 /// Index bytes per entry: a `u64 → u32` hash map bucket (16 bytes with its control byte,
@@ -289,10 +294,10 @@ impl TokenCache {
         if max_entries == 0 || options.max_bytes == 0 || options.max_reuse.is_zero() {
             return None;
         }
-        // A power of two no larger than the entry bound, so that the per-shard bounds add up
-        // to at most the configured ones.
+        // A power of two, so that the per-shard bounds add up to at most the configured ones,
+        // and no more shards than the bound fills with `MIN_SHARD_ENTRIES` each.
         let mut shards = MAX_SHARDS;
-        while shards > max_entries {
+        while shards > 1 && max_entries / shards < MIN_SHARD_ENTRIES {
             shards /= 2;
         }
         let shard_entries = max_entries / shards;
