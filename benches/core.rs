@@ -639,14 +639,7 @@ fn token_cache(fx: &Fixtures, dir: &Path, s: &Settings) -> Value {
         .iter()
         .filter(|c| CACHE_ALGS.contains(&c.name.as_str()))
     {
-        let pool = |name: &str| -> Vec<String> {
-            distinct[&case.name][name]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t.as_str().unwrap().to_string())
-                .collect()
-        };
+        let pool = |name: &str| pool_of(&distinct, &case.name, name);
         let (miss_pool, twice_pool, off_pool) = (pool("miss"), pool("twice"), pool("off"));
         let floor = &*case.floor;
         let no_cache = || off.verify(&case.token);
@@ -667,6 +660,7 @@ fn token_cache(fx: &Fixtures, dir: &Path, s: &Settings) -> Value {
         // twice the rounds of shorter batches, as the figure is a ratio near 1 with a target.
         let before = full.cache_stats();
         let size = miss_pool.len().min(twice_pool.len());
+        assert!(size > 13, "distinct.json lacks the pools of {}", case.name);
         let most = size as u64 - 13;
         let rounds = 2 * s.rounds;
         let m = interleaved_upto(&[&miss, &no_cache_distinct], rounds, s.batch / 3, most);
@@ -721,6 +715,14 @@ fn token_cache(fx: &Fixtures, dir: &Path, s: &Settings) -> Value {
         "hits": stats.hits,
         "misses": stats.misses + full_stats.misses - filled.misses,
     })
+}
+
+/// The tokens of one pool of `case` in distinct.json (none for a case without pools).
+fn pool_of(distinct: &Value, case: &str, pool: &str) -> Vec<String> {
+    distinct[case][pool]
+        .as_array()
+        .map(|a| a.iter().map(|t| t.as_str().unwrap().to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// The token at `turn` in `tokens` (cycling), and `turn` moved on.
@@ -849,13 +851,11 @@ fn profile(dir: &Path, name: &str, mode: &str, n: u64) {
     let jwks = with_fill_key(&fx.jwks, &filler);
     let full = CVerifier::with_cache(&jwks, false, 64);
     let off_x = CVerifier::new(&jwks, false);
-    let pool = |p: &str| -> Vec<String> {
-        read_json(&dir.join("distinct.json"))[name][p]
-            .as_array()
-            .map(|a| a.iter().map(|t| t.as_str().unwrap().to_string()).collect())
-            .unwrap_or_default()
-    };
-    let (miss_pool, off_pool) = (pool("miss"), pool("off"));
+    let distinct = read_json(&dir.join("distinct.json"));
+    let (miss_pool, off_pool) = (
+        pool_of(&distinct, name, "miss"),
+        pool_of(&distinct, name, "off"),
+    );
     let turn = std::cell::Cell::new(0usize);
     let f: Box<dyn Fn() -> bool> = match mode {
         "floor" => Box::new(|| (case.floor)()),

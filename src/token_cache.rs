@@ -28,7 +28,7 @@
 //!   not hit since the hand last passed are evicted, so hot tokens stay.
 //! - Admission on the second sighting once full: while a shard has room every verified token is
 //!   stored; once it is full, a token is stored only if it missed recently before (its keyed
-//!   hash is in the shard's doorkeeper, a small table of recent misses that were not stored).
+//!   hash is in the cache's doorkeeper, a small table of recent misses that were not stored).
 //!   A token a client reuses is stored on its second request, while a flood of one-off tokens
 //!   neither displaces anything nor pays for storing: their miss costs a lookup and one
 //!   atomic store next to the full verification.
