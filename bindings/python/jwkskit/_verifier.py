@@ -171,9 +171,14 @@ def _size_arg(n: int) -> Any:
 
 class _Scratch:
     """The out-parameters of one ``jwks_verify_payload`` call, made once per thread instead of
-    once per call (building them costs about as much as the call's own argument passing)."""
+    once per call (building them costs about as much as the call's own argument passing).
 
-    __slots__ = ("buf", "buf_arg", "cap", "size", "size_ref", "err", "err_ref", "busy", "n", "token_len")
+    A call owns its scratch from start to end: it takes this thread's scratch out of the
+    thread's slot and puts it back when done (see :func:`_take_scratch`), so a signal handler
+    that verifies in the middle of a call finds the slot empty and uses a scratch of its own,
+    never the fields of the call it interrupted."""
+
+    __slots__ = ("buf", "buf_arg", "cap", "size", "size_ref", "err", "err_ref", "n", "token_len")
 
     def __init__(self, length: int = _SCRATCH_LEN) -> None:
         self.buf = _ScratchBuffer() if length == _SCRATCH_LEN else (c_char * length)()
@@ -183,26 +188,35 @@ class _Scratch:
         self.size_ref = byref(self.size)
         self.err = c_void_p()
         self.err_ref = byref(self.err)
-        # Set while a call uses it: a signal handler that verifies in between gets a fresh one.
-        self.busy = False
         # The last token length, as int and as the argument passed (made again only when it
         # changes: the tokens of one service tend to have one length).
         self.n = 0
         self.token_len = _size_arg(0)
 
+    def set_length(self, n: int) -> None:
+        if self.n != n:
+            self.token_len = _size_arg(n)
+            self.n = n
+
 
 _thread_scratch = threading.local()
 
 
-def _scratch_for(length: int) -> _Scratch:
-    """This thread's scratch space if it is free and large enough, else a new one."""
-    try:
-        s: _Scratch = _thread_scratch.s
-    except AttributeError:
-        s = _thread_scratch.s = _Scratch()
-    if s.busy or length > _SCRATCH_LEN:
-        return _Scratch(max(length, _SCRATCH_LEN))
-    return s
+def _take_scratch(length: int) -> _Scratch:
+    """A scratch space that no other call uses until :func:`_give_back` returns it: this
+    thread's, taken out of its slot (one dict operation, which no signal handler can split),
+    or a new one if the slot is empty (a call in progress on this thread has it) or the token
+    is longer than a thread's scratch."""
+    if length > _SCRATCH_LEN:
+        return _Scratch(length)
+    s: Optional[_Scratch] = _thread_scratch.__dict__.pop("s", None)
+    return _Scratch() if s is None else s
+
+
+def _give_back(s: _Scratch) -> None:
+    """Puts a thread-sized scratch back into this thread's slot for the next call."""
+    if s.cap is _SCRATCH_CAP:
+        _thread_scratch.s = s
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -656,12 +670,9 @@ class Verifier:
             VerifierClosed: the verifier was closed.
         """
         data = token if type(token) is bytes else _token_bytes(token)
-        n = len(data)
-        s = _scratch_for(n)
-        if s.n != n:
-            s.n = n
-            s.token_len = _size_arg(n)
         when: Any = None if now is None else c_int64.from_param(_unix_time(now))
+        s = _take_scratch(len(data))
+        s.set_length(len(data))
         if _LOCK_CALLS:
             handle = self._enter()
         else:
@@ -671,10 +682,10 @@ class Verifier:
             handle = self._handle
             if handle is None:
                 self._leave()
+                _give_back(s)
                 raise VerifierClosed()
-        s.busy = True
         try:
-            # One foreign call: verify, and copy the claims into this thread's buffer. Every
+            # One foreign call: verify, and copy the claims into the scratch buffer. Every
             # argument is already its C type (see _ffi.verify_payload_untyped).
             if when is None:
                 rc = _verify_payload(handle, data, s.token_len, s.buf_arg, s.cap, s.size_ref, s.err_ref)
@@ -687,7 +698,7 @@ class Verifier:
             if seen is None:
                 payload: bytes = s.buf[: s.size.value]  # type: ignore[assignment]
         finally:
-            s.busy = False
+            _give_back(s)
             if _LOCK_CALLS:
                 self._leave()
             else:

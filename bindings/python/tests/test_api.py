@@ -68,7 +68,7 @@ def test_verify_handles_tokens_longer_than_the_thread_buffer(keys):
         assert v.verify(small, now=NOW) == claims(n=1)  # the thread buffer is still right
 
 
-def test_verify_in_a_signal_handler_does_not_share_the_busy_buffer(verifier, keys):
+def test_verify_in_a_signal_handler_does_not_share_the_buffer_in_use(verifier, keys):
     """A verification that starts while this thread's buffer is in use (a signal handler
     running between two bytecodes of another verification) gets a buffer of its own."""
     from jwkskit import _verifier
@@ -76,16 +76,17 @@ def test_verify_in_a_signal_handler_does_not_share_the_busy_buffer(verifier, key
     outer = keys[0].sign(claims(n="outer"))
     inner = keys[3].sign(claims(n="inner"))
     assert verifier.verify(outer, now=NOW)["n"] == "outer"
-    mine = _verifier._scratch_for(10)
-    mine.busy = True
+    mine = _verifier._take_scratch(10)
     try:
-        other = _verifier._scratch_for(10)
+        other = _verifier._take_scratch(10)
         assert other is not mine
+        _verifier._give_back(other)
         assert verifier.verify(inner, now=NOW)["n"] == "inner"
         assert bytes(mine.buf[: mine.size.value]).count(b"outer") == 1  # left as it was
     finally:
-        mine.busy = False
-    assert _verifier._scratch_for(10) is mine
+        _verifier._give_back(mine)
+    assert _verifier._take_scratch(10) is mine
+    _verifier._give_back(mine)
 
 
 def test_verify_payload_is_the_same_as_the_token_path(verifier, keys):
