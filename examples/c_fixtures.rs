@@ -114,6 +114,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         h.insert("kid".into(), json!("rsa-1"));
         es.sign_with_header(&h, claims(json!({})).to_string().as_bytes())?
     });
+    case(code(ErrorKind::Malformed), "kid_nul", {
+        // A kid that C would read as "ec-1": refused as malformed.
+        let mut h = Map::new();
+        h.insert("kid".into(), json!("ec-1\u{0}x"));
+        es.sign_with_header(&h, claims(json!({})).to_string().as_bytes())?
+    });
     std::fs::write(dir.join("tokens.txt"), out)?;
     // One token valid at the real current time, for programs that use the system clock.
     let now = jwkskit::unix_now();

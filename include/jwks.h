@@ -541,12 +541,16 @@ const char *jwks_token_header(const struct jwks_token *t, size_t *len);
 const char *jwks_token_alg(const struct jwks_token *t);
 
 /**
- * The header's `kid`, NUL-terminated, owned by `t`; NULL if the header has none.
+ * The header's `kid`, NUL-terminated, owned by `t`; NULL if the header has none. A `kid`
+ * holding a NUL character (`\u0000`), which C would read cut short, never gets this far:
+ * such a header is refused as `JWKS_RESULT_MALFORMED`, so NULL always means "no kid".
  */
 const char *jwks_token_kid(const struct jwks_token *t);
 
 /**
- * The `kid` of the key that verified the signature, owned by `t`; NULL if that key has none.
+ * The `kid` of the key that verified the signature, owned by `t`; NULL if that key has none
+ * (a key whose `kid` holds a NUL character is skipped when the set is parsed, so it never
+ * verifies a token).
  */
 const char *jwks_token_key_id(const struct jwks_token *t);
 

@@ -168,6 +168,12 @@ fn parse_object(obj: &Map<String, Value>) -> Result<Jwk, JwkRejection> {
     };
     let kid = match obj.get("kid") {
         None => None,
+        // Refused for the same reason as in a token header: C would read it cut at the NUL.
+        Some(Value::String(s)) if s.contains('\0') => {
+            return Err(JwkRejection::malformed(
+                "\"kid\" contains a NUL character (U+0000)",
+            ))
+        }
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => return Err(JwkRejection::malformed("\"kid\" is not a string")),
     };

@@ -299,6 +299,14 @@ fn parse_header(bytes: &[u8], max_depth: usize) -> Result<HeaderFields, Error> {
     }
     let kid = match m.get("kid") {
         None => None,
+        // A C string ends at its first NUL, so a kid holding one would read as another kid (or
+        // as none) to every C caller: such a header is refused, as the header docs say.
+        Some(Field::Str(kid)) if kid.contains('\0') => {
+            return Err(err(
+                ErrorKind::Malformed,
+                "header \"kid\" contains a NUL character (U+0000)",
+            ))
+        }
         Some(Field::Str(kid)) => Some(NulStr::new(kid)),
         Some(_) => return Err(err(ErrorKind::Malformed, "header \"kid\" is not a string")),
     };

@@ -898,3 +898,39 @@ fn oct_keys_mixed_with_asymmetric_keys_are_never_used() {
         ErrorKind::KeyMismatch,
     );
 }
+
+/// A `kid` holding a NUL would read, in C, as the part before the NUL (or as no kid at all):
+/// refused in a token header, and a key carrying one is skipped.
+#[test]
+fn kid_holding_nul_is_refused() {
+    let key = TestKey::p256(Some("k"));
+    let v = verifier(&[key.public_jwk()], Policy::default());
+    assert_accepts(&v, &key.jwt("ES256", &claims()));
+    for kid in ["k\u{0}", "\u{0}", "\u{0}k", "k\u{0}evil"] {
+        let header = json!({"alg": "ES256", "kid": kid}).to_string();
+        assert!(header.contains("\\u0000"), "{header}");
+        let token = key.token_with_header("ES256", &header, &payload());
+        assert_both(&v, &token, ErrorKind::Malformed);
+        let e = v.verify_at(token.as_bytes(), NOW).unwrap_err();
+        assert!(e.message().contains("NUL"), "{e}");
+    }
+
+    // A key whose kid holds a NUL is skipped (with the reason); the others stay usable, and a
+    // token without kid is never verified by the skipped key.
+    let nul = TestKey::p256(Some("a\u{0}b"));
+    let v = verifier(&[nul.public_jwk(), key.public_jwk()], Policy::default());
+    let set = v
+        .source()
+        .keys(&jwkskit::KeyQuery {
+            kid: None,
+            issuer: None,
+        })
+        .unwrap();
+    let skipped = set.skipped();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].reason.contains("NUL"), "{:?}", skipped[0]);
+    assert_accepts(&v, &key.jwt("ES256", &claims()));
+    let anonymous = json!({"alg": "ES256"}).to_string();
+    let token = nul.token_with_header("ES256", &anonymous, &payload());
+    assert_both(&v, &token, ErrorKind::BadSignature);
+}

@@ -168,6 +168,43 @@ func TestLongKids(t *testing.T) {
 	}
 }
 
+// A kid holding a NUL, which C reads cut short, is refused as malformed (so HasKid is never
+// false for a header that has one); a key whose kid holds one is skipped.
+func TestKidHoldingNul(t *testing.T) {
+	key := jwttest.NewEd25519("k")
+	v, err := NewFromJSON(jwttest.JWKS(key), &defaultTestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, kid := range []string{"k\x00", "\x00", "k\x00evil"} {
+		token := key.SignWithHeader(map[string]any{"alg": "EdDSA", "kid": kid}, claimsAt(testNow))
+		for _, verify := range []func() (*Token, error){
+			func() (*Token, error) { return v.VerifyAt(token, testNow) },
+			func() (*Token, error) { return v.VerifySignature([]byte(token)) },
+		} {
+			tok, err := verify()
+			if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "NUL") {
+				t.Errorf("kid %q: %v (has kid %v), want ErrMalformed naming the NUL", kid, err, tok != nil && tok.HasKid())
+			}
+		}
+	}
+	nul := jwttest.NewEd25519("a\x00b")
+	v2, err := NewFromJSON(jwttest.JWKS(nul, key), &defaultTestOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v2.Close()
+	skipped, err := v2.SkippedKeys()
+	if err != nil || len(skipped) != 1 || !strings.Contains(skipped[0].Reason, "NUL") {
+		t.Fatalf("skipped keys: %+v, %v", skipped, err)
+	}
+	noKid := nul.SignWithHeader(map[string]any{"alg": "EdDSA"}, claimsAt(testNow))
+	if _, err := v2.VerifyAt(noKid, testNow); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("token of the skipped key: %v, want ErrBadSignature", err)
+	}
+}
+
 func TestVerifySignatureAnyPayload(t *testing.T) {
 	k := testKeys(t)
 	v := newTestVerifier(t, nil)

@@ -79,7 +79,9 @@ pub unsafe extern "C" fn jwks_token_alg(t: *const jwks_token) -> *const c_char {
     })
 }
 
-/// The header's `kid`, NUL-terminated, owned by `t`; NULL if the header has none.
+/// The header's `kid`, NUL-terminated, owned by `t`; NULL if the header has none. A `kid`
+/// holding a NUL character (`\u0000`), which C would read cut short, never gets this far:
+/// such a header is refused as `JWKS_RESULT_MALFORMED`, so NULL always means "no kid".
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_kid(t: *const jwks_token) -> *const c_char {
     boundary(std::ptr::null(), || match t.as_ref() {
@@ -88,7 +90,9 @@ pub unsafe extern "C" fn jwks_token_kid(t: *const jwks_token) -> *const c_char {
     })
 }
 
-/// The `kid` of the key that verified the signature, owned by `t`; NULL if that key has none.
+/// The `kid` of the key that verified the signature, owned by `t`; NULL if that key has none
+/// (a key whose `kid` holds a NUL character is skipped when the set is parsed, so it never
+/// verifies a token).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_key_id(t: *const jwks_token) -> *const c_char {
     boundary(std::ptr::null(), || match t.as_ref() {

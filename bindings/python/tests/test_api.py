@@ -9,6 +9,7 @@ import os
 import resource
 import weakref
 
+import jwt
 import pytest
 
 import jwkskit
@@ -457,3 +458,22 @@ def test_package_metadata():
     assert jwkskit.__version__ == "0.2.0"
     assert jwkskit.library_version.split(".")[0] == "0"
     assert os.path.isfile(jwkskit.library_path)
+
+
+def test_kid_holding_nul_is_refused():
+    """A kid holding a NUL, which C reads cut short, is refused as malformed (so ``kid`` is
+    None only for a header without one); a key whose kid holds one is skipped."""
+    k = key("EdDSA", "k")
+    with jwkskit.Verifier.from_jwks(jwks_of(k)) as v:
+        for kid in ("k\0", "\0", "k\0evil"):
+            token = k.sign(claims(), headers={"kid": kid})
+            for call in (lambda: v.verify_token(token, now=NOW), lambda: v.verify_jws(token)):
+                with pytest.raises(jwkskit.MalformedToken, match="NUL"):
+                    call()
+    nul = key("EdDSA", "a\0b")
+    with jwkskit.Verifier.from_jwks(jwks_of(nul, k)) as v:
+        skipped = v.skipped_keys()
+        assert len(skipped) == 1 and "NUL" in skipped[0]["reason"], skipped
+        no_kid = jwt.encode(claims(aud=None), nul.private, algorithm="EdDSA")
+        with pytest.raises(jwkskit.BadSignature):
+            v.verify(no_kid, now=NOW)
