@@ -12,7 +12,8 @@
 # copied without its debug information, and include/jwks.h. The module zip is made from the
 # committed files of bindings/go, without tests and test helpers (they read the repository's
 # test vectors), plus the library, by golang.org/x/mod/zip (scripts/dist-go/), and checked to
-# build and vet before it is written. Needs go, a C compiler, strip (binutils) and git.
+# build and vet before it is written. Needs go (1.26 or later for scripts/dist-go; the module
+# it writes needs 1.22), a C compiler, strip (binutils) and git.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -5,8 +5,8 @@
 # statically and that a checkout without the prebuilt library fails with a message saying
 # what to do, and finally runs a few tests against a `make install`ed copy of the library
 # through pkg-config (-tags jwks_pkgconfig). scripts/test-dist-go.sh tests the released module.
-# Needs Go (1.22 or later), a C compiler, cargo, make and pkg-config; Go modules are
-# downloaded through the Go module proxy.
+# Needs Go 1.26 or later (grpcjwks's go.mod; the jwks module alone needs 1.22), a C compiler,
+# cargo, make and pkg-config; Go modules are downloaded through the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

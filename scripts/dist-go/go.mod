@@ -1,5 +1,5 @@
 module github.com/jwks-project/jwks/scripts/dist-go
 
-go 1.22
+go 1.26.0
 
-require golang.org/x/mod v0.17.0
+require golang.org/x/mod v0.43.0

@@ -11,12 +11,35 @@
 //     (with the same short description as the HTTP middleware, never key material);
 //   - a required scope missing: codes.PermissionDenied;
 //   - keys unavailable: codes.Unavailable (which gRPC clients may retry);
-//   - anything else (a closed verifier): codes.Internal.
+//   - anything else (a closed verifier): codes.Internal;
+//   - a full method name that does not start with "/": codes.Unimplemented (see Method names).
+//
+// # Method names
+//
+// A gRPC full method name is "/package.Service/Method", and the interceptors accept no other
+// form: a call whose full method name does not start with "/" ends with codes.Unimplemented
+// ("malformed method name"), before Skip, MethodScopes or the token are looked at. Such a
+// call is never let through by Skip and never falls back to the default Scopes. gRPC servers
+// before 1.79.3 routed a request whose HTTP/2 :path lacked the leading "/" to the method all
+// the same, and gave the stream interceptor that raw path as the full method name
+// (CVE-2026-33186), so a stream on "grpc.health.v1.Health/Watch" missed the MethodScopes entry
+// of "/grpc.health.v1.Health/Watch" and needed only the default Scopes. This module requires a
+// gRPC that refuses such paths itself, with the same code (1.85.0 in go.mod; the fix is in
+// 1.79.3 and later); the interceptors keep their own check for any server or gRPC version (a
+// replace, a vendored copy) that passes such names on. Unimplemented rather than
+// PermissionDenied: the call names no method of the server, no token was examined, and a client
+// gets one answer whichever layer refuses it. ErrorStatus is not called for it (there is no
+// token error to describe).
+//
+// For the same reason every MethodScopes key must start with "/": a key that does not could
+// never match a call, so the interceptors refuse it (panic) when they are built.
 package grpcjwks
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 
 	jwks "github.com/jwks-project/jwks/bindings/go"
 	"google.golang.org/grpc"
@@ -30,10 +53,12 @@ type Options struct {
 	// Scopes are required of every call, unless MethodScopes names its method.
 	Scopes []string
 	// MethodScopes are the scopes required by the methods it names, by full method name
-	// ("/package.Service/Method"), instead of Scopes.
+	// ("/package.Service/Method"), instead of Scopes. Every key must start with "/" (see
+	// Method names). The map is copied when the interceptors are built.
 	MethodScopes map[string][]string
 	// Skip, if set, lets the calls for which it returns true through unauthenticated (e.g.
-	// the health service); they have no token in their context.
+	// the health service); they have no token in their context. It is only asked about full
+	// method names that start with "/".
 	Skip func(fullMethod string) bool
 	// ErrorStatus, if set, makes the status of every refused call instead of Status, e.g.
 	// to log or to add details; it may call Status itself.
@@ -88,10 +113,25 @@ func newAuth(v jwks.TokenVerifier, opts *Options) *auth {
 	if opts != nil {
 		a.opts = *opts
 	}
+	if a.opts.MethodScopes != nil {
+		scopes := make(map[string][]string, len(a.opts.MethodScopes))
+		for method, s := range a.opts.MethodScopes {
+			if !strings.HasPrefix(method, "/") {
+				panic(fmt.Sprintf("grpcjwks: MethodScopes names %q: a full method name starts with \"/\" (\"/package.Service/Method\")", method))
+			}
+			scopes[method] = s
+		}
+		a.opts.MethodScopes = scopes
+	}
 	return a
 }
 
 func (a *auth) authenticate(ctx context.Context, method string) (context.Context, error) {
+	// First of all: neither Skip nor a missing MethodScopes entry may decide for a name that
+	// is not a full method name (see Method names in the package doc).
+	if !strings.HasPrefix(method, "/") {
+		return nil, status.Errorf(codes.Unimplemented, "malformed method name: %q", method)
+	}
 	if a.opts.Skip != nil && a.opts.Skip(method) {
 		return ctx, nil
 	}
