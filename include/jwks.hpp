@@ -21,11 +21,17 @@
  * Errors
  * ------
  * Failures throw `jwks::error` (a `std::runtime_error`) carrying the stable result `code()`,
- * its `category()` (token rejected: answer 401; keys unavailable: answer 503; misuse; lookup)
- * and the library's precise message as `what()`. Every call that can fail has a non-throwing
- * overload taking a `std::error_code &`, which is cleared on success and set to the result
- * code (category `jwks::error_category()`) on failure; those overloads never throw
- * `jwks::error` (only `std::bad_alloc`, for claim names or C strings longer than 255 bytes).
+ * its `name()` ("EXPIRED"), its `category()` (token rejected: answer 401; keys unavailable:
+ * answer 503; misuse; lookup) and the library's precise message as `what()` (e.g. "exp
+ * 1699999999 is 1 s before now 1700000000 (leeway 0 s)", "no key with kid \"k2\" in the set").
+ * The C option setters report a code only, so a refused option names the setter and the
+ * value instead: "jwks::options::leeway(999999 s): an argument is invalid".
+ * Every call of `jwks::verifier` and `jwks::token` that can fail has a non-throwing overload
+ * taking a `std::error_code &`, which is cleared on success and set to the result code
+ * (category `jwks::error_category()`) on failure (the code only: the detailed message comes
+ * with the exception); those overloads never throw `jwks::error` (only `std::bad_alloc`, for
+ * claim names or C strings longer than 255 bytes, or for the strings they return). The
+ * setters of `jwks::options` only throw: options are built once, before the first verifier.
  * Strings passed to the C ABI must not contain NUL bytes; one that does fails with
  * `invalid_argument` rather than being silently cut.
  *
@@ -56,6 +62,7 @@
 
 namespace jwks {
 
+// BEGIN GENERATED: result codes (do not edit; make generate)
 /// The stable result codes of the C ABI (`jwks_result`), same numbers.
 enum class result : std::uint32_t {
   ok = JWKS_RESULT_OK,
@@ -85,7 +92,9 @@ enum class result : std::uint32_t {
   not_found = JWKS_RESULT_NOT_FOUND,
   type_mismatch = JWKS_RESULT_TYPE_MISMATCH,
 };
+// END GENERATED: result codes
 
+// BEGIN GENERATED: categories (do not edit; make generate)
 /// How a caller should treat a result (`jwks_category`).
 enum class category : std::uint32_t {
   ok = JWKS_CATEGORY_OK,
@@ -94,10 +103,21 @@ enum class category : std::uint32_t {
   misuse = JWKS_CATEGORY_MISUSE,                      ///< a bug in the caller
   lookup = JWKS_CATEGORY_LOOKUP,                      ///< a claim getter found nothing
 };
+// END GENERATED: categories
 
 /// The category of a result code (unknown codes are `misuse`). Thread-safe.
 inline jwks::category category_of(result code) noexcept {
   return static_cast<jwks::category>(jwks_result_category(static_cast<std::uint32_t>(code)));
+}
+
+/// True if the code means the token was rejected (answer HTTP 401). Thread-safe.
+inline bool is_token_rejected(result code) noexcept {
+  return jwks_result_is_token_rejected(static_cast<std::uint32_t>(code));
+}
+
+/// True if the code means the keys are unavailable (answer HTTP 503). Thread-safe.
+inline bool is_keys_unavailable(result code) noexcept {
+  return jwks_result_is_keys_unavailable(static_cast<std::uint32_t>(code));
 }
 
 /// The stable name of a result code, e.g. "BAD_SIGNATURE". Static string. Thread-safe.
@@ -140,14 +160,17 @@ inline result result_of(const std::error_code &ec) noexcept {
   return static_cast<result>(ec.value());
 }
 
-/// A failure of the library: the result code, its category and the library's message
-/// (`what()`, never key material). Immutable; may be read from several threads.
+/// A failure of the library: the result code, its stable name, its category and the library's
+/// precise message (`what()`: which claim, which kid, which bound; never key material).
+/// Immutable; may be read from several threads.
 class error : public std::runtime_error {
  public:
   error(result code, const std::string &message) : std::runtime_error(message), code_(code) {}
 
   /// The stable result code.
   result code() const noexcept { return code_; }
+  /// The code's stable name, e.g. "EXPIRED". Static string.
+  const char *name() const noexcept { return name_of(code_); }
   /// How to treat it: token_rejected (401), keys_unavailable (503), misuse, lookup.
   jwks::category category() const noexcept { return category_of(code_); }
   /// The code as a std::error_code.
@@ -168,6 +191,16 @@ struct c_error {
   ~c_error() { jwks_error_free(p); }
 };
 
+/// Owns a string the library returned for freeing (jwks_string_free).
+struct c_owned_string {
+  char *p = nullptr;
+  c_owned_string() = default;
+  c_owned_string(const c_owned_string &) = delete;
+  c_owned_string &operator=(const c_owned_string &) = delete;
+  ~c_owned_string() { jwks_string_free(p); }
+  std::string str() const { return p == nullptr ? std::string() : std::string(p); }
+};
+
 /// Throws the jwks::error of a failed call: the C error's message if there is one, else the
 /// code's description.
 [[noreturn]] inline void throw_error(jwks_result r, const jwks_error *e) {
@@ -176,8 +209,17 @@ struct c_error {
   throw error(code, description_of(code));
 }
 
-inline void check(jwks_result r, const jwks_error *e = nullptr) {
-  if (r != JWKS_RESULT_OK) throw_error(r, e);
+/// Throws for a failed call that reports no details.
+inline void check(jwks_result r) {
+  if (r != JWKS_RESULT_OK) throw_error(r, nullptr);
+}
+
+/// Throws for a failed call that filled `e`. Takes the holder, not its pointer: written
+/// `check(f(&e.p), e.p)`, the pointer could be read before `f` runs (the order in which a
+/// call's arguments are evaluated is unspecified; g++ goes right to left) and the library's
+/// message would be lost. Here it is read in the body, after every argument (the call) is done.
+inline void check(jwks_result r, const c_error &e) {
+  if (r != JWKS_RESULT_OK) throw_error(r, e.p);
 }
 
 /// Sets ec from r; true on success.
@@ -228,11 +270,39 @@ bool to_u32(std::chrono::duration<Rep, Period> d, std::uint32_t &out) noexcept {
   return true;
 }
 
+/// A value given to an options setter, as its error message shows it. Secrets (proxy URLs
+/// with credentials, header values, PEM) are passed as `hidden` and never shown.
+struct hidden {};
+inline std::string show(hidden) { return "..."; }
+inline std::string show(bool b) { return b ? "true" : "false"; }
+inline std::string show(std::uint64_t n) { return std::to_string(n); }
+inline std::string show(std::string_view s) {
+  constexpr std::size_t most = 100;
+  if (s.size() <= most) return "\"" + std::string(s) + "\"";
+  return "\"" + std::string(s.substr(0, most)) + "...\"";
+}
+inline std::string show(std::chrono::seconds d) { return std::to_string(d.count()) + " s"; }
+inline std::string show(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+template <class A, class B>
+std::string show(const std::pair<A, B> &p) {
+  return show(p.first) + ", " + show(p.second);
+}
+
+/// Throws for a value an options setter refused. The C setters return a code only, so the
+/// message names the C++ setter and the value it was given: "jwks::options::leeway(999999
+/// s): an argument is invalid".
+template <class V>
+[[noreturn]] void throw_option(result code, const char *setter, const V &value, const char *why) {
+  throw error(code, std::string("jwks::options::") + setter + "(" + show(value) + "): " + why);
+}
+
 }  // namespace detail
 
 /// Options for creating a verifier (`jwks_options`): a builder whose setters return `*this`
-/// and throw `jwks::error` (invalid_argument) for refused values. Not thread-safe: build it in
-/// one thread; verifiers copy it, so it may be destroyed or reused afterwards. Move-only.
+/// and throw `jwks::error` (invalid_argument) for refused values, its message naming the
+/// setter and the value. Setters have no non-throwing form: options are built once, before
+/// the first verifier. Not thread-safe: build it in one thread; verifiers copy it, so it may
+/// be destroyed or reused afterwards. Move-only.
 class options {
  public:
   /// The library's safe defaults. Throws std::bad_alloc if memory is exhausted.
@@ -258,85 +328,124 @@ class options {
   jwks_options *get() noexcept { return p_; }
 
   /// Adds an allowed issuer (`iss`).
-  options &add_issuer(std::string_view issuer) { return str(jwks_options_add_issuer, issuer); }
+  options &add_issuer(std::string_view issuer) { return str("add_issuer", jwks_options_add_issuer, issuer); }
   /// Adds an allowed audience (`aud`).
-  options &add_audience(std::string_view audience) { return str(jwks_options_add_audience, audience); }
+  options &add_audience(std::string_view audience) {
+    return str("add_audience", jwks_options_add_audience, audience);
+  }
   /// Adds an allowed algorithm by its JWA name ("RS256", "ES256", "EdDSA", "HS256", ...).
-  options &add_algorithm(std::string_view alg) { return str(jwks_options_add_algorithm, alg); }
+  options &add_algorithm(std::string_view alg) { return str("add_algorithm", jwks_options_add_algorithm, alg); }
   /// Requires the header `typ` (e.g. "at+jwt").
-  options &typ(std::string_view typ) { return str(jwks_options_set_typ, typ); }
+  options &typ(std::string_view typ) { return str("typ", jwks_options_set_typ, typ); }
   /// Adds a claim every token must carry.
-  options &add_required_claim(std::string_view name) { return str(jwks_options_add_required_claim, name); }
-  /// Sets an explicit proxy URL for key fetches.
-  options &proxy(std::string_view url) { return str(jwks_options_set_proxy, url); }
-  /// Adds a header sent with every key fetch.
+  options &add_required_claim(std::string_view name) {
+    return str("add_required_claim", jwks_options_add_required_claim, name);
+  }
+  /// Sets an explicit proxy URL for key fetches (never shown in messages: it may hold a
+  /// password).
+  options &proxy(std::string_view url) {
+    detail::c_string c(url);
+    if (!c.ok()) nul_refused("proxy", detail::hidden{});
+    return check(jwks_options_set_proxy(p_, c.get()), "proxy", detail::hidden{});
+  }
+  /// Adds a header sent with every key fetch (its value is never shown in messages).
   options &add_http_header(std::string_view name, std::string_view value) {
     detail::c_string n(name), v(value);
-    if (!n.ok() || !v.ok()) throw error(result::invalid_argument, detail::nul_message);
-    detail::check(jwks_options_add_http_header(p_, n.get(), v.get()));
-    return *this;
+    auto shown = std::make_pair(name, detail::hidden{});
+    if (!n.ok() || !v.ok()) nul_refused("add_http_header", shown);
+    return check(jwks_options_add_http_header(p_, n.get(), v.get()), "add_http_header", shown);
   }
   /// Trusts the CA certificates in `pem` for key fetches.
   options &ca_pem(std::string_view pem) {
-    detail::check(jwks_options_set_ca_pem(p_, pem.data(), pem.size()));
-    return *this;
+    return check(jwks_options_set_ca_pem(p_, pem.data(), pem.size()), "ca_pem", detail::hidden{});
   }
   /// Clock-skew leeway for exp, nbf and iat (default 0 s).
-  options &leeway(std::chrono::seconds s) { return u32(jwks_options_set_leeway, s); }
+  options &leeway(std::chrono::seconds s) { return u32("leeway", jwks_options_set_leeway, s); }
   /// Whether `exp` must be present (default true).
   options &require_exp(bool require) {
-    detail::check(jwks_options_set_require_exp(p_, require));
-    return *this;
+    return check(jwks_options_set_require_exp(p_, require), "require_exp", require);
   }
   /// Allows plain http:// key URLs (default false).
-  options &allow_http(bool allow) {
-    detail::check(jwks_options_set_allow_http(p_, allow));
-    return *this;
-  }
+  options &allow_http(bool allow) { return check(jwks_options_set_allow_http(p_, allow), "allow_http", allow); }
   /// Cache lifetime of keys served without max-age (default 600 s).
-  options &cache_ttl(std::chrono::seconds s) { return u32(jwks_options_set_cache_ttl, s); }
+  options &cache_ttl(std::chrono::seconds s) { return u32("cache_ttl", jwks_options_set_cache_ttl, s); }
   /// Bounds a response's max-age is clamped to (defaults 60 s and 86400 s).
   options &cache_ttl_bounds(std::chrono::seconds min, std::chrono::seconds max) {
     std::uint32_t lo = 0, hi = 0;
+    auto shown = std::make_pair(min, max);
     if (!detail::to_u32(min, lo) || !detail::to_u32(max, hi))
-      throw error(result::invalid_argument, "cache ttl bounds out of range");
-    detail::check(jwks_options_set_cache_ttl_bounds(p_, lo, hi));
-    return *this;
+      detail::throw_option(result::invalid_argument, "cache_ttl_bounds", shown, out_of_range);
+    return check(jwks_options_set_cache_ttl_bounds(p_, lo, hi), "cache_ttl_bounds", shown);
   }
   /// Minimum interval between refetches caused by unknown kids (default 30 s).
-  options &refresh_cooldown(std::chrono::seconds s) { return u32(jwks_options_set_refresh_cooldown, s); }
+  options &refresh_cooldown(std::chrono::seconds s) {
+    return u32("refresh_cooldown", jwks_options_set_refresh_cooldown, s);
+  }
   /// How long expired keys keep verifying while refreshes fail (default 86400 s).
-  options &max_stale(std::chrono::seconds s) { return u32(jwks_options_set_max_stale, s); }
+  options &max_stale(std::chrono::seconds s) { return u32("max_stale", jwks_options_set_max_stale, s); }
   /// Total time allowed for one key fetch (default 5000 ms).
-  options &http_timeout(std::chrono::milliseconds ms) { return u32(jwks_options_set_http_timeout_ms, ms); }
+  options &http_timeout(std::chrono::milliseconds ms) {
+    return u32("http_timeout", jwks_options_set_http_timeout_ms, ms);
+  }
   /// Time allowed to connect (default 2000 ms).
-  options &connect_timeout(std::chrono::milliseconds ms) { return u32(jwks_options_set_connect_timeout_ms, ms); }
+  options &connect_timeout(std::chrono::milliseconds ms) {
+    return u32("connect_timeout", jwks_options_set_connect_timeout_ms, ms);
+  }
   /// Rejects tokens whose iat is older than this (0 disables).
-  options &max_token_age(std::chrono::seconds s) { return u32(jwks_options_set_max_token_age, s); }
+  options &max_token_age(std::chrono::seconds s) { return u32("max_token_age", jwks_options_set_max_token_age, s); }
   /// Largest accepted key-set response, in bytes (default 1 MiB).
   options &max_response_size(std::size_t bytes) {
-    detail::check(jwks_options_set_max_response_size(p_, bytes));
-    return *this;
+    return check(jwks_options_set_max_response_size(p_, bytes), "max_response_size", std::uint64_t{bytes});
   }
   /// Largest accepted token, in bytes (default 16384).
   options &max_token_size(std::size_t bytes) {
-    detail::check(jwks_options_set_max_token_size(p_, bytes));
-    return *this;
+    return check(jwks_options_set_max_token_size(p_, bytes), "max_token_size", std::uint64_t{bytes});
+  }
+  /// How many verified tokens the verifier keeps, so that a token seen again is answered
+  /// without its signature check (default 4096; 0 turns the cache off). A cached answer is
+  /// always the one a full verification would give: the time rules are checked again at each
+  /// call's time, and an entry is dropped when the key set changes.
+  options &token_cache(std::uint32_t max_entries) {
+    return check(jwks_options_set_token_cache(p_, max_entries), "token_cache", std::uint64_t{max_entries});
+  }
+  /// The most memory the token cache may take, in bytes, allocator overhead included
+  /// (default 8 MiB; at least 4096).
+  options &token_cache_bytes(std::size_t max_bytes) {
+    return check(jwks_options_set_token_cache_bytes(p_, max_bytes), "token_cache_bytes", std::uint64_t{max_bytes});
+  }
+  /// The longest time a cached verification is reused before the token is verified again
+  /// (default 300 s; 1 s to 86400 s; never past the token's exp either).
+  options &token_cache_max_reuse(std::chrono::seconds s) {
+    return u32("token_cache_max_reuse", jwks_options_set_token_cache_max_reuse, s);
   }
 
  private:
-  options &str(jwks_result (*f)(jwks_options *, const char *), std::string_view s) {
+  static constexpr const char *out_of_range = "out of the range of the C API (0 to 4294967295)";
+
+  /// Throws for a refused value (code r), unless r is OK; returns *this.
+  template <class V>
+  options &check(jwks_result r, const char *setter, const V &value) {
+    if (r == JWKS_RESULT_OK) return *this;
+    auto code = static_cast<result>(r);
+    const char *why = code == result::null_argument && p_ == nullptr ? "the options handle is empty (moved from)"
+                                                                      : description_of(code);
+    detail::throw_option(code, setter, value, why);
+  }
+  template <class V>
+  [[noreturn]] static void nul_refused(const char *setter, const V &value) {
+    detail::throw_option(result::invalid_argument, setter, value, detail::nul_message);
+  }
+  options &str(const char *setter, jwks_result (*f)(jwks_options *, const char *), std::string_view s) {
     detail::c_string c(s);
-    if (!c.ok()) throw error(result::invalid_argument, detail::nul_message);
-    detail::check(f(p_, c.get()));
-    return *this;
+    // The value holds a NUL, so it is not shown (a terminal would cut it there too).
+    if (!c.ok()) nul_refused(setter, detail::hidden{});
+    return check(f(p_, c.get()), setter, s);
   }
   template <class Duration>
-  options &u32(jwks_result (*f)(jwks_options *, std::uint32_t), Duration d) {
+  options &u32(const char *setter, jwks_result (*f)(jwks_options *, std::uint32_t), Duration d) {
     std::uint32_t v = 0;
-    if (!detail::to_u32(d, v)) throw error(result::invalid_argument, "duration out of range");
-    detail::check(f(p_, v));
-    return *this;
+    if (!detail::to_u32(d, v)) detail::throw_option(result::invalid_argument, setter, d, out_of_range);
+    return check(f(p_, v), setter, d);
   }
 
   jwks_options *p_;
@@ -496,29 +605,46 @@ class verifier {
   }
   /// Non-throwing form: an empty verifier and ec set on failure.
   static verifier from_json(std::string_view json, const options &opts, std::error_code &ec) {
-    jwks_verifier *out = nullptr;
-    if (!opts) {
-      ec = make_error_code(result::null_argument);
-      return verifier();
-    }
-    detail::set(ec, jwks_verifier_from_json(json.data(), json.size(), opts.get(), &out, nullptr));
-    return verifier(out);
+    if (!opts) return empty(ec);
+    return make(
+        [&](jwks_verifier **out, jwks_error **err) {
+          return jwks_verifier_from_json(json.data(), json.size(), opts.get(), out, err);
+        },
+        ec);
   }
   /// A verifier over a JWKS URL (keys fetched on first use). Throws jwks::error.
   static verifier from_url(std::string_view url, const options &opts) {
     return from_string(jwks_verifier_from_url, url, opts_of(opts));
   }
+  /// Non-throwing form of from_url: an empty verifier and ec set on failure.
+  static verifier from_url(std::string_view url, const options &opts, std::error_code &ec) {
+    return from_string(jwks_verifier_from_url, url, opts, ec);
+  }
   /// A verifier for an OpenID Connect issuer (discovery). Throws jwks::error.
   static verifier from_issuer(std::string_view issuer, const options &opts) {
     return from_string(jwks_verifier_from_issuer, issuer, opts_of(opts));
+  }
+  /// Non-throwing form of from_issuer.
+  static verifier from_issuer(std::string_view issuer, const options &opts, std::error_code &ec) {
+    return from_string(jwks_verifier_from_issuer, issuer, opts, ec);
   }
   /// A verifier for every issuer added to `opts`, tokens routed by iss. Throws jwks::error.
   static verifier from_issuers(const options &opts) {
     return make([&](jwks_verifier **out, jwks_error **err) { return jwks_verifier_from_issuers(opts_of(opts), out, err); });
   }
+  /// Non-throwing form of from_issuers.
+  static verifier from_issuers(const options &opts, std::error_code &ec) {
+    if (!opts) return empty(ec);
+    return make([&](jwks_verifier **out, jwks_error **err) { return jwks_verifier_from_issuers(opts.get(), out, err); },
+                ec);
+  }
   /// A verifier over a JWKS file, reloaded when it changes. Throws jwks::error.
   static verifier from_file(std::string_view path, const options &opts) {
     return from_string(jwks_verifier_from_file, path, opts_of(opts));
+  }
+  /// Non-throwing form of from_file.
+  static verifier from_file(std::string_view path, const options &opts, std::error_code &ec) {
+    return from_string(jwks_verifier_from_file, path, opts, ec);
   }
 
   /// Verifies a JWT at the current time. Throws jwks::error (category token_rejected: answer
@@ -556,6 +682,37 @@ class verifier {
     detail::set(ec, jwks_verify_signature(p_, jws.data(), jws.size(), &out, nullptr));
     return token(out);
   }
+  /// Verifies a JWT at the current time like verify() and returns a copy of its payload (the
+  /// claims JSON), making no token handle. Throws jwks::error. Thread-safe.
+  std::string verify_payload(std::string_view jwt) const {
+    return payload(jwt.size(), [&](char *buf, std::size_t cap, std::size_t *len, jwks_error **err) {
+      return jwks_verify_payload(p_, jwt.data(), jwt.size(), buf, cap, len, err);
+    });
+  }
+  /// Non-throwing form of verify_payload: empty and ec set on failure. Thread-safe.
+  std::string verify_payload(std::string_view jwt, std::error_code &ec) const {
+    return payload(
+        jwt.size(),
+        [&](char *buf, std::size_t cap, std::size_t *len, jwks_error **err) {
+          return jwks_verify_payload(p_, jwt.data(), jwt.size(), buf, cap, len, err);
+        },
+        ec);
+  }
+  /// Like verify_payload, at unix time `now` (seconds). Throws jwks::error. Thread-safe.
+  std::string verify_payload_at(std::string_view jwt, std::int64_t now) const {
+    return payload(jwt.size(), [&](char *buf, std::size_t cap, std::size_t *len, jwks_error **err) {
+      return jwks_verify_payload_at(p_, jwt.data(), jwt.size(), now, buf, cap, len, err);
+    });
+  }
+  /// Non-throwing form of verify_payload_at. Thread-safe.
+  std::string verify_payload_at(std::string_view jwt, std::int64_t now, std::error_code &ec) const {
+    return payload(
+        jwt.size(),
+        [&](char *buf, std::size_t cap, std::size_t *len, jwks_error **err) {
+          return jwks_verify_payload_at(p_, jwt.data(), jwt.size(), now, buf, cap, len, err);
+        },
+        ec);
+  }
 
   /// Whether verifying `jwt` now would wait for a key fetch (no keys yet, keys past their
   /// stale bound, an unknown kid while a refetch is allowed); returns at once, never fetches.
@@ -575,8 +732,7 @@ class verifier {
   /// Fetches the keys now (remote and file sources). Throws jwks::error. Thread-safe.
   void refresh() const {
     detail::c_error e;
-    jwks_result r = jwks_verifier_refresh(p_, &e.p);
-    detail::check(r, e.p);
+    detail::check(jwks_verifier_refresh(p_, &e.p), e);
   }
   /// Non-throwing form of refresh. Thread-safe.
   void refresh(std::error_code &ec) const noexcept { detail::set(ec, jwks_verifier_refresh(p_, nullptr)); }
@@ -586,21 +742,51 @@ class verifier {
     detail::check(jwks_verifier_stats(p_, &s));
     return s;
   }
-  /// The last key-fetch error, if the last fetch failed. Thread-safe.
+  /// Non-throwing form of stats: all zero and ec set on failure. Thread-safe.
+  jwks_stats stats(std::error_code &ec) const noexcept {
+    jwks_stats s{};
+    if (!detail::set(ec, jwks_verifier_stats(p_, &s))) return jwks_stats{};
+    return s;
+  }
+  /// The token cache's counters (hits, misses, evictions, entries, bytes and the bounds; all
+  /// zero when the cache is off). Throws jwks::error (only for an empty handle). Thread-safe.
+  jwks_token_cache_stats token_cache_stats() const {
+    jwks_token_cache_stats s{};
+    detail::check(jwks_verifier_token_cache_stats(p_, &s, sizeof s));
+    return s;
+  }
+  /// Non-throwing form of token_cache_stats: all zero and ec set on failure. Thread-safe.
+  jwks_token_cache_stats token_cache_stats(std::error_code &ec) const noexcept {
+    jwks_token_cache_stats s{};
+    if (!detail::set(ec, jwks_verifier_token_cache_stats(p_, &s, sizeof s))) return jwks_token_cache_stats{};
+    return s;
+  }
+  /// The last key-fetch error, if the last fetch failed. Throws jwks::error (only for an
+  /// empty handle). Thread-safe.
   std::optional<error> last_error() const {
     detail::c_error e;
     detail::check(jwks_verifier_last_error(p_, &e.p));
-    if (e.p == nullptr) return std::nullopt;
-    return error(static_cast<result>(jwks_error_code(e.p)), jwks_error_message(e.p));
+    return error_of(e);
   }
-  /// A JSON array describing the entries of the key set that are not used. Thread-safe.
+  /// Non-throwing form of last_error: nothing and ec set on failure. Thread-safe.
+  std::optional<error> last_error(std::error_code &ec) const {
+    detail::c_error e;
+    if (!detail::set(ec, jwks_verifier_last_error(p_, &e.p))) return std::nullopt;
+    return error_of(e);
+  }
+  /// A JSON array describing the entries of the key set that are not used. For a remote
+  /// source with no keys yet this fetches them. Throws jwks::error. Thread-safe.
   std::string skipped_keys() const {
     detail::c_error e;
-    char *out = nullptr;
-    detail::check(jwks_verifier_skipped_keys(p_, &out, &e.p), e.p);
-    std::string s = out == nullptr ? std::string() : std::string(out);
-    jwks_string_free(out);
-    return s;
+    detail::c_owned_string out;
+    detail::check(jwks_verifier_skipped_keys(p_, &out.p, &e.p), e);
+    return out.str();
+  }
+  /// Non-throwing form of skipped_keys: empty and ec set on failure. Thread-safe.
+  std::string skipped_keys(std::error_code &ec) const {
+    detail::c_owned_string out;
+    if (!detail::set(ec, jwks_verifier_skipped_keys(p_, &out.p, nullptr))) return {};
+    return out.str();
   }
 
  private:
@@ -609,25 +795,67 @@ class verifier {
     if (!opts) throw error(result::null_argument, "the options handle is empty (moved from)");
     return opts.get();
   }
+  static verifier empty(std::error_code &ec) noexcept {
+    ec = make_error_code(result::null_argument);
+    return verifier();
+  }
   template <class F>
   static verifier make(F f) {
     jwks_verifier *out = nullptr;
     detail::c_error e;
-    detail::check(f(&out, &e.p), e.p);
+    detail::check(f(&out, &e.p), e);
     return verifier(out);
   }
-  static verifier from_string(jwks_result (*f)(const char *, const jwks_options *, jwks_verifier **, jwks_error **),
-                              std::string_view s, const jwks_options *opts) {
+  template <class F>
+  static verifier make(F f, std::error_code &ec) {
+    jwks_verifier *out = nullptr;
+    detail::set(ec, f(&out, nullptr));
+    return verifier(out);
+  }
+  using from_string_fn = jwks_result (*)(const char *, const jwks_options *, jwks_verifier **, jwks_error **);
+  static verifier from_string(from_string_fn f, std::string_view s, const jwks_options *opts) {
     detail::c_string c(s);
     if (!c.ok()) throw error(result::invalid_argument, detail::nul_message);
     return make([&](jwks_verifier **out, jwks_error **err) { return f(c.get(), opts, out, err); });
+  }
+  static verifier from_string(from_string_fn f, std::string_view s, const options &opts, std::error_code &ec) {
+    if (!opts) return empty(ec);
+    detail::c_string c(s);
+    if (!c.ok()) {
+      ec = make_error_code(result::invalid_argument);
+      return verifier();
+    }
+    return make([&](jwks_verifier **out, jwks_error **err) { return f(c.get(), opts.get(), out, err); }, ec);
   }
   template <class F>
   static token call(F f) {
     jwks_token *out = nullptr;
     detail::c_error e;
-    detail::check(f(&out, &e.p), e.p);
+    detail::check(f(&out, &e.p), e);
     return token(out);
+  }
+  /// Runs a jwks_verify_payload* call into a buffer of `cap` bytes: the payload is decoded from
+  /// part of the token, so the token's length always fits it.
+  template <class F>
+  static std::string payload(std::size_t cap, F f) {
+    std::string buf(cap, '\0');
+    std::size_t len = 0;
+    detail::c_error e;
+    detail::check(f(buf.data(), buf.size(), &len, &e.p), e);
+    buf.resize(len);
+    return buf;
+  }
+  template <class F>
+  static std::string payload(std::size_t cap, F f, std::error_code &ec) {
+    std::string buf(cap, '\0');
+    std::size_t len = 0;
+    if (!detail::set(ec, f(buf.data(), buf.size(), &len, nullptr))) return {};
+    buf.resize(len);
+    return buf;
+  }
+  static std::optional<error> error_of(const detail::c_error &e) {
+    if (e.p == nullptr) return std::nullopt;
+    return error(static_cast<result>(jwks_error_code(e.p)), jwks_error_message(e.p));
   }
 
   jwks_verifier *p_ = nullptr;

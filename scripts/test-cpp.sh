@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# C++ tests of the header-only wrapper include/jwks.hpp: tests/cpp/test_jwks.cpp (every
-# fixture token through the throwing and non-throwing forms, claims, exceptions, moved-from
-# handles, 8 threads sharing one verifier) built with g++ and clang++ (-std=c++17 -Wall
-# -Wextra -Werror) and run plain, under AddressSanitizer + UBSan, and under valgrind; then the
+# C++ tests of the header-only wrapper include/jwks.hpp. First tests/cpp/check_coverage.py:
+# every function of include/jwks.h is called by jwks.hpp, and its generated lists (result
+# codes, categories) match the C enums. Then tests/cpp/test_jwks.cpp (every fixture token
+# through the throwing and non-throwing forms, the library's detailed messages in jwks::error,
+# claims, the token cache, moved-from handles, 8 threads sharing one verifier) built with g++
+# and clang++ (-std=c++17 -Wall -Wextra -Werror) and run plain, under AddressSanitizer +
+# UBSan, and under valgrind; then the
 # README's C++ example (examples/cpp/quickstart.cpp) is checked against the file, built
 # against a `make install`ed copy and run. Installs clang and valgrind with apt-get when
 # missing and running as root.
@@ -20,6 +23,9 @@ apt_install() {
   fi
   command -v "$2" >/dev/null || { echo "test-cpp.sh: $2 is required (apt-get install $1)" >&2; exit 1; }
 }
+echo "== C++ wrapper covers the C API"
+python3 tests/cpp/check_coverage.py include/jwks.h include/jwks.hpp
+
 apt_install g++ g++
 apt_install clang clang++
 apt_install valgrind valgrind

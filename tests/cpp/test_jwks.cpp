@@ -185,6 +185,241 @@ void test_errors(const jwks::verifier &v, const fixture &good, const std::string
   (void)jwks_json;
 }
 
+bool contains(const std::string &text, const std::string &part) { return text.find(part) != std::string::npos; }
+
+// Checks that `what` holds `part`; names the line and both strings when it does not.
+void expect_detail(const std::string &what, const std::string &part, int line) {
+  if (!contains(what, part)) {
+    std::fprintf(stderr, "line %d: message \"%s\" lacks \"%s\"\n", line, what.c_str(), part.c_str());
+    ++failures;
+  }
+}
+#define EXPECT_DETAIL(what, part) expect_detail(what, part, __LINE__)
+
+// jwks::error carries the library's precise message (which claim, which kid, which bound), not
+// only the code's one-line description: the wrapper reads the C error after the call that
+// fills it (the order in which a call's arguments are evaluated is unspecified, and g++
+// evaluates them right to left).
+void test_detailed_messages(const jwks::verifier &v, const std::vector<fixture> &tokens) {
+  for (const auto &f : tokens) {
+    if (f.code == jwks::result::ok) continue;
+    std::string what = EXPECT_ERROR(v.verify_at(f.token, f.now), f.code);
+    if (what.empty() || what == jwks::description_of(f.code)) {
+      std::fprintf(stderr, "%s: the message is the code's description, not the library's: \"%s\"\n",
+                   f.name.c_str(), what.c_str());
+      ++failures;
+    }
+    if (f.name == "expired") {
+      EXPECT_DETAIL(what, "exp " + std::to_string(f.now - 1) + " is 1 s before now " + std::to_string(f.now));
+      // The system clock: the same claim named, now a later time.
+      EXPECT_DETAIL(EXPECT_ERROR(v.verify(f.token), f.code), "exp " + std::to_string(f.now - 1) + " is ");
+    }
+    if (f.name == "unknown_kid") {
+      EXPECT_DETAIL(what, "no key with kid \"nobody\"");
+      EXPECT_DETAIL(EXPECT_ERROR(v.verify_signature(f.token), f.code), "no key with kid \"nobody\"");
+    }
+    if (f.name == "alg_none") EXPECT_DETAIL(what, "alg \"none\"");
+  }
+  // A bad key set names what is wrong with it.
+  EXPECT_DETAIL(EXPECT_ERROR(jwks::verifier::from_json("{not json", jwks::options()), jwks::result::key_set_invalid),
+                "not valid JSON");
+  // A bad option value found when the verifier is made: the message names the value and bounds.
+  jwks::options opts;
+  opts.cache_ttl(std::chrono::seconds(30));
+  std::string what =
+      EXPECT_ERROR(jwks::verifier::from_url("https://127.0.0.1:1/jwks", opts), jwks::result::invalid_argument);
+  EXPECT_DETAIL(what, "cache ttl (30 s)");
+  EXPECT_DETAIL(what, "[60 s, 86400 s]");
+  // A failed fetch names the URL.
+  opts.cache_ttl(std::chrono::seconds(600)).allow_http(true).http_timeout(std::chrono::milliseconds(2000));
+  jwks::verifier remote = jwks::verifier::from_url("http://127.0.0.1:1/jwks", opts);
+  EXPECT_DETAIL(EXPECT_ERROR(remote.skipped_keys(), jwks::result::keys_unavailable), "http://127.0.0.1:1/jwks");
+  EXPECT_DETAIL(EXPECT_ERROR(remote.refresh(), jwks::result::keys_unavailable), "http://127.0.0.1:1/jwks");
+  // A value a setter refuses: the C setter returns a code only, so the wrapper names the
+  // option and the value it was given.
+  what = EXPECT_ERROR(opts.leeway(std::chrono::seconds(999999)), jwks::result::invalid_argument);
+  EXPECT_DETAIL(what, "leeway(999999 s)");
+  EXPECT_DETAIL(what, jwks::description_of(jwks::result::invalid_argument));
+  EXPECT_DETAIL(EXPECT_ERROR(opts.add_algorithm("none"), jwks::result::invalid_argument), "add_algorithm(\"none\")");
+  EXPECT_DETAIL(EXPECT_ERROR(opts.http_timeout(std::chrono::milliseconds(0)), jwks::result::invalid_argument),
+                "http_timeout(0 ms)");
+  // Values that may be secret are never shown: a header value, a proxy URL, a PEM.
+  what = EXPECT_ERROR(opts.add_http_header("X-Api-Key", "s3cret\r\nInjected: 1"), jwks::result::invalid_argument);
+  EXPECT_DETAIL(what, "add_http_header(\"X-Api-Key\", ...)");
+  CHECK(!contains(what, "s3cret"));
+  what = EXPECT_ERROR(opts.proxy("http://user:s3cret@proxy.test/\xff"), jwks::result::invalid_argument);  // not UTF-8
+  CHECK(contains(what, "proxy(...)") && !contains(what, "s3cret"));
+  what = EXPECT_ERROR(opts.ca_pem("s3cret"), jwks::result::invalid_argument);
+  CHECK(contains(what, "ca_pem(...)") && !contains(what, "s3cret"));
+  // A value the C type cannot hold is refused before the call, with the same shape.
+  EXPECT_DETAIL(EXPECT_ERROR(opts.leeway(std::chrono::seconds(-1)), jwks::result::invalid_argument), "leeway(-1 s)");
+}
+
+// The token cache: its options, and its counters through token_cache_stats().
+void test_token_cache(const std::string &jwks_json, const fixture &good, const fixture &expired) {
+  jwks::options opts;
+  opts.add_issuer("https://issuer.test").add_audience("api");
+  opts.token_cache(16).token_cache_bytes(1 << 16).token_cache_max_reuse(std::chrono::seconds(60));
+  jwks::verifier v = jwks::verifier::from_json(jwks_json, opts);
+  jwks_token_cache_stats s = v.token_cache_stats();
+  CHECK(s.max_entries == 16 && s.max_bytes == 1 << 16);
+  CHECK(s.hits == 0 && s.misses == 0 && s.entries == 0 && s.bytes == 0);
+  // The first verification is a miss and stores the token; the same token again is a hit.
+  jwks::token first = v.verify_at(good.token, good.now);
+  s = v.token_cache_stats();
+  CHECK(s.misses == 1 && s.hits == 0 && s.entries == 1 && s.bytes > 0);
+  jwks::token again = v.verify_at(good.token, good.now + 1);
+  s = v.token_cache_stats();
+  CHECK(s.hits == 1 && s.misses == 1 && s.entries == 1 && s.evictions == 0);
+  // A hit answers exactly as a full verification: the same token, the same claims.
+  CHECK(again.payload() == first.payload() && again.claim_string("sub") == "user-42");
+  // Each form of verification goes through the cache (a payload copy, a non-throwing call).
+  CHECK(v.verify_payload_at(good.token, good.now + 2) == std::string(first.payload()));
+  std::error_code ec;
+  CHECK(v.verify_at(good.token, good.now + 3, ec) && !ec);
+  s = v.token_cache_stats(ec);
+  CHECK(!ec && s.hits == 3 && s.misses == 1);
+  // The time rules are checked again at each call's time: past its exp, the cached token is
+  // refused as expired, with the library's message.
+  std::string what = EXPECT_ERROR(v.verify_at(good.token, good.now + 601), jwks::result::expired);
+  EXPECT_DETAIL(what, "before now " + std::to_string(good.now + 601));
+  // A rejected token is not stored.
+  EXPECT_ERROR(v.verify_at(expired.token, expired.now), jwks::result::expired);
+  CHECK(v.token_cache_stats().entries <= 1);
+
+  // The cache off: every verification is in full, the counters stay at zero.
+  jwks::options off;
+  off.add_issuer("https://issuer.test").add_audience("api").token_cache(0);
+  jwks::verifier w = jwks::verifier::from_json(jwks_json, off);
+  (void)w.verify_at(good.token, good.now);
+  (void)w.verify_at(good.token, good.now);
+  s = w.token_cache_stats();
+  CHECK(s.hits == 0 && s.misses == 0 && s.entries == 0 && s.max_entries == 0);
+
+  // Refused values, each named in the message.
+  jwks::options bad;
+  what = EXPECT_ERROR(bad.token_cache_bytes(100), jwks::result::invalid_argument);
+  EXPECT_DETAIL(what, "jwks::options::token_cache_bytes(100)");
+  EXPECT_DETAIL(EXPECT_ERROR(bad.token_cache_max_reuse(std::chrono::seconds(0)), jwks::result::invalid_argument),
+                "token_cache_max_reuse(0 s)");
+  EXPECT_DETAIL(EXPECT_ERROR(bad.token_cache_max_reuse(std::chrono::hours(25)), jwks::result::invalid_argument),
+                "token_cache_max_reuse(90000 s)");
+  bad.token_cache_bytes(4096).token_cache_max_reuse(std::chrono::seconds(1)).token_cache(1);  // the bounds
+
+  // An empty handle.
+  jwks::verifier empty;
+  EXPECT_ERROR(empty.token_cache_stats(), jwks::result::null_argument);
+  s = empty.token_cache_stats(ec);
+  CHECK(ec == jwks::result::null_argument && s.hits == 0 && s.max_entries == 0);
+  jwks::options moved = std::move(bad);
+  EXPECT_DETAIL(EXPECT_ERROR(bad.token_cache(8), jwks::result::null_argument), "empty (moved from)");
+}
+
+// verify_payload: the claims JSON copied out, no token handle.
+void test_verify_payload(const jwks::verifier &v, const fixture &good, const fixture &expired,
+                         const std::string &live) {
+  jwks::token t = v.verify_at(good.token, good.now);
+  std::string payload = v.verify_payload_at(good.token, good.now);
+  CHECK(!payload.empty() && payload == std::string(t.payload()));
+  std::error_code ec = jwks::result::internal;
+  CHECK(v.verify_payload_at(good.token, good.now, ec) == payload && !ec);
+  // The system clock.
+  jwks::token l = v.verify(live);
+  CHECK(v.verify_payload(live) == std::string(l.payload()));
+  CHECK(v.verify_payload(live, ec) == std::string(l.payload()) && !ec);
+  // Failures: the code (and, when thrown, the library's message); nothing returned.
+  std::string what = EXPECT_ERROR(v.verify_payload_at(expired.token, expired.now), jwks::result::expired);
+  EXPECT_DETAIL(what, "exp " + std::to_string(expired.now - 1) + " is 1 s before now");
+  CHECK(v.verify_payload_at(expired.token, expired.now, ec).empty() && ec == jwks::result::expired);
+  EXPECT_DETAIL(EXPECT_ERROR(v.verify_payload(expired.token), jwks::result::expired), "exp ");
+  CHECK(v.verify_payload(expired.token, ec).empty() && ec == jwks::result::expired);
+  // An empty token (a zero-byte buffer) is malformed, not a crash.
+  EXPECT_ERROR(v.verify_payload(""), jwks::result::malformed);
+  CHECK(v.verify_payload_at("", good.now, ec).empty() && ec == jwks::result::malformed);
+  jwks::verifier empty;
+  EXPECT_ERROR(empty.verify_payload_at(good.token, good.now), jwks::result::null_argument);
+  CHECK(empty.verify_payload(good.token, ec).empty() && ec == jwks::result::null_argument);
+}
+
+// The result-code helpers and the error's name.
+void test_codes(const jwks::verifier &v, const fixture &expired) {
+  int rejected = 0, unavailable = 0;
+  for (std::uint32_t n = 0; n < 400; ++n) {
+    auto code = static_cast<jwks::result>(n);
+    bool r = jwks::is_token_rejected(code), u = jwks::is_keys_unavailable(code);
+    CHECK(r == (jwks::category_of(code) == jwks::category::token_rejected));
+    CHECK(u == (jwks::category_of(code) == jwks::category::keys_unavailable));
+    rejected += r;
+    unavailable += u;
+  }
+  CHECK(jwks::is_token_rejected(jwks::result::expired) && !jwks::is_token_rejected(jwks::result::keys_unavailable));
+  CHECK(jwks::is_keys_unavailable(jwks::result::keys_unavailable) && !jwks::is_keys_unavailable(jwks::result::ok));
+  CHECK(rejected == 17 && unavailable == 2);
+  try {
+    (void)v.verify_at(expired.token, expired.now);
+    CHECK(false);
+  } catch (const jwks::error &e) {
+    CHECK(e.code() == jwks::result::expired && std::string(e.name()) == "EXPIRED");
+    CHECK(e.category() == jwks::category::token_rejected && jwks::is_token_rejected(e.code()));
+    CHECK(contains(e.what(), "exp " + std::to_string(expired.now - 1)));
+  }
+}
+
+// The other verifier factories and accessors, in their throwing and non-throwing forms.
+void test_factories(const std::string &dir, const fixture &good) {
+  std::error_code ec;
+  jwks::options opts;
+  opts.add_issuer("https://issuer.test").add_audience("api");
+  // A key set file, read now.
+  jwks::verifier f = jwks::verifier::from_file(dir + "/jwks.json", opts);
+  CHECK(f.verify_at(good.token, good.now).claim_string("sub") == "user-42");
+  jwks::verifier g = jwks::verifier::from_file(dir + "/jwks.json", opts, ec);
+  CHECK(g && !ec && g.stats(ec).key_count == 4 && !ec);
+  CHECK(g.skipped_keys(ec) == "[]" && !ec);
+  CHECK(!g.last_error(ec) && !ec);
+  EXPECT_ERROR(jwks::verifier::from_file(dir + "/no-such-file.json", opts), jwks::result::keys_unavailable);
+  jwks::verifier missing = jwks::verifier::from_file(dir + "/no-such-file.json", opts, ec);
+  CHECK(!missing && ec == jwks::result::keys_unavailable);
+  // URLs: nothing fetched when made; http refused unless allowed; a NUL refused.
+  jwks::verifier u = jwks::verifier::from_url("https://127.0.0.1:1/jwks", opts, ec);
+  CHECK(u && !ec);
+  CHECK(!jwks::verifier::from_url("http://127.0.0.1:1/jwks", opts, ec) && ec == jwks::result::insecure_url);
+  CHECK(!jwks::verifier::from_url(std::string_view("https://a\0b", 11), opts, ec) &&
+        ec == jwks::result::invalid_argument);
+  CHECK(!jwks::verifier::from_issuer("http://127.0.0.1:1", opts, ec) && ec == jwks::result::insecure_url);
+  EXPECT_ERROR(jwks::verifier::from_issuer("http://127.0.0.1:1", opts), jwks::result::insecure_url);
+  CHECK(!jwks::verifier::from_issuer(std::string_view("https://a\0b", 11), opts, ec) &&
+        ec == jwks::result::invalid_argument);
+  jwks::verifier issuers = jwks::verifier::from_issuers(opts, ec);
+  CHECK(issuers && !ec);
+  // With no issuer to route to, from_issuers refuses.
+  jwks::options no_issuer;
+  jwks::verifier none = jwks::verifier::from_issuers(no_issuer, ec);
+  CHECK(!none && ec && jwks::category_of(jwks::result_of(ec)) == jwks::category::misuse);
+  CHECK(!EXPECT_ERROR(jwks::verifier::from_issuers(no_issuer), jwks::result_of(ec)).empty());
+  // A remote source that cannot be reached: the non-throwing accessors report it.
+  jwks::options http;
+  http.allow_http(true).http_timeout(std::chrono::milliseconds(2000));
+  jwks::verifier remote = jwks::verifier::from_url("http://127.0.0.1:1/jwks", http, ec);
+  CHECK(remote && !ec);
+  CHECK(remote.skipped_keys(ec).empty() && ec == jwks::result::keys_unavailable);
+  std::optional<jwks::error> last = remote.last_error(ec);
+  CHECK(!ec && last && last->code() == jwks::result::keys_unavailable && contains(last->what(), "127.0.0.1:1"));
+  // Moved-from options and empty verifiers: null_argument, never defaults or a crash.
+  jwks::options gone = std::move(opts);
+  CHECK(!jwks::verifier::from_file(dir + "/jwks.json", opts, ec) && ec == jwks::result::null_argument);
+  CHECK(!jwks::verifier::from_url("https://127.0.0.1:1/jwks", opts, ec) && ec == jwks::result::null_argument);
+  CHECK(!jwks::verifier::from_issuer("https://127.0.0.1:1", opts, ec) && ec == jwks::result::null_argument);
+  CHECK(!jwks::verifier::from_issuers(opts, ec) && ec == jwks::result::null_argument);
+  EXPECT_ERROR(jwks::verifier::from_issuers(opts), jwks::result::null_argument);
+  jwks::verifier empty;
+  CHECK(empty.stats(ec).key_count == 0 && ec == jwks::result::null_argument);
+  CHECK(empty.skipped_keys(ec).empty() && ec == jwks::result::null_argument);
+  CHECK(!empty.last_error(ec) && ec == jwks::result::null_argument);
+  EXPECT_ERROR(empty.last_error(), jwks::result::null_argument);
+  EXPECT_ERROR(empty.skipped_keys(), jwks::result::null_argument);
+}
+
 void test_moved_from(const std::string &jwks_json, const fixture &good) {
   jwks::verifier v = make_verifier(jwks_json);
   jwks::verifier w = std::move(v);
@@ -270,6 +505,18 @@ int main(int argc, char **argv) {
   jwks::verifier v = make_verifier(jwks_json);
   test_every_fixture(v, tokens);
   test_errors(v, *good, jwks_json);
+  test_detailed_messages(v, tokens);
+  const fixture *expired = nullptr;
+  for (const auto &f : tokens)
+    if (f.name == "expired") expired = &f;
+  if (expired == nullptr) {
+    std::fprintf(stderr, "no expired token in the fixtures\n");
+    return 2;
+  }
+  test_token_cache(jwks_json, *good, *expired);
+  test_verify_payload(v, *good, *expired, read_file(dir + "/live.jwt"));
+  test_codes(v, *expired);
+  test_factories(dir, *good);
   test_moved_from(jwks_json, *good);
   test_threads(v, tokens);
   // A token valid now, through verify() and the system clock.
