@@ -617,3 +617,142 @@ fn head_requests_get_the_length_and_no_body() {
     assert_eq!(header(&out, "allow"), Some("GET, HEAD"));
     server.stop();
 }
+
+/// One GET on a fresh connection that gives up after `limit`: the status and body, or why
+/// there was no answer (closed unanswered, timed out).
+fn get_within(url: &str, limit: std::time::Duration) -> Result<(u16, String), String> {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut s = TcpStream::connect(host).map_err(|e| format!("connect: {e}"))?;
+    s.set_read_timeout(Some(limit)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| format!("send: {e}"))?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)
+        .map_err(|e| format!("no whole answer within {limit:?}: {e}"))?;
+    let out = String::from_utf8(out).map_err(|e| e.to_string())?;
+    let (head, body) = out
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("closed without an answer: {out:?}"))?;
+    let status = head[9..12]
+        .parse()
+        .map_err(|_| format!("bad head {head:?}"))?;
+    Ok((status, body.to_owned()))
+}
+
+/// Lets this process hold `needed` descriptors (a client and a server side per connection):
+/// the soft limit is often 1024, the hard one higher.
+fn allow_open_files(needed: u64) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        if limit.rlim_cur < needed as libc::rlim_t {
+            assert!(
+                limit.rlim_max >= needed as libc::rlim_t,
+                "this test needs {needed} open files, the hard limit is {}",
+                limit.rlim_max
+            );
+            limit.rlim_cur = needed as libc::rlim_t;
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+        }
+    }
+}
+
+/// Opens `n` connections that send nothing.
+fn idle_clients(addr: std::net::SocketAddr, n: usize) -> Vec<TcpStream> {
+    (0..n).map(|_| TcpStream::connect(addr).unwrap()).collect()
+}
+
+/// Whether the server closed this connection (an end of file or a reset within `wait`).
+fn closed_by_server(conn: &mut TcpStream, wait: std::time::Duration) -> bool {
+    conn.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 64];
+    match conn.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+#[test]
+fn a_full_server_closes_its_oldest_idle_connection_for_a_new_client() {
+    allow_open_files(4096);
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let expected = json!({"keys": [key.public_jwk()]});
+    let server = JwksServer::start_with_keys(&[&key], ServeOptions::default()).unwrap();
+    // More idle connections than the server holds (512): each one past the cap takes the
+    // place of the oldest.
+    let mut idle = idle_clients(server.addr(), 600);
+    let limit = std::time::Duration::from_secs(1);
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let answer = get_within(&server.jwks_url(), limit);
+        let took = started.elapsed();
+        let (status, body) = answer.unwrap_or_else(|e| panic!("after {took:?}: {e}"));
+        assert_eq!(status, 200);
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), expected);
+        assert!(took < limit, "took {took:?}");
+    }
+    let short = std::time::Duration::from_millis(200);
+    assert!(
+        closed_by_server(&mut idle[0], short),
+        "the oldest idle connection is still open"
+    );
+    assert!(
+        !closed_by_server(&mut idle[599], short),
+        "the newest idle connection was closed"
+    );
+    drop(idle);
+    let (status, body) = get_within(&server.jwks_url(), limit).unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), expected);
+    server.stop();
+}
+
+#[test]
+fn a_connection_being_answered_is_not_closed_for_a_new_client() {
+    allow_open_files(4096);
+    let key = SigningKey::generate(Algorithm::ES256).unwrap();
+    let expected = json!({"keys": [key.public_jwk()]});
+    let server = JwksServer::start_with_keys(&[&key], ServeOptions::default()).unwrap();
+    // The oldest connection of all is one whose answer is under way (held for 3 s).
+    server.set_delay(std::time::Duration::from_secs(3));
+    let url = server.jwks_url();
+    let slow = std::thread::spawn(move || get_within(&url, std::time::Duration::from_secs(10)));
+    let waiting = std::time::Instant::now();
+    while server.request_count() == 0 {
+        assert!(waiting.elapsed() < std::time::Duration::from_secs(5));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // The request was counted just before the server read the delay to wait: let it.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    server.set_delay(std::time::Duration::ZERO);
+    let idle = idle_clients(server.addr(), 600);
+    let limit = std::time::Duration::from_secs(1);
+    let started = std::time::Instant::now();
+    let answer = get_within(&server.jwks_url(), limit);
+    let took = started.elapsed();
+    assert!(
+        !slow.is_finished(),
+        "the slow answer ended before the server was full: the test proves nothing"
+    );
+    let (status, body) = answer.unwrap_or_else(|e| panic!("after {took:?}: {e}"));
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), expected);
+    assert!(took < limit, "took {took:?}");
+    let (status, body) = slow.join().unwrap().expect("the answer under way was cut");
+    assert_eq!(status, 200);
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), expected);
+    drop(idle);
+    server.stop();
+}

@@ -3,13 +3,18 @@
 //!
 //! HTTP is hyper's (HTTP/1.1, one request per connection) on a one-thread tokio runtime of
 //! its own: every connection is a task with a deadline for its request head, so clients that
-//! trickle bytes cannot starve the others. It is meant for development, tests and demos, and
-//! binds 127.0.0.1 only. Part of the `cli` feature.
+//! trickle bytes cannot starve the others. At most [`MAX_CONNECTIONS`] are open at once; when
+//! a new client comes to a full server, the oldest connection still waiting for its request
+//! head is closed to make room (see `connections`), so idle or trickling clients cannot lock
+//! the others out either, and an answer under way is never cut. It is meant for development,
+//! tests and demos, and binds 127.0.0.1 only. Part of the `cli` feature.
+
+mod connections;
 
 use std::convert::Infallible;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -23,6 +28,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use parking_lot::Mutex;
 use ring::digest;
 use serde_json::{json, Value};
+use tokio::task::AbortHandle;
+
+use connections::{Connections, Phase, Room};
 
 use super::keydir::{self, Listing};
 use super::keys::SigningKey;
@@ -33,9 +41,19 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// The path of the OpenID Connect discovery document.
 pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
-/// Connections handled at once; more are closed at once. Each costs a task and a socket
-/// (not a thread), and lives at most twice [`ServeOptions::request_timeout`].
+/// Connections open at once. Each costs a task and a socket (not a thread), and lives at most
+/// twice [`ServeOptions::request_timeout`]. A client that comes when this many are open takes
+/// the place of the oldest one still waiting for its request head (the nearest to its head
+/// deadline), which is closed unanswered; only when every open connection is being answered
+/// is the new client closed unanswered instead. One local client opening idle connections
+/// therefore delays nobody: it only closes its own older ones (and, at worst, a client that
+/// connected before them and has still not sent its request).
 const MAX_CONNECTIONS: usize = 512;
+/// Connections the kernel completes and queues before the server accepts them (the kernel caps
+/// it at `net.core.somaxconn`). As large as [`MAX_CONNECTIONS`] rather than std's 128: when a
+/// burst of connections overflows the queue, the kernel drops the next handshakes and those
+/// clients wait a second or more to retry, whether or not the server had room for them.
+const LISTEN_BACKLOG: u32 = MAX_CONNECTIONS as u32;
 /// Largest accepted request head (request line and headers); larger ones get 431.
 const MAX_HEAD_BYTES: usize = 8 * 1024;
 
@@ -86,7 +104,8 @@ impl std::fmt::Debug for JwksServer {
 
 struct Shared {
     base_url: String,
-    active: AtomicUsize,
+    /// The open connections, each with the handle that aborts its task.
+    connections: Mutex<Connections<AbortHandle>>,
     requests: AtomicU64,
     jwks_requests: AtomicU64,
     discovery_requests: AtomicU64,
@@ -168,34 +187,24 @@ impl JwksServer {
                 "the request timeout must be greater than zero",
             ));
         }
-        // Bound here, synchronously, so that a taken port is the caller's error.
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port)).map_err(|e| {
-            err(
-                ErrorKind::InvalidArgument,
-                format!("cannot listen on 127.0.0.1:{}: {e}", opts.port),
-            )
-        })?;
         let internal =
             |what: &str, e: std::io::Error| err(ErrorKind::Internal, format!("{what}: {e}"));
-        let addr = listener
-            .local_addr()
-            .map_err(|e| internal("local address", e))?;
-        listener
-            .set_nonblocking(true)
-            .map_err(|e| internal("non-blocking socket", e))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
             .build()
             .map_err(|e| internal("cannot start the server runtime", e))?;
+        // Bound here, synchronously, so that a taken port is the caller's error.
         let listener = {
             let _entered = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)
-                .map_err(|e| internal("cannot register the socket", e))?
+            listen(opts.port)?
         };
+        let addr = listener
+            .local_addr()
+            .map_err(|e| internal("local address", e))?;
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
-            active: AtomicUsize::new(0),
+            connections: Mutex::new(Connections::new(MAX_CONNECTIONS)),
             requests: AtomicU64::new(0),
             jwks_requests: AtomicU64::new(0),
             discovery_requests: AtomicU64::new(0),
@@ -317,6 +326,23 @@ impl Drop for JwksServer {
     }
 }
 
+/// Listens on 127.0.0.1:`port` (in the server runtime's context).
+fn listen(port: u16) -> Result<tokio::net::TcpListener, Error> {
+    let cannot = |e: std::io::Error| {
+        err(
+            ErrorKind::InvalidArgument,
+            format!("cannot listen on 127.0.0.1:{port}: {e}"),
+        )
+    };
+    let socket = tokio::net::TcpSocket::new_v4().map_err(cannot)?;
+    // As std's TcpListener::bind does: a restarted server can take its port back at once.
+    socket.set_reuseaddr(true).map_err(cannot)?;
+    socket
+        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .map_err(cannot)?;
+    socket.listen(LISTEN_BACKLOG).map_err(cannot)
+}
+
 /// Serves connections until the runtime is dropped. Each connection is its own task, so a
 /// slow client costs a few kilobytes, not a thread; the connection cap only bounds memory.
 async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
@@ -329,15 +355,45 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
-        if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-            continue;
-        }
-        let conn_shared = Arc::clone(&shared);
-        tokio::spawn(async move {
-            serve_connection(&conn_shared, stream).await;
-            conn_shared.active.fetch_sub(1, Ordering::SeqCst);
+        let mut connections = shared.connections.lock();
+        let evicted = match connections.make_room() {
+            Room::Free => None,
+            Room::Made(oldest_idle) => Some(oldest_idle),
+            // Every connection is being answered: this one is closed (dropped) unanswered.
+            Room::Full => continue,
+        };
+        let id = connections.next_id();
+        let phase = Arc::new(Phase::default());
+        let registered = Registered {
+            shared: Arc::clone(&shared),
+            id,
+        };
+        let conn_phase = Arc::clone(&phase);
+        // Spawned and registered under one lock, so that the task cannot end (and unregister)
+        // before it is registered.
+        let task = tokio::spawn(async move {
+            serve_connection(&registered.shared, stream, conn_phase).await;
+            drop(registered);
         });
+        connections.insert(phase, task.abort_handle());
+        drop(connections);
+        // Aborted outside the lock: the task drops its connection (closing the socket) and
+        // unregisters when the runtime next runs it; it is idle, so it is never polled again.
+        if let Some(task) = evicted {
+            task.abort();
+        }
+    }
+}
+
+/// Unregisters a connection when its task ends or is aborted.
+struct Registered {
+    shared: Arc<Shared>,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.shared.connections.lock().remove(self.id);
     }
 }
 
@@ -345,7 +401,10 @@ async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
 /// `request_timeout` of the connection's start however slowly it trickles in (hyper's header
 /// read timeout), and the whole exchange must end within twice that (plus any simulated
 /// delay), so a client that never reads the answer cannot hold the connection either.
-async fn serve_connection(shared: &Arc<Shared>, stream: tokio::net::TcpStream) {
+///
+/// Hyper calls the service once the request head is whole, which is when the connection
+/// stops being idle and can no longer be closed to make room.
+async fn serve_connection(shared: &Arc<Shared>, stream: tokio::net::TcpStream, phase: Arc<Phase>) {
     let (request_timeout, delay) = {
         let s = shared.state.lock();
         (s.request_timeout, s.delay)
@@ -353,7 +412,14 @@ async fn serve_connection(shared: &Arc<Shared>, stream: tokio::net::TcpStream) {
     let service_shared = Arc::clone(shared);
     let service = service_fn(move |request: hyper::Request<Incoming>| {
         let shared = Arc::clone(&service_shared);
-        async move { Ok::<_, Infallible>(respond(&shared, &request).await) }
+        let answering = phase.start_answering();
+        async move {
+            if !answering {
+                // Closed to make room just as its head arrived; the abort follows.
+                return Ok::<_, Infallible>(error_reply(503, "the server is full"));
+            }
+            Ok(respond(&shared, &request).await)
+        }
     });
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
