@@ -63,6 +63,10 @@ impl TestCa {
 
     /// A rustls server configuration presenting the server certificate.
     pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
+        // ring, as the library's client (ureq's rustls) uses: rustls 0.23.48 deprecates its ring
+        // provider for lacking post-quantum key exchange, which a loopback test server does
+        // not need.
+        #[allow(deprecated)]
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.clone()));
         let config = rustls::ServerConfig::builder_with_provider(provider)
