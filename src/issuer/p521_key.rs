@@ -4,6 +4,7 @@
 
 use p521::ecdsa::signature::RandomizedSigner;
 use p521::ecdsa::{Signature, SigningKey as EcdsaKey};
+use p521::elliptic_curve::Generate;
 use p521::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use ring::rand::SystemRandom;
 
@@ -18,7 +19,8 @@ pub(super) struct P521Key {
 impl P521Key {
     /// A fresh key as PKCS#8 DER.
     pub fn generate_pkcs8() -> Result<Vec<u8>, Error> {
-        let secret = p521::SecretKey::random(&mut SystemRng(SystemRandom::new()));
+        let secret = p521::SecretKey::try_generate_from_rng(&mut SystemRng(SystemRandom::new()))
+            .map_err(|e| err(ErrorKind::Internal, e.to_string()))?;
         let der = secret
             .to_pkcs8_der()
             .map_err(|e| err(ErrorKind::Internal, format!("PKCS#8 encoding failed: {e}")))?;
@@ -34,7 +36,7 @@ impl P521Key {
 
     /// The public point's x and y, 66 bytes each.
     pub fn public_coordinates(&self) -> (Vec<u8>, Vec<u8>) {
-        let point = p521::ecdsa::VerifyingKey::from(&self.key).to_encoded_point(false);
+        let point = p521::ecdsa::VerifyingKey::from(&self.key).to_sec1_point(false);
         let coordinate = |c: Option<&p521::FieldBytes>| c.map(|b| b.to_vec()).unwrap_or_default();
         (coordinate(point.x()), coordinate(point.y()))
     }

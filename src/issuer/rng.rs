@@ -1,41 +1,44 @@
-//! ring's system random generator as the `rand_core` (0.6) generator that RustCrypto's `p521`
+//! ring's system random generator as the `rand_core` (0.10) generator that RustCrypto's `p521`
 //! (key generation, signature nonces) and `rsa` (prime search) ask for, so that all randomness
 //! comes from one place.
 
-use p521::elliptic_curve::rand_core::{self, CryptoRng, RngCore};
+use p521::elliptic_curve::rand_core::{TryCryptoRng, TryRng};
 use ring::rand::{SecureRandom, SystemRandom};
 
-/// [`SystemRandom`] behind the `rand_core` traits.
+/// [`SystemRandom`] behind the fallible `rand_core` traits: a failure of the operating
+/// system's generator reaches the caller as an error, not a panic.
 pub(crate) struct SystemRng(pub SystemRandom);
 
-impl RngCore for SystemRng {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0u8; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
+/// The operating system's random generator failed (ring says no more).
+#[derive(Debug)]
+pub(crate) struct RngFailure;
 
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0u8; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        // The trait cannot report a failure here; without the operating system's generator
-        // there is nothing safe left to do.
-        if self.try_fill_bytes(dest).is_err() {
-            panic!("the system random generator failed");
-        }
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.0.fill(dest).map_err(|_| {
-            let code = core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
-                .unwrap_or(core::num::NonZeroU32::MIN);
-            rand_core::Error::from(code)
-        })
+impl std::fmt::Display for RngFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the system random generator failed")
     }
 }
 
-impl CryptoRng for SystemRng {}
+impl std::error::Error for RngFailure {}
+
+impl TryRng for SystemRng {
+    type Error = RngFailure;
+
+    fn try_next_u32(&mut self) -> Result<u32, RngFailure> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, RngFailure> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), RngFailure> {
+        self.0.fill(dest).map_err(|_| RngFailure)
+    }
+}
+
+impl TryCryptoRng for SystemRng {}

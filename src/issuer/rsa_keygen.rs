@@ -39,7 +39,7 @@ impl SigningKey {
         let internal = |what: &str, e: &dyn std::fmt::Display| {
             err(ErrorKind::Internal, format!("{what}: {e}"))
         };
-        let key = rsa::RsaPrivateKey::new(&mut SystemRng(SystemRandom::new()), bits)
+        let key = rsa::PrivateKey::new(&mut SystemRng(SystemRandom::new()), bits)
             .map_err(|e| internal("RSA key generation failed", &e))?;
         let der = key
             .to_pkcs8_der()
