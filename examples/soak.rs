@@ -39,7 +39,7 @@ struct Counts {
 }
 
 fn key(epoch: u64) -> SigningKey {
-    let alg = if epoch % 2 == 0 {
+    let alg = if epoch.is_multiple_of(2) {
         Algorithm::ES256
     } else {
         Algorithm::EdDSA

@@ -434,7 +434,7 @@ pub unsafe extern "C" fn jwks_verifier_token_cache_stats(
         if out.is_null() {
             return Err(null_arg("out"));
         }
-        if size == 0 || size % 8 != 0 {
+        if size == 0 || !size.is_multiple_of(8) {
             return Err(Error::new(
                 ErrorKind::InvalidArgument,
                 "size must be sizeof(jwks_token_cache_stats)",
