@@ -1,57 +1,12 @@
-//! The validation policy and the claim checks (RFC 7519 §4.1) applied after the signature.
+//! The checks a [`Policy`] makes of a token: the header `typ`, and the claims (RFC 7519 §4.1)
+//! applied after the signature.
 
-use crate::alg::Algorithm;
 use crate::error::{err, Error, ErrorKind};
 use crate::json::{Field, Fields};
 use crate::keyset::shorten;
-use crate::token::{read_fields, Limits};
-use crate::token_cache::TokenCacheOptions;
-
-/// What a verifier accepts. Built once, shared by every verification.
-///
-/// The defaults are the safe ones: the asymmetric algorithms only, `exp` required, no leeway,
-/// and the default [`Limits`]. Issuers and audiences should be set for any real deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// Allowed algorithms; empty means every asymmetric algorithm (never HMAC).
-    pub algorithms: Vec<Algorithm>,
-    /// Allowed `iss` values; empty means `iss` is not checked.
-    pub issuers: Vec<String>,
-    /// Allowed audiences; the token's `aud` must name at least one. Empty means a token that
-    /// carries `aud` is rejected (RFC 7519 §4.1.3: we cannot identify with any value).
-    pub audiences: Vec<String>,
-    /// Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds (default 0).
-    pub leeway: u64,
-    /// Whether `exp` must be present (default true).
-    pub require_exp: bool,
-    /// The expected header `typ` (compared case-insensitively, `application/` optional).
-    pub expected_typ: Option<String>,
-    /// Claims that must be present.
-    pub required_claims: Vec<String>,
-    /// Maximum age of the token from its `iat`, in seconds (then `iat` is required).
-    pub max_age: Option<u64>,
-    /// Size and nesting limits.
-    pub limits: Limits,
-    /// The verified-token cache (on by default; see [`crate::token_cache`]).
-    pub token_cache: TokenCacheOptions,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            algorithms: Vec::new(),
-            issuers: Vec::new(),
-            audiences: Vec::new(),
-            leeway: 0,
-            require_exp: true,
-            expected_typ: None,
-            required_claims: Vec::new(),
-            max_age: None,
-            limits: Limits::default(),
-            token_cache: TokenCacheOptions::default(),
-        }
-    }
-}
+/// Re-exported here, where it has long been named (`jwkskit::claims::Policy`).
+pub use crate::policy::Policy;
+use crate::token::read_fields;
 
 /// The time claims of a token whose claims passed, as numbers (absent claims are `None`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,20 +20,6 @@ pub(crate) struct TimeClaims {
 }
 
 impl Policy {
-    /// Whether the policy lets `alg` through.
-    pub fn allows(&self, alg: Algorithm) -> bool {
-        if self.algorithms.is_empty() {
-            !alg.is_hmac()
-        } else {
-            self.algorithms.contains(&alg)
-        }
-    }
-
-    /// Whether any HMAC algorithm is allowed (then `oct` keys may be used from local sources).
-    pub fn allows_hmac(&self) -> bool {
-        self.algorithms.iter().any(|a| a.is_hmac())
-    }
-
     /// Checks the header `typ` against [`Policy::expected_typ`].
     pub(crate) fn check_typ(&self, typ: Option<&str>) -> Result<(), Error> {
         let Some(expected) = &self.expected_typ else {

@@ -30,21 +30,23 @@ mod json;
 pub mod jwk;
 pub mod keyset;
 mod nul_str;
+pub mod policy;
 mod read_mostly;
 mod roca;
 pub mod source;
 pub mod token;
 pub mod token_cache;
+mod verified_token;
 pub mod verifier;
 
 pub use alg::{Algorithm, KeyFamily};
-pub use claims::Policy;
 pub use error::{Category, Error, ErrorKind};
 pub use jwk::{thumbprint, Jwk};
 pub use keyset::{KeySet, KeySetOptions, SkippedKey};
+pub use policy::{Policy, TokenCacheOptions};
 pub use source::{KeyQuery, KeySource, RemoteOptions, SourceStats, StaticSource};
 pub use token::Limits;
-pub use token_cache::{TokenCacheOptions, TokenCacheStats};
+pub use token_cache::TokenCacheStats;
 pub use verifier::{unix_now, VerifiedToken, Verifier};
 
 /// The library version (from Cargo.toml).

@@ -45,43 +45,13 @@ use std::time::{Duration, Instant};
 
 use crate::alg::Algorithm;
 use crate::claims::TimeClaims;
-use crate::error::Error;
 use crate::nul_str::NulStr;
+/// Re-exported here, beside the cache they configure.
+pub use crate::policy::{
+    TokenCacheOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_REUSE,
+};
 use crate::read_mostly::ReadMostly;
-use crate::source::KeyQuery;
-use crate::verifier::{VerifiedToken, Verifier};
-
-/// The token cache settings, part of a verifier's [`Policy`](crate::Policy).
-///
-/// On by default with a modest bound: a hit answers exactly as a full verification would (see
-/// the module docs), so the cache never changes a verdict; it only saves the signature check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TokenCacheOptions {
-    /// Most verified tokens kept; 0 turns the cache off (default 4096).
-    pub max_entries: u32,
-    /// Most bytes the cache may take: its entries with their allocator overhead, and the
-    /// doorkeeper of recent misses (a few percent of this; default 8 MiB).
-    pub max_bytes: usize,
-    /// Longest time an entry is reused after the verification that stored it (default 5 min).
-    pub max_reuse: Duration,
-}
-
-impl Default for TokenCacheOptions {
-    fn default() -> Self {
-        TokenCacheOptions {
-            max_entries: DEFAULT_MAX_ENTRIES,
-            max_bytes: DEFAULT_MAX_BYTES,
-            max_reuse: DEFAULT_MAX_REUSE,
-        }
-    }
-}
-
-/// Default [`TokenCacheOptions::max_entries`].
-pub const DEFAULT_MAX_ENTRIES: u32 = 4096;
-/// Default [`TokenCacheOptions::max_bytes`].
-pub const DEFAULT_MAX_BYTES: usize = 8 << 20;
-/// Default [`TokenCacheOptions::max_reuse`].
-pub const DEFAULT_MAX_REUSE: Duration = Duration::from_secs(300);
+use crate::verified_token::VerifiedToken;
 
 /// The cache's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -164,7 +134,7 @@ impl Slot {
     fn verified(&self, max_json_depth: usize) -> VerifiedToken {
         let (header, payload) = self.bytes[self.token_len..].split_at(self.header_len);
         let copy = |s: &NulStr| NulStr::new(s);
-        VerifiedToken::from_parts(
+        VerifiedToken::new(
             header.to_vec(),
             payload.to_vec(),
             self.alg,
@@ -340,57 +310,60 @@ impl TokenCache {
         false
     }
 
-    /// Verifies `token` at `now` through the cache: a hit if an entry is usable, else a full
-    /// verification whose success is stored (once full, on the token's second miss).
-    pub(crate) fn verify(
+    /// Looks `token` up. A stored entry comes back as a [`Hit`] that the caller must
+    /// [`confirm`](Self::confirm) against the source's current key set before using it; a
+    /// token with no entry counts as a miss. Either way the [`Probe`] is what a later
+    /// [`insert`](Self::insert) of this token needs.
+    pub(crate) fn lookup<'t>(
         &self,
-        verifier: &Verifier,
-        token: &[u8],
-        now: i64,
-    ) -> Result<VerifiedToken, Error> {
+        token: &'t [u8],
+        max_json_depth: usize,
+    ) -> (Probe<'t>, Option<Hit>) {
         let tail = &token[token.len().saturating_sub(HASHED_TAIL)..];
         let hash = self.hasher.hash_one((token.len(), tail));
-        let stripe = &self.stripes[stripe_index()];
-        let depth = verifier.policy().limits.max_json_depth;
         let (found, occupancy) = {
             let shard = self.shard(hash).read();
             let found = shard.find(hash, token).map(|s| {
                 if !s.visited.load(Ordering::Relaxed) {
                     s.visited.store(true, Ordering::Relaxed);
                 }
-                (
-                    s.verified(depth),
-                    s.times,
-                    s.generation,
-                    s.issuer.clone(),
-                    s.deadline,
-                )
+                Hit {
+                    verified: s.verified(max_json_depth),
+                    times: s.times,
+                    generation: s.generation,
+                    issuer: s.issuer.clone(),
+                    deadline: s.deadline,
+                }
             });
             (found, (shard.slots.len(), shard.bytes))
         };
-        if let Some((verified, times, generation, issuer, deadline)) = found {
-            let query = KeyQuery {
-                kid: verified.kid(),
-                issuer: issuer.as_deref(),
-            };
-            // The lock is released: asking the source may fetch.
-            let current = verifier.source().generation(&query)?;
-            if current == generation && Instant::now() < deadline {
-                stripe.hits.fetch_add(1, Ordering::Relaxed);
-                verifier.policy().check_times(&times, now)?;
-                return Ok(verified);
-            }
-            self.remove(hash, token);
+        if found.is_none() {
+            self.stripe().misses.fetch_add(1, Ordering::Relaxed);
         }
-        stripe.misses.fetch_add(1, Ordering::Relaxed);
-        let (verified, facts) = verifier.verify_fresh(token, now)?;
-        let miss = Miss {
+        let probe = Probe {
             hash,
             token,
             occupancy,
         };
-        self.insert(miss, &verified, facts, now, verifier.policy().leeway);
-        Ok(verified)
+        (probe, found)
+    }
+
+    /// Whether `hit` may answer, now that the source's current key set has `generation`: it
+    /// must be the set that verified the token, and the entry within its reuse deadline.
+    /// Counts a hit; otherwise drops the entry and counts a miss.
+    pub(crate) fn confirm(&self, probe: &Probe<'_>, hit: &Hit, generation: u64) -> bool {
+        let stripe = self.stripe();
+        if generation == hit.generation && Instant::now() < hit.deadline {
+            stripe.hits.fetch_add(1, Ordering::Relaxed);
+            return true;
+        }
+        self.remove(probe.hash, probe.token);
+        stripe.misses.fetch_add(1, Ordering::Relaxed);
+        false
+    }
+
+    fn stripe(&self) -> &Stripe {
+        &self.stripes[stripe_index()]
     }
 
     fn remove(&self, hash: u64, token: &[u8]) {
@@ -404,12 +377,21 @@ impl TokenCache {
         }
     }
 
-    fn insert(&self, miss: Miss, verified: &VerifiedToken, facts: Facts, now: i64, leeway: u64) {
-        let Miss {
+    /// Stores a verification of the token `probe` looked up, made at `now` with `leeway`
+    /// (once the shard is full, only on the token's second miss; see the module docs).
+    pub(crate) fn insert(
+        &self,
+        probe: Probe<'_>,
+        verified: &VerifiedToken,
+        facts: Facts,
+        now: i64,
+        leeway: u64,
+    ) {
+        let Probe {
             hash,
             token,
             occupancy: (entries, bytes),
-        } = miss;
+        } = probe;
         // Never reused past exp + leeway as the storing verification saw the time.
         let mut reuse = self.max_reuse;
         if let Some(exp) = facts.times.exp {
@@ -536,12 +518,26 @@ impl TokenCache {
     }
 }
 
-/// A token that found no usable entry, and its shard's entries and bytes as the lookup saw
-/// them.
-struct Miss<'a> {
+/// A token as [`TokenCache::lookup`] saw it: its keyed hash, and its shard's entries and
+/// bytes at that moment.
+pub(crate) struct Probe<'a> {
     hash: u64,
     token: &'a [u8],
     occupancy: (usize, usize),
+}
+
+/// A stored entry found by [`TokenCache::lookup`], not yet confirmed.
+pub(crate) struct Hit {
+    /// The verified token, as the full verification made it.
+    pub(crate) verified: VerifiedToken,
+    /// The time claims, which the caller checks again at its `now`.
+    pub(crate) times: TimeClaims,
+    /// The generation of the key set that verified it.
+    generation: u64,
+    /// The `iss` the source routed by, if it routes by issuer.
+    pub(crate) issuer: Option<Box<str>>,
+    /// After this the entry is not reused.
+    deadline: Instant,
 }
 
 /// What a full verification tells the cache besides the token.

@@ -1,19 +1,14 @@
-//! Remote key sources: an HTTPS JWKS endpoint with a cache, OIDC discovery, several issuers,
-//! and a JWKS file on disk — and the [`Verifier`] constructors for each.
+//! A remote key source: an HTTPS JWKS endpoint, or an issuer's found by OIDC discovery,
+//! fetched and cached.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use super::cache::{KeyCache, Spawn, SystemClock, Target};
 use super::discovery::configuration_url;
-use super::file::FileSource;
 use super::http::{check_url, Fetcher, HttpFetcher};
-use super::multi::MultiIssuerSource;
 use super::{KeyQuery, KeySource, RemoteOptions, SourceStats};
-use crate::claims::Policy;
-use crate::error::{err, Error, ErrorKind};
+use crate::error::Error;
 use crate::keyset::KeySet;
-use crate::verifier::Verifier;
 
 /// Keys fetched from a JWKS URL (or found by OIDC discovery) and cached; see the `cache`
 /// module's rules. Construction does no network I/O.
@@ -108,58 +103,5 @@ impl KeySource for RemoteSource {
 
     fn would_wait(&self, query: &KeyQuery<'_>) -> bool {
         self.cache.would_wait(query.kid)
-    }
-}
-
-impl Verifier {
-    /// A verifier over a JWKS URL. No network I/O happens here: the first verification fetches
-    /// (once, for all concurrent callers). `oct` keys are never taken from a URL.
-    ///
-    /// Errors: [`ErrorKind::InsecureUrl`] for `http` without [`RemoteOptions::allow_http`],
-    /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option.
-    pub fn from_url(url: &str, policy: Policy, remote: RemoteOptions) -> Result<Verifier, Error> {
-        Ok(Verifier::new(RemoteSource::new(url, &remote)?, policy))
-    }
-
-    /// A verifier for one issuer found by OIDC discovery (`/.well-known/openid-configuration`,
-    /// fetched on first use). The issuer is added to the policy's allowlist.
-    pub fn from_issuer(
-        issuer: &str,
-        mut policy: Policy,
-        remote: RemoteOptions,
-    ) -> Result<Verifier, Error> {
-        let source = RemoteSource::for_issuer(issuer, &remote)?;
-        if !policy.issuers.iter().any(|i| i == issuer) {
-            policy.issuers.push(issuer.to_string());
-        }
-        Ok(Verifier::new(source, policy))
-    }
-
-    /// A verifier for every issuer on the policy's allowlist, each found by discovery on first
-    /// use, routed by the token's `iss`. Errors with [`ErrorKind::InvalidArgument`] when the
-    /// policy lists no issuer.
-    pub fn from_issuers(policy: Policy, remote: RemoteOptions) -> Result<Verifier, Error> {
-        if policy.issuers.is_empty() {
-            return Err(err(
-                ErrorKind::InvalidArgument,
-                "from_issuers needs at least one issuer on the policy",
-            ));
-        }
-        let source = MultiIssuerSource::new(&policy.issuers, &remote)?;
-        Ok(Verifier::new(source, policy))
-    }
-
-    /// A verifier over a JWKS file, read now and reloaded when it changes (checked at most once
-    /// a second). `oct` keys are read only when the policy allows an HMAC algorithm.
-    ///
-    /// Errors: [`ErrorKind::KeysUnavailable`] if the file cannot be read,
-    /// [`ErrorKind::KeySetInvalid`] if its content is not a usable key set.
-    pub fn from_file(
-        path: &Path,
-        policy: Policy,
-        remote: RemoteOptions,
-    ) -> Result<Verifier, Error> {
-        let source = FileSource::open(path, &remote, policy.allows_hmac())?;
-        Ok(Verifier::new(source, policy))
     }
 }

@@ -1,18 +1,26 @@
 //! A key source plus a policy: `verify(token, now)`.
+//!
+//! One verification is a straight line: parse the token ([`crate::token`]), get the keys
+//! from the source, check the signature ([`crate::keyset`], [`crate::alg`]), check the claims
+//! ([`crate::claims`]). The token cache ([`crate::token_cache`]) is a store this module
+//! consults before that line and fills after it. Every way to build a verifier is in
+//! `constructors`.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
-use crate::alg::Algorithm;
-use crate::claims::{issuer, Policy};
+use crate::claims::issuer;
 use crate::error::{err, Error, ErrorKind};
 use crate::jwk::Jwk;
-use crate::keyset::{shorten, Candidates, KeySet, KeySetOptions};
+use crate::keyset::{shorten, Candidates, KeySet};
 use crate::nul_str::NulStr;
-use crate::source::{KeyQuery, KeySource, SourceStats, StaticSource};
+use crate::policy::Policy;
+use crate::source::{KeyQuery, KeySource, SourceStats};
 use crate::token::{self, ParsedToken};
 use crate::token_cache::{Facts, TokenCache, TokenCacheStats};
+/// Re-exported here, where it has long been named (`jwkskit::verifier::VerifiedToken`).
+pub use crate::verified_token::VerifiedToken;
+
+mod constructors;
 
 /// Verifies tokens against a key source under a policy. `Send + Sync`; clones share state.
 #[derive(Clone)]
@@ -34,140 +42,7 @@ impl std::fmt::Debug for Verifier {
     }
 }
 
-/// A token whose signature (and, for [`Verifier::verify`], claims) checked out.
-///
-/// The header and payload are the bytes as received, base64url-decoded, never re-serialised.
-/// The claims map is built on first use by the reader the claim checks use, from the same
-/// bytes, so what [`claims`](Self::claims) shows is what was validated.
-#[derive(Debug)]
-pub struct VerifiedToken {
-    header: Vec<u8>,
-    payload: Vec<u8>,
-    alg: Algorithm,
-    kid: Option<NulStr>,
-    key_kid: Option<NulStr>,
-    key_thumbprint: NulStr,
-    /// Nesting limit for reading the claims on first use (a JWS's payload need not be JSON).
-    max_json_depth: usize,
-    claims: OnceLock<Option<Map<String, Value>>>,
-}
-
-impl VerifiedToken {
-    /// The decoded header JSON.
-    pub fn header(&self) -> &[u8] {
-        &self.header[..self.header.len() - 1]
-    }
-
-    /// The decoded payload (the claims JSON of a JWT).
-    pub fn payload(&self) -> &[u8] {
-        &self.payload[..self.payload.len() - 1]
-    }
-
-    /// The header followed by a NUL byte (for C callers).
-    pub fn header_with_nul(&self) -> &[u8] {
-        &self.header
-    }
-
-    /// The payload followed by a NUL byte (for C callers).
-    pub fn payload_with_nul(&self) -> &[u8] {
-        &self.payload
-    }
-
-    /// The algorithm that verified the signature.
-    pub fn alg(&self) -> Algorithm {
-        self.alg
-    }
-
-    /// The header's `kid`, if any.
-    pub fn kid(&self) -> Option<&str> {
-        self.kid.as_deref()
-    }
-
-    /// The `kid` of the key that verified the signature, if that key has one.
-    pub fn key_kid(&self) -> Option<&str> {
-        self.key_kid.as_deref()
-    }
-
-    /// The RFC 7638 thumbprint of the key that verified the signature.
-    pub fn key_thumbprint(&self) -> &str {
-        &self.key_thumbprint
-    }
-
-    /// [`kid`](Self::kid), NUL-terminated for C.
-    pub(crate) fn kid_nul(&self) -> Option<&NulStr> {
-        self.kid.as_ref()
-    }
-
-    /// [`key_kid`](Self::key_kid), NUL-terminated for C: shared with the key, no copy.
-    pub(crate) fn key_kid_nul(&self) -> Option<&NulStr> {
-        self.key_kid.as_ref()
-    }
-
-    /// [`key_thumbprint`](Self::key_thumbprint), NUL-terminated for C.
-    pub(crate) fn key_thumbprint_nul(&self) -> &NulStr {
-        &self.key_thumbprint
-    }
-
-    /// The claims as a JSON object; `None` if the payload is not one JSON object the claim
-    /// checks would accept (possible only for [`Verifier::verify_signature`]).
-    pub fn claims(&self) -> Option<&Map<String, Value>> {
-        self.claims
-            .get_or_init(|| crate::json::parse_object(self.payload(), self.max_json_depth).ok())
-            .as_ref()
-    }
-
-    /// One claim, if present.
-    pub fn claim(&self, name: &str) -> Option<&Value> {
-        self.claims()?.get(name)
-    }
-
-    /// A verified token from what the token cache kept of one (header and payload each
-    /// followed by a NUL; the policy's nesting limit for reading the claims).
-    pub(crate) fn from_parts(
-        header: Vec<u8>,
-        payload: Vec<u8>,
-        alg: Algorithm,
-        kid: Option<NulStr>,
-        key_kid: Option<NulStr>,
-        key_thumbprint: NulStr,
-        max_json_depth: usize,
-    ) -> VerifiedToken {
-        VerifiedToken {
-            header,
-            payload,
-            alg,
-            kid,
-            key_kid,
-            key_thumbprint,
-            max_json_depth,
-            claims: OnceLock::new(),
-        }
-    }
-}
-
 impl Verifier {
-    /// A verifier over any key source.
-    pub fn new(source: impl KeySource + 'static, policy: Policy) -> Verifier {
-        Verifier {
-            inner: Arc::new(Inner {
-                source: Box::new(source),
-                cache: TokenCache::new(policy.token_cache),
-                policy,
-            }),
-        }
-    }
-
-    /// A verifier over a fixed JWKS (or single JWK) document. `oct` keys are read only when the
-    /// policy allows an HMAC algorithm.
-    pub fn from_jwks_json(json: &[u8], policy: Policy) -> Result<Verifier, Error> {
-        let opts = KeySetOptions {
-            allow_oct: policy.allows_hmac(),
-            ..KeySetOptions::default()
-        };
-        let set = KeySet::parse(json, &opts)?;
-        Ok(Verifier::new(StaticSource::new(set), policy))
-    }
-
     /// The policy.
     pub fn policy(&self) -> &Policy {
         &self.inner.policy
@@ -186,18 +61,32 @@ impl Verifier {
     /// Verifies a JWT (signature and claims) at unix time `now`, through the token cache if
     /// the policy has one (the verdict is the same either way).
     pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
-        match &self.inner.cache {
-            Some(cache) => cache.verify(self, token, now),
-            None => Ok(self.verify_fresh(token, now)?.0),
+        let Some(cache) = &self.inner.cache else {
+            return Ok(self.verify_fresh(token, now)?.0);
+        };
+        let policy = &self.inner.policy;
+        let (probe, hit) = cache.lookup(token, policy.limits.max_json_depth);
+        if let Some(hit) = hit {
+            // The source is asked as a verification would ask it (so refreshes and expiry
+            // happen as without a cache); the entry answers only if the keys that verified it
+            // are still the current ones. The cache's lock is not held: asking may fetch.
+            let query = KeyQuery {
+                kid: hit.verified.kid(),
+                issuer: hit.issuer.as_deref(),
+            };
+            let generation = self.inner.source.generation(&query)?;
+            if cache.confirm(&probe, &hit, generation) {
+                policy.check_times(&hit.times, now)?;
+                return Ok(hit.verified);
+            }
         }
+        let (verified, facts) = self.verify_fresh(token, now)?;
+        cache.insert(probe, &verified, facts, now, policy.leeway);
+        Ok(verified)
     }
 
     /// The full verification, and what the token cache keeps besides the token.
-    pub(crate) fn verify_fresh(
-        &self,
-        token: &[u8],
-        now: i64,
-    ) -> Result<(VerifiedToken, Facts), Error> {
+    fn verify_fresh(&self, token: &[u8], now: i64) -> Result<(VerifiedToken, Facts), Error> {
         let policy = &self.inner.policy;
         let parsed = token::parse(token, &policy.limits)?;
         let (verified, generation, issuer) = self.check_signature(parsed)?;
@@ -270,16 +159,15 @@ impl Verifier {
             }
             other => (other?, set.generation()),
         };
-        let verified = VerifiedToken {
-            header: parsed.header,
-            payload: parsed.payload,
-            alg: parsed.alg,
-            kid: parsed.kid,
-            key_kid: key.0,
-            key_thumbprint: key.1,
-            max_json_depth: policy.limits.max_json_depth,
-            claims: OnceLock::new(),
-        };
+        let verified = VerifiedToken::new(
+            parsed.header,
+            parsed.payload,
+            parsed.alg,
+            parsed.kid,
+            key.0,
+            key.1,
+            policy.limits.max_json_depth,
+        );
         Ok((verified, generation, issuer))
     }
 

@@ -1,0 +1,89 @@
+//! Every way to build a [`Verifier`]: over any key source, a fixed JWKS document, a JWKS URL,
+//! one issuer or several found by OIDC discovery, or a JWKS file on disk.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::{Inner, Verifier};
+use crate::error::{err, Error, ErrorKind};
+use crate::keyset::{KeySet, KeySetOptions};
+use crate::policy::Policy;
+use crate::source::{
+    FileSource, KeySource, MultiIssuerSource, RemoteOptions, RemoteSource, StaticSource,
+};
+use crate::token_cache::TokenCache;
+
+impl Verifier {
+    /// A verifier over any key source.
+    pub fn new(source: impl KeySource + 'static, policy: Policy) -> Verifier {
+        Verifier {
+            inner: Arc::new(Inner {
+                source: Box::new(source),
+                cache: TokenCache::new(policy.token_cache),
+                policy,
+            }),
+        }
+    }
+
+    /// A verifier over a fixed JWKS (or single JWK) document. `oct` keys are read only when the
+    /// policy allows an HMAC algorithm.
+    pub fn from_jwks_json(json: &[u8], policy: Policy) -> Result<Verifier, Error> {
+        let opts = KeySetOptions {
+            allow_oct: policy.allows_hmac(),
+            ..KeySetOptions::default()
+        };
+        let set = KeySet::parse(json, &opts)?;
+        Ok(Verifier::new(StaticSource::new(set), policy))
+    }
+
+    /// A verifier over a JWKS URL. No network I/O happens here: the first verification fetches
+    /// (once, for all concurrent callers). `oct` keys are never taken from a URL.
+    ///
+    /// Errors: [`ErrorKind::InsecureUrl`] for `http` without [`RemoteOptions::allow_http`],
+    /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option.
+    pub fn from_url(url: &str, policy: Policy, remote: RemoteOptions) -> Result<Verifier, Error> {
+        Ok(Verifier::new(RemoteSource::new(url, &remote)?, policy))
+    }
+
+    /// A verifier for one issuer found by OIDC discovery (`/.well-known/openid-configuration`,
+    /// fetched on first use). The issuer is added to the policy's allowlist.
+    pub fn from_issuer(
+        issuer: &str,
+        mut policy: Policy,
+        remote: RemoteOptions,
+    ) -> Result<Verifier, Error> {
+        let source = RemoteSource::for_issuer(issuer, &remote)?;
+        if !policy.issuers.iter().any(|i| i == issuer) {
+            policy.issuers.push(issuer.to_string());
+        }
+        Ok(Verifier::new(source, policy))
+    }
+
+    /// A verifier for every issuer on the policy's allowlist, each found by discovery on first
+    /// use, routed by the token's `iss`. Errors with [`ErrorKind::InvalidArgument`] when the
+    /// policy lists no issuer.
+    pub fn from_issuers(policy: Policy, remote: RemoteOptions) -> Result<Verifier, Error> {
+        if policy.issuers.is_empty() {
+            return Err(err(
+                ErrorKind::InvalidArgument,
+                "from_issuers needs at least one issuer on the policy",
+            ));
+        }
+        let source = MultiIssuerSource::new(&policy.issuers, &remote)?;
+        Ok(Verifier::new(source, policy))
+    }
+
+    /// A verifier over a JWKS file, read now and reloaded when it changes (checked at most once
+    /// a second). `oct` keys are read only when the policy allows an HMAC algorithm.
+    ///
+    /// Errors: [`ErrorKind::KeysUnavailable`] if the file cannot be read,
+    /// [`ErrorKind::KeySetInvalid`] if its content is not a usable key set.
+    pub fn from_file(
+        path: &Path,
+        policy: Policy,
+        remote: RemoteOptions,
+    ) -> Result<Verifier, Error> {
+        let source = FileSource::open(path, &remote, policy.allows_hmac())?;
+        Ok(Verifier::new(source, policy))
+    }
+}
