@@ -31,30 +31,17 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::cache_control;
+use super::clock::{later, Clock};
 use super::discovery;
 use super::flight::Flight;
 use super::http::{FetchResponse, Fetcher};
+use super::key_source::SourceStats;
 use super::missing::{MissingKids, MISSING_KID_MEMORY};
-use super::{RemoteOptions, SourceStats};
+use super::options::RemoteOptions;
+use super::shown_url::show_url;
 use crate::error::{err, Error, ErrorKind};
 use crate::keyset::{KeySet, KeySetOptions};
 use crate::read_mostly::ReadMostly;
-
-/// A source of the current time (injected so tests can move it).
-pub trait Clock: Send + Sync {
-    /// The current instant.
-    fn now(&self) -> Instant;
-}
-
-/// The system's monotonic clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Instant {
-        Instant::now()
-    }
-}
 
 /// Where the key set lives.
 #[derive(Clone)]
@@ -72,9 +59,7 @@ impl std::fmt::Debug for Target {
             Target::Url(u) => ("Url", u),
             Target::Issuer(i) => ("Issuer", i),
         };
-        f.debug_tuple(kind)
-            .field(&super::http::show_url(url))
-            .finish()
+        f.debug_tuple(kind).field(&show_url(url)).finish()
     }
 }
 
@@ -615,7 +600,7 @@ impl Shared {
         };
         format!(
             "key set from {}",
-            super::http::show_url(url.split('?').next().unwrap_or(""))
+            show_url(url.split('?').next().unwrap_or(""))
         )
     }
 
@@ -627,13 +612,6 @@ impl Shared {
             .min(self.opts.retry_max.max(base))
             .mul_f64(1.0 - jitter(0.0, 0.2))
     }
-}
-
-/// `t + d`, or as far ahead as the platform allows when that overflows (durations come from
-/// the caller and may be huge).
-pub(crate) fn later(t: Instant, d: Duration) -> Instant {
-    const FAR: Duration = Duration::from_secs(100 * 365 * 86_400);
-    t.checked_add(d).or_else(|| t.checked_add(FAR)).unwrap_or(t)
 }
 
 /// Whether `set` has a key for `kid` (or keys without a `kid`, which such tokens may use).

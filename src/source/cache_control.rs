@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::RemoteOptions;
+use super::options::RemoteOptions;
 
 /// The freshness lifetime for a response with this `Cache-Control` value.
 ///

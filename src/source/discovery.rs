@@ -5,6 +5,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use super::http::{check_url, Fetcher};
+use super::shown_url::show_url;
 use crate::error::{err, Error, ErrorKind};
 
 /// Largest accepted discovery document (they are a few KiB in practice).
@@ -18,10 +19,7 @@ pub(crate) fn configuration_url(issuer: &str, allow_http: bool) -> Result<String
     if issuer.contains(['?', '#']) {
         return Err(err(
             ErrorKind::InvalidArgument,
-            format!(
-                "issuer {:?} has a query or fragment",
-                super::http::show_url(issuer)
-            ),
+            format!("issuer {:?} has a query or fragment", show_url(issuer)),
         ));
     }
     Ok(format!(
@@ -43,7 +41,7 @@ pub(crate) fn discover(
     let bad = |what: String| {
         err(
             ErrorKind::KeysUnavailable,
-            format!("discovery at {}: {what}", super::http::show_url(&url)),
+            format!("discovery at {}: {what}", show_url(&url)),
         )
     };
     if resp.not_modified {
@@ -62,8 +60,8 @@ pub(crate) fn discover(
     if named != issuer {
         return Err(bad(format!(
             "document names issuer {:?}, expected {:?}",
-            super::http::show_url(named),
-            super::http::show_url(issuer)
+            show_url(named),
+            show_url(issuer)
         )));
     }
     let jwks_uri = doc

@@ -14,8 +14,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use parking_lot::{Mutex, RwLock};
 
-use super::cache::{Clock, SystemClock};
-use super::{KeyQuery, KeySource, RemoteOptions, SourceStats};
+use super::clock::{Clock, SystemClock};
+use super::key_source::{KeyQuery, KeySource, SourceStats};
+use super::options::RemoteOptions;
 use crate::error::{err, Error, ErrorKind};
 use crate::keyset::{KeySet, KeySetOptions};
 

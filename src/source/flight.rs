@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use super::cache::later;
+use super::clock::later;
 use crate::error::{err, Error, ErrorKind};
 
 /// A fetch in progress and, once done, its outcome.

@@ -12,6 +12,8 @@ use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
+use super::clock::later;
+
 /// How many `kid`s are remembered; the oldest entry is forgotten first.
 pub(crate) const MISSING_KID_MEMORY: usize = 1024;
 
@@ -53,7 +55,7 @@ impl MissingKids {
             }
             self.order.push_back(h);
         }
-        self.entries.insert(h, super::cache::later(now, cooldown));
+        self.entries.insert(h, later(now, cooldown));
     }
 
     /// How many `kid`s are remembered.

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use super::discovery::configuration_url;
 use super::http::{Fetcher, HttpFetcher};
+use super::key_source::{KeyQuery, KeySource, SourceStats};
+use super::options::RemoteOptions;
 use super::remote::RemoteSource;
-use super::{KeyQuery, KeySource, RemoteOptions, SourceStats};
 use crate::error::{err, Error, ErrorKind};
 use crate::keyset::{shorten, KeySet};
 

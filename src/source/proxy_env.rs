@@ -12,7 +12,7 @@
 
 use ureq::{Proxy, ProxyProtocol};
 
-use super::http::show_url;
+use super::shown_url::show_url;
 use crate::error::{err, Error, ErrorKind};
 
 /// Where variables are read from (the process environment, or a map in tests).

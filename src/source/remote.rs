@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use super::cache::{KeyCache, Spawn, SystemClock, Target};
+use super::cache::{KeyCache, Spawn, Target};
+use super::clock::SystemClock;
 use super::discovery::configuration_url;
 use super::http::{check_url, Fetcher, HttpFetcher};
-use super::{KeyQuery, KeySource, RemoteOptions, SourceStats};
+use super::key_source::{KeyQuery, KeySource, SourceStats};
+use super::options::RemoteOptions;
 use crate::error::Error;
 use crate::keyset::KeySet;
 

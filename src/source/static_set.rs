@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{KeyQuery, KeySource, SourceStats};
+use super::key_source::{KeyQuery, KeySource, SourceStats};
 use crate::error::Error;
 use crate::keyset::KeySet;
 
