@@ -174,11 +174,11 @@ impl std::fmt::Display for Algorithm {
 }
 
 impl std::str::FromStr for Algorithm {
-    type Err = crate::Error;
+    type Err = crate::error::Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Algorithm::from_name(s).ok_or_else(|| {
-            crate::Error::new(
-                crate::ErrorKind::InvalidArgument,
+            crate::error::Error::new(
+                crate::error::ErrorKind::InvalidArgument,
                 format!("unknown or unsupported algorithm {s:?}"),
             )
         })

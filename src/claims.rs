@@ -1,9 +1,8 @@
 //! The checks a [`Policy`] makes of a token: the header `typ`, and the claims (RFC 7519 §4.1)
 //! applied after the signature.
 
-use crate::error::{err, Error, ErrorKind};
+use crate::error::{err, shorten, Error, ErrorKind};
 use crate::json::{Field, Fields};
-use crate::keyset::shorten;
 /// Re-exported here, where it has long been named (`jwkskit::claims::Policy`).
 pub use crate::policy::Policy;
 use crate::token::read_fields;
@@ -48,7 +47,7 @@ impl Policy {
     /// Validates the claims of a JWT payload at unix time `now`.
     ///
     /// The whole payload is read, by the one reader of the token's JSON (the one
-    /// [`VerifiedToken::claims`](crate::VerifiedToken::claims) uses), and refused if any part
+    /// [`VerifiedToken::claims`](crate::verifier::VerifiedToken::claims) uses), and refused if any part
     /// of it could not be read; only the claims this policy checks are kept to check them.
     pub fn check_claims(&self, payload: &[u8], now: i64) -> Result<(), Error> {
         self.check_claims_times(payload, now).map(|_| ())

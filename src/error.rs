@@ -248,6 +248,16 @@ pub(crate) fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
     Error::new(kind, message)
 }
 
+/// Keeps attacker-chosen strings short in messages.
+pub(crate) fn shorten(s: &str) -> String {
+    if s.chars().count() <= 64 {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(61).collect();
+        format!("{head}...")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

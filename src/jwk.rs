@@ -60,13 +60,18 @@ impl Jwk {
     /// Verifies `sig` over an arbitrary `msg` through the same path a token's signature takes.
     ///
     /// For primitive-level test vectors, whose messages are not JWS signing inputs. `Ok(false)`
-    /// when the signature does not verify; `Err` ([`crate::ErrorKind::KeyMismatch`]) when this
+    /// when the signature does not verify; `Err` ([`crate::error::ErrorKind::KeyMismatch`]) when this
     /// key cannot verify `alg` at all.
     #[doc(hidden)]
-    pub fn verify_raw(&self, alg: Algorithm, msg: &[u8], sig: &[u8]) -> Result<bool, crate::Error> {
+    pub fn verify_raw(
+        &self,
+        alg: Algorithm,
+        msg: &[u8],
+        sig: &[u8],
+    ) -> Result<bool, crate::error::Error> {
         if !self.fits(alg) {
-            return Err(crate::Error::new(
-                crate::ErrorKind::KeyMismatch,
+            return Err(crate::error::Error::new(
+                crate::error::ErrorKind::KeyMismatch,
                 format!("the key cannot verify {alg}"),
             ));
         }
@@ -392,14 +397,15 @@ fn parse_oct(obj: &Map<String, Value>) -> Result<KeyMaterial, JwkRejection> {
 }
 
 /// RFC 7638 thumbprint (SHA-256, base64url) of a JWK given as JSON.
-pub fn thumbprint(jwk: &Value) -> Result<String, crate::Error> {
+pub fn thumbprint(jwk: &Value) -> Result<String, crate::error::Error> {
     let obj = jwk.as_object().ok_or_else(|| {
-        crate::Error::new(
-            crate::ErrorKind::InvalidArgument,
+        crate::error::Error::new(
+            crate::error::ErrorKind::InvalidArgument,
             "the JWK is not a JSON object",
         )
     })?;
-    thumbprint_of(obj).map_err(|m| crate::Error::new(crate::ErrorKind::InvalidArgument, m))
+    thumbprint_of(obj)
+        .map_err(|m| crate::error::Error::new(crate::error::ErrorKind::InvalidArgument, m))
 }
 
 fn thumbprint_of(obj: &Map<String, Value>) -> Result<String, String> {
@@ -635,9 +641,9 @@ mod tests {
             Ok(false)
         );
         let e = jwk.verify_raw(Algorithm::HS384, b"msg", tag.as_ref());
-        assert_eq!(e.unwrap_err().kind(), crate::ErrorKind::KeyMismatch);
+        assert_eq!(e.unwrap_err().kind(), crate::error::ErrorKind::KeyMismatch);
         let e = jwk.verify_raw(Algorithm::ES256, b"msg", tag.as_ref());
-        assert_eq!(e.unwrap_err().kind(), crate::ErrorKind::KeyMismatch);
+        assert_eq!(e.unwrap_err().kind(), crate::error::ErrorKind::KeyMismatch);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::Value;
 
 use crate::alg::{Algorithm, KeyFamily};
-use crate::error::{err, Error, ErrorKind};
+use crate::error::{err, shorten, Error, ErrorKind};
 use crate::jwk::Jwk;
 
 /// Limits and permissions for parsing a key set.
@@ -344,16 +344,6 @@ impl KeySet {
             .filter(|k| filter(k) && k.fits(alg))
             .take(MAX_KEYS_WITHOUT_KID)
             .collect()
-    }
-}
-
-/// Keeps attacker-chosen strings short in messages.
-pub(crate) fn shorten(s: &str) -> String {
-    if s.chars().count() <= 64 {
-        s.to_string()
-    } else {
-        let head: String = s.chars().take(61).collect();
-        format!("{head}...")
     }
 }
 

@@ -1,9 +1,11 @@
-//! `jwks_error`: the details of one failure.
+//! `jwks_error`: the details of one failure, and [`run`], which reports a failure through one.
 
 use std::ffi::{c_char, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::{boundary, free_box, jwks_result};
-use crate::error::Error;
+use super::boundary::{boundary, free_box};
+use super::result::jwks_result;
+use crate::error::{Error, ErrorKind};
 
 /// The details of a failure: its code and a precise message.
 ///
@@ -23,6 +25,27 @@ impl jwks_error {
             code: jwks_result::from(e.kind()),
             message,
         }))
+    }
+}
+
+/// Runs `f` and reports its error through `err` (when non-NULL) as a `jwks_result`.
+pub(crate) fn run(err: *mut *mut jwks_error, f: impl FnOnce() -> Result<(), Error>) -> jwks_result {
+    let outcome = catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::new(
+            ErrorKind::Internal,
+            "internal error: a panic was caught at the C boundary",
+        ))
+    });
+    match outcome {
+        Ok(()) => jwks_result::Ok,
+        Err(e) => {
+            let code = jwks_result::from(e.kind());
+            if !err.is_null() {
+                // SAFETY: the caller passed a writable `jwks_error **` (documented contract).
+                unsafe { *err = jwks_error::boxed(e) };
+            }
+            code
+        }
     }
 }
 

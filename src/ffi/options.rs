@@ -3,7 +3,9 @@
 use std::ffi::c_char;
 use std::time::Duration;
 
-use super::{free_box, jwks_error, jwks_result, run, try_bytes, try_mut, try_str};
+use super::boundary::{boundary, free_box, try_bytes, try_mut, try_str};
+use super::error::{jwks_error, run};
+use super::result::jwks_result;
 use crate::alg::Algorithm;
 use crate::claims::Policy;
 use crate::error::{Error, ErrorKind};
@@ -22,7 +24,7 @@ pub struct jwks_options {
 /// Free with `jwks_options_free`. Returns NULL only if memory is exhausted.
 #[no_mangle]
 pub extern "C" fn jwks_options_new() -> *mut jwks_options {
-    super::boundary(std::ptr::null_mut(), || {
+    boundary(std::ptr::null_mut(), || {
         Box::into_raw(Box::new(jwks_options::default()))
     })
 }
@@ -32,7 +34,7 @@ pub extern "C" fn jwks_options_new() -> *mut jwks_options {
 /// behaviour (set your copy to NULL). Not thread-safe with other uses of the same `opts`.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_free(opts: *mut jwks_options) {
-    super::boundary((), || free_box(opts))
+    boundary((), || free_box(opts))
 }
 
 /// Applies `f` to the options behind `opts` (no error details for setters).

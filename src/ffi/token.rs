@@ -4,7 +4,9 @@ use std::ffi::{c_char, CStr};
 
 use serde_json::Value;
 
-use super::{boundary, free_box, jwks_result, null_arg, run, try_ref, try_str};
+use super::boundary::{boundary, free_box, null_arg, try_ref, try_str};
+use super::error::run;
+use super::result::jwks_result;
 use crate::alg::Algorithm;
 use crate::error::{Error, ErrorKind};
 use crate::verifier::VerifiedToken;

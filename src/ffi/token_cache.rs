@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
+use super::boundary::try_mut;
+use super::error::{jwks_error, run};
 use super::options::jwks_options;
-use super::{jwks_error, jwks_result, run, try_mut};
+use super::result::jwks_result;
 use crate::error::{Error, ErrorKind};
 
 unsafe fn set(

@@ -3,10 +3,11 @@
 use std::ffi::{c_char, CString};
 use std::path::Path;
 
-use super::{
-    boundary, free_box, jwks_error, jwks_options, jwks_result, jwks_token, null_arg, run,
-    try_bytes, try_ref, try_str, write_out,
-};
+use super::boundary::{boundary, free_box, null_arg, try_bytes, try_ref, try_str, write_out};
+use super::error::{jwks_error, run};
+use super::options::jwks_options;
+use super::result::jwks_result;
+use super::token::jwks_token;
 use crate::error::{Error, ErrorKind};
 use crate::verifier::{unix_now, Verifier};
 

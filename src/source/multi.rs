@@ -7,8 +7,8 @@ use super::http::{Fetcher, HttpFetcher};
 use super::key_source::{KeyQuery, KeySource, SourceStats};
 use super::options::RemoteOptions;
 use super::remote::RemoteSource;
-use crate::error::{err, Error, ErrorKind};
-use crate::keyset::{shorten, KeySet};
+use crate::error::{err, shorten, Error, ErrorKind};
+use crate::keyset::KeySet;
 
 /// One [`RemoteSource`] per issuer. Tokens are routed by their `iss` (which the verifier has
 /// already checked against the policy's allowlist); an issuer's keys never verify another

@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use crate::claims::issuer;
-use crate::error::{err, Error, ErrorKind};
+use crate::error::{err, shorten, Error, ErrorKind};
 use crate::jwk::Jwk;
-use crate::keyset::{shorten, Candidates, KeySet};
+use crate::keyset::{Candidates, KeySet};
 use crate::nul_str::NulStr;
 use crate::policy::Policy;
 use crate::source::{KeyQuery, KeySource, SourceStats};
