@@ -567,7 +567,7 @@ fn r3(x: f64) -> f64 {
 
 fn run(dir: &Path, s: &Settings) -> Value {
     let fx = load_fixtures(dir);
-    let rust = Verifier::from_jwks_json(&fx.jwks, policy()).unwrap();
+    let rust = Verifier::from_json(&fx.jwks, policy()).unwrap();
     let c = CVerifier::new(&fx.jwks, false);
     warm_up(&*fx.cases[0].floor);
     let mut cases = serde_json::Map::new();
@@ -840,7 +840,7 @@ fn profile(dir: &Path, name: &str, mode: &str, n: u64) {
         .iter()
         .find(|c| c.name == name)
         .expect("no such token");
-    let rust = Verifier::from_jwks_json(&fx.jwks, policy()).unwrap();
+    let rust = Verifier::from_json(&fx.jwks, policy()).unwrap();
     let c = CVerifier::new(&fx.jwks, false);
     let hit = CVerifier::with_cache(&fx.jwks, false, DEFAULT_MAX_ENTRIES);
     // For the miss modes: one-off tokens through a full cache ("c-miss"), distinct tokens
@@ -1593,7 +1593,7 @@ fn smoke() {
     write_fixtures(&dir, 40);
     let fx = load_fixtures(&dir);
     assert_eq!(fx.cases.len(), 6);
-    let rust = Verifier::from_jwks_json(&fx.jwks, policy()).unwrap();
+    let rust = Verifier::from_json(&fx.jwks, policy()).unwrap();
     let c = CVerifier::new(&fx.jwks, false);
     for case in &fx.cases {
         assert!((case.floor)(), "{}", case.name);

@@ -9,7 +9,7 @@
 //! let jwks = br#"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1",
 //!     "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
 //! let policy = Policy { issuers: vec!["https://issuer.example".into()], ..Policy::default() };
-//! let verifier = Verifier::from_jwks_json(jwks, policy).unwrap();
+//! let verifier = Verifier::from_json(jwks, policy).unwrap();
 //! let err = verifier.verify_at(b"not.a.token", 1_700_000_000).unwrap_err();
 //! assert_eq!(err.kind(), ErrorKind::Malformed);
 //! ```

@@ -19,7 +19,7 @@ pub struct VerifiedToken {
     payload: Vec<u8>,
     alg: Algorithm,
     kid: Option<NulStr>,
-    key_kid: Option<NulStr>,
+    key_id: Option<NulStr>,
     key_thumbprint: NulStr,
     /// Nesting limit for reading the claims on first use (a JWS's payload need not be JSON).
     max_json_depth: usize,
@@ -58,8 +58,15 @@ impl VerifiedToken {
     }
 
     /// The `kid` of the key that verified the signature, if that key has one.
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
+    }
+
+    /// The former name of [`key_id`](Self::key_id), the name the C, Python and Go APIs use.
+    #[deprecated(note = "renamed `key_id`")]
+    #[doc(hidden)]
     pub fn key_kid(&self) -> Option<&str> {
-        self.key_kid.as_deref()
+        self.key_id()
     }
 
     /// The RFC 7638 thumbprint of the key that verified the signature.
@@ -72,9 +79,9 @@ impl VerifiedToken {
         self.kid.as_ref()
     }
 
-    /// [`key_kid`](Self::key_kid), NUL-terminated for C: shared with the key, no copy.
-    pub(crate) fn key_kid_nul(&self) -> Option<&NulStr> {
-        self.key_kid.as_ref()
+    /// [`key_id`](Self::key_id), NUL-terminated for C: shared with the key, no copy.
+    pub(crate) fn key_id_nul(&self) -> Option<&NulStr> {
+        self.key_id.as_ref()
     }
 
     /// [`key_thumbprint`](Self::key_thumbprint), NUL-terminated for C.
@@ -103,7 +110,7 @@ impl VerifiedToken {
         payload: Vec<u8>,
         alg: Algorithm,
         kid: Option<NulStr>,
-        key_kid: Option<NulStr>,
+        key_id: Option<NulStr>,
         key_thumbprint: NulStr,
         max_json_depth: usize,
     ) -> VerifiedToken {
@@ -112,7 +119,7 @@ impl VerifiedToken {
             payload,
             alg,
             kid,
-            key_kid,
+            key_id,
             key_thumbprint,
             max_json_depth,
             claims: OnceLock::new(),

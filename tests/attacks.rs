@@ -16,7 +16,7 @@ fn claims() -> Value {
 }
 
 fn verifier(keys: &[Value], policy: Policy) -> Verifier {
-    Verifier::from_jwks_json(&jwks(keys), policy).expect("key set parses")
+    Verifier::from_json(&jwks(keys), policy).expect("key set parses")
 }
 
 fn allowing(algs: &[Algorithm]) -> Policy {
@@ -827,7 +827,7 @@ fn encryption_keys_never_verify() {
         assert_both(&v, &anonymous, ErrorKind::UnknownKey);
     }
     // A set holding only encryption keys has nothing to verify with.
-    let err = Verifier::from_jwks_json(&jwks(&[jwk_use, jwk_ops, jwk_alg]), Policy::default());
+    let err = Verifier::from_json(&jwks(&[jwk_use, jwk_ops, jwk_alg]), Policy::default());
     assert_eq!(err.unwrap_err().kind(), ErrorKind::KeySetInvalid);
 }
 
@@ -880,13 +880,13 @@ fn oct_keys_mixed_with_asymmetric_keys_are_never_used() {
     let anonymous = oct.token_with_header("HS256", r#"{"alg":"HS256"}"#, &payload());
     assert_both(&mixed, &anonymous, ErrorKind::UnknownKey);
     // Without HS* in the policy, oct keys are not read at all; HS256 is not allowed.
-    let err = Verifier::from_jwks_json(&jwks(&[oct.public_jwk()]), Policy::default());
+    let err = Verifier::from_json(&jwks(&[oct.public_jwk()]), Policy::default());
     assert_eq!(err.unwrap_err().kind(), ErrorKind::KeySetInvalid);
     let asym = verifier(&[oct.public_jwk(), ec.public_jwk()], Policy::default());
     assert_both(&asym, &hs, ErrorKind::AlgorithmNotAllowed);
     // HMAC keys shorter than the hash are refused; a 32-byte key cannot do HS384.
     let short = TestKey::oct(&[1u8; 31], Some("short"));
-    let err = Verifier::from_jwks_json(&jwks(&[short.public_jwk()]), allowing(&[Algorithm::HS256]));
+    let err = Verifier::from_json(&jwks(&[short.public_jwk()]), allowing(&[Algorithm::HS256]));
     assert_eq!(err.unwrap_err().kind(), ErrorKind::KeySetInvalid);
     let all_hs = verifier(
         &[oct.public_jwk()],

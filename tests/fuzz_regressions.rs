@@ -64,7 +64,7 @@ mod signed {
             require_exp: false,
             ..Policy::default()
         };
-        let verifier = Verifier::from_jwks_json(set.as_bytes(), policy).unwrap();
+        let verifier = Verifier::from_json(set.as_bytes(), policy).unwrap();
         let token = key.sign(&json!({"sub": "x"})).unwrap();
         let verified = verifier.verify_at(token.as_bytes(), 1_300_000_000).unwrap();
         assert_eq!(
@@ -96,7 +96,7 @@ mod signed {
         let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
         let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
         let set = format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","kid":"k","x":"{x}"}}]}}"#);
-        let verifier = Verifier::from_jwks_json(set.as_bytes(), Policy::default()).unwrap();
+        let verifier = Verifier::from_json(set.as_bytes(), Policy::default()).unwrap();
         let token = |header: &str, payload: &str| {
             let input = format!(
                 "{}.{}",

@@ -28,7 +28,7 @@ fn verifier_for(keys: &[&SigningKey], algs: Vec<Algorithm>) -> Verifier {
         algorithms: algs,
         ..Policy::default()
     };
-    Verifier::from_jwks_json(doc.as_bytes(), policy).unwrap()
+    Verifier::from_json(doc.as_bytes(), policy).unwrap()
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn every_algorithm_signs_a_token_that_verifies() {
             panic!("{alg}: {e}");
         });
         assert_eq!(ok.alg(), alg);
-        assert_eq!(ok.key_kid(), Some(key.kid()));
+        assert_eq!(ok.key_id(), Some(key.kid()));
         assert_eq!(ok.claim("sub"), Some(&json!("alice")));
         let header: Value = serde_json::from_slice(ok.header()).unwrap();
         assert_eq!(
@@ -61,7 +61,7 @@ fn hmac_tokens_need_the_policy_to_allow_hmac() {
     assert!(v.verify_at(token.as_bytes(), NOW).is_ok());
     // The default policy never reads oct keys.
     let doc = jwks_document(&[&key]).to_string();
-    let default = Verifier::from_jwks_json(doc.as_bytes(), Policy::default());
+    let default = Verifier::from_json(doc.as_bytes(), Policy::default());
     match default {
         Err(e) => assert_eq!(e.kind(), ErrorKind::KeySetInvalid),
         Ok(v) => assert_eq!(

@@ -22,7 +22,7 @@ fn a_thousand_verifications_of_known_kids_cost_one_fetch() {
     let tokens = [k1.token(ISS), k2.token(ISS)];
     for i in 0..1000 {
         let t = v.verify(tokens[i % 2].as_bytes()).unwrap();
-        assert_eq!(t.key_kid(), Some(if i % 2 == 0 { "k1" } else { "k2" }));
+        assert_eq!(t.key_id(), Some(if i % 2 == 0 { "k1" } else { "k2" }));
     }
     assert_eq!(server.hits(), 1);
     let stats = v.stats();
@@ -94,7 +94,7 @@ fn sixteen_cold_callers_share_one_slow_fetch() {
             std::thread::spawn(move || {
                 barrier.wait();
                 v.verify(token.as_bytes())
-                    .map(|t| t.key_kid().map(str::to_owned))
+                    .map(|t| t.key_id().map(str::to_owned))
             })
         })
         .collect();
@@ -185,7 +185,7 @@ fn rotation_picks_up_a_new_kid_with_one_refetch() {
     let rotated = jwks(&[&new]);
     server.set_handler(move |_, _| Reply::json(rotated.clone()));
     let t = v.verify(new.token(ISS).as_bytes()).unwrap();
-    assert_eq!(t.key_kid(), Some("new"));
+    assert_eq!(t.key_id(), Some("new"));
     assert_eq!(server.hits(), 2);
     assert_eq!(v.stats().unknown_kid_refreshes, 1);
     // The retired key is gone; within the cooldown that costs no fetch.

@@ -41,7 +41,7 @@ fn seen(r: Result<VerifiedToken, Error>) -> Seen {
             t.payload().to_vec(),
             t.alg(),
             t.kid().map(str::to_owned),
-            t.key_kid().map(str::to_owned),
+            t.key_id().map(str::to_owned),
             t.key_thumbprint().to_owned(),
         )),
         Err(e) => Err((e.kind(), e.message().to_owned())),
@@ -60,8 +60,8 @@ fn with_cache(policy: &Policy, max_entries: u32) -> Policy {
 
 /// A cache-on and a cache-off verifier over the same keys.
 fn pair(jwks: &[u8], policy: &Policy) -> (Verifier, Verifier) {
-    let on = Verifier::from_jwks_json(jwks, with_cache(policy, 1024)).unwrap();
-    let off = Verifier::from_jwks_json(jwks, with_cache(policy, 0)).unwrap();
+    let on = Verifier::from_json(jwks, with_cache(policy, 1024)).unwrap();
+    let off = Verifier::from_json(jwks, with_cache(policy, 0)).unwrap();
     (on, off)
 }
 
@@ -225,8 +225,8 @@ fn public_vectors_give_the_same_verdicts_with_and_without_the_cache() {
         };
         let jwks = key.to_string();
         let policy = hmac_or_default(key);
-        let on = Verifier::from_jwks_json(jwks.as_bytes(), with_cache(&policy, 64));
-        let off = Verifier::from_jwks_json(jwks.as_bytes(), with_cache(&policy, 0));
+        let on = Verifier::from_json(jwks.as_bytes(), with_cache(&policy, 64));
+        let off = Verifier::from_json(jwks.as_bytes(), with_cache(&policy, 0));
         let (Ok(on), Ok(off)) = (on, off) else {
             continue; // a key the library does not support (ES512): no verifier either way
         };
@@ -241,8 +241,8 @@ fn public_vectors_give_the_same_verdicts_with_and_without_the_cache() {
             None => (&group["private"], hmac_or_default(&json!({"kty": "oct"}))),
         };
         let jwks = serde_json::to_vec(keys).unwrap();
-        let on = Verifier::from_jwks_json(&jwks, with_cache(&policy, 64));
-        let off = Verifier::from_jwks_json(&jwks, with_cache(&policy, 0));
+        let on = Verifier::from_json(&jwks, with_cache(&policy, 64));
+        let off = Verifier::from_json(&jwks, with_cache(&policy, 0));
         let (Ok(on), Ok(off)) = (on, off) else {
             continue; // the key set itself is rejected (P-521), the same without a cache
         };
@@ -266,7 +266,7 @@ fn public_vectors_give_the_same_verdicts_with_and_without_the_cache() {
 }
 
 fn ed_verifier(keys: &[&support::TestKey], policy: Policy) -> Verifier {
-    Verifier::from_jwks_json(ed_jwks(keys).as_bytes(), policy).unwrap()
+    Verifier::from_json(ed_jwks(keys).as_bytes(), policy).unwrap()
 }
 
 #[test]
@@ -277,7 +277,7 @@ fn a_hit_rechecks_the_time_rules_at_the_callers_now() {
         leeway: 30,
         ..Policy::default()
     };
-    let v = Verifier::from_jwks_json(&jwks, policy).unwrap();
+    let v = Verifier::from_json(&jwks, policy).unwrap();
     let exp = NOW + 600;
     let nbf = NOW - 100;
     let token = key.jwt("EdDSA", &json!({"exp": exp, "nbf": nbf, "iat": NOW - 100}));
@@ -307,7 +307,7 @@ fn an_entry_is_not_reused_past_max_reuse() {
         },
         ..Policy::default()
     };
-    let v = Verifier::from_jwks_json(&jwks, policy).unwrap();
+    let v = Verifier::from_json(&jwks, policy).unwrap();
     let token = key.jwt("EdDSA", &json!({"exp": NOW + 3600}));
     v.verify_at(token.as_bytes(), NOW).unwrap();
     v.verify_at(token.as_bytes(), NOW).unwrap();
@@ -320,8 +320,7 @@ fn an_entry_is_not_reused_past_max_reuse() {
 #[test]
 fn an_entry_is_not_reused_past_exp_as_the_storing_verification_saw_it() {
     let key = TestKey::ed25519(Some("ed"));
-    let v =
-        Verifier::from_jwks_json(&common::jwks(&[key.public_jwk()]), Policy::default()).unwrap();
+    let v = Verifier::from_json(&common::jwks(&[key.public_jwk()]), Policy::default()).unwrap();
     // One second of life left at the storing verification's now: reused for at most 1 s.
     let token = key.jwt("EdDSA", &json!({"exp": NOW + 1}));
     v.verify_at(token.as_bytes(), NOW).unwrap();
@@ -335,8 +334,7 @@ fn an_entry_is_not_reused_past_exp_as_the_storing_verification_saw_it() {
 #[test]
 fn a_one_bit_change_anywhere_is_a_miss_and_is_rejected_on_its_own() {
     let key = TestKey::ed25519(Some("ed"));
-    let v =
-        Verifier::from_jwks_json(&common::jwks(&[key.public_jwk()]), Policy::default()).unwrap();
+    let v = Verifier::from_json(&common::jwks(&[key.public_jwk()]), Policy::default()).unwrap();
     let token = key
         .jwt("EdDSA", &json!({"iss": ISS, "exp": NOW + 3600}))
         .into_bytes();
@@ -491,7 +489,7 @@ fn hs_verifier(secret: &[u8], cache: TokenCacheOptions) -> Verifier {
         token_cache: cache,
         ..Policy::default()
     };
-    Verifier::from_jwks_json(&jwks, policy).unwrap()
+    Verifier::from_json(&jwks, policy).unwrap()
 }
 
 #[test]

@@ -410,7 +410,7 @@ fn run_jws_file(name: &str) -> Tally {
             Some(public) => (public, Policy::default()),
             None => (&group["private"], hmac_policy()),
         };
-        let verifier = Verifier::from_jwks_json(&serde_json::to_vec(keys).unwrap(), policy);
+        let verifier = Verifier::from_json(&serde_json::to_vec(keys).unwrap(), policy);
         for t in group["tests"].as_array().unwrap() {
             let tc = t["tcId"].as_u64().unwrap();
             let id = format!("tcId {tc} ({})", t["comment"].as_str().unwrap_or(""));
@@ -836,7 +836,7 @@ fn rfc7515_rfc8037_examples() {
         } else {
             &t["publicJwk"]
         };
-        let verified = Verifier::from_jwks_json(key.to_string().as_bytes(), policy_for(key))
+        let verified = Verifier::from_json(key.to_string().as_bytes(), policy_for(key))
             .and_then(|v| v.verify_signature(jws.as_bytes()));
         if t["alg"] == "ES512" {
             tally.es512 += 1;
@@ -893,7 +893,7 @@ fn rfc7520_and_rfc8037_cookbook() {
         let key = public_part(&doc["input"]["key"]);
         let alg = doc["input"]["alg"].as_str().unwrap();
         let compact = doc["output"]["compact"].as_str().unwrap();
-        let verifier = Verifier::from_jwks_json(key.to_string().as_bytes(), policy_for(&key));
+        let verifier = Verifier::from_json(key.to_string().as_bytes(), policy_for(&key));
         if alg == "ES512" {
             tally.es512 += 1;
         }

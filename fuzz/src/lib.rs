@@ -128,13 +128,13 @@ pub fn vector_verifiers() -> &'static (Verifier, Verifier) {
     static VERIFIERS: OnceLock<(Verifier, Verifier)> = OnceLock::new();
     VERIFIERS.get_or_init(|| {
         let (asym, oct) = vector_key_sets();
-        let asym = Verifier::from_jwks_json(asym.to_string().as_bytes(), Policy::default())
+        let asym = Verifier::from_json(asym.to_string().as_bytes(), Policy::default())
             .expect("the vectors' asymmetric keys parse");
         let hmac_policy = Policy {
             algorithms: vec![Algorithm::HS256, Algorithm::HS384, Algorithm::HS512],
             ..Policy::default()
         };
-        let oct = Verifier::from_jwks_json(oct.to_string().as_bytes(), hmac_policy)
+        let oct = Verifier::from_json(oct.to_string().as_bytes(), hmac_policy)
             .expect("the vectors' HMAC keys parse");
         (asym, oct)
     })

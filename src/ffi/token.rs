@@ -100,7 +100,7 @@ pub unsafe extern "C" fn jwks_token_key_id(t: *const jwks_token) -> *const c_cha
     boundary(std::ptr::null(), || match t.as_ref() {
         Some(t) => t
             .inner
-            .key_kid_nul()
+            .key_id_nul()
             .map_or(std::ptr::null(), |k| k.as_c_ptr()),
         None => std::ptr::null(),
     })

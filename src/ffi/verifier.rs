@@ -78,7 +78,7 @@ pub unsafe extern "C" fn jwks_verifier_from_json(
 ) -> jwks_result {
     create(out, err, || {
         let json = try_bytes(jwks_json, len, "jwks_json")?;
-        Verifier::from_jwks_json(json, options_or_default(opts).policy)
+        Verifier::from_json(json, options_or_default(opts).policy)
     })
 }
 
@@ -393,7 +393,7 @@ pub unsafe extern "C" fn jwks_verifier_would_block(
             return Err(null_arg("out"));
         }
         let token = try_bytes(token, len, "token")?;
-        *out = v.inner.would_wait(token);
+        *out = v.inner.would_block(token);
         Ok(())
     })
 }

@@ -14,9 +14,9 @@
 //! let key = SigningKey::generate(Algorithm::ES256).unwrap();
 //! let token = key.sign(&serde_json::json!({"sub": "alice", "exp": 2_000_000_000})).unwrap();
 //! let jwks = jwks_document(&[&key]).to_string();
-//! let verifier = Verifier::from_jwks_json(jwks.as_bytes(), Policy::default()).unwrap();
+//! let verifier = Verifier::from_json(jwks.as_bytes(), Policy::default()).unwrap();
 //! let verified = verifier.verify_at(token.as_bytes(), 1_700_000_000).unwrap();
-//! assert_eq!(verified.key_kid(), Some(key.kid()));
+//! assert_eq!(verified.key_id(), Some(key.kid()));
 //! ```
 
 mod der;

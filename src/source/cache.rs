@@ -636,7 +636,7 @@ impl KeyCache {
     /// Whether [`KeyCache::keys`] followed, for a `kid` the keys lack, by
     /// [`KeyCache::keys_after_miss`] would wait for a fetch now (its own or one running).
     /// Reads state only; mirrors the decisions of `keys_slow` and `after_miss`.
-    pub(crate) fn would_wait(&self, kid: Option<&str>) -> bool {
+    pub(crate) fn would_block(&self, kid: Option<&str>) -> bool {
         let s = &self.shared;
         let now = s.clock.now();
         let snap = s.snapshot();

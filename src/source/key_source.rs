@@ -76,7 +76,7 @@ pub trait KeySource: Send + Sync {
     /// Whether [`KeySource::keys`] (and, for a `kid` the keys lack, [`KeySource::keys_after_miss`])
     /// would wait for a network fetch now. Never blocks and does no I/O; it may err towards
     /// `true` (the caller then merely moves the call off its thread), never towards `false`.
-    fn would_wait(&self, _query: &KeyQuery<'_>) -> bool {
+    fn would_block(&self, _query: &KeyQuery<'_>) -> bool {
         false
     }
 }

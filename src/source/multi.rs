@@ -140,7 +140,7 @@ impl KeySource for MultiIssuerSource {
     }
 
     /// A token routed to no issuer is refused at once, without a fetch.
-    fn would_wait(&self, query: &KeyQuery<'_>) -> bool {
-        self.route(query).is_ok_and(|s| s.would_wait(query))
+    fn would_block(&self, query: &KeyQuery<'_>) -> bool {
+        self.route(query).is_ok_and(|s| s.would_block(query))
     }
 }

@@ -103,7 +103,7 @@ impl KeySource for RemoteSource {
         self.cache.last_error()
     }
 
-    fn would_wait(&self, query: &KeyQuery<'_>) -> bool {
-        self.cache.would_wait(query.kid)
+    fn would_block(&self, query: &KeyQuery<'_>) -> bool {
+        self.cache.would_block(query.kid)
     }
 }

@@ -27,13 +27,20 @@ impl Verifier {
 
     /// A verifier over a fixed JWKS (or single JWK) document. `oct` keys are read only when the
     /// policy allows an HMAC algorithm.
-    pub fn from_jwks_json(json: &[u8], policy: Policy) -> Result<Verifier, Error> {
+    pub fn from_json(json: &[u8], policy: Policy) -> Result<Verifier, Error> {
         let opts = KeySetOptions {
             allow_oct: policy.allows_hmac(),
             ..KeySetOptions::default()
         };
         let set = KeySet::parse(json, &opts)?;
         Ok(Verifier::new(StaticSource::new(set), policy))
+    }
+
+    /// The former name of [`from_json`](Self::from_json), the name the C and Go APIs use.
+    #[deprecated(note = "renamed `from_json`")]
+    #[doc(hidden)]
+    pub fn from_jwks_json(json: &[u8], policy: Policy) -> Result<Verifier, Error> {
+        Verifier::from_json(json, policy)
     }
 
     /// A verifier over a JWKS URL. No network I/O happens here: the first verification fetches

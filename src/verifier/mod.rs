@@ -229,14 +229,6 @@ impl Verifier {
     }
 }
 
-/// Seconds since the unix epoch from the system clock (the only place the core reads it).
-pub fn unix_now() -> i64 {
-    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
-    }
-}
-
 impl Verifier {
     /// Whether [`Verifier::verify`] of `token` would wait for a key fetch now: no keys yet
     /// (cold start, or keys past their stale bound), or a `kid` the keys lack while a refetch
@@ -245,7 +237,7 @@ impl Verifier {
     /// looked up (malformed, algorithm not allowed, issuer not routed) never waits. The answer
     /// may be `true` when the verification turns out not to wait, never `false` when it does
     /// at the moment of asking (another thread may start a fetch a moment later).
-    pub fn would_wait(&self, token: &[u8]) -> bool {
+    pub fn would_block(&self, token: &[u8]) -> bool {
         let policy = &self.inner.policy;
         let Ok(parsed) = token::parse(token, &policy.limits) else {
             return false;
@@ -262,9 +254,25 @@ impl Verifier {
         } else {
             None
         };
-        source.would_wait(&KeyQuery {
+        source.would_block(&KeyQuery {
             kid: parsed.kid.as_deref(),
             issuer: issuer.as_deref(),
         })
+    }
+
+    /// The former name of [`would_block`](Self::would_block), the name the C, Python and Go
+    /// APIs use.
+    #[deprecated(note = "renamed `would_block`")]
+    #[doc(hidden)]
+    pub fn would_wait(&self, token: &[u8]) -> bool {
+        self.would_block(token)
+    }
+}
+
+/// Seconds since the unix epoch from the system clock (the only place the core reads it).
+pub fn unix_now() -> i64 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(e) => -i64::try_from(e.duration().as_secs()).unwrap_or(i64::MAX),
     }
 }

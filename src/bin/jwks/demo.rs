@@ -280,8 +280,8 @@ fn tour_steps(t: &mut Tour, old: &SigningKey, new: &SigningKey) -> Result<(), St
             .verifier
             .verify(token.as_bytes())
             .map_err(|e| format!("the first token was rejected: {}", describe(&e)))?;
-        expect(ok.key_kid() == Some(old.kid()), || {
-            format!("verified by key {:?}", ok.key_kid())
+        expect(ok.key_id() == Some(old.kid()), || {
+            format!("verified by key {:?}", ok.key_id())
         })?;
         t.check_fetches(1)?;
         Ok(format!(
@@ -314,8 +314,8 @@ fn tour_steps(t: &mut Tour, old: &SigningKey, new: &SigningKey) -> Result<(), St
             .verifier
             .verify(token.as_bytes())
             .map_err(|e| format!("the new key's token was rejected: {}", describe(&e)))?;
-        expect(ok.key_kid() == Some(new.kid()), || {
-            format!("verified by key {:?}", ok.key_kid())
+        expect(ok.key_id() == Some(new.kid()), || {
+            format!("verified by key {:?}", ok.key_id())
         })?;
         t.check_fetches(2)?;
         let refreshes = t.verifier.stats().unknown_kid_refreshes;

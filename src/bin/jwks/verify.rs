@@ -145,7 +145,7 @@ fn make_verifier(p: &Parsed, policy: Policy) -> Result<Result<Verifier, Error>, 
             Verifier::from_url(src, policy, remote)
         }
         (Some(path), None) => match local_keys(path) {
-            Ok(bytes) => Verifier::from_jwks_json(&bytes, policy),
+            Ok(bytes) => Verifier::from_json(&bytes, policy),
             Err(e) => Err(e),
         },
     })
@@ -250,7 +250,7 @@ impl Report<'_> {
             format_utc(self.now)
         );
         let kid = t
-            .key_kid()
+            .key_id()
             .map(|k| format!("kid {k:?}"))
             .unwrap_or_else(|| "no kid".into());
         s.push_str(&format!(
@@ -317,7 +317,7 @@ impl Report<'_> {
 /// the objects the verifier read and checked, not a re-encoding of them: numbers keep their
 /// spelling (`-0`, integers beyond 64 bits), members their order.
 fn success_json(t: &VerifiedToken, now: i64) -> String {
-    let key = json!({"kid": t.key_kid(), "thumbprint": t.key_thumbprint(), "alg": t.alg().name()});
+    let key = json!({"kid": t.key_id(), "thumbprint": t.key_thumbprint(), "alg": t.alg().name()});
     let header = as_written(t.header());
     let claims = as_written(t.payload());
     let mut out = Vec::new();
