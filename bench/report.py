@@ -3,7 +3,7 @@
 
     bench/report.py RESULTS_DIR [--history FILE] [--out FILE] [--readme FILE]
 
-Reads RESULTS_DIR/results.json (written by ``benches/core.rs report``), RESULTS_DIR/failed.txt
+Reads RESULTS_DIR/results.json (written by ``bench/rust/core.rs report``), RESULTS_DIR/failed.txt
 (one line per side of the benchmark that failed to build or run, written by scripts/bench.sh),
 RESULTS_DIR/loadavg_start (``/proc/loadavg`` when the run began), RESULTS_DIR/commit (the commit
 measured; else the repository's HEAD now) and RESULTS_DIR/seconds (how long the run took). Then:
@@ -36,9 +36,9 @@ CASES = ["RS256-2048", "RS256-4096", "PS256", "ES256", "ES384", "EdDSA"]
 
 # (key in results.json's cases, column title, digits, what is missing when it is absent)
 COLUMNS: List[Tuple[str, str, int, str]] = [
-    ("ring_us", "ring µs", 1, "the Rust harness (benches/core.rs run)"),
-    ("rust_ratio", "Rust ×ring", 3, "the Rust harness (benches/core.rs run)"),
-    ("c_abi_ratio", "C ABI ×ring", 3, "the Rust harness (benches/core.rs run)"),
+    ("ring_us", "ring µs", 1, "the Rust harness (bench/rust/core.rs run)"),
+    ("rust_ratio", "Rust ×ring", 3, "the Rust harness (bench/rust/core.rs run)"),
+    ("c_abi_ratio", "C ABI ×ring", 3, "the Rust harness (bench/rust/core.rs run)"),
     ("instructions_ratio", "C ABI instr. ×ring", 3, "callgrind (valgrind missing or failed)"),
     ("c_program_ratio", "C prog ×ring", 3, "the C program (bench/verify_bench.c)"),
     ("python_ratio", "Python ×ring", 3, "Python (bench.py, or its ring floor)"),

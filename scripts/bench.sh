@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The benchmark (`make bench`): builds what it needs, writes one set of fixtures
+# The benchmarks (`make bench`; bench/README.md lists them): builds what it needs, writes one set of fixtures
 # (target/bench/fixtures: a 9-key JWKS and RS256-2048, RS256-4096, PS256, ES256, ES384 and EdDSA
 # tokens), then measures on them:
-#   - the ring floor, the Rust API and the C ABI, interleaved in one process (benches/core.rs),
+#   - the ring floor, the Rust API and the C ABI, interleaved in one process (bench/rust/core.rs),
 #     plus thread scaling, a remote source's cache hit and memory;
-#   - a C program linking libjwks (bench/verify_bench.c);
+#   - a C program linking libjwks (bench/c/verify_bench.c);
 #   - the Go package, golang-jwt v5 and Go's crypto alone (bindings/go, BenchmarkFixtures);
-#   - the Python package and PyJWT (bindings/python/bench.py);
+#   - the Python package and PyJWT (bench/python/bench.py);
 # and prints one table (targets marked PASS/FAIL) and writes target/bench/results.json; then
 # bench/report.py appends the run to docs/bench-history.jsonl and writes docs/benchmarks.md and
 # the README's bench block from it (every published figure comes from there).
@@ -66,22 +66,22 @@ step "token cache memory: 10M verifications over 1M distinct tokens, default bou
 cache_soak() { core cache-soak > "$out/cache_soak.json.part" && mv "$out/cache_soak.json.part" "$out/cache_soak.json"; }
 side "the token cache soak (core cache-soak)" cache_soak
 
-# The C program and Go load a bare ring verify (bindings/python/bench/ring_floor, the library
+# The C program and Go load a bare ring verify (bench/ring_floor, the library
 # bench.py uses) and time it in their own process. Without it, each of their runs is compared
 # with runs of the ring floor just before and just after it (much noisier).
 runs=4
 floor_so=
 ring_floor() {
-    cargo build --release --quiet --manifest-path bindings/python/bench/ring_floor/Cargo.toml \
+    cargo build --release --quiet --manifest-path bench/ring_floor/Cargo.toml \
         --target-dir target/python-bench
 }
-side "the ring floor library (bindings/python/bench/ring_floor)" ring_floor
+side "the ring floor library (bench/ring_floor)" ring_floor
 if [ -f target/python-bench/release/libring_floor.so ]; then
     floor_so=$root/target/python-bench/release/libring_floor.so
 fi
 
 c_program() {
-    cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/verify_bench.c -o "$out/verify_bench" \
+    cc -O2 -std=c11 -Wall -Wextra -Werror -Iinclude bench/c/verify_bench.c -o "$out/verify_bench" \
         target/release/libjwks.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
     core floor "$fixtures" "$out/floor_c_0.json"
     for i in $(seq 1 $runs); do
@@ -89,8 +89,8 @@ c_program() {
         core floor "$fixtures" "$out/floor_c_$i.json"
     done
 }
-step "C program (bench/verify_bench.c, static libjwks.a), $runs runs"
-side "the C program (bench/verify_bench.c)" c_program
+step "C program (bench/c/verify_bench.c, static libjwks.a), $runs runs"
+side "the C program (bench/c/verify_bench.c)" c_program
 
 go_side() {
     command -v go >/dev/null || { echo "bench.sh: go is not installed" >&2; exit 1; }
@@ -127,11 +127,11 @@ python_side() {
         || { cat "$out/pip.log" >&2; exit 1; }
     rm -rf bindings/python/build bindings/python/jwkskit.egg-info
     unset JWKS_LIBRARY
-    (cd / && "$venv/bin/python" "$root/bindings/python/bench.py" --fixtures "$fixtures" \
+    (cd / && "$venv/bin/python" "$root/bench/python/bench.py" --fixtures "$fixtures" \
         --json "$out/python.json")
 }
-step "Python: this package vs PyJWT (bindings/python/bench.py)"
-side "Python (bindings/python/bench.py)" python_side
+step "Python: this package vs PyJWT (bench/python/bench.py)"
+side "Python (bench/python/bench.py)" python_side
 
 instructions() {
     command -v valgrind >/dev/null || { echo "bench.sh: valgrind is not installed" >&2; exit 1; }

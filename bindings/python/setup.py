@@ -45,9 +45,9 @@ HERE = Path(__file__).resolve().parent
 BUNDLED_SOURCES = HERE / "rust"
 #: What of the repository the sdist carries under ``rust/``: the workspace manifest and lock,
 #: the crate (``src/``), the C library member (``capi/``), the header and its cbindgen
-#: configuration, and ``benches/`` (Cargo.toml names a bench target, and cargo refuses a
-#: manifest whose named targets are missing). Tests, fuzz targets and docs stay out.
-RUST_SOURCES = ("Cargo.toml", "Cargo.lock", "cbindgen.toml", "include", "src", "capi", "benches")
+#: configuration, and ``bench/rust/`` (Cargo.toml names a bench target there, and cargo refuses
+#: a manifest whose named targets are missing). Tests, fuzz targets and docs stay out.
+RUST_SOURCES = ("Cargo.toml", "Cargo.lock", "cbindgen.toml", "include", "src", "capi", "bench/rust")
 #: Files of the repository root that go into ``rust/`` when they exist.
 OPTIONAL_SOURCES = ("LICENSE", "LICENSE-APACHE", "NOTICE")
 

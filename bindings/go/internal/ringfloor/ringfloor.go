@@ -1,5 +1,5 @@
 // Package ringfloor loads the bare ring verify used as the benchmark floor (a shared library
-// exporting ring_floor_run, built from bindings/python/bench/ring_floor) so that the Go
+// exporting ring_floor_run, built from bench/ring_floor) so that the Go
 // benchmark can time it in its own process, next to the package it measures. Benchmarks only.
 package ringfloor
 

@@ -8,7 +8,7 @@
  * ROUNDS (default 21) rounds of batches of about 6 ms and reports the median.
  *
  * With RING_FLOOR_SO (a shared library exporting ring_floor_run, as built from
- * bindings/python/bench/ring_floor), each round also times the bare ring verify of the same
+ * bench/ring_floor), each round also times the bare ring verify of the same
  * signing input in this process, alternating with the jwks batch, and the median of the
  * per-round ratios is reported too: machines are noisy, and figures from different processes
  * differ by more than the overhead being measured.

@@ -1,5 +1,5 @@
 //! `ring_floor_run`: verifies one signature `iterations` times with a bare ring call, the way
-//! the floor of `benches/core.rs` does, and returns the elapsed nanoseconds (or -1 if the
+//! the floor of `bench/rust/core.rs` does, and returns the elapsed nanoseconds (or -1 if the
 //! signature does not verify, -2 for an unknown algorithm). Timed inside Rust, so the figure
 //! has no Python or ctypes cost in it.
 

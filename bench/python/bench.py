@@ -119,7 +119,7 @@ def load_fixtures(directory: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
 
 
 def load_ring_floor(rebuild: bool) -> Optional[ctypes.CDLL]:
-    crate = HERE / "bench" / "ring_floor"
+    crate = REPO / "bench" / "ring_floor"
     target = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target") / "python-bench"
     lib_path = target / "release" / "libring_floor.so"
     if rebuild or not lib_path.is_file():
