@@ -87,6 +87,16 @@ class ReportTest(unittest.TestCase):
         self.assertIn("1.050–1.155", self.readme.read_text())
         self.assertIn("2 runs", self.out.read_text())
 
+    def test_the_hand_kept_end_survives_a_run(self) -> None:
+        kept = f"\n{report.KEPT}\n\n- a figure written by hand: 0.4× the rate of one\n"
+        self.out.write_text("# old generated text 9.999\n" + kept)
+        self.assertEqual(self.run_report(full_results()), 0)
+        doc = self.out.read_text()
+        self.assertNotIn("9.999", doc)
+        self.assertTrue(doc.endswith(kept), doc[-200:])
+        self.assertEqual(doc.count(report.KEPT), 1)
+        self.assertIn("| RS256-2048 | 1.1 | 1.050 |", doc)
+
     def test_a_busy_machine_is_said_to_be(self) -> None:
         results = full_results()
         results["machine"]["loadavg_at_end"] = "11.20 10.00 9.00 3/200 7"

@@ -2,8 +2,9 @@
 //! token cache's shards, a remote source's current key set).
 //!
 //! Every reader of a plain read-write lock writes the lock's one word, so two threads reading
-//! the same lock at once pass that cache line back and forth between their cores: a token
-//! cache hit (about 0.2 µs) from two threads ran at 0.4× the rate of one. This wraps
+//! the same lock at once pass that cache line back and forth between their cores, and token
+//! cache hits from two threads ran slower than from one (docs/benchmarks.md, "Measured while
+//! designing"). This wraps
 //! `crossbeam_utils::sync::ShardedLock`, which gives each thread its own reader lock on its own
 //! cache line; a writer takes them all, which costs nothing next to the fetch or the full
 //! verification that precedes every write here.

@@ -419,7 +419,8 @@ impl TokenCache {
         }
         // The buffer is filled under the lock, once it is known whether an evicted entry's can
         // be reused: a buffer of a kilobyte (an RS256 token with its header and claims) is past
-        // glibc's per-thread cache, and allocating and freeing one cost a third of a miss.
+        // glibc's per-thread cache, and allocating and freeing one is a large share of a miss
+        // (docs/benchmarks.md, "Measured while designing").
         let fill = |mut buffer: Vec<u8>| {
             buffer.clear();
             buffer.extend_from_slice(token);

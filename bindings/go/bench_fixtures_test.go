@@ -9,7 +9,8 @@ package jwks
 // BenchmarkFixtures gives each side its own sub-benchmark (allocations included);
 // BenchmarkInterleaved times the sides in alternating short rounds and reports the median of
 // the per-round ratios, which is what the benchmark report uses: on a machine whose speed
-// drifts by a third from one second to the next, sides timed seconds apart cannot be compared.
+// drifts from one second to the next (docs/benchmarks.md, "Measured while designing"), sides
+// timed seconds apart cannot be compared.
 
 import (
 	"encoding/base64"

@@ -91,7 +91,8 @@ impl Verifier {
         let parsed = token::parse(token, &policy.limits)?;
         let (verified, generation, issuer) = self.check_signature(parsed)?;
         // Read whole, by the same reader as `claims()`, which builds its map on first use:
-        // building it here would cost every verification about 2% of an RS256-2048 verify.
+        // building it here would cost every verification a measurable share of a signature
+        // check (docs/benchmarks.md, "Measured while designing").
         let times = policy.check_claims_times(verified.payload(), now)?;
         let facts = Facts {
             times,

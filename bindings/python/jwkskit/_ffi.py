@@ -235,8 +235,8 @@ def _untyped(name: str, restype: Any) -> Any:
 
 
 #: ``jwks_verify_payload`` and ``jwks_verify_payload_at`` again, without ``argtypes``: with them,
-#: ctypes runs a ``from_param`` conversion per argument, about 5,000 instructions of the
-#: 8-argument call, a tenth of the binding's whole cost per verification. The one caller
+#: ctypes runs a ``from_param`` conversion per argument, a sizeable share of the binding's
+#: whole cost per verification (docs/benchmarks.md, "Measured while designing"). The one caller
 #: (``Verifier.verify``) passes the token as ``bytes`` and every other argument as a cparam of
 #: the exact C type of its parameter (``c_void_p.from_param`` handle, ``c_size_t.from_param``
 #: lengths, ``c_int64.from_param`` time, ``byref`` buffer and out-parameters), which ctypes

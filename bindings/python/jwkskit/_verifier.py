@@ -60,8 +60,9 @@ _error_message = lib.jwks_error_message
 _error_free = lib.jwks_error_free
 _json_loads = json.loads
 # The C scanner that json.loads uses, called directly: json.loads(bytes) first detects the
-# encoding, decodes, and matches whitespace around the value, which together cost about as
-# much as the scan itself. Anything unusual falls back to json.loads.
+# encoding, decodes, and matches whitespace around the value, which together cost as much
+# again as the scan (docs/benchmarks.md, "Measured while designing"). Anything unusual falls
+# back to json.loads.
 # (json.scanner.make_scanner is the C scanner when the C accelerator is available.)
 _scanner: Any = json.scanner
 _scan_once: Callable[[str, int], Tuple[Any, int]] = _scanner.make_scanner(json.JSONDecoder())
@@ -160,8 +161,8 @@ _SCRATCH_LEN = 8192
 _ScratchBuffer = c_char * _SCRATCH_LEN
 # Arguments of the untyped call are kept as ctypes "cparam" objects (what from_param() and
 # byref() return): ctypes copies their value into the call as it is, where a c_size_t, a
-# c_void_p or an array is first converted into a new cparam on every call (about 1.4k of the
-# binding's instructions per verification for the four of them).
+# c_void_p or an array is first converted into a new cparam on every call (for the four of
+# them, a share of the binding's instructions: docs/benchmarks.md, "Measured while designing").
 _SCRATCH_CAP = c_size_t.from_param(_SCRATCH_LEN)
 
 
