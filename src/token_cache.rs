@@ -1,6 +1,10 @@
 //! The verified-token cache: a service sees the same token on every request until it expires,
 //! so a verification that succeeded is kept and the next one of the same bytes is a lookup.
 //!
+//! A store with no policy of its own, which the verifier drives: `lookup` before a
+//! verification, `confirm` of what it found against the source's current key set, `insert`
+//! after a full verification.
+//!
 //! # Rules
 //!
 //! - Keyed on the exact token bytes: a SipHash with a random key per verifier (nobody can aim
@@ -34,7 +38,7 @@
 //!   atomic store next to the full verification.
 //! - No global lock: entries live in up to 16 shards (of at least 64 entries, unless the
 //!   bound is smaller), each behind its own read-write lock; a hit takes one shard's read
-//!   lock, whose readers do not share a cache line ([`ReadMostly`]), and writes nothing
+//!   lock, whose readers do not share a cache line (`ReadMostly`), and writes nothing
 //!   shared: counters are striped per thread, the hit flag is written once, the key set's
 //!   generation is read without cloning the set.
 
@@ -519,7 +523,7 @@ impl TokenCache {
     }
 }
 
-/// A token as [`TokenCache::lookup`] saw it: its keyed hash, and its shard's entries and
+/// A token as `lookup` saw it: its keyed hash, and its shard's entries and
 /// bytes at that moment.
 pub(crate) struct Probe<'a> {
     hash: u64,
@@ -527,7 +531,7 @@ pub(crate) struct Probe<'a> {
     occupancy: (usize, usize),
 }
 
-/// A stored entry found by [`TokenCache::lookup`], not yet confirmed.
+/// A stored entry found by `lookup`, not yet confirmed.
 pub(crate) struct Hit {
     /// The verified token, as the full verification made it.
     pub(crate) verified: VerifiedToken,

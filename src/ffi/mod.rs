@@ -1,7 +1,7 @@
 //! The C ABI: the only place with `unsafe`.
 //!
 //! Conventions (after rustls-ffi): opaque handles owned through `Box`; every exported body runs
-//! inside [`boundary`], which turns a panic into `JWKS_RESULT_INTERNAL` (or
+//! inside `boundary::boundary`, which turns a panic into `JWKS_RESULT_INTERNAL` (or
 //! NULL) instead of unwinding into C; NULL and invalid arguments return an error code; outputs
 //! are written only on success; every `_free` accepts NULL. There is no thread-local "last
 //! error": failures are reported through an optional `jwks_error **` out-parameter.

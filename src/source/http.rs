@@ -99,7 +99,7 @@ pub fn check_url(url: &str, allow_http: bool) -> Result<Uri, Error> {
 }
 
 /// A [`Fetcher`] on `ureq` agents configured from [`RemoteOptions`]: one for https URLs and
-/// one for http URLs, because each scheme has its own proxy (see [`super::proxy_env`]).
+/// one for http URLs, because each scheme has its own proxy (see `proxy_env`).
 pub struct HttpFetcher {
     https_agent: Agent,
     http_agent: Agent,

@@ -1,5 +1,5 @@
-//! Where keys come from. A source hands out immutable [`KeySet`](crate::keyset::KeySet) snapshots; verification takes
-//! a snapshot and never holds a lock across I/O.
+//! Where keys come from. A source hands out immutable [`KeySet`](crate::keyset::KeySet)
+//! snapshots; verification takes a snapshot and never holds a lock across I/O.
 
 mod cache;
 mod cache_control;

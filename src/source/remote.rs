@@ -25,6 +25,9 @@ impl RemoteSource {
     /// Errors: [`ErrorKind::InsecureUrl`] for `http` without [`RemoteOptions::allow_http`],
     /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option (see
     /// [`RemoteOptions::check`]).
+    ///
+    /// [`ErrorKind::InsecureUrl`]: crate::error::ErrorKind::InsecureUrl
+    /// [`ErrorKind::InvalidArgument`]: crate::error::ErrorKind::InvalidArgument
     pub fn new(url: &str, opts: &RemoteOptions) -> Result<RemoteSource, Error> {
         check_url(url, opts.allow_http)?;
         opts.check()?;
