@@ -7,10 +7,12 @@ MAJOR := $(firstword $(subst ., ,$(VERSION)))
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
 INCDIR := $(DESTDIR)$(PREFIX)/include
 
-.PHONY: help build demo test test-c bench dist test-dist install uninstall clean
+.PHONY: help build generate demo test test-c bench dist test-dist install uninstall clean
 
 help:
 	@echo "make build                   build target/release/libjwks.{so,a} and the jwks tool"
+	@echo "make generate                rewrite every file generated from the core's catalogues"
+	@echo "                             (src/catalogue/): the bindings' tables, then include/jwks.h"
 	@echo "make demo                    run the end-to-end demo"
 	@echo "make test                    run every test (Rust, C, Python, Go)"
 	@echo "make test-c                  C tests only (plain, ASan+UBSan, valgrind, static, installed)"
@@ -25,6 +27,12 @@ build:
 	cargo build --release -p jwks-capi
 	cargo build --release --bin jwks
 	ln -sf libjwks.so target/release/libjwks.so.$(MAJOR)
+
+# The generated Rust sources first (cbindgen reads them), then the header from them. A plain
+# `cargo test` fails while any of these files differs from what they would write.
+generate:
+	JWKS_BLESS=1 cargo test --quiet --test generate
+	JWKS_BLESS=1 cargo test --quiet --test header
 
 demo:
 	cargo run --release --bin jwks -- demo

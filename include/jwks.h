@@ -66,7 +66,7 @@ enum jwks_result
    */
   JWKS_RESULT_OK = 0,
   /**
-   * The token is not a well-formed compact JWS/JWT.
+   * The token is not a well-formed compact JWS/JWT (segments, base64url, JSON, UTF-8).
    */
   JWKS_RESULT_MALFORMED = 1,
   /**
@@ -74,23 +74,23 @@ enum jwks_result
    */
   JWKS_RESULT_TOO_LARGE = 2,
   /**
-   * The algorithm is `none`, unknown, or not allowed.
+   * The header's `alg` is `none`, unknown, or not allowed by the policy or the key.
    */
   JWKS_RESULT_ALGORITHM_NOT_ALLOWED = 3,
   /**
-   * The header requires an unsupported extension (`crit`).
+   * The header lists a `crit` extension this library does not implement, or `crit` is invalid.
    */
   JWKS_RESULT_CRIT_UNSUPPORTED = 4,
   /**
-   * No key matches the token's `kid`.
+   * No key in the set matches the token's `kid` (or, without `kid`, its `alg`).
    */
   JWKS_RESULT_UNKNOWN_KEY = 5,
   /**
-   * The token's `kid` names more than one key.
+   * The token's `kid` names more than one key of the set, so no key is chosen.
    */
   JWKS_RESULT_AMBIGUOUS_KEY = 6,
   /**
-   * The key cannot verify this algorithm.
+   * The key named by `kid` cannot verify this `alg` (type, curve, `alg`, `use`, `key_ops`).
    */
   JWKS_RESULT_KEY_MISMATCH = 7,
   /**
@@ -98,43 +98,43 @@ enum jwks_result
    */
   JWKS_RESULT_BAD_SIGNATURE = 8,
   /**
-   * `exp` is in the past.
+   * `exp` is in the past (beyond the leeway).
    */
   JWKS_RESULT_EXPIRED = 9,
   /**
-   * `nbf` is in the future.
+   * `nbf` is in the future (beyond the leeway).
    */
   JWKS_RESULT_NOT_YET_VALID = 10,
   /**
-   * `iat` is in the future.
+   * `iat` is in the future (beyond the leeway).
    */
   JWKS_RESULT_ISSUED_IN_FUTURE = 11,
   /**
-   * The token is older than the maximum age.
+   * `iat` is older than the policy's maximum token age.
    */
   JWKS_RESULT_TOO_OLD = 12,
   /**
-   * `iss` is missing or not allowed.
+   * `iss` is missing or not on the allowlist.
    */
   JWKS_RESULT_WRONG_ISSUER = 13,
   /**
-   * `aud` is missing or not allowed.
+   * `aud` is missing or names none of the allowed audiences.
    */
   JWKS_RESULT_WRONG_AUDIENCE = 14,
   /**
-   * A required claim is missing.
+   * A required claim is absent.
    */
   JWKS_RESULT_MISSING_CLAIM = 15,
   /**
-   * A claim has an invalid type or value, or the payload is not a JSON object.
+   * A claim has the wrong JSON type, or the payload is not a JSON object.
    */
   JWKS_RESULT_INVALID_CLAIM = 16,
   /**
-   * The header `typ` is not the expected one.
+   * The header's `typ` is not the expected one.
    */
   JWKS_RESULT_WRONG_TYPE = 17,
   /**
-   * The keys could not be obtained and none usable are cached.
+   * The keys could not be obtained (network, HTTP status, timeout, file) and none usable are cached.
    */
   JWKS_RESULT_KEYS_UNAVAILABLE = 100,
   /**
@@ -146,23 +146,23 @@ enum jwks_result
    */
   JWKS_RESULT_NULL_ARGUMENT = 200,
   /**
-   * An argument is invalid.
+   * An argument is invalid (bad UTF-8, unknown algorithm name, out-of-range value...).
    */
   JWKS_RESULT_INVALID_ARGUMENT = 201,
   /**
-   * The URL is not https and plain http was not allowed.
+   * A key URL is not https and plain http was not allowed.
    */
   JWKS_RESULT_INSECURE_URL = 202,
   /**
-   * An internal error was caught at the boundary (a bug).
+   * An internal error was caught at the API boundary (a bug; please report it).
    */
   JWKS_RESULT_INTERNAL = 203,
   /**
-   * The claim is not present.
+   * The requested claim is not present in the token.
    */
   JWKS_RESULT_NOT_FOUND = 300,
   /**
-   * The claim has a different JSON type.
+   * The requested claim is present but has a different JSON type.
    */
   JWKS_RESULT_TYPE_MISMATCH = 301,
 };
@@ -187,11 +187,11 @@ enum jwks_category
    */
   JWKS_CATEGORY_OK = 0,
   /**
-   * The token is bad: answer 401.
+   * The token is bad: answer HTTP 401.
    */
   JWKS_CATEGORY_TOKEN_REJECTED = 1,
   /**
-   * The keys are unavailable: answer 503 and retry later.
+   * The keys are unavailable: answer HTTP 503 and retry later.
    */
   JWKS_CATEGORY_KEYS_UNAVAILABLE = 2,
   /**
@@ -242,8 +242,9 @@ typedef struct jwks_token jwks_token;
 typedef struct jwks_verifier jwks_verifier;
 
 /**
- * Counters for metrics, filled by `jwks_verifier_stats`. Fields may be added at the end in a
- * later minor version; never reordered.
+ * A verifier's key source counters, for metrics (filled by `jwks_verifier_stats` in C).
+ * Sources that never fetch report zeros for the fetch counters. Fields may be added at the end
+ * in a later minor version; never reordered.
  */
 typedef struct jwks_stats {
   /**
@@ -255,7 +256,7 @@ typedef struct jwks_stats {
    */
   uint64_t not_modified;
   /**
-   * Fetches that failed.
+   * Fetches that failed (network, status, body, parse).
    */
   uint64_t failures;
   /**
@@ -263,7 +264,7 @@ typedef struct jwks_stats {
    */
   uint64_t unknown_kid_refreshes;
   /**
-   * Unknown-`kid` tokens rejected without a fetch (cooldown).
+   * Unknown-`kid` tokens rejected without a fetch because of the cooldown.
    */
   uint64_t cooldown_rejections;
   /**
@@ -281,8 +282,9 @@ typedef struct jwks_stats {
 } jwks_stats;
 
 /**
- * The token cache's counters, filled by `jwks_verifier_token_cache_stats`. Fields are only
- * ever added at the end; the function writes as many bytes as the caller says it has.
+ * The verified-token cache's counters (all zero when it is off; filled by
+ * `jwks_verifier_token_cache_stats` in C, which writes as many bytes as the caller says it
+ * has). Fields are only ever added at the end.
  */
 typedef struct jwks_token_cache_stats {
   /**
@@ -290,7 +292,8 @@ typedef struct jwks_token_cache_stats {
    */
   uint64_t hits;
   /**
-   * Verifications that found no usable entry and were verified in full.
+   * Verifications that found no usable entry (absent, stale key set, reused too long) and
+   * were verified in full.
    */
   uint64_t misses;
   /**
@@ -302,7 +305,8 @@ typedef struct jwks_token_cache_stats {
    */
   uint64_t entries;
   /**
-   * Bytes the entries take now (allocator overhead included).
+   * Bytes the entries take now (allocator overhead included; the doorkeeper's fixed few
+   * percent of the byte bound is not counted here).
    */
   uint64_t bytes;
   /**

@@ -65,43 +65,77 @@ namespace jwks {
 // BEGIN GENERATED: result codes (do not edit; make generate)
 /// The stable result codes of the C ABI (`jwks_result`), same numbers.
 enum class result : std::uint32_t {
+  // BEGIN GENERATED: result codes (make generate, from src/error.rs)
+  /// success
   ok = JWKS_RESULT_OK,
+  /// the token is malformed
   malformed = JWKS_RESULT_MALFORMED,
+  /// a size or nesting limit was exceeded
   too_large = JWKS_RESULT_TOO_LARGE,
+  /// the algorithm is not allowed
   algorithm_not_allowed = JWKS_RESULT_ALGORITHM_NOT_ALLOWED,
+  /// the token requires an unsupported extension (crit)
   crit_unsupported = JWKS_RESULT_CRIT_UNSUPPORTED,
+  /// no matching key in the key set
   unknown_key = JWKS_RESULT_UNKNOWN_KEY,
+  /// the kid names more than one key
   ambiguous_key = JWKS_RESULT_AMBIGUOUS_KEY,
+  /// the key cannot verify this algorithm
   key_mismatch = JWKS_RESULT_KEY_MISMATCH,
+  /// the signature does not verify
   bad_signature = JWKS_RESULT_BAD_SIGNATURE,
+  /// the token has expired
   expired = JWKS_RESULT_EXPIRED,
+  /// the token is not valid yet
   not_yet_valid = JWKS_RESULT_NOT_YET_VALID,
+  /// the token was issued in the future
   issued_in_future = JWKS_RESULT_ISSUED_IN_FUTURE,
+  /// the token is older than the maximum age
   too_old = JWKS_RESULT_TOO_OLD,
+  /// the issuer is not allowed
   wrong_issuer = JWKS_RESULT_WRONG_ISSUER,
+  /// the audience is not allowed
   wrong_audience = JWKS_RESULT_WRONG_AUDIENCE,
+  /// a required claim is missing
   missing_claim = JWKS_RESULT_MISSING_CLAIM,
+  /// a claim has an invalid value
   invalid_claim = JWKS_RESULT_INVALID_CLAIM,
+  /// the token type (typ) is not the expected one
   wrong_type = JWKS_RESULT_WRONG_TYPE,
+  /// the keys are unavailable
   keys_unavailable = JWKS_RESULT_KEYS_UNAVAILABLE,
+  /// the key set is invalid
   key_set_invalid = JWKS_RESULT_KEY_SET_INVALID,
+  /// a required argument was NULL
   null_argument = JWKS_RESULT_NULL_ARGUMENT,
+  /// an argument is invalid
   invalid_argument = JWKS_RESULT_INVALID_ARGUMENT,
+  /// the URL is not https and plain http is not allowed
   insecure_url = JWKS_RESULT_INSECURE_URL,
+  /// internal error
   internal = JWKS_RESULT_INTERNAL,
+  /// the claim is not present
   not_found = JWKS_RESULT_NOT_FOUND,
+  /// the claim has a different type
   type_mismatch = JWKS_RESULT_TYPE_MISMATCH,
+  // END GENERATED: result codes
 };
 // END GENERATED: result codes
 
 // BEGIN GENERATED: categories (do not edit; make generate)
 /// How a caller should treat a result (`jwks_category`).
 enum class category : std::uint32_t {
+  // BEGIN GENERATED: categories (make generate, from src/error.rs)
   ok = JWKS_CATEGORY_OK,
-  token_rejected = JWKS_CATEGORY_TOKEN_REJECTED,      ///< the token is bad: answer 401
-  keys_unavailable = JWKS_CATEGORY_KEYS_UNAVAILABLE,  ///< no usable keys: answer 503, retry
-  misuse = JWKS_CATEGORY_MISUSE,                      ///< a bug in the caller
-  lookup = JWKS_CATEGORY_LOOKUP,                      ///< a claim getter found nothing
+  /// The token is bad: answer HTTP 401.
+  token_rejected = JWKS_CATEGORY_TOKEN_REJECTED,
+  /// The keys are unavailable: answer HTTP 503 and retry later.
+  keys_unavailable = JWKS_CATEGORY_KEYS_UNAVAILABLE,
+  /// The API was misused (a bug in the caller), or the code is unknown.
+  misuse = JWKS_CATEGORY_MISUSE,
+  /// A claim lookup on a verified token found nothing.
+  lookup = JWKS_CATEGORY_LOOKUP,
+  // END GENERATED: categories
 };
 // END GENERATED: categories
 

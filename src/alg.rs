@@ -1,12 +1,57 @@
 //! The signature algorithms we verify, which key fits which, and the `ring` call for each.
 
+use std::ffi::CStr;
+
 use ring::{hmac, signature};
 
-/// A JWS signature algorithm (RFC 7518 §3, RFC 8037 §3.1).
-///
-/// `none` is deliberately absent: it can never be named, so it can never be accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Algorithm {
+use crate::error::c_text;
+
+/// Declares [`Algorithm`] from one list: each variant is named by its registered JWA name
+/// (`RS256`, `EdDSA`...), which [`Algorithm::name`] and the NUL-terminated
+/// [`Algorithm::c_name`] return; the bindings' tables are generated from the same list.
+macro_rules! algorithms {
+    ($($(#[doc = $doc:literal])* $variant:ident,)*) => {
+        /// A JWS signature algorithm (RFC 7518 §3, RFC 8037 §3.1).
+        ///
+        /// `none` is deliberately absent: it can never be named, so it can never be accepted.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Algorithm {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        const COUNT: usize = [$(Algorithm::$variant),*].len();
+
+        impl Algorithm {
+            /// Every supported algorithm.
+            pub const ALL: [Algorithm; COUNT] = [$(Algorithm::$variant),*];
+
+            /// The registered name, e.g. `"RS256"`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Algorithm::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// [`Algorithm::name`], NUL-terminated (for the C ABI).
+            pub fn c_name(self) -> &'static CStr {
+                match self {
+                    $(Algorithm::$variant => {
+                        const { c_text(concat!(stringify!($variant), "\0")) }
+                    })*
+                }
+            }
+
+            /// The documentation of the variant (its `///` lines, one per line).
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(Algorithm::$variant => concat!($($doc, "\n"),*),)*
+                }
+            }
+        }
+    };
+}
+
+algorithms! {
     /// RSASSA-PKCS1-v1_5 with SHA-256.
     RS256,
     /// RSASSA-PKCS1-v1_5 with SHA-384.
@@ -53,23 +98,6 @@ pub enum KeyFamily {
 }
 
 impl Algorithm {
-    /// Every supported algorithm.
-    pub const ALL: [Algorithm; 13] = [
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::ES512,
-        Algorithm::EdDSA,
-        Algorithm::HS256,
-        Algorithm::HS384,
-        Algorithm::HS512,
-    ];
-
     /// The asymmetric algorithms, allowed by default when a policy names none.
     pub const ASYMMETRIC: [Algorithm; 10] = [
         Algorithm::RS256,
@@ -87,25 +115,6 @@ impl Algorithm {
     /// Parses a registered `alg` name, exactly (case-sensitive, as RFC 7515 requires).
     pub fn from_name(name: &str) -> Option<Algorithm> {
         Self::ALL.iter().copied().find(|a| a.name() == name)
-    }
-
-    /// The registered name, e.g. `"RS256"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::RS256 => "RS256",
-            Algorithm::RS384 => "RS384",
-            Algorithm::RS512 => "RS512",
-            Algorithm::PS256 => "PS256",
-            Algorithm::PS384 => "PS384",
-            Algorithm::PS512 => "PS512",
-            Algorithm::ES256 => "ES256",
-            Algorithm::ES384 => "ES384",
-            Algorithm::ES512 => "ES512",
-            Algorithm::EdDSA => "EdDSA",
-            Algorithm::HS256 => "HS256",
-            Algorithm::HS384 => "HS384",
-            Algorithm::HS512 => "HS512",
-        }
     }
 
     /// The key family this algorithm needs.
@@ -307,6 +316,7 @@ mod tests {
     fn names_round_trip_and_are_case_sensitive() {
         for a in Algorithm::ALL {
             assert_eq!(Algorithm::from_name(a.name()), Some(a));
+            assert_eq!(a.c_name().to_str(), Ok(a.name()));
         }
         for bad in [
             "none", "None", "NONE", "rs256", "es512", "ES521", "HS1", "", "EdDSA ",

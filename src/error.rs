@@ -4,70 +4,179 @@
 //! Python exceptions and the Go sentinel errors expose. Numbers are never reused or renumbered;
 //! new kinds get new numbers inside their category's range.
 
+use std::ffi::CStr;
 use std::fmt;
 
-/// What went wrong, as a stable number.
-///
-/// Ranges: 1–99 the token was rejected (HTTP 401), 100–199 the keys are unavailable
-/// (HTTP 503), 200–299 the caller misused the API, 300–399 a claim lookup found nothing.
-#[repr(u32)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
+/// A NUL-terminated copy of a literal, checked when the program is compiled.
+pub(crate) const fn c_text(text: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(text.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("a catalogue text must end with its only NUL"),
+    }
+}
+
+/// Declares [`ErrorKind`] and everything said about each kind, from one table: the variant and
+/// its documentation, the stable number, the stable name, the name of the exception class the
+/// Python package raises, and the one-line description every language shows (C's
+/// `jwks_result_description`, Python's and Go's `error_description` of an HTTP refusal). The
+/// C enum `jwks_result` and the bindings' tables are generated from this one (`make generate`).
+macro_rules! error_kinds {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident = $code:literal, $name:literal,
+            python $python:literal $(($($python_base:literal),*))?, $description:literal;
+    )*) => {
+        /// What went wrong, as a stable number.
+        ///
+        /// Ranges: 1–99 the token was rejected (HTTP 401), 100–199 the keys are unavailable
+        /// (HTTP 503), 200–299 the caller misused the API, 300–399 a claim lookup found nothing.
+        #[repr(u32)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])* $variant = $code,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in code order (for tests and bindings generators).
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$variant),*];
+
+            /// A stable upper-case name, e.g. `BAD_SIGNATURE`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => $name,)*
+                }
+            }
+
+            /// [`ErrorKind::name`], NUL-terminated (for the C ABI).
+            pub fn c_name(self) -> &'static CStr {
+                match self {
+                    $(ErrorKind::$variant => const { c_text(concat!($name, "\0")) },)*
+                }
+            }
+
+            /// A one-line description of the kind, independent of any particular failure. It
+            /// names no key, URL or claim value, so servers send it to clients as the
+            /// `error_description` of a refusal; every language shows this same text.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => $description,)*
+                }
+            }
+
+            /// [`ErrorKind::description`], NUL-terminated (for the C ABI).
+            pub fn c_description(self) -> &'static CStr {
+                match self {
+                    $(ErrorKind::$variant => const { c_text(concat!($description, "\0")) },)*
+                }
+            }
+
+            /// The documentation of the variant (its `///` lines, one per line), which the
+            /// generated C enum `jwks_result` carries too.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => concat!($($doc, "\n"),*),)*
+                }
+            }
+
+            /// The variant's name in Rust, e.g. `BadSignature` (the generated C enum's
+            /// variants and the Go constants are named after it).
+            pub fn variant(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => stringify!($variant),)*
+                }
+            }
+
+            /// The exception class the Python package raises for this kind, e.g.
+            /// `ExpiredToken` (part of that package's public API). It derives from its
+            /// category's class ([`Category::python_class`]) and from
+            /// [`ErrorKind::python_bases`].
+            pub fn python_class(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => $python,)*
+                }
+            }
+
+            /// The Python built-in exceptions the class also derives from, e.g. `ValueError`.
+            pub fn python_bases(self) -> &'static [&'static str] {
+                match self {
+                    $(ErrorKind::$variant => &[$($($python_base),*)?],)*
+                }
+            }
+        }
+    };
+}
+
+error_kinds! {
     /// The token is not a well-formed compact JWS/JWT (segments, base64url, JSON, UTF-8).
-    Malformed = 1,
+    Malformed = 1, "MALFORMED", python "MalformedToken", "the token is malformed";
     /// A size or nesting limit was exceeded.
-    TooLarge = 2,
+    TooLarge = 2, "TOO_LARGE", python "TokenTooLarge", "a size or nesting limit was exceeded";
     /// The header's `alg` is `none`, unknown, or not allowed by the policy or the key.
-    AlgorithmNotAllowed = 3,
+    AlgorithmNotAllowed = 3, "ALGORITHM_NOT_ALLOWED", python "AlgorithmNotAllowed",
+        "the algorithm is not allowed";
     /// The header lists a `crit` extension this library does not implement, or `crit` is invalid.
-    CritUnsupported = 4,
+    CritUnsupported = 4, "CRIT_UNSUPPORTED", python "CritUnsupported",
+        "the token requires an unsupported extension (crit)";
     /// No key in the set matches the token's `kid` (or, without `kid`, its `alg`).
-    UnknownKey = 5,
+    UnknownKey = 5, "UNKNOWN_KEY", python "UnknownKey", "no matching key in the key set";
     /// The token's `kid` names more than one key of the set, so no key is chosen.
-    AmbiguousKey = 6,
+    AmbiguousKey = 6, "AMBIGUOUS_KEY", python "AmbiguousKey", "the kid names more than one key";
     /// The key named by `kid` cannot verify this `alg` (type, curve, `alg`, `use`, `key_ops`).
-    KeyMismatch = 7,
+    KeyMismatch = 7, "KEY_MISMATCH", python "KeyMismatch", "the key cannot verify this algorithm";
     /// The signature does not verify.
-    BadSignature = 8,
+    BadSignature = 8, "BAD_SIGNATURE", python "BadSignature", "the signature does not verify";
     /// `exp` is in the past (beyond the leeway).
-    Expired = 9,
+    Expired = 9, "EXPIRED", python "ExpiredToken", "the token has expired";
     /// `nbf` is in the future (beyond the leeway).
-    NotYetValid = 10,
+    NotYetValid = 10, "NOT_YET_VALID", python "NotYetValid", "the token is not valid yet";
     /// `iat` is in the future (beyond the leeway).
-    IssuedInFuture = 11,
+    IssuedInFuture = 11, "ISSUED_IN_FUTURE", python "IssuedInFuture",
+        "the token was issued in the future";
     /// `iat` is older than the policy's maximum token age.
-    TooOld = 12,
+    TooOld = 12, "TOO_OLD", python "TokenTooOld", "the token is older than the maximum age";
     /// `iss` is missing or not on the allowlist.
-    WrongIssuer = 13,
+    WrongIssuer = 13, "WRONG_ISSUER", python "WrongIssuer", "the issuer is not allowed";
     /// `aud` is missing or names none of the allowed audiences.
-    WrongAudience = 14,
+    WrongAudience = 14, "WRONG_AUDIENCE", python "WrongAudience", "the audience is not allowed";
     /// A required claim is absent.
-    MissingClaim = 15,
+    MissingClaim = 15, "MISSING_CLAIM", python "MissingClaim", "a required claim is missing";
     /// A claim has the wrong JSON type, or the payload is not a JSON object.
-    InvalidClaim = 16,
+    InvalidClaim = 16, "INVALID_CLAIM", python "InvalidClaim", "a claim has an invalid value";
     /// The header's `typ` is not the expected one.
-    WrongType = 17,
+    WrongType = 17, "WRONG_TYPE", python "WrongType",
+        "the token type (typ) is not the expected one";
 
     /// The keys could not be obtained (network, HTTP status, timeout, file) and none usable are cached.
-    KeysUnavailable = 100,
+    KeysUnavailable = 100, "KEYS_UNAVAILABLE", python "KeyFetchFailed", "the keys are unavailable";
     /// The key set is malformed, too large, or has no usable key.
-    KeySetInvalid = 101,
+    KeySetInvalid = 101, "KEY_SET_INVALID", python "KeySetInvalid", "the key set is invalid";
 
     /// A required pointer argument was NULL.
-    NullArgument = 200,
+    NullArgument = 200, "NULL_ARGUMENT", python "NullArgument", "a required argument was NULL";
     /// An argument is invalid (bad UTF-8, unknown algorithm name, out-of-range value...).
-    InvalidArgument = 201,
+    InvalidArgument = 201, "INVALID_ARGUMENT", python "InvalidArgument" ("ValueError"),
+        "an argument is invalid";
     /// A key URL is not https and plain http was not allowed.
-    InsecureUrl = 202,
+    InsecureUrl = 202, "INSECURE_URL", python "InsecureURL",
+        "the URL is not https and plain http is not allowed";
     /// An internal error was caught at the API boundary (a bug; please report it).
-    Internal = 203,
+    Internal = 203, "INTERNAL", python "InternalError", "internal error";
 
     /// The requested claim is not present in the token.
-    NotFound = 300,
+    NotFound = 300, "NOT_FOUND", python "ClaimNotFound", "the claim is not present";
     /// The requested claim is present but has a different JSON type.
-    TypeMismatch = 301,
+    TypeMismatch = 301, "TYPE_MISMATCH", python "ClaimTypeMismatch", "the claim has a different type";
 }
+
+/// The name of code 0, success (`jwks_result_name(0)` and the bindings' tables).
+pub const OK_NAME: &str = "OK";
+/// The description of code 0, success.
+pub const OK_DESCRIPTION: &str = "success";
+/// The name shown for a number that is no code.
+pub const UNKNOWN_NAME: &str = "UNKNOWN";
+/// The description shown for a number that is no code.
+pub const UNKNOWN_DESCRIPTION: &str = "unknown result code";
 
 /// The broad class of an error, which decides how a server answers the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,36 +191,82 @@ pub enum Category {
     Lookup,
 }
 
-impl ErrorKind {
-    /// Every kind, in code order (for tests and bindings generators).
-    pub const ALL: &'static [ErrorKind] = &[
-        ErrorKind::Malformed,
-        ErrorKind::TooLarge,
-        ErrorKind::AlgorithmNotAllowed,
-        ErrorKind::CritUnsupported,
-        ErrorKind::UnknownKey,
-        ErrorKind::AmbiguousKey,
-        ErrorKind::KeyMismatch,
-        ErrorKind::BadSignature,
-        ErrorKind::Expired,
-        ErrorKind::NotYetValid,
-        ErrorKind::IssuedInFuture,
-        ErrorKind::TooOld,
-        ErrorKind::WrongIssuer,
-        ErrorKind::WrongAudience,
-        ErrorKind::MissingClaim,
-        ErrorKind::InvalidClaim,
-        ErrorKind::WrongType,
-        ErrorKind::KeysUnavailable,
-        ErrorKind::KeySetInvalid,
-        ErrorKind::NullArgument,
-        ErrorKind::InvalidArgument,
-        ErrorKind::InsecureUrl,
-        ErrorKind::Internal,
-        ErrorKind::NotFound,
-        ErrorKind::TypeMismatch,
+impl Category {
+    /// Every category, in the order of their C numbers (`jwks_category`, 1 to 4).
+    pub const ALL: [Category; 4] = [
+        Category::TokenRejected,
+        Category::KeysUnavailable,
+        Category::Misuse,
+        Category::Lookup,
     ];
 
+    /// The stable number of the C enum `jwks_category` (0 is reserved for success).
+    pub fn code(self) -> u32 {
+        match self {
+            Category::TokenRejected => 1,
+            Category::KeysUnavailable => 2,
+            Category::Misuse => 3,
+            Category::Lookup => 4,
+        }
+    }
+
+    /// A stable upper-case name, e.g. `TOKEN_REJECTED`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::TokenRejected => "TOKEN_REJECTED",
+            Category::KeysUnavailable => "KEYS_UNAVAILABLE",
+            Category::Misuse => "MISUSE",
+            Category::Lookup => "LOOKUP",
+        }
+    }
+
+    /// What a caller does about a code of this category (the docs of `jwks_category` and of
+    /// the bindings' category constants).
+    pub fn description(self) -> &'static str {
+        match self {
+            Category::TokenRejected => "The token is bad: answer HTTP 401.",
+            Category::KeysUnavailable => {
+                "The keys are unavailable: answer HTTP 503 and retry later."
+            }
+            Category::Misuse => {
+                "The API was misused (a bug in the caller), or the code is unknown."
+            }
+            Category::Lookup => "A claim lookup on a verified token found nothing.",
+        }
+    }
+
+    /// The HTTP status a server answers with (none for a lookup, which is no refusal).
+    pub fn http_status(self) -> Option<u16> {
+        match self {
+            Category::TokenRejected => Some(401),
+            Category::KeysUnavailable => Some(503),
+            Category::Misuse => Some(500),
+            Category::Lookup => None,
+        }
+    }
+
+    /// The Python package's exception class for the category, the base of its kinds'.
+    pub fn python_class(self) -> &'static str {
+        match self {
+            Category::TokenRejected => "TokenRejected",
+            Category::KeysUnavailable => "KeysUnavailable",
+            Category::Misuse => "Misuse",
+            Category::Lookup => "LookupFailed",
+        }
+    }
+
+    /// The range of codes of this category (unknown codes count as misuse).
+    pub fn codes(self) -> std::ops::RangeInclusive<u32> {
+        match self {
+            Category::TokenRejected => 1..=99,
+            Category::KeysUnavailable => 100..=199,
+            Category::Misuse => 200..=299,
+            Category::Lookup => 300..=399,
+        }
+    }
+}
+
+impl ErrorKind {
     /// The stable numeric code.
     pub fn code(self) -> u32 {
         self as u32
@@ -122,76 +277,12 @@ impl ErrorKind {
         Self::ALL.iter().copied().find(|k| k.code() == code)
     }
 
-    /// The category of this kind.
+    /// The category of this kind, from the range its code lies in.
     pub fn category(self) -> Category {
-        match self.code() {
-            1..=99 => Category::TokenRejected,
-            100..=199 => Category::KeysUnavailable,
-            300..=399 => Category::Lookup,
-            _ => Category::Misuse,
-        }
-    }
-
-    /// A stable upper-case name, e.g. `BAD_SIGNATURE`.
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::Malformed => "MALFORMED",
-            ErrorKind::TooLarge => "TOO_LARGE",
-            ErrorKind::AlgorithmNotAllowed => "ALGORITHM_NOT_ALLOWED",
-            ErrorKind::CritUnsupported => "CRIT_UNSUPPORTED",
-            ErrorKind::UnknownKey => "UNKNOWN_KEY",
-            ErrorKind::AmbiguousKey => "AMBIGUOUS_KEY",
-            ErrorKind::KeyMismatch => "KEY_MISMATCH",
-            ErrorKind::BadSignature => "BAD_SIGNATURE",
-            ErrorKind::Expired => "EXPIRED",
-            ErrorKind::NotYetValid => "NOT_YET_VALID",
-            ErrorKind::IssuedInFuture => "ISSUED_IN_FUTURE",
-            ErrorKind::TooOld => "TOO_OLD",
-            ErrorKind::WrongIssuer => "WRONG_ISSUER",
-            ErrorKind::WrongAudience => "WRONG_AUDIENCE",
-            ErrorKind::MissingClaim => "MISSING_CLAIM",
-            ErrorKind::InvalidClaim => "INVALID_CLAIM",
-            ErrorKind::WrongType => "WRONG_TYPE",
-            ErrorKind::KeysUnavailable => "KEYS_UNAVAILABLE",
-            ErrorKind::KeySetInvalid => "KEY_SET_INVALID",
-            ErrorKind::NullArgument => "NULL_ARGUMENT",
-            ErrorKind::InvalidArgument => "INVALID_ARGUMENT",
-            ErrorKind::InsecureUrl => "INSECURE_URL",
-            ErrorKind::Internal => "INTERNAL",
-            ErrorKind::NotFound => "NOT_FOUND",
-            ErrorKind::TypeMismatch => "TYPE_MISMATCH",
-        }
-    }
-
-    /// A one-line description of the kind, independent of any particular failure.
-    pub fn description(self) -> &'static str {
-        match self {
-            ErrorKind::Malformed => "the token is malformed",
-            ErrorKind::TooLarge => "a size or nesting limit was exceeded",
-            ErrorKind::AlgorithmNotAllowed => "the algorithm is not allowed",
-            ErrorKind::CritUnsupported => "the token requires an unsupported extension (crit)",
-            ErrorKind::UnknownKey => "no matching key in the key set",
-            ErrorKind::AmbiguousKey => "the kid names more than one key",
-            ErrorKind::KeyMismatch => "the key cannot verify this algorithm",
-            ErrorKind::BadSignature => "the signature does not verify",
-            ErrorKind::Expired => "the token has expired",
-            ErrorKind::NotYetValid => "the token is not valid yet",
-            ErrorKind::IssuedInFuture => "the token was issued in the future",
-            ErrorKind::TooOld => "the token is older than the maximum age",
-            ErrorKind::WrongIssuer => "the issuer is not allowed",
-            ErrorKind::WrongAudience => "the audience is not allowed",
-            ErrorKind::MissingClaim => "a required claim is missing",
-            ErrorKind::InvalidClaim => "a claim has an invalid value",
-            ErrorKind::WrongType => "the token type (typ) is not the expected one",
-            ErrorKind::KeysUnavailable => "the keys are unavailable",
-            ErrorKind::KeySetInvalid => "the key set is invalid",
-            ErrorKind::NullArgument => "a required argument was NULL",
-            ErrorKind::InvalidArgument => "an argument is invalid",
-            ErrorKind::InsecureUrl => "the URL is not https and plain http is not allowed",
-            ErrorKind::Internal => "internal error",
-            ErrorKind::NotFound => "the claim is not present",
-            ErrorKind::TypeMismatch => "the claim has a different type",
-        }
+        Category::ALL
+            .into_iter()
+            .find(|c| c.codes().contains(&self.code()))
+            .unwrap_or(Category::Misuse)
     }
 }
 
@@ -294,5 +385,36 @@ mod tests {
         assert_eq!(ErrorKind::KeysUnavailable.code(), 100);
         assert_eq!(ErrorKind::Internal.code(), 203);
         assert_eq!(ErrorKind::TypeMismatch.code(), 301);
+    }
+
+    /// Every code lies in its category's range, and the texts can travel: names are upper
+    /// snake case, descriptions fit an RFC 6750 `error_description` (printable ASCII without
+    /// `"` and `\\`, one line), so that servers can send them as they are.
+    #[test]
+    fn catalogue_texts_are_well_formed() {
+        let mut python = std::collections::HashSet::new();
+        for k in ErrorKind::ALL {
+            assert!(
+                Category::ALL.iter().any(|c| c.codes().contains(&k.code())),
+                "{k:?} lies in no category's range"
+            );
+            assert!(
+                k.name()
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{k:?}"
+            );
+            let d = k.description();
+            assert!(!d.is_empty() && d.len() < 80, "{k:?}: {d}");
+            assert!(
+                d.bytes()
+                    .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'),
+                "{k:?}: {d}"
+            );
+            assert_eq!(k.c_name().to_str(), Ok(k.name()));
+            assert_eq!(k.c_description().to_str(), Ok(d));
+            assert!(!k.doc().trim().is_empty(), "{k:?} has no documentation");
+            assert!(python.insert(k.python_class()), "{k:?}: Python class twice");
+        }
     }
 }

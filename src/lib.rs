@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod alg;
+pub mod catalogue;
 pub mod claims;
 pub mod error;
 pub mod ffi;

@@ -57,25 +57,7 @@ pub use crate::policy::{
 use crate::read_mostly::ReadMostly;
 use crate::verified_token::VerifiedToken;
 
-/// The cache's counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct TokenCacheStats {
-    /// Verifications answered from the cache.
-    pub hits: u64,
-    /// Verifications that found no usable entry (absent, stale key set, reused too long).
-    pub misses: u64,
-    /// Entries removed to make room.
-    pub evictions: u64,
-    /// Entries now.
-    pub entries: u64,
-    /// Bytes the entries take now (allocator overhead included; the doorkeeper's fixed few
-    /// percent of the byte bound is not counted here).
-    pub bytes: u64,
-    /// The entry bound (0 when the cache is off).
-    pub max_entries: u64,
-    /// The byte bound.
-    pub max_bytes: u64,
-}
+pub use crate::catalogue::TokenCacheStats;
 
 const MAX_SHARDS: usize = 16;
 /// Fewest entries a shard is made for: a shard fills on its own (and then evicts, and stores

@@ -15,128 +15,37 @@ import (
 // 300-399 a claim lookup found nothing.
 type Code uint32
 
-// The result codes, equal to the JWKS_RESULT_* constants of jwks.h.
-const (
-	CodeOK                  Code = 0
-	CodeMalformed           Code = 1
-	CodeTooLarge            Code = 2
-	CodeAlgorithmNotAllowed Code = 3
-	CodeCritUnsupported     Code = 4
-	CodeUnknownKey          Code = 5
-	CodeAmbiguousKey        Code = 6
-	CodeKeyMismatch         Code = 7
-	CodeBadSignature        Code = 8
-	CodeExpired             Code = 9
-	CodeNotYetValid         Code = 10
-	CodeIssuedInFuture      Code = 11
-	CodeTooOld              Code = 12
-	CodeWrongIssuer         Code = 13
-	CodeWrongAudience       Code = 14
-	CodeMissingClaim        Code = 15
-	CodeInvalidClaim        Code = 16
-	CodeWrongType           Code = 17
-	CodeKeysUnavailable     Code = 100
-	CodeKeySetInvalid       Code = 101
-	CodeNullArgument        Code = 200
-	CodeInvalidArgument     Code = 201
-	CodeInsecureURL         Code = 202
-	CodeInternal            Code = 203
-	CodeNotFound            Code = 300
-	CodeTypeMismatch        Code = 301
-)
-
-// codeNames holds the stable names of jwks_result_name, kept in Go so that building an error
-// costs no extra C call (a test checks that both agree).
-var codeNames = map[Code]string{
-	CodeOK:                  "OK",
-	CodeMalformed:           "MALFORMED",
-	CodeTooLarge:            "TOO_LARGE",
-	CodeAlgorithmNotAllowed: "ALGORITHM_NOT_ALLOWED",
-	CodeCritUnsupported:     "CRIT_UNSUPPORTED",
-	CodeUnknownKey:          "UNKNOWN_KEY",
-	CodeAmbiguousKey:        "AMBIGUOUS_KEY",
-	CodeKeyMismatch:         "KEY_MISMATCH",
-	CodeBadSignature:        "BAD_SIGNATURE",
-	CodeExpired:             "EXPIRED",
-	CodeNotYetValid:         "NOT_YET_VALID",
-	CodeIssuedInFuture:      "ISSUED_IN_FUTURE",
-	CodeTooOld:              "TOO_OLD",
-	CodeWrongIssuer:         "WRONG_ISSUER",
-	CodeWrongAudience:       "WRONG_AUDIENCE",
-	CodeMissingClaim:        "MISSING_CLAIM",
-	CodeInvalidClaim:        "INVALID_CLAIM",
-	CodeWrongType:           "WRONG_TYPE",
-	CodeKeysUnavailable:     "KEYS_UNAVAILABLE",
-	CodeKeySetInvalid:       "KEY_SET_INVALID",
-	CodeNullArgument:        "NULL_ARGUMENT",
-	CodeInvalidArgument:     "INVALID_ARGUMENT",
-	CodeInsecureURL:         "INSECURE_URL",
-	CodeInternal:            "INTERNAL",
-	CodeNotFound:            "NOT_FOUND",
-	CodeTypeMismatch:        "TYPE_MISMATCH",
-}
+// The names, descriptions and categories of the codes, their constants and sentinel errors
+// are generated from the library's catalogue (catalogue_gen.go), so that they cannot differ
+// from what the C library says.
 
 // String returns the stable name of the code, e.g. "BAD_SIGNATURE", or "UNKNOWN".
 func (c Code) String() string {
-	if name, ok := codeNames[c]; ok {
-		return name
-	}
-	return "UNKNOWN"
+	name, _, _, _ := codeInfo(c)
+	return name
 }
 
-// Description returns a one-line English description of the code, from the library.
+// Description returns the code's one-line English description, the same in every language
+// (jwks_result_description): it names no key, URL or claim value, so the middleware sends it
+// as the error_description of a refusal.
 func (c Code) Description() string {
-	return C.GoString(C.jwks_result_description(C.uint32_t(c)))
+	_, description, _, _ := codeInfo(c)
+	return description
 }
 
-// Category returns how a caller should treat the code.
+// Category returns how a caller should treat the code (CategoryMisuse for an unknown code).
 func (c Code) Category() Category {
-	switch {
-	case c == CodeOK:
-		return CategoryOK
-	case codeNames[c] == "":
-		return CategoryMisuse
-	case c < 100:
-		return CategoryTokenRejected
-	case c < 200:
-		return CategoryKeysUnavailable
-	case c >= 300 && c < 400:
-		return CategoryLookup
-	default:
-		return CategoryMisuse
-	}
+	_, _, category, _ := codeInfo(c)
+	return category
 }
 
 // Category says how a caller should treat a failure (jwks_category).
 type Category uint32
 
-// The categories, equal to the JWKS_CATEGORY_* constants of jwks.h.
-const (
-	// CategoryOK is the category of CodeOK.
-	CategoryOK Category = 0
-	// CategoryTokenRejected: the token is bad; answer HTTP 401.
-	CategoryTokenRejected Category = 1
-	// CategoryKeysUnavailable: the keys could not be obtained; answer HTTP 503, retry later.
-	CategoryKeysUnavailable Category = 2
-	// CategoryMisuse: the API was misused (a bug in the caller), or the code is unknown.
-	CategoryMisuse Category = 3
-	// CategoryLookup: a claim lookup on a verified token found nothing.
-	CategoryLookup Category = 4
-)
-
 // String returns a short lower-case name of the category.
 func (c Category) String() string {
-	switch c {
-	case CategoryOK:
-		return "ok"
-	case CategoryTokenRejected:
-		return "token rejected"
-	case CategoryKeysUnavailable:
-		return "keys unavailable"
-	case CategoryMisuse:
-		return "misuse"
-	case CategoryLookup:
-		return "lookup"
+	if name, ok := categoryName(c); ok {
+		return name
 	}
 	return "category " + strconv.FormatUint(uint64(c), 10)
 }
@@ -220,35 +129,6 @@ var (
 // ErrClosed is returned by every method of a Verifier after Close.
 var ErrClosed = errors.New("jwks: the verifier is closed")
 
-// Sentinels, one per code: errors.Is(err, ErrExpired) holds for any *Error with CodeExpired.
-var (
-	ErrMalformed           = sentinel(CodeMalformed)
-	ErrTooLarge            = sentinel(CodeTooLarge)
-	ErrAlgorithmNotAllowed = sentinel(CodeAlgorithmNotAllowed)
-	ErrCritUnsupported     = sentinel(CodeCritUnsupported)
-	ErrUnknownKey          = sentinel(CodeUnknownKey)
-	ErrAmbiguousKey        = sentinel(CodeAmbiguousKey)
-	ErrKeyMismatch         = sentinel(CodeKeyMismatch)
-	ErrBadSignature        = sentinel(CodeBadSignature)
-	ErrExpired             = sentinel(CodeExpired)
-	ErrNotYetValid         = sentinel(CodeNotYetValid)
-	ErrIssuedInFuture      = sentinel(CodeIssuedInFuture)
-	ErrTooOld              = sentinel(CodeTooOld)
-	ErrWrongIssuer         = sentinel(CodeWrongIssuer)
-	ErrWrongAudience       = sentinel(CodeWrongAudience)
-	ErrMissingClaim        = sentinel(CodeMissingClaim)
-	ErrInvalidClaim        = sentinel(CodeInvalidClaim)
-	ErrWrongType           = sentinel(CodeWrongType)
-	ErrKeysUnavailable     = sentinel(CodeKeysUnavailable)
-	ErrKeySetInvalid       = sentinel(CodeKeySetInvalid)
-	ErrNullArgument        = sentinel(CodeNullArgument)
-	ErrInvalidArgument     = sentinel(CodeInvalidArgument)
-	ErrInsecureURL         = sentinel(CodeInsecureURL)
-	ErrInternal            = sentinel(CodeInternal)
-	ErrNotFound            = sentinel(CodeNotFound)
-	ErrTypeMismatch        = sentinel(CodeTypeMismatch)
-)
-
 // IsTokenRejected reports whether err means the token is bad (answer HTTP 401).
 func IsTokenRejected(err error) bool { return errors.Is(err, ErrTokenRejected) }
 
@@ -258,5 +138,9 @@ func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
 // cResultName and cResultCategory ask the C library directly (for the tests, which cannot
 // use cgo themselves).
 func cResultName(code uint32) string { return C.GoString(C.jwks_result_name(C.uint32_t(code))) }
+
+func cResultDescription(code uint32) string {
+	return C.GoString(C.jwks_result_description(C.uint32_t(code)))
+}
 
 func cResultCategory(code uint32) Category { return Category(C.jwks_result_category(C.uint32_t(code))) }

@@ -63,39 +63,6 @@ func bytesString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// algName returns the static name for a known algorithm, sparing an allocation.
-func algName(b []byte) string {
-	switch string(b) {
-	case "RS256":
-		return "RS256"
-	case "RS384":
-		return "RS384"
-	case "RS512":
-		return "RS512"
-	case "PS256":
-		return "PS256"
-	case "PS384":
-		return "PS384"
-	case "PS512":
-		return "PS512"
-	case "ES256":
-		return "ES256"
-	case "ES384":
-		return "ES384"
-	case "ES512":
-		return "ES512"
-	case "EdDSA":
-		return "EdDSA"
-	case "HS256":
-		return "HS256"
-	case "HS384":
-		return "HS384"
-	case "HS512":
-		return "HS512"
-	}
-	return string(b)
-}
-
 func isJSONObject(b []byte) bool {
 	return utf8.Valid(b) && json.Valid(b) && firstNonSpace(b) == '{'
 }

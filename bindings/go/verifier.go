@@ -240,26 +240,6 @@ func (v *Verifier) Refresh() error {
 	return nil
 }
 
-// Stats are a verifier's counters, for metrics.
-type Stats struct {
-	// Fetches counts key fetches attempted (HTTP requests or file reads).
-	Fetches uint64
-	// NotModified counts fetches answered 304 Not Modified.
-	NotModified uint64
-	// Failures counts fetches that failed.
-	Failures uint64
-	// UnknownKidRefreshes counts refetches caused by an unknown kid.
-	UnknownKidRefreshes uint64
-	// CooldownRejections counts unknown-kid tokens rejected without a fetch (cooldown).
-	CooldownRejections uint64
-	// KeyCount is the number of usable keys in the current set.
-	KeyCount uint64
-	// SkippedCount is the number of entries of the current set that were skipped.
-	SkippedCount uint64
-	// KeysAge is the age of the current keys; negative if no keys have been obtained yet.
-	KeysAge time.Duration
-}
-
 // Stats returns the verifier's counters.
 func (v *Verifier) Stats() (Stats, error) {
 	if !v.acquire() {
@@ -272,20 +252,16 @@ func (v *Verifier) Stats() (Stats, error) {
 	if rc != C.JWKS_RESULT_OK {
 		return Stats{}, takeError(rc, nil)
 	}
-	age := time.Duration(-1)
-	if s.keys_age_ms >= 0 {
-		age = time.Duration(s.keys_age_ms) * time.Millisecond
+	return statsFromC(&s), nil
+}
+
+// millisOrNegative converts a count of milliseconds that is negative when not known (the
+// statistics' I64 fields), keeping it negative.
+func millisOrNegative(ms int64) time.Duration {
+	if ms < 0 {
+		return -1
 	}
-	return Stats{
-		Fetches:             uint64(s.fetches),
-		NotModified:         uint64(s.not_modified),
-		Failures:            uint64(s.failures),
-		UnknownKidRefreshes: uint64(s.unknown_kid_refreshes),
-		CooldownRejections:  uint64(s.cooldown_rejections),
-		KeyCount:            uint64(s.key_count),
-		SkippedCount:        uint64(s.skipped_count),
-		KeysAge:             age,
-	}, nil
+	return time.Duration(ms) * time.Millisecond
 }
 
 // LastError returns the error of the last key fetch, or nil if it succeeded or none was made
@@ -340,24 +316,6 @@ func (v *Verifier) SkippedKeys() ([]SkippedKey, error) {
 	return skipped, nil
 }
 
-// TokenCacheStats are the counters of a verifier's verified-token cache.
-type TokenCacheStats struct {
-	// Hits counts verifications answered from the cache.
-	Hits uint64
-	// Misses counts verifications verified in full (no usable entry).
-	Misses uint64
-	// Evictions counts entries removed to make room.
-	Evictions uint64
-	// Entries is the number of entries now.
-	Entries uint64
-	// Bytes is the memory the entries take now.
-	Bytes uint64
-	// MaxEntries is the entry bound (0: the cache is off).
-	MaxEntries uint64
-	// MaxBytes is the byte bound.
-	MaxBytes uint64
-}
-
 // TokenCacheStats returns the verified-token cache's counters (all zero when it is off).
 func (v *Verifier) TokenCacheStats() (TokenCacheStats, error) {
 	if !v.acquire() {
@@ -370,13 +328,5 @@ func (v *Verifier) TokenCacheStats() (TokenCacheStats, error) {
 	if rc != C.JWKS_RESULT_OK {
 		return TokenCacheStats{}, takeError(rc, nil)
 	}
-	return TokenCacheStats{
-		Hits:       uint64(s.hits),
-		Misses:     uint64(s.misses),
-		Evictions:  uint64(s.evictions),
-		Entries:    uint64(s.entries),
-		Bytes:      uint64(s.bytes),
-		MaxEntries: uint64(s.max_entries),
-		MaxBytes:   uint64(s.max_bytes),
-	}, nil
+	return tokenCacheStatsFromC(&s), nil
 }

@@ -13,6 +13,7 @@ mod boundary;
 mod error;
 mod options;
 mod result;
+mod result_codes;
 mod token;
 mod token_cache;
 mod verifier;

@@ -1,13 +1,12 @@
 //! `jwks_token`: a verified token, its header, payload and typed claim getters.
 
-use std::ffi::{c_char, CStr};
+use std::ffi::c_char;
 
 use serde_json::Value;
 
 use super::boundary::{boundary, free_box, null_arg, try_ref, try_str};
 use super::error::run;
 use super::result::jwks_result;
-use crate::alg::Algorithm;
 use crate::error::{Error, ErrorKind};
 use crate::verifier::VerifiedToken;
 
@@ -20,24 +19,6 @@ pub struct jwks_token {
 impl jwks_token {
     pub(crate) fn new(inner: VerifiedToken) -> jwks_token {
         jwks_token { inner }
-    }
-}
-
-fn alg_cstr(alg: Algorithm) -> &'static CStr {
-    match alg {
-        Algorithm::RS256 => c"RS256",
-        Algorithm::RS384 => c"RS384",
-        Algorithm::RS512 => c"RS512",
-        Algorithm::PS256 => c"PS256",
-        Algorithm::PS384 => c"PS384",
-        Algorithm::PS512 => c"PS512",
-        Algorithm::ES256 => c"ES256",
-        Algorithm::ES384 => c"ES384",
-        Algorithm::ES512 => c"ES512",
-        Algorithm::EdDSA => c"EdDSA",
-        Algorithm::HS256 => c"HS256",
-        Algorithm::HS384 => c"HS384",
-        Algorithm::HS512 => c"HS512",
     }
 }
 
@@ -76,7 +57,7 @@ pub unsafe extern "C" fn jwks_token_header(t: *const jwks_token, len: *mut usize
 #[no_mangle]
 pub unsafe extern "C" fn jwks_token_alg(t: *const jwks_token) -> *const c_char {
     boundary(std::ptr::null(), || match t.as_ref() {
-        Some(t) => alg_cstr(t.inner.alg()).as_ptr(),
+        Some(t) => t.inner.alg().c_name().as_ptr(),
         None => std::ptr::null(),
     })
 }
@@ -221,11 +202,13 @@ pub unsafe extern "C" fn jwks_token_claim_contains(
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::CStr;
     use std::ptr::{null, null_mut};
 
     use serde_json::{json, Map};
 
     use super::*;
+    use crate::alg::Algorithm;
     use crate::ffi::{
         jwks_error_free, jwks_verifier_free, jwks_verifier_from_json, jwks_verify_at,
     };

@@ -8,6 +8,7 @@ use super::error::{jwks_error, run};
 use super::options::jwks_options;
 use super::result::jwks_result;
 use super::token::jwks_token;
+use crate::catalogue::{SourceStats, TokenCacheStats};
 use crate::error::{Error, ErrorKind};
 use crate::verifier::{unix_now, Verifier};
 
@@ -20,28 +21,15 @@ pub struct jwks_verifier {
     inner: Verifier,
 }
 
-/// Counters for metrics, filled by `jwks_verifier_stats`. Fields may be added at the end in a
-/// later minor version; never reordered.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct jwks_stats {
-    /// Key fetches attempted (HTTP requests or file reads).
-    pub fetches: u64,
-    /// Fetches answered `304 Not Modified`.
-    pub not_modified: u64,
-    /// Fetches that failed.
-    pub failures: u64,
-    /// Refetches caused by an unknown `kid`.
-    pub unknown_kid_refreshes: u64,
-    /// Unknown-`kid` tokens rejected without a fetch (cooldown).
-    pub cooldown_rejections: u64,
-    /// Usable keys in the current set.
-    pub key_count: u64,
-    /// Entries of the current set that were skipped.
-    pub skipped_count: u64,
-    /// Age of the current keys in milliseconds; -1 if no keys have been obtained yet.
-    pub keys_age_ms: i64,
-}
+/// The Rust name of the C `jwks_stats`: the core's [`SourceStats`], written as it is.
+///
+/// cbindgen:ignore
+pub type jwks_stats = SourceStats;
+
+/// The Rust name of the C `jwks_token_cache_stats`: the core's [`TokenCacheStats`].
+///
+/// cbindgen:ignore
+pub type jwks_token_cache_stats = TokenCacheStats;
 
 fn options_or_default(opts: *const jwks_options) -> jwks_options {
     // SAFETY: a non-NULL `opts` must point to live options (documented contract).
@@ -296,24 +284,14 @@ pub unsafe extern "C" fn jwks_verifier_refresh(
 #[no_mangle]
 pub unsafe extern "C" fn jwks_verifier_stats(
     v: *const jwks_verifier,
-    out: *mut jwks_stats,
+    out: *mut SourceStats,
 ) -> jwks_result {
     run(std::ptr::null_mut(), || {
         let v = try_ref(v, "verifier")?;
         if out.is_null() {
             return Err(null_arg("out"));
         }
-        let s = v.inner.stats();
-        *out = jwks_stats {
-            fetches: s.fetches,
-            not_modified: s.not_modified,
-            failures: s.failures,
-            unknown_kid_refreshes: s.unknown_kid_refreshes,
-            cooldown_rejections: s.cooldown_rejections,
-            key_count: s.key_count,
-            skipped_count: s.skipped_count,
-            keys_age_ms: s.keys_age_ms,
-        };
+        *out = v.inner.stats();
         Ok(())
     })
 }
@@ -398,27 +376,6 @@ pub unsafe extern "C" fn jwks_verifier_would_block(
     })
 }
 
-/// The token cache's counters, filled by `jwks_verifier_token_cache_stats`. Fields are only
-/// ever added at the end; the function writes as many bytes as the caller says it has.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-pub struct jwks_token_cache_stats {
-    /// Verifications answered from the cache.
-    pub hits: u64,
-    /// Verifications that found no usable entry and were verified in full.
-    pub misses: u64,
-    /// Entries removed to make room.
-    pub evictions: u64,
-    /// Entries now.
-    pub entries: u64,
-    /// Bytes the entries take now (allocator overhead included).
-    pub bytes: u64,
-    /// The entry bound (0 when the cache is off).
-    pub max_entries: u64,
-    /// The byte bound.
-    pub max_bytes: u64,
-}
-
 /// Fills `*out` with the token cache's counters (all zero when the cache is off). `size` is
 /// `sizeof(jwks_token_cache_stats)` as the caller knows it: the first `size` bytes are written
 /// (fields the library does not know are zeroed), so programs built against an older or newer
@@ -427,7 +384,7 @@ pub struct jwks_token_cache_stats {
 #[no_mangle]
 pub unsafe extern "C" fn jwks_verifier_token_cache_stats(
     v: *const jwks_verifier,
-    out: *mut jwks_token_cache_stats,
+    out: *mut TokenCacheStats,
     size: usize,
 ) -> jwks_result {
     run(std::ptr::null_mut(), || {
@@ -441,17 +398,8 @@ pub unsafe extern "C" fn jwks_verifier_token_cache_stats(
                 "size must be sizeof(jwks_token_cache_stats)",
             ));
         }
-        let s = v.inner.token_cache_stats();
-        let ours = jwks_token_cache_stats {
-            hits: s.hits,
-            misses: s.misses,
-            evictions: s.evictions,
-            entries: s.entries,
-            bytes: s.bytes,
-            max_entries: s.max_entries,
-            max_bytes: s.max_bytes,
-        };
-        let n = size.min(std::mem::size_of::<jwks_token_cache_stats>());
+        let ours = v.inner.token_cache_stats();
+        let n = size.min(std::mem::size_of::<TokenCacheStats>());
         let dst = out.cast::<u8>();
         // SAFETY: the caller gave `size` writable bytes at `out` (documented contract); the
         // source is a local of at least `n` bytes.

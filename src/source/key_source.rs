@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+/// The counters, declared with the other statistics in the catalogue (their struct is
+/// generated, and is what the C API writes).
+pub use crate::catalogue::SourceStats;
 use crate::error::Error;
 use crate::keyset::KeySet;
 
@@ -13,27 +16,6 @@ pub struct KeyQuery<'a> {
     pub kid: Option<&'a str>,
     /// The token's `iss` (only read for sources that route by issuer).
     pub issuer: Option<&'a str>,
-}
-
-/// Counters for metrics. Sources that never fetch report zeros for the fetch counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SourceStats {
-    /// Fetch attempts (HTTP requests or file reads).
-    pub fetches: u64,
-    /// Fetches answered `304 Not Modified`.
-    pub not_modified: u64,
-    /// Fetches that failed (network, status, body, parse).
-    pub failures: u64,
-    /// Refetches triggered by an unknown `kid`.
-    pub unknown_kid_refreshes: u64,
-    /// Unknown-`kid` tokens rejected without a fetch because of the cooldown.
-    pub cooldown_rejections: u64,
-    /// Usable keys in the current set.
-    pub key_count: u64,
-    /// Entries of the current set that were skipped.
-    pub skipped_count: u64,
-    /// Age of the current keys in milliseconds, or -1 if there are none yet.
-    pub keys_age_ms: i64,
 }
 
 /// A provider of key sets.

@@ -16,44 +16,17 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from ctypes import POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
+from ctypes import POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_void_p
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
+
+from ._generated import jwks_stats as jwks_stats, jwks_token_cache_stats as jwks_token_cache_stats
 
 #: The major version of libjwks this package is written for.
 EXPECTED_MAJOR = 0
 #: The lowest minor version providing every symbol declared here (while the major is 0, a
 #: minor version may add symbols, so an older library is refused).
 MINIMUM_MINOR = 2
-
-
-class jwks_stats(ctypes.Structure):
-    """``struct jwks_stats`` (fields may only be appended in later minor versions)."""
-
-    _fields_ = [
-        ("fetches", c_uint64),
-        ("not_modified", c_uint64),
-        ("failures", c_uint64),
-        ("unknown_kid_refreshes", c_uint64),
-        ("cooldown_rejections", c_uint64),
-        ("key_count", c_uint64),
-        ("skipped_count", c_uint64),
-        ("keys_age_ms", c_int64),
-    ]
-
-
-class jwks_token_cache_stats(ctypes.Structure):
-    """``struct jwks_token_cache_stats`` (passed with its size: fields may be appended)."""
-
-    _fields_ = [
-        ("hits", c_uint64),
-        ("misses", c_uint64),
-        ("evictions", c_uint64),
-        ("entries", c_uint64),
-        ("bytes", c_uint64),
-        ("max_entries", c_uint64),
-        ("max_bytes", c_uint64),
-    ]
 
 
 _P = c_void_p  # any opaque handle: jwks_options *, jwks_verifier *, jwks_token *, jwks_error *

@@ -10,10 +10,10 @@ import sysconfig
 import threading
 import weakref
 from ctypes import byref, c_char, c_int64, c_size_t, c_void_p, string_at
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _ffi
+from ._generated import Stats, TokenCacheStats, stats_from_c, token_cache_stats_from_c
 from ._options import (
     COptions,
     FromIssuersOptions,
@@ -325,48 +325,6 @@ class VerifiedToken:
 
     def __repr__(self) -> str:
         return f"VerifiedToken(alg={self.alg!r}, kid={self.kid!r}, payload={len(self.payload)} bytes)"
-
-
-@dataclass(frozen=True)
-class TokenCacheStats:
-    """Counters of the verified-token cache (see :meth:`Verifier.token_cache_stats`)."""
-
-    #: Verifications answered from the cache.
-    hits: int
-    #: Verifications verified in full (no usable entry).
-    misses: int
-    #: Entries removed to make room.
-    evictions: int
-    #: Entries now.
-    entries: int
-    #: Bytes the entries take now.
-    bytes: int
-    #: The entry bound (0: the cache is off).
-    max_entries: int
-    #: The byte bound.
-    max_bytes: int
-
-
-@dataclass(frozen=True)
-class Stats:
-    """The verifier's counters (``jwks_stats``), for metrics."""
-
-    #: Key fetches attempted (HTTP requests or file reads).
-    fetches: int
-    #: Fetches answered ``304 Not Modified``.
-    not_modified: int
-    #: Fetches that failed.
-    failures: int
-    #: Refetches caused by an unknown ``kid``.
-    unknown_kid_refreshes: int
-    #: Unknown-``kid`` tokens rejected without a fetch (cooldown).
-    cooldown_rejections: int
-    #: Usable keys in the current set.
-    key_count: int
-    #: Entries of the current set that were skipped.
-    skipped_count: int
-    #: Age of the current keys in milliseconds; None if no keys have been obtained yet.
-    keys_age_ms: Optional[int]
 
 
 # Every live verifier, so that their locks can be renewed in a forked child.
@@ -801,16 +759,7 @@ class Verifier:
             self._leave()
         if rc:
             raise _take_error(rc, c_void_p())
-        return Stats(
-            fetches=s.fetches,
-            not_modified=s.not_modified,
-            failures=s.failures,
-            unknown_kid_refreshes=s.unknown_kid_refreshes,
-            cooldown_rejections=s.cooldown_rejections,
-            key_count=s.key_count,
-            skipped_count=s.skipped_count,
-            keys_age_ms=None if s.keys_age_ms < 0 else s.keys_age_ms,
-        )
+        return stats_from_c(s)
 
     def token_cache_stats(self) -> TokenCacheStats:
         """The verified-token cache's counters (all 0 when it is off)."""
@@ -822,15 +771,7 @@ class Verifier:
             self._leave()
         if rc:
             raise _take_error(rc, c_void_p())
-        return TokenCacheStats(
-            hits=s.hits,
-            misses=s.misses,
-            evictions=s.evictions,
-            entries=s.entries,
-            bytes=s.bytes,
-            max_entries=s.max_entries,
-            max_bytes=s.max_bytes,
-        )
+        return token_cache_stats_from_c(s)
 
     def last_error(self) -> Optional[JwksError]:
         """The error of the last key fetch, or None if it succeeded or none was made."""

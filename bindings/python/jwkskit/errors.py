@@ -1,35 +1,50 @@
+# BEGIN GENERATED: module docstring
 """Exceptions: one class per stable result code of libjwks, grouped by category.
 
 ::
 
-    JwksError                      every failure; .code, .name, .message, .category
-    ├── TokenRejected              codes 1-99: the token is bad (answer HTTP 401)
-    │   ├── MalformedToken         1      ├── ExpiredToken      9
-    │   ├── TokenTooLarge          2      ├── NotYetValid       10
-    │   ├── AlgorithmNotAllowed    3      ├── IssuedInFuture    11
-    │   ├── CritUnsupported        4      ├── TokenTooOld       12
-    │   ├── UnknownKey             5      ├── WrongIssuer       13
-    │   ├── AmbiguousKey           6      ├── WrongAudience     14
-    │   ├── KeyMismatch            7      ├── MissingClaim      15
-    │   └── BadSignature           8      ├── InvalidClaim      16
-    │                                     └── WrongType         17
-    ├── KeysUnavailable            codes 100-199: no usable keys (answer 503, retry later)
+    JwksError                      every failure; .code, .name, .message, .description,
+    │                              .category
+    ├── TokenRejected              codes 1-99: token rejected (HTTP 401)
+    │   ├── MalformedToken         1
+    │   ├── TokenTooLarge          2
+    │   ├── AlgorithmNotAllowed    3
+    │   ├── CritUnsupported        4
+    │   ├── UnknownKey             5
+    │   ├── AmbiguousKey           6
+    │   ├── KeyMismatch            7
+    │   ├── BadSignature           8
+    │   ├── ExpiredToken           9
+    │   ├── NotYetValid            10
+    │   ├── IssuedInFuture         11
+    │   ├── TokenTooOld            12
+    │   ├── WrongIssuer            13
+    │   ├── WrongAudience          14
+    │   ├── MissingClaim           15
+    │   ├── InvalidClaim           16
+    │   └── WrongType              17
+    ├── KeysUnavailable            codes 100-199: keys unavailable (HTTP 503)
     │   ├── KeyFetchFailed         100
     │   └── KeySetInvalid          101
-    ├── Misuse                     codes 200-299 and unknown codes: a bug in the caller
+    ├── Misuse                     codes 200-299 and unknown: misuse (HTTP 500)
     │   ├── NullArgument           200
     │   ├── InvalidArgument        201 (also a ValueError)
-    │   │   └── VerifierClosed     the verifier was used after close()
     │   ├── InsecureURL            202
     │   └── InternalError          203
-    └── LookupFailed               codes 300-399: a claim lookup found nothing
+    └── LookupFailed               codes 300-399: lookup
         ├── ClaimNotFound          300
         └── ClaimTypeMismatch      301
+
+:class:`VerifierClosed`, a subclass of :class:`InvalidArgument`, is raised when a verifier
+is used after ``close()``.
 """
+# END GENERATED: module docstring
 
 from __future__ import annotations
 
 from typing import Dict, Type
+
+from ._generated import CODES, UNKNOWN_DESCRIPTION, UNKNOWN_NAME, Category
 
 __all__ = [
     "Category",
@@ -69,61 +84,22 @@ __all__ = [
 ]
 
 
-class Category:
-    """The categories of ``jwks_result_category`` (``JWKS_CATEGORY_*``)."""
-
-    OK = 0
-    TOKEN_REJECTED = 1
-    KEYS_UNAVAILABLE = 2
-    MISUSE = 3
-    LOOKUP = 4
-
-
 #: The stable name of every result code (``jwks_result_name``), kept here so that raising an
 #: error costs no extra foreign call; a test checks that both agree.
-CODE_NAMES: Dict[int, str] = {
-    0: "OK",
-    1: "MALFORMED",
-    2: "TOO_LARGE",
-    3: "ALGORITHM_NOT_ALLOWED",
-    4: "CRIT_UNSUPPORTED",
-    5: "UNKNOWN_KEY",
-    6: "AMBIGUOUS_KEY",
-    7: "KEY_MISMATCH",
-    8: "BAD_SIGNATURE",
-    9: "EXPIRED",
-    10: "NOT_YET_VALID",
-    11: "ISSUED_IN_FUTURE",
-    12: "TOO_OLD",
-    13: "WRONG_ISSUER",
-    14: "WRONG_AUDIENCE",
-    15: "MISSING_CLAIM",
-    16: "INVALID_CLAIM",
-    17: "WRONG_TYPE",
-    100: "KEYS_UNAVAILABLE",
-    101: "KEY_SET_INVALID",
-    200: "NULL_ARGUMENT",
-    201: "INVALID_ARGUMENT",
-    202: "INSECURE_URL",
-    203: "INTERNAL",
-    300: "NOT_FOUND",
-    301: "TYPE_MISMATCH",
-}
+CODE_NAMES: Dict[int, str] = {code: entry[0] for code, entry in CODES.items()}
+
+_UNKNOWN = (UNKNOWN_NAME, Category.MISUSE, UNKNOWN_DESCRIPTION)
 
 
 def category_of(code: int) -> int:
     """The category of a result code, as ``jwks_result_category`` computes it."""
-    if code == 0:
-        return Category.OK
-    if code not in CODE_NAMES:
-        return Category.MISUSE
-    if code < 100:
-        return Category.TOKEN_REJECTED
-    if code < 200:
-        return Category.KEYS_UNAVAILABLE
-    if 300 <= code < 400:
-        return Category.LOOKUP
-    return Category.MISUSE
+    return CODES.get(code, _UNKNOWN)[1]
+
+
+def description_of(code: int) -> str:
+    """The one-line description of a result code (``jwks_result_description``): the same text
+    in every language, which the integrations send as ``error_description``."""
+    return CODES.get(code, _UNKNOWN)[2]
 
 
 class JwksError(Exception):
@@ -134,19 +110,21 @@ class JwksError(Exception):
         name: its stable name, e.g. ``"EXPIRED"`` (``"UNKNOWN"`` for a code this package does
             not know).
         message: the library's precise message (which never contains key material).
+        description: the code's one-line description, the same in every language (no key
+            id, URL or claim value: fit for an ``error_description`` sent to a client).
         category: one of :class:`Category`.
     """
 
     code: int
     name: str
     message: str
+    description: str
     category: int
 
     def __init__(self, code: int, message: str = "") -> None:
         self.code = code
-        self.name = CODE_NAMES.get(code, "UNKNOWN")
+        self.name, self.category, self.description = CODES.get(code, _UNKNOWN)
         self.message = message
-        self.category = category_of(code)
         super().__init__(code, message)
 
     def __str__(self) -> str:
@@ -159,12 +137,14 @@ class JwksError(Exception):
         return (type(self), (self.code, self.message))
 
 
+# BEGIN GENERATED: exception classes (make generate, from src/error.rs)
 class TokenRejected(JwksError):
     """The token is bad: answer HTTP 401 (codes 1-99)."""
 
 
 class MalformedToken(TokenRejected):
-    """The token is not a well-formed compact JWS/JWT (``MALFORMED``, 1)."""
+    """The token is not a well-formed compact JWS/JWT (segments, base64url, JSON, UTF-8)
+    (``MALFORMED``, 1)."""
 
 
 class TokenTooLarge(TokenRejected):
@@ -172,23 +152,28 @@ class TokenTooLarge(TokenRejected):
 
 
 class AlgorithmNotAllowed(TokenRejected):
-    """The algorithm is ``none``, unknown, or not allowed (``ALGORITHM_NOT_ALLOWED``, 3)."""
+    """The header's ``alg`` is ``none``, unknown, or not allowed by the policy or the key
+    (``ALGORITHM_NOT_ALLOWED``, 3)."""
 
 
 class CritUnsupported(TokenRejected):
-    """The header requires an unsupported extension (``CRIT_UNSUPPORTED``, 4)."""
+    """The header lists a ``crit`` extension this library does not implement, or ``crit`` is invalid
+    (``CRIT_UNSUPPORTED``, 4)."""
 
 
 class UnknownKey(TokenRejected):
-    """No key matches the token's ``kid`` (``UNKNOWN_KEY``, 5)."""
+    """No key in the set matches the token's ``kid`` (or, without ``kid``, its ``alg``)
+    (``UNKNOWN_KEY``, 5)."""
 
 
 class AmbiguousKey(TokenRejected):
-    """The token's ``kid`` names more than one key (``AMBIGUOUS_KEY``, 6)."""
+    """The token's ``kid`` names more than one key of the set, so no key is chosen
+    (``AMBIGUOUS_KEY``, 6)."""
 
 
 class KeyMismatch(TokenRejected):
-    """The key cannot verify this algorithm (``KEY_MISMATCH``, 7)."""
+    """The key named by ``kid`` cannot verify this ``alg`` (type, curve, ``alg``, ``use``,
+    ``key_ops``) (``KEY_MISMATCH``, 7)."""
 
 
 class BadSignature(TokenRejected):
@@ -196,48 +181,48 @@ class BadSignature(TokenRejected):
 
 
 class ExpiredToken(TokenRejected):
-    """``exp`` is in the past (``EXPIRED``, 9)."""
+    """``exp`` is in the past (beyond the leeway) (``EXPIRED``, 9)."""
 
 
 class NotYetValid(TokenRejected):
-    """``nbf`` is in the future (``NOT_YET_VALID``, 10)."""
+    """``nbf`` is in the future (beyond the leeway) (``NOT_YET_VALID``, 10)."""
 
 
 class IssuedInFuture(TokenRejected):
-    """``iat`` is in the future (``ISSUED_IN_FUTURE``, 11)."""
+    """``iat`` is in the future (beyond the leeway) (``ISSUED_IN_FUTURE``, 11)."""
 
 
 class TokenTooOld(TokenRejected):
-    """The token is older than the maximum age (``TOO_OLD``, 12)."""
+    """``iat`` is older than the policy's maximum token age (``TOO_OLD``, 12)."""
 
 
 class WrongIssuer(TokenRejected):
-    """``iss`` is missing or not allowed (``WRONG_ISSUER``, 13)."""
+    """``iss`` is missing or not on the allowlist (``WRONG_ISSUER``, 13)."""
 
 
 class WrongAudience(TokenRejected):
-    """``aud`` is missing or not allowed (``WRONG_AUDIENCE``, 14)."""
+    """``aud`` is missing or names none of the allowed audiences (``WRONG_AUDIENCE``, 14)."""
 
 
 class MissingClaim(TokenRejected):
-    """A required claim is missing (``MISSING_CLAIM``, 15)."""
+    """A required claim is absent (``MISSING_CLAIM``, 15)."""
 
 
 class InvalidClaim(TokenRejected):
-    """A claim has an invalid type or value, or the payload is not a JSON object
-    (``INVALID_CLAIM``, 16)."""
+    """A claim has the wrong JSON type, or the payload is not a JSON object (``INVALID_CLAIM``, 16)."""
 
 
 class WrongType(TokenRejected):
-    """The header ``typ`` is not the expected one (``WRONG_TYPE``, 17)."""
+    """The header's ``typ`` is not the expected one (``WRONG_TYPE``, 17)."""
 
 
 class KeysUnavailable(JwksError):
-    """No usable keys: answer HTTP 503 and retry later (codes 100-199)."""
+    """The keys are unavailable: answer HTTP 503 and retry later (codes 100-199)."""
 
 
 class KeyFetchFailed(KeysUnavailable):
-    """The keys could not be obtained and none usable are cached (``KEYS_UNAVAILABLE``, 100)."""
+    """The keys could not be obtained (network, HTTP status, timeout, file) and none usable are
+    cached (``KEYS_UNAVAILABLE``, 100)."""
 
 
 class KeySetInvalid(KeysUnavailable):
@@ -245,30 +230,26 @@ class KeySetInvalid(KeysUnavailable):
 
 
 class Misuse(JwksError):
-    """The API was misused, a bug in the caller (codes 200-299, and unknown codes)."""
+    """The API was misused (a bug in the caller), or the code is unknown (codes 200-299, and unknown
+    codes)."""
 
 
 class NullArgument(Misuse):
-    """A required argument was missing (``NULL_ARGUMENT``, 200)."""
+    """A required pointer argument was NULL (``NULL_ARGUMENT``, 200)."""
 
 
 class InvalidArgument(Misuse, ValueError):
-    """An argument or option is invalid (``INVALID_ARGUMENT``, 201)."""
-
-
-class VerifierClosed(InvalidArgument):
-    """The verifier was used after :meth:`~jwkskit.Verifier.close` (code ``INVALID_ARGUMENT``)."""
-
-    def __init__(self, code: int = 201, message: str = "the verifier is closed") -> None:
-        super().__init__(code, message)
+    """An argument is invalid (bad UTF-8, unknown algorithm name, out-of-range value...)
+    (``INVALID_ARGUMENT``, 201)."""
 
 
 class InsecureURL(Misuse):
-    """The URL is not https and plain http was not allowed (``INSECURE_URL``, 202)."""
+    """A key URL is not https and plain http was not allowed (``INSECURE_URL``, 202)."""
 
 
 class InternalError(Misuse):
-    """An internal error was caught at the library boundary, a bug (``INTERNAL``, 203)."""
+    """An internal error was caught at the API boundary (a bug; please report it) (``INTERNAL``,
+    203)."""
 
 
 class LookupFailed(JwksError):
@@ -276,11 +257,11 @@ class LookupFailed(JwksError):
 
 
 class ClaimNotFound(LookupFailed):
-    """The claim is not present (``NOT_FOUND``, 300)."""
+    """The requested claim is not present in the token (``NOT_FOUND``, 300)."""
 
 
 class ClaimTypeMismatch(LookupFailed):
-    """The claim has a different JSON type (``TYPE_MISMATCH``, 301)."""
+    """The requested claim is present but has a different JSON type (``TYPE_MISMATCH``, 301)."""
 
 
 _BY_CODE: Dict[int, Type[JwksError]] = {
@@ -317,6 +298,14 @@ _BY_CATEGORY: Dict[int, Type[JwksError]] = {
     Category.MISUSE: Misuse,
     Category.LOOKUP: LookupFailed,
 }
+# END GENERATED: exception classes
+
+
+class VerifierClosed(InvalidArgument):
+    """The verifier was used after :meth:`~jwkskit.Verifier.close` (code ``INVALID_ARGUMENT``)."""
+
+    def __init__(self, code: int = 201, message: str = "the verifier is closed") -> None:
+        super().__init__(code, message)
 
 
 def error_class(code: int) -> Type[JwksError]:

@@ -13,7 +13,7 @@ import pytest
 
 import jwkskit
 from jwkskit import _ffi
-from jwkskit.errors import CODE_NAMES, Category, category_of, error_class
+from jwkskit.errors import CODE_NAMES, Category, category_of, description_of, error_class
 
 from conftest import REPO
 
@@ -136,9 +136,10 @@ def test_result_codes_match_header_and_library():
     for code, name in CODE_NAMES.items():
         assert jwkskit.result_name(code) == name
         assert _ffi.lib.jwks_result_category(code) == category_of(code)
-        assert jwkskit.result_description(code)
+        assert jwkskit.result_description(code) == description_of(code)
     for code in (18, 99, 102, 250, 302, 400, 10**6):
-        assert jwkskit.result_name(code) == "UNKNOWN"
+        assert jwkskit.result_name(code) == "UNKNOWN" == jwkskit.JwksError(code).name
+        assert jwkskit.result_description(code) == description_of(code)
         assert _ffi.lib.jwks_result_category(code) == category_of(code) == Category.MISUSE
     categories = {n: int(v) for n, v in re.findall(r"JWKS_CATEGORY_(\w+) = (\d+)", text)}
     assert categories == {

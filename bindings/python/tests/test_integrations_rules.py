@@ -112,14 +112,18 @@ def test_scope_check_and_malformed_scope_claims():
     rules().check_scopes({"scope": ["ignored when nothing is required"]})
 
 
-def test_every_rejection_has_a_fixed_description():
+def test_every_rejection_has_its_codes_description():
+    """The error_description is the code's one-line description from the core's catalogue (the
+    one C's jwks_result_description and the Go middleware give), never the detailed message."""
     r = rules(realm='a "quoted" realm')
     for code, name in jwkskit.CODE_NAMES.items():
         if 1 <= code < 100:
             e = r.refusal(jwkskit.error_class(code)(code, 'detail naming kid "secret-kid" and https://idp'))
             assert e.status == 401 and e.error == "invalid_token"
             www = dict(e.headers)["WWW-Authenticate"]
-            assert www.startswith('Bearer realm="a quoted realm", error="invalid_token", error_description="the ')
+            description = jwkskit.result_description(code)
+            assert e.description == description == e.body["error_description"]
+            assert www == f'Bearer realm="a quoted realm", error="invalid_token", error_description="{description}"'
             assert "secret-kid" not in www and "idp" not in www and "secret-kid" not in e.body_bytes().decode()
     down = r.refusal(jwkskit.KeyFetchFailed(100, "GET https://idp/jwks: 500"))
     assert down.status == 503 and dict(down.headers) == {"Retry-After": "5"}

@@ -16,8 +16,9 @@ token lacks a required scope          403     ``Bearer error="insufficient_scope
 keys unavailable (key endpoint down)  503     ``Retry-After: N``
 ====================================  ======  ==============================================
 
-The ``error_description`` is a fixed sentence per result code (never the library's detailed
-message, which may name key ids or URLs). The body is JSON: ``{"error": ...,
+The ``error_description`` is the result code's one-line description, the same in every
+language (:attr:`jwkskit.JwksError.description`; the Go middleware and gRPC interceptors send
+the same text), never the library's detailed message, which may name key ids or URLs. The body is JSON: ``{"error": ...,
 "error_description": ...}``.
 
 The header (RFC 6750 §2.1, RFC 7235): exactly one ``Authorization`` header whose value is the
@@ -172,29 +173,6 @@ def required_scopes(scopes: Union[None, str, Iterable[str]]) -> Tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-#: error_description for each rejection, by result code name. Fixed sentences: the library's
-#: own messages may name key ids, issuers or URLs.
-_DESCRIPTIONS = {
-    "MALFORMED": "the token is malformed",
-    "TOO_LARGE": "the token is too large",
-    "ALGORITHM_NOT_ALLOWED": "the token's algorithm is not allowed",
-    "CRIT_UNSUPPORTED": "the token has an unsupported critical header",
-    "UNKNOWN_KEY": "the token's signing key is not known",
-    "AMBIGUOUS_KEY": "the token's signing key is ambiguous",
-    "KEY_MISMATCH": "the token's signing key does not fit its algorithm",
-    "BAD_SIGNATURE": "the token's signature is invalid",
-    "EXPIRED": "the token has expired",
-    "NOT_YET_VALID": "the token is not valid yet",
-    "ISSUED_IN_FUTURE": "the token was issued in the future",
-    "TOO_OLD": "the token is too old",
-    "WRONG_ISSUER": "the token's issuer is not accepted",
-    "WRONG_AUDIENCE": "the token is not meant for this audience",
-    "MISSING_CLAIM": "the token lacks a required claim",
-    "INVALID_CLAIM": "the token has an invalid claim",
-    "WRONG_TYPE": "the token has the wrong type",
-}
-
-
 class BearerRules:
     """A verifier plus the answer settings: authenticates one request's credentials.
 
@@ -229,7 +207,9 @@ class BearerRules:
     def refusal(self, e: JwksError) -> AuthError:
         """The answer for a verification failure; misuse (a closed verifier, ...) is re-raised."""
         if isinstance(e, TokenRejected):
-            desc = _DESCRIPTIONS.get(e.name, "the token is invalid")
+            # The code's one-line description, the same in every language: never the library's
+            # detailed message, which may name key ids, issuers or URLs.
+            desc = e.description
             return AuthError(401, "invalid_token", desc, realm=self.realm)
         if isinstance(e, KeysUnavailable):
             return AuthError(503, None, "the signing keys are unavailable; retry later", retry_after=self.retry_after)

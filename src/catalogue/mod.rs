@@ -1,0 +1,18 @@
+//! The catalogues that every language shares, declared once: what the C header, the C++
+//! wrapper and the Python and Go bindings say about them is generated from here.
+//!
+//! - error codes: [`ErrorKind`](crate::ErrorKind) (number, name, category, description,
+//!   Python class), declared in `error.rs`, and the [`Category`](crate::Category) of each;
+//! - algorithm names: [`Algorithm`](crate::Algorithm), declared in `alg.rs`;
+//! - statistics fields: [`stats`], the counters of [`SourceStats`](crate::SourceStats) and
+//!   [`TokenCacheStats`](crate::TokenCacheStats), whose structs (shared with the C ABI as
+//!   `jwks_stats` and `jwks_token_cache_stats`) are generated from the tables.
+//!
+//! `make generate` runs the generator (`tests/generate/`), which writes every derived file and
+//! then the header; in `cargo test` the same generator fails when a checked-in file differs
+//! from what it would write, so a copy cannot drift from its declaration.
+
+pub mod stats;
+mod stats_gen;
+
+pub use stats_gen::{SourceStats, TokenCacheStats};

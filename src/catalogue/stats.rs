@@ -1,0 +1,290 @@
+//! The statistics fields, declared once. The structs [`SourceStats`] and [`TokenCacheStats`]
+//! (which the C ABI writes as they are, as `jwks_stats` and `jwks_token_cache_stats`) are
+//! generated from these tables, and so are the Python and Go structures; a metrics exporter
+//! walks [`StatsTable::fields`] with [`SourceStats::values`] (or
+//! [`TokenCacheStats::values`]) to name, type and describe each value.
+//!
+//! Fields are only ever appended: their order is the C layout.
+
+use super::{SourceStats, TokenCacheStats};
+
+/// The type of a field in Rust and C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatType {
+    /// `u64` / `uint64_t`.
+    U64,
+    /// `i64` / `int64_t`: a value that may be unknown, which is then negative (Python shows
+    /// None).
+    I64,
+}
+
+/// How a metrics exporter presents a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatKind {
+    /// Only ever grows (Prometheus `counter`, named with `_total`).
+    Counter,
+    /// A value now (Prometheus `gauge`).
+    Gauge,
+}
+
+/// The unit of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatUnit {
+    /// A number of events or things.
+    Count,
+    /// Bytes.
+    Bytes,
+    /// Milliseconds (the field's name ends in `_ms`; Go shows a `time.Duration`).
+    Milliseconds,
+}
+
+/// One field of a statistics struct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatField {
+    /// The field's name in Rust, C and Python (`snake_case`).
+    pub name: &'static str,
+    /// Its type.
+    pub ty: StatType,
+    /// Counter or gauge.
+    pub kind: StatKind,
+    /// Its unit.
+    pub unit: StatUnit,
+    /// One sentence for every language's documentation and a metric's help text.
+    pub doc: &'static str,
+}
+
+/// A statistics struct: its names and fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsTable {
+    /// The Rust name, e.g. `SourceStats`.
+    pub rust: &'static str,
+    /// The C name, e.g. `jwks_stats`.
+    pub c: &'static str,
+    /// The Python and Go name, e.g. `Stats`.
+    pub binding: &'static str,
+    /// The struct's documentation (every language).
+    pub doc: &'static str,
+    /// The fields, in layout order.
+    pub fields: &'static [StatField],
+}
+
+/// A field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatValue {
+    /// A [`StatType::U64`] field.
+    U64(u64),
+    /// A [`StatType::I64`] field (negative: not known).
+    I64(i64),
+}
+
+impl StatValue {
+    /// The value as a float, as metrics systems take it (`None` when not known).
+    pub fn as_f64(self) -> Option<f64> {
+        match self {
+            StatValue::U64(v) => Some(v as f64),
+            StatValue::I64(v) if v < 0 => None,
+            StatValue::I64(v) => Some(v as f64),
+        }
+    }
+}
+
+const fn field(
+    name: &'static str,
+    ty: StatType,
+    kind: StatKind,
+    unit: StatUnit,
+    doc: &'static str,
+) -> StatField {
+    StatField {
+        name,
+        ty,
+        kind,
+        unit,
+        doc,
+    }
+}
+
+use StatKind::{Counter, Gauge};
+use StatType::{I64, U64};
+use StatUnit::{Bytes, Count, Milliseconds};
+
+/// A verifier's key source counters ([`SourceStats`], `jwks_stats`).
+pub const SOURCE_STATS: StatsTable = StatsTable {
+    rust: "SourceStats",
+    c: "jwks_stats",
+    binding: "Stats",
+    doc: "A verifier's key source counters, for metrics (filled by `jwks_verifier_stats` in C). \
+          Sources that never fetch report zeros for the fetch counters. Fields may be added at \
+          the end in a later minor version; never reordered.",
+    fields: &[
+        field(
+            "fetches",
+            U64,
+            Counter,
+            Count,
+            "Key fetches attempted (HTTP requests or file reads).",
+        ),
+        field(
+            "not_modified",
+            U64,
+            Counter,
+            Count,
+            "Fetches answered `304 Not Modified`.",
+        ),
+        field(
+            "failures",
+            U64,
+            Counter,
+            Count,
+            "Fetches that failed (network, status, body, parse).",
+        ),
+        field(
+            "unknown_kid_refreshes",
+            U64,
+            Counter,
+            Count,
+            "Refetches caused by an unknown `kid`.",
+        ),
+        field(
+            "cooldown_rejections",
+            U64,
+            Counter,
+            Count,
+            "Unknown-`kid` tokens rejected without a fetch because of the cooldown.",
+        ),
+        field(
+            "key_count",
+            U64,
+            Gauge,
+            Count,
+            "Usable keys in the current set.",
+        ),
+        field(
+            "skipped_count",
+            U64,
+            Gauge,
+            Count,
+            "Entries of the current set that were skipped.",
+        ),
+        field(
+            "keys_age_ms",
+            I64,
+            Gauge,
+            Milliseconds,
+            "Age of the current keys in milliseconds; -1 if no keys have been obtained yet.",
+        ),
+    ],
+};
+
+/// The verified-token cache's counters ([`TokenCacheStats`], `jwks_token_cache_stats`).
+pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
+    rust: "TokenCacheStats",
+    c: "jwks_token_cache_stats",
+    binding: "TokenCacheStats",
+    doc: "The verified-token cache's counters (all zero when it is off; filled by \
+          `jwks_verifier_token_cache_stats` in C, which writes as many bytes as the caller says \
+          it has). Fields are only ever added at the end.",
+    fields: &[
+        field(
+            "hits",
+            U64,
+            Counter,
+            Count,
+            "Verifications answered from the cache.",
+        ),
+        field(
+            "misses",
+            U64,
+            Counter,
+            Count,
+            "Verifications that found no usable entry (absent, stale key set, reused too long) \
+             and were verified in full.",
+        ),
+        field(
+            "evictions",
+            U64,
+            Counter,
+            Count,
+            "Entries removed to make room.",
+        ),
+        field("entries", U64, Gauge, Count, "Entries now."),
+        field(
+            "bytes",
+            U64,
+            Gauge,
+            Bytes,
+            "Bytes the entries take now (allocator overhead included; the doorkeeper's fixed \
+             few percent of the byte bound is not counted here).",
+        ),
+        field(
+            "max_entries",
+            U64,
+            Gauge,
+            Count,
+            "The entry bound (0 when the cache is off).",
+        ),
+        field("max_bytes", U64, Gauge, Bytes, "The byte bound."),
+    ],
+};
+
+/// Every statistics struct.
+pub const ALL: [&StatsTable; 2] = [&SOURCE_STATS, &TOKEN_CACHE_STATS];
+
+impl SourceStats {
+    /// The table this struct is generated from (names, types, units, docs of the fields).
+    pub fn table() -> &'static StatsTable {
+        &SOURCE_STATS
+    }
+}
+
+impl TokenCacheStats {
+    /// The table this struct is generated from (names, types, units, docs of the fields).
+    pub fn table() -> &'static StatsTable {
+        &TOKEN_CACHE_STATS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The generated `values` walk the fields in table order: a value set in one field shows
+    /// at that field's index only.
+    #[test]
+    fn values_follow_the_table() {
+        let s = SourceStats {
+            not_modified: 7,
+            keys_age_ms: -1,
+            ..SourceStats::default()
+        };
+        let names: Vec<_> = SOURCE_STATS.fields.iter().map(|f| f.name).collect();
+        let values = s.values();
+        assert_eq!(values.len(), names.len());
+        assert_eq!(
+            values[names.iter().position(|n| *n == "not_modified").unwrap()],
+            StatValue::U64(7)
+        );
+        assert_eq!(values[names.len() - 1], StatValue::I64(-1));
+        assert_eq!(values[names.len() - 1].as_f64(), None);
+        let t = TokenCacheStats {
+            max_bytes: 9,
+            ..TokenCacheStats::default()
+        };
+        assert_eq!(t.values().last(), Some(&StatValue::U64(9)));
+        for table in ALL {
+            for f in table.fields {
+                assert!(
+                    f.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                    "{}",
+                    f.name
+                );
+                assert_eq!(
+                    f.unit == StatUnit::Milliseconds,
+                    f.name.ends_with("_ms"),
+                    "{}",
+                    f.name
+                );
+            }
+        }
+    }
+}
