@@ -65,7 +65,6 @@ namespace jwks {
 // BEGIN GENERATED: result codes (do not edit; make generate)
 /// The stable result codes of the C ABI (`jwks_result`), same numbers.
 enum class result : std::uint32_t {
-  // BEGIN GENERATED: result codes (make generate, from src/error.rs)
   /// success
   ok = JWKS_RESULT_OK,
   /// the token is malformed
@@ -118,14 +117,12 @@ enum class result : std::uint32_t {
   not_found = JWKS_RESULT_NOT_FOUND,
   /// the claim has a different type
   type_mismatch = JWKS_RESULT_TYPE_MISMATCH,
-  // END GENERATED: result codes
 };
 // END GENERATED: result codes
 
 // BEGIN GENERATED: categories (do not edit; make generate)
 /// How a caller should treat a result (`jwks_category`).
 enum class category : std::uint32_t {
-  // BEGIN GENERATED: categories (make generate, from src/error.rs)
   ok = JWKS_CATEGORY_OK,
   /// The token is bad: answer HTTP 401.
   token_rejected = JWKS_CATEGORY_TOKEN_REJECTED,
@@ -135,7 +132,6 @@ enum class category : std::uint32_t {
   misuse = JWKS_CATEGORY_MISUSE,
   /// A claim lookup on a verified token found nothing.
   lookup = JWKS_CATEGORY_LOOKUP,
-  // END GENERATED: categories
 };
 // END GENERATED: categories
 
