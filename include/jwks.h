@@ -373,132 +373,185 @@ struct jwks_options *jwks_options_new(void);
 void jwks_options_free(struct jwks_options *opts);
 
 /**
- * Adds an allowed issuer (`iss`). With none, `iss` is not checked. Returns
- * `JWKS_RESULT_NULL_ARGUMENT` or `JWKS_RESULT_INVALID_ARGUMENT` (not UTF-8, empty).
+ * Adds to `issuers` (one per call): the allowed values of `iss` (none may be empty); with
+ * none, `iss` is not checked. Default: none. Not thread-safe (a builder).
  */
 jwks_result jwks_options_add_issuer(struct jwks_options *opts, const char *issuer);
 
 /**
- * Adds an allowed audience. A token's `aud` must name one of them; with none, tokens that
- * carry `aud` are rejected (RFC 7519 §4.1.3).
+ * Adds to `audiences` (one per call): the allowed audiences: a token's `aud` must name one of
+ * them; with none, tokens that carry `aud` are rejected (RFC 7519 §4.1.3). Default: none. Not
+ * thread-safe (a builder).
  */
 jwks_result jwks_options_add_audience(struct jwks_options *opts, const char *audience);
 
 /**
- * Adds an allowed algorithm by its JWA name (`"RS256"`, `"ES256"`, `"EdDSA"`, `"HS256"`...).
- * With none, every asymmetric algorithm is allowed; HMAC only ever when added here. `"none"`
- * and unknown names return `JWKS_RESULT_INVALID_ARGUMENT`.
+ * Adds to `algorithms` (one per call): the allowed algorithms by JWA name (`RS256`, `ES256`,
+ * `EdDSA`, `HS256`...). With none, every asymmetric algorithm that fits the key; HMAC only
+ * ever when listed. `none` and unknown names are refused. Default: none. Not thread-safe (a
+ * builder).
  */
 jwks_result jwks_options_add_algorithm(struct jwks_options *opts, const char *alg);
 
 /**
- * Sets the clock-skew leeway for `exp`, `nbf` and `iat` (default 0 s; at most 1 day).
+ * Sets `leeway`: the clock-skew leeway for `exp`, `nbf` and `iat`. In seconds. Default: 0 s.
+ * Range: 0 to 86400 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+ * builder).
  */
 jwks_result jwks_options_set_leeway(struct jwks_options *opts, uint32_t seconds);
 
 /**
- * Sets whether `exp` must be present (default true).
+ * Sets `require_exp`: whether `exp` must be present. Default: on. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_require_exp(struct jwks_options *opts, bool require);
 
 /**
- * Allows plain `http://` key URLs (default false: https only). For tests and private networks.
+ * Sets `typ`: the required header `typ` (case-insensitive; `application/` optional), e.g.
+ * `at+jwt` for OAuth access tokens (RFC 9068). Default: none. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_typ(struct jwks_options *opts, const char *typ);
+
+/**
+ * Adds to `required_claims` (one per call): claims every token must carry (e.g. `sub`).
+ * Default: none. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_add_required_claim(struct jwks_options *opts, const char *name);
+
+/**
+ * Sets `max_token_age`: rejects tokens whose `iat` is older than this (then `iat` is
+ * required). In seconds. Default: off. Range: 1 to 4294967295 s, or 0 for off; outside it,
+ * returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_max_token_age(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets `max_token_size`: the largest accepted token. In bytes. Default: 16384 bytes. Range:
+ * 256 to 1048576 bytes; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+ * builder).
+ */
+jwks_result jwks_options_set_max_token_size(struct jwks_options *opts, size_t bytes);
+
+/**
+ * Sets `token_cache`: how many verified tokens a verifier keeps, so that a token seen again is
+ * answered without its signature check, with the verdict a full verification would give (the
+ * time rules are checked again at each call's time; an entry is dropped when the key set
+ * changes). Once the cache is full, a token is stored on its second miss, so that one-off
+ * tokens displace nothing. Memory grows with the entries stored, up to `token_cache_bytes`.
+ * Default: 4096. Range: 1 to 4294967295, or 0 for off; outside it, returns
+ * `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_token_cache(struct jwks_options *opts, uint32_t max_entries);
+
+/**
+ * Sets `token_cache_bytes`: the most memory the token cache may take, allocator overhead
+ * included; it is taken as entries are stored, not up front. In bytes. Default: 8388608 bytes.
+ * Range: at least 4096 bytes; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not
+ * thread-safe (a builder).
+ */
+jwks_result jwks_options_set_token_cache_bytes(struct jwks_options *opts, size_t max_bytes);
+
+/**
+ * Sets `token_cache_max_reuse`: the longest time a cached verification is reused, after which
+ * the token is verified again; never past the token's `exp` either. In seconds. Default:
+ * 300 s. Range: 1 to 86400 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not
+ * thread-safe (a builder).
+ */
+jwks_result jwks_options_set_token_cache_max_reuse(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets `allow_http`: allows plain `http://` key URLs (for tests and private networks).
+ * Default: off. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_allow_http(struct jwks_options *opts, bool allow);
 
 /**
- * Sets how long fetched keys are cached when the response has no `Cache-Control: max-age`
- * (default 600 s). The value is used as given, never clamped: it must lie within the cache
- * ttl bounds (default [60 s, 86400 s]; to go below 60 s lower the minimum with
- * `jwks_options_set_cache_ttl_bounds`, in either order). 0 returns
- * `JWKS_RESULT_INVALID_ARGUMENT` here; a ttl outside the bounds makes
- * `jwks_verifier_from_url`/`_from_issuer`/`_from_issuers` return
- * `JWKS_RESULT_INVALID_ARGUMENT` with a message naming both.
+ * Sets `cache_ttl`: how long fetched keys are cached when the response has no `Cache-Control:
+ * max-age`. Used as given, never clamped: it must also lie within `cache_ttl_bounds`, which is
+ * checked when a verifier is created (so the two may be set in either order). In seconds.
+ * Default: 600 s. Range: 1 to 4294967295 s; outside it, returns
+ * `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_cache_ttl(struct jwks_options *opts, uint32_t seconds);
 
 /**
- * Sets the bounds that a response's `max-age` is clamped to (defaults 60 s and 86400 s);
- * the minimum is also the lifetime of a `no-store`/`no-cache` response. Only the server's
- * `max-age` is clamped: the ttl set with `jwks_options_set_cache_ttl` must lie within the
- * bounds (checked when a remote verifier is created). Returns
- * `JWKS_RESULT_INVALID_ARGUMENT` for a zero minimum (every verification would fetch the
- * keys) or a minimum above the maximum.
+ * Sets `cache_ttl_bounds`: the minimum and maximum that a response's `max-age` is clamped to
+ * (the server's value, not a setting); the minimum is also the lifetime of a
+ * `no-store`/`no-cache` response. The minimum may not exceed the maximum. In seconds. Default:
+ * 60 s and 86400 s. Range: 1 to 4294967295 s; outside it, returns
+ * `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_cache_ttl_bounds(struct jwks_options *opts,
                                               uint32_t min_seconds,
                                               uint32_t max_seconds);
 
 /**
- * Sets the minimum interval between refetches caused by unknown `kid`s (default 30 s).
- * Between them, tokens with unknown `kid`s are rejected at once.
+ * Sets `refresh_cooldown`: the minimum interval between refetches caused by unknown `kid`s; in
+ * between, tokens with unknown `kid`s are rejected at once. In seconds. Default: 30 s. Range:
+ * 0 to 4294967295 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+ * builder).
  */
 jwks_result jwks_options_set_refresh_cooldown(struct jwks_options *opts, uint32_t seconds);
 
 /**
- * Sets how long past their expiry cached keys keep verifying while refreshes fail
- * (default 86400 s).
+ * Sets `max_stale`: how long past their expiry cached keys keep verifying while refreshes
+ * fail. In seconds. Default: 86400 s. Range: 0 to 4294967295 s; outside it, returns
+ * `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_max_stale(struct jwks_options *opts, uint32_t seconds);
 
 /**
- * Sets the total time allowed for one key fetch, in milliseconds (default 5000; 1..=600000).
- * The connect timeout is capped by it.
+ * Sets `http_timeout`: the total time allowed for one key fetch (connect, TLS, redirects,
+ * headers and body; one deadline covers a whole refresh, discovery included). In milliseconds.
+ * Default: 5000 ms. Range: 1 to 3600000 ms; outside it, returns
+ * `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_http_timeout_ms(struct jwks_options *opts, uint32_t ms);
 
 /**
- * Sets the time allowed to connect, in milliseconds (default 2000; capped by the total timeout).
+ * Sets `connect_timeout`: the time allowed to connect (TCP, proxy and TLS handshake); the
+ * total timeout bounds the whole fetch, connection included, whichever ends first. In
+ * milliseconds. Default: 2000 ms. Range: 1 to 3600000 ms; outside it, returns
+ * `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_connect_timeout_ms(struct jwks_options *opts, uint32_t ms);
 
 /**
- * Sets the largest accepted key-set response, in bytes (default 1 MiB; at least 1 KiB).
+ * Sets `max_response_size`: the largest accepted key-set response (after decompression). In
+ * bytes. Default: 1048576 bytes. Range: at least 1024 bytes; outside it, returns
+ * `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_max_response_size(struct jwks_options *opts, size_t bytes);
 
 /**
- * Adds a header sent with every key fetch (e.g. an API key). Name and value must be UTF-8
- * without CR/LF.
+ * Adds to `headers` (one per call): headers sent with every key fetch (e.g. an API key; not
+ * sent to another host after a redirect). Names and values must be UTF-8 without CR, LF or
+ * NUL; names not empty and without `:` or spaces. Default: none. Not thread-safe (a builder).
  */
 jwks_result jwks_options_add_http_header(struct jwks_options *opts,
                                          const char *name,
                                          const char *value);
 
 /**
- * Trusts the CA certificates in `pem` (PEM text, `len` bytes) for key fetches, in addition
- * to the system's web roots. For private identity providers.
+ * Sets `ca_pem`: cA certificates (PEM) trusted for key fetches in addition to the system's web
+ * roots, for private identity providers. Default: none. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_ca_pem(struct jwks_options *opts, const char *pem, size_t len);
 
 /**
- * Sets an explicit proxy URL for key fetches, used for https and http URLs alike (default:
+ * Sets `proxy`: an explicit proxy URL for key fetches, for https and http URLs alike (default:
  * from the environment: `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy`/`HTTP_PROXY`
  * for http URLs unless `REQUEST_METHOD` is set, then `all_proxy`/`ALL_PROXY`; hosts on
- * `NO_PROXY`/`no_proxy` are fetched directly).
+ * `NO_PROXY`/`no_proxy` are fetched directly). Default: none. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_proxy(struct jwks_options *opts, const char *proxy_url);
 
 /**
- * Requires the header `typ` to equal `typ` (case-insensitive; `application/` optional), e.g.
- * `"at+jwt"` for OAuth access tokens (RFC 9068).
+ * Sets `max_keys`: the most entries a fetched key set (URL, issuer, file) may hold; a larger
+ * set is refused as invalid and the keys already held stay in use. Raise it for identity
+ * providers that publish many keys (multi-tenant sets). Default: 256. Range: 1 to 4294967295;
+ * outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
-jwks_result jwks_options_set_typ(struct jwks_options *opts, const char *typ);
-
-/**
- * Adds a claim that every token must carry (e.g. `"sub"`).
- */
-jwks_result jwks_options_add_required_claim(struct jwks_options *opts, const char *name);
-
-/**
- * Rejects tokens whose `iat` is more than `seconds` ago (then `iat` is required). 0 disables.
- */
-jwks_result jwks_options_set_max_token_age(struct jwks_options *opts, uint32_t seconds);
-
-/**
- * Sets the largest accepted token, in bytes (default 16384; 256..=1048576).
- */
-jwks_result jwks_options_set_max_token_size(struct jwks_options *opts, size_t bytes);
+jwks_result jwks_options_set_max_keys(struct jwks_options *opts, uint32_t count);
 
 /**
  * The category of a result code. Unknown codes are `JWKS_CATEGORY_MISUSE`. Thread-safe.
@@ -599,30 +652,6 @@ jwks_result jwks_token_claim_contains(const struct jwks_token *t,
                                       const char *name,
                                       const char *value,
                                       bool *out);
-
-/**
- * Sets how many verified tokens a verifier keeps so that a token seen again is answered
- * without its signature check (default 4096; 0 turns the cache off). A cached answer is
- * always the one a full verification would give: the time rules are checked again at each
- * call's time, and an entry is dropped when the key set changes. Once the cache is full, a
- * token is stored on its second miss, so that one-off tokens displace nothing. Not
- * thread-safe (a builder).
- */
-jwks_result jwks_options_set_token_cache(struct jwks_options *opts, uint32_t max_entries);
-
-/**
- * Sets the most memory the token cache may take, in bytes, allocator overhead included
- * (default 8 MiB; at least 4096). Returns `JWKS_RESULT_INVALID_ARGUMENT` below 4096. Not
- * thread-safe (a builder).
- */
-jwks_result jwks_options_set_token_cache_bytes(struct jwks_options *opts, size_t max_bytes);
-
-/**
- * Sets the longest time a cached verification is reused, in seconds (default 300; 1 to
- * 86400), after which the token is verified again. Never longer than the token's `exp`
- * either. Returns `JWKS_RESULT_INVALID_ARGUMENT` outside 1..=86400. Not thread-safe.
- */
-jwks_result jwks_options_set_token_cache_max_reuse(struct jwks_options *opts, uint32_t seconds);
 
 /**
  * Creates a verifier over a JWKS document (or a single JWK) given as `len` bytes of JSON

@@ -357,49 +357,66 @@ class options {
   const jwks_options *get() const noexcept { return p_; }
   jwks_options *get() noexcept { return p_; }
 
-  /// Adds an allowed issuer (`iss`).
+  // BEGIN GENERATED: option setters (do not edit; make generate)
+  /// The allowed values of iss (none may be empty); with none, iss is not checked. Default: none.
   options &add_issuer(std::string_view issuer) { return str("add_issuer", jwks_options_add_issuer, issuer); }
-  /// Adds an allowed audience (`aud`).
+  /// The allowed audiences: a token's aud must name one of them; with none, tokens that carry aud are rejected
+  /// (RFC 7519 §4.1.3). Default: none.
   options &add_audience(std::string_view audience) {
     return str("add_audience", jwks_options_add_audience, audience);
   }
-  /// Adds an allowed algorithm by its JWA name ("RS256", "ES256", "EdDSA", "HS256", ...).
+  /// The allowed algorithms by JWA name (RS256, ES256, EdDSA, HS256...). With none, every asymmetric algorithm
+  /// that fits the key; HMAC only ever when listed. none and unknown names are refused. Default: none.
   options &add_algorithm(std::string_view alg) { return str("add_algorithm", jwks_options_add_algorithm, alg); }
-  /// Requires the header `typ` (e.g. "at+jwt").
-  options &typ(std::string_view typ) { return str("typ", jwks_options_set_typ, typ); }
-  /// Adds a claim every token must carry.
-  options &add_required_claim(std::string_view name) {
-    return str("add_required_claim", jwks_options_add_required_claim, name);
-  }
-  /// Sets an explicit proxy URL for key fetches (never shown in messages: it may hold a
-  /// password).
-  options &proxy(std::string_view url) {
-    detail::c_string c(url);
-    if (!c.ok()) nul_refused("proxy", detail::hidden{});
-    return check(jwks_options_set_proxy(p_, c.get()), "proxy", detail::hidden{});
-  }
-  /// Adds a header sent with every key fetch (its value is never shown in messages).
-  options &add_http_header(std::string_view name, std::string_view value) {
-    detail::c_string n(name), v(value);
-    auto shown = std::make_pair(name, detail::hidden{});
-    if (!n.ok() || !v.ok()) nul_refused("add_http_header", shown);
-    return check(jwks_options_add_http_header(p_, n.get(), v.get()), "add_http_header", shown);
-  }
-  /// Trusts the CA certificates in `pem` for key fetches.
-  options &ca_pem(std::string_view pem) {
-    return check(jwks_options_set_ca_pem(p_, pem.data(), pem.size()), "ca_pem", detail::hidden{});
-  }
-  /// Clock-skew leeway for exp, nbf and iat (default 0 s).
+  /// The clock-skew leeway for exp, nbf and iat. Default: 0 s. Range: 0 to 86400 s.
   options &leeway(std::chrono::seconds s) { return u32("leeway", jwks_options_set_leeway, s); }
-  /// Whether `exp` must be present (default true).
+  /// Whether exp must be present. Default: on.
   options &require_exp(bool require) {
     return check(jwks_options_set_require_exp(p_, require), "require_exp", require);
   }
-  /// Allows plain http:// key URLs (default false).
+  /// The required header typ (case-insensitive; application/ optional), e.g. at+jwt for OAuth access tokens
+  /// (RFC 9068). Default: none.
+  options &typ(std::string_view typ) { return str("typ", jwks_options_set_typ, typ); }
+  /// Claims every token must carry (e.g. sub). Default: none.
+  options &add_required_claim(std::string_view name) {
+    return str("add_required_claim", jwks_options_add_required_claim, name);
+  }
+  /// Rejects tokens whose iat is older than this (then iat is required). Default: off. Range: 1 to
+  /// 4294967295 s, or 0 for off.
+  options &max_token_age(std::chrono::seconds s) {
+    return u32("max_token_age", jwks_options_set_max_token_age, s);
+  }
+  /// The largest accepted token. Default: 16384 bytes. Range: 256 to 1048576 bytes.
+  options &max_token_size(std::size_t bytes) {
+    return check(jwks_options_set_max_token_size(p_, bytes), "max_token_size", std::uint64_t{bytes});
+  }
+  /// How many verified tokens a verifier keeps, so that a token seen again is answered without its signature
+  /// check, with the verdict a full verification would give (the time rules are checked again at each call's
+  /// time; an entry is dropped when the key set changes). Once the cache is full, a token is stored on its
+  /// second miss, so that one-off tokens displace nothing. Memory grows with the entries stored, up to
+  /// token_cache_bytes. Default: 4096. Range: 1 to 4294967295, or 0 for off.
+  options &token_cache(std::uint32_t max_entries) {
+    return check(jwks_options_set_token_cache(p_, max_entries), "token_cache", std::uint64_t{max_entries});
+  }
+  /// The most memory the token cache may take, allocator overhead included; it is taken as entries are stored,
+  /// not up front. Default: 8388608 bytes. Range: at least 4096 bytes.
+  options &token_cache_bytes(std::size_t max_bytes) {
+    return check(jwks_options_set_token_cache_bytes(p_, max_bytes), "token_cache_bytes", std::uint64_t{max_bytes});
+  }
+  /// The longest time a cached verification is reused, after which the token is verified again; never past the
+  /// token's exp either. Default: 300 s. Range: 1 to 86400 s.
+  options &token_cache_max_reuse(std::chrono::seconds s) {
+    return u32("token_cache_max_reuse", jwks_options_set_token_cache_max_reuse, s);
+  }
+  /// Allows plain http:// key URLs (for tests and private networks). Default: off.
   options &allow_http(bool allow) { return check(jwks_options_set_allow_http(p_, allow), "allow_http", allow); }
-  /// Cache lifetime of keys served without max-age (default 600 s).
+  /// How long fetched keys are cached when the response has no Cache-Control: max-age. Used as given, never
+  /// clamped: it must also lie within cache_ttl_bounds, which is checked when a verifier is created (so the two
+  /// may be set in either order). Default: 600 s. Range: 1 to 4294967295 s.
   options &cache_ttl(std::chrono::seconds s) { return u32("cache_ttl", jwks_options_set_cache_ttl, s); }
-  /// Bounds a response's max-age is clamped to (defaults 60 s and 86400 s).
+  /// The minimum and maximum that a response's max-age is clamped to (the server's value, not a setting); the
+  /// minimum is also the lifetime of a no-store/no-cache response. The minimum may not exceed the maximum.
+  /// Default: 60 s and 86400 s. Range: 1 to 4294967295 s.
   options &cache_ttl_bounds(std::chrono::seconds min, std::chrono::seconds max) {
     std::uint32_t lo = 0, hi = 0;
     auto shown = std::make_pair(min, max);
@@ -407,47 +424,57 @@ class options {
       detail::throw_option(result::invalid_argument, "cache_ttl_bounds", shown, out_of_range);
     return check(jwks_options_set_cache_ttl_bounds(p_, lo, hi), "cache_ttl_bounds", shown);
   }
-  /// Minimum interval between refetches caused by unknown kids (default 30 s).
+  /// The minimum interval between refetches caused by unknown kids; in between, tokens with unknown kids are
+  /// rejected at once. Default: 30 s. Range: 0 to 4294967295 s.
   options &refresh_cooldown(std::chrono::seconds s) {
     return u32("refresh_cooldown", jwks_options_set_refresh_cooldown, s);
   }
-  /// How long expired keys keep verifying while refreshes fail (default 86400 s).
+  /// How long past their expiry cached keys keep verifying while refreshes fail. Default: 86400 s. Range: 0 to
+  /// 4294967295 s.
   options &max_stale(std::chrono::seconds s) { return u32("max_stale", jwks_options_set_max_stale, s); }
-  /// Total time allowed for one key fetch (default 5000 ms).
+  /// The total time allowed for one key fetch (connect, TLS, redirects, headers and body; one deadline covers a
+  /// whole refresh, discovery included). Default: 5000 ms. Range: 1 to 3600000 ms.
   options &http_timeout(std::chrono::milliseconds ms) {
     return u32("http_timeout", jwks_options_set_http_timeout_ms, ms);
   }
-  /// Time allowed to connect (default 2000 ms).
+  /// The time allowed to connect (TCP, proxy and TLS handshake); the total timeout bounds the whole fetch,
+  /// connection included, whichever ends first. Default: 2000 ms. Range: 1 to 3600000 ms.
   options &connect_timeout(std::chrono::milliseconds ms) {
     return u32("connect_timeout", jwks_options_set_connect_timeout_ms, ms);
   }
-  /// Rejects tokens whose iat is older than this (0 disables).
-  options &max_token_age(std::chrono::seconds s) { return u32("max_token_age", jwks_options_set_max_token_age, s); }
-  /// Largest accepted key-set response, in bytes (default 1 MiB).
+  /// The largest accepted key-set response (after decompression). Default: 1048576 bytes. Range: at least
+  /// 1024 bytes.
   options &max_response_size(std::size_t bytes) {
     return check(jwks_options_set_max_response_size(p_, bytes), "max_response_size", std::uint64_t{bytes});
   }
-  /// Largest accepted token, in bytes (default 16384).
-  options &max_token_size(std::size_t bytes) {
-    return check(jwks_options_set_max_token_size(p_, bytes), "max_token_size", std::uint64_t{bytes});
+  /// Headers sent with every key fetch (e.g. an API key; not sent to another host after a redirect). Names and
+  /// values must be UTF-8 without CR, LF or NUL; names not empty and without : or spaces. Default: none.
+  options &add_http_header(std::string_view name, std::string_view value) {
+    detail::c_string n(name), v(value);
+    auto shown = std::make_pair(name, detail::hidden{});
+    if (!n.ok() || !v.ok()) nul_refused("add_http_header", shown);
+    return check(jwks_options_add_http_header(p_, n.get(), v.get()), "add_http_header", shown);
   }
-  /// How many verified tokens the verifier keeps, so that a token seen again is answered
-  /// without its signature check (default 4096; 0 turns the cache off). A cached answer is
-  /// always the one a full verification would give: the time rules are checked again at each
-  /// call's time, and an entry is dropped when the key set changes.
-  options &token_cache(std::uint32_t max_entries) {
-    return check(jwks_options_set_token_cache(p_, max_entries), "token_cache", std::uint64_t{max_entries});
+  /// CA certificates (PEM) trusted for key fetches in addition to the system's web roots, for private identity
+  /// providers. Default: none.
+  options &ca_pem(std::string_view pem) {
+    return check(jwks_options_set_ca_pem(p_, pem.data(), pem.size()), "ca_pem", detail::hidden{});
   }
-  /// The most memory the token cache may take, in bytes, allocator overhead included
-  /// (default 8 MiB; at least 4096).
-  options &token_cache_bytes(std::size_t max_bytes) {
-    return check(jwks_options_set_token_cache_bytes(p_, max_bytes), "token_cache_bytes", std::uint64_t{max_bytes});
+  /// An explicit proxy URL for key fetches, for https and http URLs alike (default: from the environment:
+  /// https_proxy/HTTPS_PROXY for https URLs, http_proxy/HTTP_PROXY for http URLs unless REQUEST_METHOD is set,
+  /// then all_proxy/ALL_PROXY; hosts on NO_PROXY/no_proxy are fetched directly). Default: none.
+  options &proxy(std::string_view proxy_url) {
+    detail::c_string c(proxy_url);
+    if (!c.ok()) nul_refused("proxy", detail::hidden{});
+    return check(jwks_options_set_proxy(p_, c.get()), "proxy", detail::hidden{});
   }
-  /// The longest time a cached verification is reused before the token is verified again
-  /// (default 300 s; 1 s to 86400 s; never past the token's exp either).
-  options &token_cache_max_reuse(std::chrono::seconds s) {
-    return u32("token_cache_max_reuse", jwks_options_set_token_cache_max_reuse, s);
+  /// The most entries a fetched key set (URL, issuer, file) may hold; a larger set is refused as invalid and
+  /// the keys already held stay in use. Raise it for identity providers that publish many keys (multi-tenant
+  /// sets). Default: 256. Range: 1 to 4294967295.
+  options &max_keys(std::uint32_t count) {
+    return check(jwks_options_set_max_keys(p_, count), "max_keys", std::uint64_t{count});
   }
+  // END GENERATED: option setters
 
  private:
   static constexpr const char *out_of_range = "out of the range of the C API (0 to 4294967295)";

@@ -41,7 +41,7 @@ pub(crate) enum ObjectError {
 
 /// Nesting beyond which no limit is honoured: below serde_json's own recursion limit (128),
 /// so that our limit, with its clear error, is always the one that fires.
-const HARD_DEPTH_LIMIT: usize = 100;
+pub(crate) const HARD_DEPTH_LIMIT: usize = 100;
 
 /// Parses `bytes` as exactly one JSON object (RFC 8259; surrounding whitespace allowed),
 /// nested at most `max_depth` levels, the object itself being the first.

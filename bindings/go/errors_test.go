@@ -214,7 +214,7 @@ func TestKeySetAndOptionErrors(t *testing.T) {
 		{"leeway above a day", jwks, &Options{Leeway: 25 * time.Hour}, ErrInvalidArgument},
 		{"tiny token limit", jwks, &Options{MaxTokenSize: 10}, ErrInvalidArgument},
 		{"negative token limit", jwks, &Options{MaxTokenSize: -1}, ErrInvalidArgument},
-		{"http timeout too long", jwks, &Options{HTTPTimeout: time.Hour}, ErrInvalidArgument},
+		{"http timeout too long", jwks, &Options{HTTPTimeout: time.Hour + time.Millisecond}, ErrInvalidArgument},
 		{"sub-millisecond timeout", jwks, &Options{HTTPTimeout: time.Microsecond}, ErrInvalidArgument},
 		{"one cache bound", jwks, &Options{MinCacheTTL: time.Minute}, ErrInvalidArgument},
 		{"cache bounds reversed", jwks, &Options{MinCacheTTL: time.Hour, MaxCacheTTL: time.Minute}, ErrInvalidArgument},

@@ -12,6 +12,7 @@
 //! then the header; in `cargo test` the same generator fails when a checked-in file differs
 //! from what it would write, so a copy cannot drift from its declaration.
 
+pub mod options;
 pub mod stats;
 mod stats_gen;
 

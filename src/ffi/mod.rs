@@ -12,17 +12,17 @@
 mod boundary;
 mod error;
 mod options;
+mod options_gen;
 mod result;
 mod result_codes;
 mod token;
-mod token_cache;
 mod verifier;
 
 pub use error::*;
 pub use options::*;
+pub use options_gen::*;
 pub use result::*;
 pub use token::*;
-pub use token_cache::*;
 pub use verifier::*;
 
 use std::ffi::c_char;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::catalogue::options::{self as opt, DefaultValue};
 use crate::error::{err, Error, ErrorKind};
 
 /// How a remote (or file) key source fetches and caches keys.
@@ -11,9 +12,10 @@ use crate::error::{err, Error, ErrorKind};
 /// unknown-`kid` refetches at most every 30 s, stale keys used for up to 24 h while the
 /// endpoint fails, failed fetches retried after 1 s, doubling up to 1 min.
 ///
-/// Settings are honoured as given or refused, never silently changed: a remote source refuses
-/// options that fail [`RemoteOptions::check`]. Only a server's `max-age` is clamped to the
-/// bounds.
+/// Settings are honoured as given or refused, never silently changed: the verifier
+/// constructors refuse options that fail [`RemoteOptions::check`], whose ranges are those of
+/// the options catalogue ([`crate::catalogue::options`]), the same for every language. Only a
+/// server's `max-age` is clamped to the bounds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteOptions {
     /// Allow plain `http://` URLs (for loopback tests and private networks only).
@@ -30,10 +32,10 @@ pub struct RemoteOptions {
     pub refresh_cooldown: Duration,
     /// How long past expiry cached keys keep verifying while refreshes fail.
     pub max_stale: Duration,
-    /// Total time allowed for one fetch (connect, TLS, redirects, headers and body; at most
+    /// Total time allowed for one fetch (connect, TLS, redirects, headers and body; 1 ms to
     /// one hour).
     pub timeout: Duration,
-    /// Time allowed to establish the connection (capped by `timeout`).
+    /// Time allowed to establish the connection (the total `timeout` bounds it too).
     pub connect_timeout: Duration,
     /// Largest accepted response body, in bytes.
     pub max_response_bytes: usize,
@@ -62,64 +64,85 @@ pub struct RemoteOptions {
 }
 
 impl Default for RemoteOptions {
+    /// The defaults of the options catalogue ([`crate::catalogue::options`]).
     fn default() -> Self {
+        let (min_ttl, max_ttl) = match opt::CACHE_TTL_BOUNDS.default {
+            DefaultValue::Pair(min, max) => (min, max),
+            _ => unreachable!("cache_ttl_bounds has a pair as default"),
+        };
         RemoteOptions {
-            allow_http: false,
-            cache_ttl: Duration::from_secs(600),
-            min_cache_ttl: Duration::from_secs(60),
-            max_cache_ttl: Duration::from_secs(24 * 3600),
-            refresh_cooldown: Duration::from_secs(30),
-            max_stale: Duration::from_secs(24 * 3600),
-            timeout: Duration::from_secs(5),
-            connect_timeout: Duration::from_secs(2),
-            max_response_bytes: 1024 * 1024,
-            max_keys: 256,
+            allow_http: opt::ALLOW_HTTP.default_flag(),
+            cache_ttl: opt::CACHE_TTL.default_seconds(),
+            min_cache_ttl: Duration::from_secs(min_ttl),
+            max_cache_ttl: Duration::from_secs(max_ttl),
+            refresh_cooldown: opt::REFRESH_COOLDOWN.default_seconds(),
+            max_stale: opt::MAX_STALE.default_seconds(),
+            timeout: opt::HTTP_TIMEOUT.default_millis(),
+            connect_timeout: opt::CONNECT_TIMEOUT.default_millis(),
+            max_response_bytes: opt::MAX_RESPONSE_SIZE.default_number() as usize,
+            max_keys: opt::MAX_KEYS.default_number() as usize,
             headers: Vec::new(),
             ca_pem: None,
             proxy: None,
-            proxy_from_env: true,
+            proxy_from_env: opt::PROXY_FROM_ENV.default_flag(),
             user_agent: concat!("jwks/", env!("CARGO_PKG_VERSION")).to_string(),
-            retry_min: Duration::from_secs(1),
-            retry_max: Duration::from_secs(60),
+            retry_min: opt::RETRY_MIN.default_millis(),
+            retry_max: opt::RETRY_MAX.default_millis(),
         }
     }
 }
 
 impl RemoteOptions {
-    /// Checks the settings that depend on each other, so none has to be changed behind the
-    /// caller's back: the minimum cache lifetime is above zero (zero would turn every
-    /// verification into a request to the identity provider), the minimum is not above the
-    /// maximum, `cache_ttl` lies within them, and the timeout is not zero.
+    /// Checks every setting against its range in the options catalogue (the limits a C
+    /// caller's setters apply), then the settings that depend on each other, so none has to
+    /// be changed behind the caller's back: the minimum cache lifetime is not above the
+    /// maximum, `cache_ttl` lies within them, `retry_max` is not below `retry_min`; headers,
+    /// the user agent and the PEM are well-formed. The verifier constructors call it.
     ///
-    /// Errors: [`ErrorKind::InvalidArgument`] saying which setting to change.
+    /// Errors: [`ErrorKind::InvalidArgument`] naming the setting, its value and its range.
     pub fn check(&self) -> Result<(), Error> {
-        let secs = |d: Duration| d.as_secs_f64();
-        let bad = |m: String| Err(err(ErrorKind::InvalidArgument, m));
-        if self.min_cache_ttl.is_zero() {
-            return bad(
-                "the minimum cache ttl is zero, which would fetch the keys on every \
-                 verification; it must be above zero (at least 1 s in the C API)"
-                    .into(),
-            );
+        opt::CACHE_TTL.check_duration(self.cache_ttl)?;
+        opt::CACHE_TTL_BOUNDS.check_duration(self.min_cache_ttl)?;
+        opt::CACHE_TTL_BOUNDS.check_duration(self.max_cache_ttl)?;
+        opt::REFRESH_COOLDOWN.check_duration(self.refresh_cooldown)?;
+        opt::MAX_STALE.check_duration(self.max_stale)?;
+        opt::HTTP_TIMEOUT.check_duration(self.timeout)?;
+        opt::CONNECT_TIMEOUT.check_duration(self.connect_timeout)?;
+        opt::MAX_RESPONSE_SIZE.check_usize(self.max_response_bytes)?;
+        opt::MAX_KEYS.check_usize(self.max_keys)?;
+        opt::RETRY_MIN.check_duration(self.retry_min)?;
+        opt::RETRY_MAX.check_duration(self.retry_max)?;
+        for (name, value) in &self.headers {
+            opt::check_header(name, value)?;
         }
-        if self.min_cache_ttl > self.max_cache_ttl {
-            return bad(format!(
-                "the minimum cache ttl ({} s) is above the maximum ({} s)",
-                secs(self.min_cache_ttl),
-                secs(self.max_cache_ttl)
+        if let Some(pem) = &self.ca_pem {
+            opt::check_pem(pem)?;
+        }
+        if self.user_agent.contains(['\r', '\n', '\0']) {
+            return Err(err(
+                ErrorKind::InvalidArgument,
+                "user_agent: holds CR, LF or NUL",
             ));
         }
+        opt::check_ttl_bounds(self.min_cache_ttl, self.max_cache_ttl)?;
         if self.cache_ttl < self.min_cache_ttl || self.cache_ttl > self.max_cache_ttl {
-            return bad(format!(
-                "the cache ttl ({} s) is outside the cache ttl bounds [{} s, {} s]: change the \
-                 ttl or the bounds so that it lies within them",
-                secs(self.cache_ttl),
-                secs(self.min_cache_ttl),
-                secs(self.max_cache_ttl)
+            return Err(err(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "cache_ttl: {:?} is outside the cache ttl bounds [{:?}, {:?}]: change the \
+                     ttl or the bounds (cache_ttl_bounds) so that it lies within them",
+                    self.cache_ttl, self.min_cache_ttl, self.max_cache_ttl
+                ),
             ));
         }
-        if self.timeout.is_zero() {
-            return bad("the HTTP timeout is zero".into());
+        if self.retry_max < self.retry_min {
+            return Err(err(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "retry_max: {:?} is below retry_min ({:?})",
+                    self.retry_max, self.retry_min
+                ),
+            ));
         }
         Ok(())
     }
@@ -143,7 +166,10 @@ mod tests {
         for (opts, word) in [
             (with(1, 60, 86_400), "outside"),
             (with(100_000, 60, 86_400), "outside"),
-            (with(10, 0, 100), "above zero"),
+            (
+                with(10, 0, 100),
+                "cache_ttl_bounds: 0ns is outside its range, 1 to 4294967295 s",
+            ),
             (with(10, 20, 5), "above the maximum"),
         ] {
             let e = opts.check().unwrap_err();

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use jwkskit::catalogue::options::{self, Unit};
 use jwkskit::error::{OK_DESCRIPTION, OK_NAME};
 use jwkskit::{Category, ErrorKind};
 
@@ -12,7 +13,10 @@ use super::Output;
 pub fn outputs(all: &mut BTreeMap<&'static str, Output>) {
     all.insert(
         "README.md",
-        Output::Regions(vec![("result codes", result_codes())]),
+        Output::Regions(vec![
+            ("result codes", result_codes()),
+            ("options", options_table()),
+        ]),
     );
     all.insert(
         "bindings/python/README.md",
@@ -77,6 +81,55 @@ fn python_classes() -> String {
             r.start(),
             r.end(),
             classes.join(", ")
+        )
+        .unwrap();
+    }
+    o
+}
+
+fn options_table() -> String {
+    let mut o = String::from(
+        "| option | C setter | Python | Go | Rust | unit | default | range |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    let code = |s: &str| {
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!("`{s}`")
+        }
+    };
+    for spec in options::ALL {
+        let unit = match spec.unit {
+            Unit::Seconds => "s",
+            Unit::Milliseconds => "ms",
+            Unit::Bytes => "bytes",
+            Unit::Count => "count",
+            Unit::Flag => "bool",
+            Unit::Text => "string",
+            Unit::TextList => "strings",
+            Unit::SecondsPair => "s, s",
+            Unit::TextPairs => "pairs",
+            Unit::Pem => "PEM",
+        };
+        writeln!(
+            o,
+            "| `{}` | {} | {} | {} | {} | {unit} | {} | {} |",
+            spec.name,
+            code(spec.c.map_or("", |c| c.name)),
+            code(spec.python.unwrap_or("")),
+            spec.go
+                .iter()
+                .map(|g| code(g))
+                .collect::<Vec<_>>()
+                .join(", "),
+            spec.rust
+                .split(", ")
+                .map(code)
+                .collect::<Vec<_>>()
+                .join(", "),
+            spec.default_text(),
+            spec.range_text()
         )
         .unwrap();
     }

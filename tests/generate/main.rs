@@ -36,8 +36,18 @@ fn outputs() -> BTreeMap<&'static str, Output> {
     all
 }
 
-/// `text` with the lines of each region replaced; panics on a missing marker.
+/// `text` with the lines of each region replaced; panics on a missing marker, and on a marker
+/// of a region the generator does not write (which would stay as it is, unchecked).
 fn fill_regions(path: &str, text: &str, regions: &[(&str, String)]) -> String {
+    for line in text.lines() {
+        if let Some((_, rest)) = line.split_once("BEGIN GENERATED: ") {
+            assert!(
+                regions.iter().any(|(name, _)| rest.starts_with(name)),
+                "{path}: the generator writes no region for `{}`",
+                line.trim()
+            );
+        }
+    }
     let mut out = text.to_string();
     for (name, body) in regions {
         let begin = format!("BEGIN GENERATED: {name}");

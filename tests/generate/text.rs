@@ -17,7 +17,8 @@ pub fn doc_paragraph(doc: &str) -> String {
 pub fn wrap(text: &str, width: usize, prefix: &str) -> String {
     let mut out = String::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in words(text) {
+        let word = word.as_str();
         if !line.is_empty() && prefix.len() + line.len() + 1 + word.len() > width {
             out.push_str(prefix);
             out.push_str(&line);
@@ -33,6 +34,27 @@ pub fn wrap(text: &str, width: usize, prefix: &str) -> String {
         out.push_str(prefix);
         out.push_str(&line);
         out.push('\n');
+    }
+    out
+}
+
+/// The words of `text`, a number kept with the unit after it (`300 s`), so that a line
+/// never ends between them.
+fn words(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let unit = word.trim_end_matches(['.', ',', ';', ')']);
+        let glued = matches!(unit, "s" | "ms" | "bytes")
+            && out
+                .last()
+                .is_some_and(|w| w.bytes().last().is_some_and(|b| b.is_ascii_digit()));
+        match out.last_mut() {
+            Some(last) if glued => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => out.push(word.to_string()),
+        }
     }
     out
 }

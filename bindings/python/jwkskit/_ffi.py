@@ -20,6 +20,7 @@ from ctypes import POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_voi
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from ._generated import SETTER_SIGNATURES
 from ._generated import jwks_stats as jwks_stats, jwks_token_cache_stats as jwks_token_cache_stats
 
 #: The major version of libjwks this package is written for.
@@ -44,26 +45,8 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_string_free": (None, [_P]),
     "jwks_options_new": (_P, []),
     "jwks_options_free": (None, [_P]),
-    "jwks_options_add_issuer": (_RESULT, [_P, _STR]),
-    "jwks_options_add_audience": (_RESULT, [_P, _STR]),
-    "jwks_options_add_algorithm": (_RESULT, [_P, _STR]),
-    "jwks_options_set_leeway": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_require_exp": (_RESULT, [_P, c_bool]),
-    "jwks_options_set_allow_http": (_RESULT, [_P, c_bool]),
-    "jwks_options_set_cache_ttl": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_cache_ttl_bounds": (_RESULT, [_P, c_uint32, c_uint32]),
-    "jwks_options_set_refresh_cooldown": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_max_stale": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_http_timeout_ms": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_connect_timeout_ms": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_max_response_size": (_RESULT, [_P, c_size_t]),
-    "jwks_options_add_http_header": (_RESULT, [_P, _STR, _STR]),
-    "jwks_options_set_ca_pem": (_RESULT, [_P, _STR, c_size_t]),
-    "jwks_options_set_proxy": (_RESULT, [_P, _STR]),
-    "jwks_options_set_typ": (_RESULT, [_P, _STR]),
-    "jwks_options_add_required_claim": (_RESULT, [_P, _STR]),
-    "jwks_options_set_max_token_age": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_max_token_size": (_RESULT, [_P, c_size_t]),
+    # The option setters, one per option of the core's catalogue.
+    **SETTER_SIGNATURES,
     "jwks_result_category": (c_uint32, [c_uint32]),
     "jwks_result_is_token_rejected": (c_bool, [c_uint32]),
     "jwks_result_is_keys_unavailable": (c_bool, [c_uint32]),
@@ -99,9 +82,6 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_verifier_last_error": (_RESULT, [_P, _PP]),
     "jwks_verifier_skipped_keys": (_RESULT, [_P, _PP, _PP]),
     "jwks_verifier_would_block": (_RESULT, [_P, _STR, c_size_t, POINTER(c_bool)]),
-    "jwks_options_set_token_cache": (_RESULT, [_P, c_uint32]),
-    "jwks_options_set_token_cache_bytes": (_RESULT, [_P, c_size_t]),
-    "jwks_options_set_token_cache_max_reuse": (_RESULT, [_P, c_uint32]),
     "jwks_verifier_token_cache_stats": (_RESULT, [_P, POINTER(jwks_token_cache_stats), c_size_t]),
 }
 

@@ -1,4 +1,10 @@
-"""Keyword options -> a C ``jwks_options`` builder."""
+"""Keyword options -> a C ``jwks_options`` builder.
+
+The options, their C setters, units, defaults and ranges are the core's catalogue
+(``_generated.py``); this module only converts Python values by unit (numbers and
+``timedelta`` to whole seconds or milliseconds, strings to UTF-8) and raises the library's
+refusals. Ranges are not checked here: the library checks them, the same for every language.
+"""
 
 from __future__ import annotations
 
@@ -17,53 +23,25 @@ from typing import (
     Mapping,
     Optional,
     Tuple,
-    TypedDict,
     Union,
 )
 
 from . import _ffi
-from .errors import InvalidArgument, error_class
+from ._generated import OPTIONS, CatalogueOptions, Duration, Headers, Option, Strings
+from .errors import InvalidArgument, description_of, error_class
 
 lib = _ffi.lib
 
-#: A duration: seconds as a number, or a ``datetime.timedelta``.
-Duration = Union[int, float, datetime.timedelta]
-
-#: One string or several (``"RS256"`` or ``["RS256", "ES256"]``).
-Strings = Union[str, Iterable[str]]
-#: HTTP headers: a mapping or (name, value) pairs.
-Headers = Union[Mapping[str, str], Iterable[Tuple[str, str]]]
+__all__ = ["Duration", "Headers", "Strings", "FromIssuersOptions", "VerifierOptions", "COptions", "options_of"]
 
 _U32_MAX = 2**32 - 1
 
 
-class FromIssuersOptions(TypedDict, total=False):
+class FromIssuersOptions(CatalogueOptions, total=False):
     """The keyword options of :meth:`Verifier.from_issuers() <jwkskit.Verifier.from_issuers>`:
     every option of :class:`VerifierOptions` but ``issuers``, which is its argument there."""
 
-    audiences: Optional[Strings]
-    algorithms: Optional[Strings]
-    leeway: Optional[Duration]
-    require_exp: Optional[bool]
-    typ: Optional[str]
-    required_claims: Optional[Strings]
-    max_token_age: Optional[Duration]
-    max_token_size: Optional[int]
-    allow_http: Optional[bool]
-    cache_ttl: Optional[Duration]
-    cache_ttl_bounds: Optional[Tuple[Duration, Duration]]
-    refresh_cooldown: Optional[Duration]
-    max_stale: Optional[Duration]
-    http_timeout: Optional[Duration]
-    connect_timeout: Optional[Duration]
-    max_response_size: Optional[int]
-    headers: Optional[Headers]
-    ca_pem: Optional[Union[str, bytes]]
     ca_file: Optional[Union[str, "os.PathLike[str]"]]
-    proxy: Optional[str]
-    token_cache: Optional[int]
-    token_cache_bytes: Optional[int]
-    token_cache_max_reuse: Optional[Duration]
 
 
 class VerifierOptions(FromIssuersOptions, total=False):
@@ -75,8 +53,10 @@ class VerifierOptions(FromIssuersOptions, total=False):
     issuers: Optional[Strings]
 
 
+_BY_NAME: Dict[str, Option] = {option.name: option for option in OPTIONS}
+
 #: The options a verifier accepts, in the order of the documentation.
-OPTION_NAMES: Tuple[str, ...] = ("issuers", *FromIssuersOptions.__annotations__)
+OPTION_NAMES: Tuple[str, ...] = (*(option.name for option in OPTIONS), "ca_file")
 
 
 def options_of(function: str, given: Mapping[str, Any], names: Iterable[str] = OPTION_NAMES) -> Dict[str, Any]:
@@ -160,10 +140,64 @@ def _flag(name: str, value: Any) -> bool:
     return value
 
 
-def _check(name: str, shown: Any, rc: int) -> None:
+def _check(option: Option, shown: Any, rc: int) -> None:
     if rc:
-        description = lib.jwks_result_description(rc).decode("utf-8", "replace")
-        raise error_class(rc)(rc, f"option {name}={shown!r}: {description}")
+        if option.hidden:
+            shown = "<hidden>"
+        message = f"option {option.name}={shown!r}: {description_of(rc)}"
+        if option.range:
+            message += f" (range: {option.range})"
+        raise error_class(rc)(rc, message)
+
+
+def _count(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < 0 or value > _U32_MAX:
+        # ctypes would pass it modulo 2**32: a huge count would become a small one.
+        raise InvalidArgument(201, f"{name}: {value} is not a count the C API can take (0 to {_U32_MAX})")
+    return value
+
+
+def _pem(name: str, value: Union[str, bytes]) -> bytes:
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{name}: expected str or bytes, got {type(value).__name__}")
+
+
+def _c_args(option: Option, value: Any) -> Iterator[Tuple[Any, Tuple[Any, ...]]]:
+    """The C arguments of each setter call for ``value``, with what a message shows of it."""
+    name, unit = option.name, option.unit
+    if unit == "seconds":
+        yield value, (_whole(name, value, 1, "seconds"),)
+    elif unit == "milliseconds":
+        yield value, (_whole(name, value, 0.001, "milliseconds"),)
+    elif unit == "bytes":
+        yield value, (_size(name, value),)
+    elif unit == "count":
+        yield value, (_count(name, value),)
+    elif unit == "flag":
+        yield value, (_flag(name, value),)
+    elif unit == "text":
+        yield value, (_text(name, value),)
+    elif unit == "text_list":
+        for item in _strings(name, value):
+            yield item.decode(), (item,)
+    elif unit == "seconds_pair":
+        pair: Tuple[Duration, Duration] = tuple(value)
+        if len(pair) != 2:
+            raise TypeError(f"{name}: expected a (minimum, maximum) pair")
+        yield pair, (_whole(name, pair[0], 1, "seconds"), _whole(name, pair[1], 1, "seconds"))
+    elif unit == "text_pairs":
+        for key, header in _items(value):
+            yield key, (_text(name, key), _text(name, header))
+    elif unit == "pem":
+        pem = _pem(name, value)
+        yield value, (pem, len(pem))
+    else:  # pragma: no cover - a unit this package does not know (a newer _generated.py)
+        raise TypeError(f"{name}: unsupported option unit {unit!r}")
 
 
 class COptions:
@@ -196,96 +230,34 @@ class COptions:
             lib.jwks_options_free(ptr)
 
     def _apply(self, o: Mapping[str, Any], extra_issuers: List[str]) -> None:
-        p = self.ptr
-
-        def each(name: str, setter: Callable[[Any, bytes], int]) -> None:
-            if o.get(name) is None:
-                return
-            for value in _strings(name, o[name]):
-                _check(name, value.decode(), setter(p, value))
-
-        def seconds(name: str, setter: Callable[[Any, int], int]) -> None:
-            if o.get(name) is not None:
-                _check(name, o[name], setter(p, _whole(name, o[name], 1, "seconds")))
-
-        def millis(name: str, setter: Callable[[Any, int], int]) -> None:
-            if o.get(name) is not None:
-                _check(name, o[name], setter(p, _whole(name, o[name], 0.001, "milliseconds")))
-
-        for issuer in extra_issuers:
-            _check("issuers", issuer, lib.jwks_options_add_issuer(p, _text("issuers", issuer)))
-        each("issuers", lib.jwks_options_add_issuer)
-        each("audiences", lib.jwks_options_add_audience)
-        if o.get("algorithms") is not None:
-            for alg in _strings("algorithms", o["algorithms"]):
-                if alg.lower() == b"none":
-                    raise InvalidArgument(
-                        201,
-                        f"option algorithms={alg.decode()!r}: unsigned tokens (alg \"none\") are "
-                        "never accepted; list the signature algorithms your issuer uses, "
-                        'e.g. "RS256"',
-                    )
-        each("algorithms", lib.jwks_options_add_algorithm)
-        each("required_claims", lib.jwks_options_add_required_claim)
-        seconds("leeway", lib.jwks_options_set_leeway)
-        if o.get("require_exp") is not None:
-            flag = _flag("require_exp", o["require_exp"])
-            _check("require_exp", flag, lib.jwks_options_set_require_exp(p, flag))
-        if o.get("typ") is not None:
-            _check("typ", o["typ"], lib.jwks_options_set_typ(p, _text("typ", o["typ"])))
-        seconds("max_token_age", lib.jwks_options_set_max_token_age)
-        if o.get("max_token_size") is not None:
-            size = _size("max_token_size", o["max_token_size"])
-            _check("max_token_size", size, lib.jwks_options_set_max_token_size(p, size))
-
-        if o.get("allow_http") is not None:
-            flag = _flag("allow_http", o["allow_http"])
-            _check("allow_http", flag, lib.jwks_options_set_allow_http(p, flag))
-        seconds("cache_ttl", lib.jwks_options_set_cache_ttl)
-        if o.get("cache_ttl_bounds") is not None:
-            bounds: Tuple[Duration, Duration] = tuple(o["cache_ttl_bounds"])
-            if len(bounds) != 2:
-                raise TypeError("cache_ttl_bounds: expected a (minimum, maximum) pair")
-            low = _whole("cache_ttl_bounds", bounds[0], 1, "seconds")
-            high = _whole("cache_ttl_bounds", bounds[1], 1, "seconds")
-            _check("cache_ttl_bounds", bounds, lib.jwks_options_set_cache_ttl_bounds(p, low, high))
-        seconds("refresh_cooldown", lib.jwks_options_set_refresh_cooldown)
-        seconds("max_stale", lib.jwks_options_set_max_stale)
-        millis("http_timeout", lib.jwks_options_set_http_timeout_ms)
-        millis("connect_timeout", lib.jwks_options_set_connect_timeout_ms)
-        if o.get("max_response_size") is not None:
-            size = _size("max_response_size", o["max_response_size"])
-            _check("max_response_size", size, lib.jwks_options_set_max_response_size(p, size))
-        if o.get("headers") is not None:
-            for name, value in _items(o["headers"]):
-                rc = lib.jwks_options_add_http_header(
-                    p, _text("headers", name), _text("headers", value)
+        given = dict(o)
+        if extra_issuers:
+            issuers = given.get("issuers")
+            given["issuers"] = [*extra_issuers, *([] if issuers is None else _listed(issuers))]
+        for alg in _listed(given.get("algorithms") or ()):
+            if isinstance(alg, str) and alg.lower() == "none":
+                raise InvalidArgument(
+                    201,
+                    f"option algorithms={alg!r}: unsigned tokens (alg \"none\") are never "
+                    'accepted; list the signature algorithms your issuer uses, e.g. "RS256"',
                 )
-                _check("headers", name, rc)
-        pems = []
-        if o.get("ca_pem") is not None:
-            pem = o["ca_pem"]
-            pems.append(pem.encode("utf-8") if isinstance(pem, str) else bytes(pem))
-        if o.get("ca_file") is not None:
-            with open(os.fspath(o["ca_file"]), "rb") as f:
-                pems.append(f.read())
-        if pems:
-            pem_bytes = b"\n".join(pems)
-            rc = lib.jwks_options_set_ca_pem(p, pem_bytes, len(pem_bytes))
-            _check("ca_pem" if o.get("ca_pem") is not None else "ca_file", "<PEM>", rc)
-        if o.get("proxy") is not None:
-            _check("proxy", o["proxy"], lib.jwks_options_set_proxy(p, _text("proxy", o["proxy"])))
+        if given.get("ca_file") is not None:
+            # A file of certificates is its PEM text, added to ca_pem's.
+            with open(os.fspath(given["ca_file"]), "rb") as f:
+                from_file = f.read()
+            pem = given.get("ca_pem")
+            given["ca_pem"] = from_file if pem is None else _pem("ca_pem", pem) + b"\n" + from_file
+        for option in OPTIONS:
+            value = given.get(option.name)
+            if value is None:
+                continue
+            setter: Callable[..., int] = getattr(lib, option.setter)
+            for shown, args in _c_args(option, value):
+                _check(option, shown, setter(self.ptr, *args))
 
-        # The verified-token cache.
-        if o.get("token_cache") is not None:
-            entries = _size("token_cache", o["token_cache"])
-            if entries > 0xFFFFFFFF:
-                raise InvalidArgument(201, f"token_cache: {entries} is more than 2**32 - 1 entries")
-            _check("token_cache", entries, lib.jwks_options_set_token_cache(p, entries))
-        if o.get("token_cache_bytes") is not None:
-            size = _size("token_cache_bytes", o["token_cache_bytes"])
-            _check("token_cache_bytes", size, lib.jwks_options_set_token_cache_bytes(p, size))
-        seconds("token_cache_max_reuse", lib.jwks_options_set_token_cache_max_reuse)
+
+def _listed(value: Any) -> List[Any]:
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _items(headers: Any) -> Iterator[Tuple[str, str]]:

@@ -351,43 +351,91 @@ class Verifier:
 
     Keyword options (all optional; the defaults are the library's safe ones):
 
+    .. BEGIN GENERATED: options (make generate, from src/catalogue/options.rs)
     Policy:
-        issuers (str | list[str]): allowed ``iss`` values; with none, ``iss`` is not checked.
-        audiences (str | list[str]): allowed audiences; with none, tokens carrying ``aud``
-            are rejected.
-        algorithms (str | list[str]): allowed JWA names; by default every asymmetric
-            algorithm that fits the key. HMAC (``HS*``) only when listed here.
-        leeway: clock-skew allowance for ``exp``/``nbf``/``iat`` in seconds (default 0).
-        require_exp (bool): whether ``exp`` must be present (default True).
-        typ (str): the required header ``typ``, e.g. ``"at+jwt"``.
-        required_claims (list[str]): claims every token must carry.
-        max_token_age: reject tokens whose ``iat`` is older (seconds; then ``iat`` is required).
-        max_token_size (int): the largest accepted token in bytes (default 16384).
+        issuers (str | list[str]): The allowed values of ``iss`` (none may be empty); with
+            none, ``iss`` is not checked. Default: none.
+        audiences (str | list[str]): The allowed audiences: a token's ``aud`` must name one
+            of them; with none, tokens that carry ``aud`` are rejected (RFC 7519 §4.1.3).
+            Default: none.
+        algorithms (str | list[str]): The allowed algorithms by JWA name (``RS256``,
+            ``ES256``, ``EdDSA``, ``HS256``...). With none, every asymmetric algorithm that fits
+            the key; HMAC only ever when listed. ``none`` and unknown names are refused.
+            Default: none.
+        leeway (seconds): The clock-skew leeway for ``exp``, ``nbf`` and ``iat``. Default:
+            0 s. Range: 0 to 86400 s.
+        require_exp (bool): Whether ``exp`` must be present. Default: on.
+        typ (str): The required header ``typ`` (case-insensitive; ``application/``
+            optional), e.g. ``at+jwt`` for OAuth access tokens (RFC 9068). Default: none.
+        required_claims (str | list[str]): Claims every token must carry (e.g. ``sub``).
+            Default: none.
+        max_token_age (seconds): Rejects tokens whose ``iat`` is older than this (then
+            ``iat`` is required). Default: off. Range: 1 to 4294967295 s, or 0 for off.
+        max_token_size (int, bytes): The largest accepted token. Default: 16384 bytes.
+            Range: 256 to 1048576 bytes.
 
     Remote key sets (URL, issuer, file):
-        allow_http (bool): allow plain ``http://`` URLs (default False).
-        cache_ttl: seconds keys are cached without ``Cache-Control: max-age`` (default 600).
-        cache_ttl_bounds: ``(min, max)`` seconds a response's ``max-age`` is clamped to.
-        refresh_cooldown: minimum seconds between unknown-``kid`` refetches (default 30).
-        max_stale: seconds expired keys keep verifying while refreshes fail (default 86400).
-        http_timeout: total seconds for one fetch (default 5; whole milliseconds).
-        connect_timeout: seconds to connect (default 2; whole milliseconds).
-        max_response_size (int): the largest key-set response in bytes (default 1 MiB).
-        headers (dict[str, str]): headers sent with every key fetch.
-        ca_pem (str | bytes): extra trusted CA certificates (PEM).
-        ca_file (path): a file of extra trusted CA certificates (PEM).
-        proxy (str): an explicit proxy URL (default: ``HTTPS_PROXY``/``NO_PROXY``).
+        allow_http (bool): Allows plain ``http://`` key URLs (for tests and private
+            networks). Default: off.
+        cache_ttl (seconds): How long fetched keys are cached when the response has no
+            ``Cache-Control: max-age``. Used as given, never clamped: it must also lie within
+            ``cache_ttl_bounds``, which is checked when a verifier is created (so the two may be
+            set in either order). Default: 600 s. Range: 1 to 4294967295 s.
+        cache_ttl_bounds ((min, max) seconds): The minimum and maximum that a response's
+            ``max-age`` is clamped to (the server's value, not a setting); the minimum is also
+            the lifetime of a ``no-store``/``no-cache`` response. The minimum may not exceed the
+            maximum. Default: 60 s and 86400 s. Range: 1 to 4294967295 s.
+        refresh_cooldown (seconds): The minimum interval between refetches caused by unknown
+            ``kid``s; in between, tokens with unknown ``kid``s are rejected at once. Default:
+            30 s. Range: 0 to 4294967295 s.
+        max_stale (seconds): How long past their expiry cached keys keep verifying while
+            refreshes fail. Default: 86400 s. Range: 0 to 4294967295 s.
+        http_timeout (seconds, whole milliseconds): The total time allowed for one key fetch
+            (connect, TLS, redirects, headers and body; one deadline covers a whole refresh,
+            discovery included). Default: 5000 ms. Range: 1 to 3600000 ms.
+        connect_timeout (seconds, whole milliseconds): The time allowed to connect (TCP,
+            proxy and TLS handshake); the total timeout bounds the whole fetch, connection
+            included, whichever ends first. Default: 2000 ms. Range: 1 to 3600000 ms.
+        max_response_size (int, bytes): The largest accepted key-set response (after
+            decompression). Default: 1048576 bytes. Range: at least 1024 bytes.
+        headers (dict[str, str]): Headers sent with every key fetch (e.g. an API key; not
+            sent to another host after a redirect). Names and values must be UTF-8 without CR,
+            LF or NUL; names not empty and without ``:`` or spaces. Default: none.
+        ca_pem (str | bytes): CA certificates (PEM) trusted for key fetches in addition to
+            the system's web roots, for private identity providers. Default: none.
+        proxy (str): An explicit proxy URL for key fetches, for https and http URLs alike
+            (default: from the environment: ``https_proxy``/``HTTPS_PROXY`` for https URLs,
+            ``http_proxy``/``HTTP_PROXY`` for http URLs unless ``REQUEST_METHOD`` is set, then
+            ``all_proxy``/``ALL_PROXY``; hosts on ``NO_PROXY``/``no_proxy`` are fetched
+            directly). Default: none.
+        max_keys (int): The most entries a fetched key set (URL, issuer, file) may hold; a
+            larger set is refused as invalid and the keys already held stay in use. Raise it for
+            identity providers that publish many keys (multi-tenant sets). Default: 256. Range:
+            1 to 4294967295.
+        ca_file (path): a file of extra trusted CA certificates (PEM), added to ``ca_pem``.
 
     Verified-token cache (a repeated token is answered without its signature check, with the
-    same verdict: time rules are re-checked on every call, entries die with the key set; once
-    full, a token is stored on its second miss, so that one-off tokens displace nothing):
-        token_cache (int): most tokens kept (default 4096; 0 turns the cache off).
-        token_cache_bytes (int): most bytes the cache may take (default 8 MiB).
-        token_cache_max_reuse: seconds an entry is reused at most (default 300).
+    same verdict):
+        token_cache (int): How many verified tokens a verifier keeps, so that a token seen
+            again is answered without its signature check, with the verdict a full verification
+            would give (the time rules are checked again at each call's time; an entry is
+            dropped when the key set changes). Once the cache is full, a token is stored on its
+            second miss, so that one-off tokens displace nothing. Memory grows with the entries
+            stored, up to ``token_cache_bytes``. Default: 4096. Range: 1 to 4294967295, or 0 for
+            off.
+        token_cache_bytes (int, bytes): The most memory the token cache may take, allocator
+            overhead included; it is taken as entries are stored, not up front. Default:
+            8388608 bytes. Range: at least 4096 bytes.
+        token_cache_max_reuse (seconds): The longest time a cached verification is reused,
+            after which the token is verified again; never past the token's ``exp`` either.
+            Default: 300 s. Range: 1 to 86400 s.
+
+    .. END GENERATED: options
 
     Durations are numbers of seconds or ``datetime.timedelta``; fractions of the unit are
-    refused, never rounded. An invalid option raises :class:`~jwkskit.InvalidArgument`; an
-    unknown keyword raises ``TypeError``. The options are declared once, as the ``TypedDict``
+    refused, never rounded. The ranges are the library's, checked by it (the same for every
+    language): a value outside raises :class:`~jwkskit.InvalidArgument`; an unknown keyword
+    raises ``TypeError``. The options are declared once, as the ``TypedDict``
     ``jwkskit.VerifierOptions``, which every constructor takes as ``**options`` (PEP 692), so
     type checkers catch a misspelt or mistyped option.
     """
