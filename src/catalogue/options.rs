@@ -196,9 +196,14 @@ impl OptionSpec {
         let below = bound(r.min).is_some_and(|min| value < min);
         let above = bound(r.max).is_some_and(|max| value > max);
         if below || above {
-            return Err(self.refuse(&format!("{value:?}")));
+            return Err(self.refuse(&self.show(value)));
         }
         Ok(value)
+    }
+
+    /// A duration in the option's unit, e.g. `30 s` or `1500 ms` (`{:?}` when not whole).
+    pub fn show(&self, value: Duration) -> String {
+        show_duration(self.unit, value)
     }
 
     /// Checks a size or count given as `usize`.
@@ -274,6 +279,19 @@ impl OptionSpec {
     /// The default of a flag.
     pub const fn default_flag(&self) -> bool {
         matches!(self.default, DefaultValue::Flag(true))
+    }
+}
+
+/// A duration in `unit`, e.g. `30 s` or `1500 ms` (`{:?}` when not a whole number of it).
+pub(crate) fn show_duration(unit: Unit, value: Duration) -> String {
+    match unit {
+        Unit::Milliseconds if value.subsec_nanos() % 1_000_000 == 0 => {
+            format!("{} ms", value.as_millis())
+        }
+        Unit::Seconds | Unit::SecondsPair if value.subsec_nanos() == 0 => {
+            format!("{} s", value.as_secs())
+        }
+        _ => format!("{value:?}"),
     }
 }
 
@@ -707,7 +725,9 @@ pub const CACHE_TTL_BOUNDS: OptionSpec = OptionSpec {
 pub(crate) fn check_ttl_bounds(min: Duration, max: Duration) -> Result<(), Error> {
     if min > max {
         return Err(invalid(format!(
-            "cache_ttl_bounds: the minimum ({min:?}) is above the maximum ({max:?})"
+            "cache_ttl_bounds: the minimum ({}) is above the maximum ({})",
+            show_duration(Unit::Seconds, min),
+            show_duration(Unit::Seconds, max)
         )));
     }
     Ok(())

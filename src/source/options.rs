@@ -129,9 +129,11 @@ impl RemoteOptions {
             return Err(err(
                 ErrorKind::InvalidArgument,
                 format!(
-                    "cache_ttl: {:?} is outside the cache ttl bounds [{:?}, {:?}]: change the \
-                     ttl or the bounds (cache_ttl_bounds) so that it lies within them",
-                    self.cache_ttl, self.min_cache_ttl, self.max_cache_ttl
+                    "cache_ttl: the cache ttl ({}) is outside the cache ttl bounds [{}, {}]: \
+                     change the ttl or the bounds (cache_ttl_bounds) so that it lies within them",
+                    opt::CACHE_TTL.show(self.cache_ttl),
+                    opt::CACHE_TTL.show(self.min_cache_ttl),
+                    opt::CACHE_TTL.show(self.max_cache_ttl)
                 ),
             ));
         }
@@ -139,8 +141,9 @@ impl RemoteOptions {
             return Err(err(
                 ErrorKind::InvalidArgument,
                 format!(
-                    "retry_max: {:?} is below retry_min ({:?})",
-                    self.retry_max, self.retry_min
+                    "retry_max: {} is below retry_min ({})",
+                    opt::RETRY_MAX.show(self.retry_max),
+                    opt::RETRY_MIN.show(self.retry_min)
                 ),
             ));
         }
@@ -168,7 +171,7 @@ mod tests {
             (with(100_000, 60, 86_400), "outside"),
             (
                 with(10, 0, 100),
-                "cache_ttl_bounds: 0ns is outside its range, 1 to 4294967295 s",
+                "cache_ttl_bounds: 0 s is outside its range, 1 to 4294967295 s",
             ),
             (with(10, 20, 5), "above the maximum"),
         ] {

@@ -12,7 +12,8 @@ Usage: check_coverage.py include/jwks.h include/jwks.hpp
    the reason.
 2. The lists of jwks.hpp that mirror a C list sit between
    `// BEGIN GENERATED: <what> (do not edit; make generate)` and `// END GENERATED: <what>`;
-   each must name every enumerator of its C enum, and no other.
+   each must name every enumerator of its C enum (or every function of its family, for the
+   option setters), and no other.
 
 The header is parsed, not listed by hand, so a C function added without a C++ wrapper fails
 here. Exit status 1 with the list of what is missing.
@@ -25,10 +26,12 @@ import sys
 # the header no longer declares, is an error too, so that the list never goes stale.
 ALLOWED = {}
 
-# The generated blocks of jwks.hpp and the C enum each mirrors (by enumerator prefix).
+# The generated blocks of jwks.hpp and what each mirrors: a C enum (by enumerator prefix) or a
+# family of C functions (by a pattern of their names).
 GENERATED = {
     "result codes": "JWKS_RESULT_",
     "categories": "JWKS_CATEGORY_",
+    "option setters": re.compile(r"jwks_options_(?:set|add)_\w+"),
 }
 
 BEGIN = re.compile(r"^\s*// BEGIN GENERATED: (.+?) \(do not edit; make generate\)\s*$", re.M)
@@ -109,14 +112,19 @@ def main():
             problems.append(f"ALLOWED names {f} ({why}), but jwks.hpp calls it: remove it from ALLOWED")
 
     blocks = generated_blocks(cpp)
-    for what, prefix in GENERATED.items():
+    for what, mirrored in GENERATED.items():
         if what not in blocks:
             problems.append(f"jwks.hpp has no block // BEGIN GENERATED: {what} (do not edit; make generate)")
             continue
-        want = c_enumerators(header, prefix)
+        if isinstance(mirrored, str):
+            want = c_enumerators(header, mirrored)
+            names = re.escape(mirrored) + r"\w+"
+        else:
+            want = [f for f in functions if mirrored.fullmatch(f)]
+            names = mirrored.pattern
         if not want:
-            problems.append(f"no {prefix}* enumerators found in {header_path}")
-        have = re.findall(r"\b(" + re.escape(prefix) + r"\w+)\b", code_only(blocks[what]))
+            problems.append(f"nothing found in {header_path} for GENERATED: {what}")
+        have = re.findall(r"\b(" + names + r")\b", code_only(blocks[what]))
         for name in want:
             if have.count(name) != 1:
                 problems.append(f"GENERATED: {what} names {name} {have.count(name)} times, want once")

@@ -243,6 +243,9 @@ void test_detailed_messages(const jwks::verifier &v, const std::vector<fixture> 
   EXPECT_DETAIL(EXPECT_ERROR(opts.add_algorithm("none"), jwks::result::invalid_argument), "add_algorithm(\"none\")");
   EXPECT_DETAIL(EXPECT_ERROR(opts.http_timeout(std::chrono::milliseconds(0)), jwks::result::invalid_argument),
                 "http_timeout(0 ms)");
+  // The most keys a fetched set may hold: at least one (the library's range, as in C).
+  EXPECT_DETAIL(EXPECT_ERROR(opts.max_keys(0), jwks::result::invalid_argument), "max_keys(0)");
+  opts.max_keys(1).max_keys(4096);
   // Values that may be secret are never shown: a header value, a proxy URL, a PEM.
   what = EXPECT_ERROR(opts.add_http_header("X-Api-Key", "s3cret\r\nInjected: 1"), jwks::result::invalid_argument);
   EXPECT_DETAIL(what, "add_http_header(\"X-Api-Key\", ...)");

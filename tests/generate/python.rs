@@ -332,20 +332,32 @@ fn options_tables(o: &mut String) {
          #: The default, in words.\n    default: str\n    \
          #: The range the core accepts, in words (``\"\"`` when not limited).\n    range: str\n    \
          #: Whether a value is never shown in messages (it may hold a password or a key).\n    \
-         hidden: bool\n\n\n\
+         hidden: bool\n    \
+         #: The smallest and largest value the core accepts, in the unit of the C setter\n    \
+         #: (milliseconds for ``milliseconds``); None when not limited.\n    \
+         low: Optional[int]\n    \
+         high: Optional[int]\n    \
+         #: Whether 0 turns the option off (accepted outside the range).\n    \
+         zero_is_off: bool\n\n\n\
          #: The keyword options, in the order of the documentation.\n\
          OPTIONS: Tuple[Option, ...] = (\n",
     );
     for (spec, name, c) in python_options() {
+        let py_bool = |b: bool| if b { "True" } else { "False" };
+        let (low, high) = match spec.range {
+            Some(r) => (r.min.to_string(), r.max.to_string()),
+            None => ("None".to_string(), "None".to_string()),
+        };
         writeln!(
             o,
-            "    Option({}, {}, {}, {}, {}, {}),",
+            "    Option({}, {}, {}, {}, {}, {}, {low}, {high}, {}),",
             quoted(name),
             quoted(unit_name(spec.unit)),
             quoted(c.name),
             quoted(&spec.default_text()),
             quoted(&spec.range_text()),
-            if spec.hidden { "True" } else { "False" }
+            py_bool(spec.hidden),
+            py_bool(spec.zero_is_off),
         )
         .unwrap();
     }

@@ -208,34 +208,40 @@ class Option(NamedTuple):
     range: str
     #: Whether a value is never shown in messages (it may hold a password or a key).
     hidden: bool
+    #: The smallest and largest value the core accepts, in the unit of the C setter
+    #: (milliseconds for ``milliseconds``); None when not limited.
+    low: Optional[int]
+    high: Optional[int]
+    #: Whether 0 turns the option off (accepted outside the range).
+    zero_is_off: bool
 
 
 #: The keyword options, in the order of the documentation.
 OPTIONS: Tuple[Option, ...] = (
-    Option("issuers", "text_list", "jwks_options_add_issuer", "none", "", False),
-    Option("audiences", "text_list", "jwks_options_add_audience", "none", "", False),
-    Option("algorithms", "text_list", "jwks_options_add_algorithm", "none", "", False),
-    Option("leeway", "seconds", "jwks_options_set_leeway", "0 s", "0 to 86400 s", False),
-    Option("require_exp", "flag", "jwks_options_set_require_exp", "on", "", False),
-    Option("typ", "text", "jwks_options_set_typ", "none", "", False),
-    Option("required_claims", "text_list", "jwks_options_add_required_claim", "none", "", False),
-    Option("max_token_age", "seconds", "jwks_options_set_max_token_age", "off", "1 to 4294967295 s, or 0 for off", False),
-    Option("max_token_size", "bytes", "jwks_options_set_max_token_size", "16384 bytes", "256 to 1048576 bytes", False),
-    Option("token_cache", "count", "jwks_options_set_token_cache", "4096", "1 to 4294967295, or 0 for off", False),
-    Option("token_cache_bytes", "bytes", "jwks_options_set_token_cache_bytes", "8388608 bytes", "at least 4096 bytes", False),
-    Option("token_cache_max_reuse", "seconds", "jwks_options_set_token_cache_max_reuse", "300 s", "1 to 86400 s", False),
-    Option("allow_http", "flag", "jwks_options_set_allow_http", "off", "", False),
-    Option("cache_ttl", "seconds", "jwks_options_set_cache_ttl", "600 s", "1 to 4294967295 s", False),
-    Option("cache_ttl_bounds", "seconds_pair", "jwks_options_set_cache_ttl_bounds", "60 s and 86400 s", "1 to 4294967295 s", False),
-    Option("refresh_cooldown", "seconds", "jwks_options_set_refresh_cooldown", "30 s", "0 to 4294967295 s", False),
-    Option("max_stale", "seconds", "jwks_options_set_max_stale", "86400 s", "0 to 4294967295 s", False),
-    Option("http_timeout", "milliseconds", "jwks_options_set_http_timeout_ms", "5000 ms", "1 to 3600000 ms", False),
-    Option("connect_timeout", "milliseconds", "jwks_options_set_connect_timeout_ms", "2000 ms", "1 to 3600000 ms", False),
-    Option("max_response_size", "bytes", "jwks_options_set_max_response_size", "1048576 bytes", "at least 1024 bytes", False),
-    Option("headers", "text_pairs", "jwks_options_add_http_header", "none", "", True),
-    Option("ca_pem", "pem", "jwks_options_set_ca_pem", "none", "", True),
-    Option("proxy", "text", "jwks_options_set_proxy", "none", "", True),
-    Option("max_keys", "count", "jwks_options_set_max_keys", "256", "1 to 4294967295", False),
+    Option("issuers", "text_list", "jwks_options_add_issuer", "none", "", False, None, None, False),
+    Option("audiences", "text_list", "jwks_options_add_audience", "none", "", False, None, None, False),
+    Option("algorithms", "text_list", "jwks_options_add_algorithm", "none", "", False, None, None, False),
+    Option("leeway", "seconds", "jwks_options_set_leeway", "0 s", "0 to 86400 s", False, 0, 86400, False),
+    Option("require_exp", "flag", "jwks_options_set_require_exp", "on", "", False, None, None, False),
+    Option("typ", "text", "jwks_options_set_typ", "none", "", False, None, None, False),
+    Option("required_claims", "text_list", "jwks_options_add_required_claim", "none", "", False, None, None, False),
+    Option("max_token_age", "seconds", "jwks_options_set_max_token_age", "off", "1 to 4294967295 s, or 0 for off", False, 1, 4294967295, True),
+    Option("max_token_size", "bytes", "jwks_options_set_max_token_size", "16384 bytes", "256 to 1048576 bytes", False, 256, 1048576, False),
+    Option("token_cache", "count", "jwks_options_set_token_cache", "4096", "1 to 4294967295, or 0 for off", False, 1, 4294967295, True),
+    Option("token_cache_bytes", "bytes", "jwks_options_set_token_cache_bytes", "8388608 bytes", "at least 4096 bytes", False, 4096, 18446744073709551615, False),
+    Option("token_cache_max_reuse", "seconds", "jwks_options_set_token_cache_max_reuse", "300 s", "1 to 86400 s", False, 1, 86400, False),
+    Option("allow_http", "flag", "jwks_options_set_allow_http", "off", "", False, None, None, False),
+    Option("cache_ttl", "seconds", "jwks_options_set_cache_ttl", "600 s", "1 to 4294967295 s", False, 1, 4294967295, False),
+    Option("cache_ttl_bounds", "seconds_pair", "jwks_options_set_cache_ttl_bounds", "60 s and 86400 s", "1 to 4294967295 s", False, 1, 4294967295, False),
+    Option("refresh_cooldown", "seconds", "jwks_options_set_refresh_cooldown", "30 s", "0 to 4294967295 s", False, 0, 4294967295, False),
+    Option("max_stale", "seconds", "jwks_options_set_max_stale", "86400 s", "0 to 4294967295 s", False, 0, 4294967295, False),
+    Option("http_timeout", "milliseconds", "jwks_options_set_http_timeout_ms", "5000 ms", "1 to 3600000 ms", False, 1, 3600000, False),
+    Option("connect_timeout", "milliseconds", "jwks_options_set_connect_timeout_ms", "2000 ms", "1 to 3600000 ms", False, 1, 3600000, False),
+    Option("max_response_size", "bytes", "jwks_options_set_max_response_size", "1048576 bytes", "at least 1024 bytes", False, 1024, 18446744073709551615, False),
+    Option("headers", "text_pairs", "jwks_options_add_http_header", "none", "", True, None, None, False),
+    Option("ca_pem", "pem", "jwks_options_set_ca_pem", "none", "", True, None, None, False),
+    Option("proxy", "text", "jwks_options_set_proxy", "none", "", True, None, None, False),
+    Option("max_keys", "count", "jwks_options_set_max_keys", "256", "1 to 4294967295", False, 1, 4294967295, False),
 )
 
 
