@@ -404,7 +404,7 @@ class options {
     return check(jwks_options_set_token_cache_bytes(p_, max_bytes), "token_cache_bytes", std::uint64_t{max_bytes});
   }
   /// The longest time a cached verification is reused, after which the token is verified again; never past the
-  /// token's exp either. Default: 300 s. Range: 1 to 86400 s.
+  /// token's exp either. Default: 300 s. Range: above 0 s, at most 86400 s.
   options &token_cache_max_reuse(std::chrono::seconds s) {
     return u32("token_cache_max_reuse", jwks_options_set_token_cache_max_reuse, s);
   }
@@ -412,11 +412,11 @@ class options {
   options &allow_http(bool allow) { return check(jwks_options_set_allow_http(p_, allow), "allow_http", allow); }
   /// How long fetched keys are cached when the response has no Cache-Control: max-age. Used as given, never
   /// clamped: it must also lie within cache_ttl_bounds, which is checked when a verifier is created (so the two
-  /// may be set in either order). Default: 600 s. Range: 1 to 4294967295 s.
+  /// may be set in either order). Default: 600 s. Range: above 0 s, at most 4294967295 s.
   options &cache_ttl(std::chrono::seconds s) { return u32("cache_ttl", jwks_options_set_cache_ttl, s); }
   /// The minimum and maximum that a response's max-age is clamped to (the server's value, not a setting); the
   /// minimum is also the lifetime of a no-store/no-cache response. The minimum may not exceed the maximum.
-  /// Default: 60 s and 86400 s. Range: 1 to 4294967295 s.
+  /// Default: 60 s and 86400 s. Range: above 0 s, at most 4294967295 s.
   options &cache_ttl_bounds(std::chrono::seconds min, std::chrono::seconds max) {
     std::uint32_t lo = 0, hi = 0;
     auto shown = std::make_pair(min, max);
@@ -433,12 +433,12 @@ class options {
   /// 4294967295 s.
   options &max_stale(std::chrono::seconds s) { return u32("max_stale", jwks_options_set_max_stale, s); }
   /// The total time allowed for one key fetch (connect, TLS, redirects, headers and body; one deadline covers a
-  /// whole refresh, discovery included). Default: 5000 ms. Range: 1 to 3600000 ms.
+  /// whole refresh, discovery included). Default: 5000 ms. Range: above 0 ms, at most 3600000 ms.
   options &http_timeout(std::chrono::milliseconds ms) {
     return u32("http_timeout", jwks_options_set_http_timeout_ms, ms);
   }
   /// The time allowed to connect (TCP, proxy and TLS handshake); the total timeout bounds the whole fetch,
-  /// connection included, whichever ends first. Default: 2000 ms. Range: 1 to 3600000 ms.
+  /// connection included, whichever ends first. Default: 2000 ms. Range: above 0 ms, at most 3600000 ms.
   options &connect_timeout(std::chrono::milliseconds ms) {
     return u32("connect_timeout", jwks_options_set_connect_timeout_ms, ms);
   }

@@ -40,7 +40,9 @@ pub(crate) enum ObjectError {
 }
 
 /// Nesting beyond which no limit is honoured: below serde_json's own recursion limit (128),
-/// so that our limit, with its clear error, is always the one that fires.
+/// so that our limit, with its clear error, is always the one that fires. It is also the top
+/// of `max_json_depth`'s range in the options catalogue, so a checked `Policy` (every verifier
+/// has one) never asks for more: the cap below only guards this reader's own callers.
 pub(crate) const HARD_DEPTH_LIMIT: usize = 100;
 
 /// Parses `bytes` as exactly one JSON object (RFC 8259; surrounding whitespace allowed),

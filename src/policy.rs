@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use crate::alg::Algorithm;
+use crate::catalogue::options::{self as opt, OptionSpec, Value};
+use crate::error::{Error, ErrorKind};
 use crate::token::Limits;
 
 /// What a verifier accepts. Built once, shared by every verification.
@@ -42,8 +44,8 @@ impl Default for Policy {
             algorithms: Vec::new(),
             issuers: Vec::new(),
             audiences: Vec::new(),
-            leeway: 0,
-            require_exp: true,
+            leeway: opt::LEEWAY.default_number(),
+            require_exp: opt::REQUIRE_EXP.default_flag(),
             expected_typ: None,
             required_claims: Vec::new(),
             max_age: None,
@@ -54,6 +56,68 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// Checks every setting against its range in the options catalogue
+    /// ([`crate::catalogue::options`]), the limits a C caller's setters apply: an empty issuer,
+    /// a leeway over a day, a maximum age of `Some(0)` (`None` is off) or beyond what C can
+    /// express, size and depth limits outside their ranges, and the token cache's
+    /// ([`TokenCacheOptions::check`]). The verifier constructors call it.
+    ///
+    /// Errors: [`ErrorKind::InvalidArgument`] naming the setting, its value and its range.
+    pub fn check(&self) -> Result<(), Error> {
+        for issuer in &self.issuers {
+            opt::check_issuer(issuer)?;
+        }
+        opt::LEEWAY.check(self.leeway)?;
+        if self.max_age == Some(0) {
+            // 0 is C's "off"; in Rust off is `None`, and a maximum age of 0 s would refuse
+            // every token but one issued this very second.
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "max_token_age: Some(0) would refuse nearly every token; use None to turn it off",
+            ));
+        }
+        if let Some(age) = self.max_age {
+            opt::MAX_TOKEN_AGE.check(age)?;
+        }
+        opt::MAX_TOKEN_SIZE.check_usize(self.limits.max_token_len)?;
+        opt::MAX_HEADER_SIZE.check_usize(self.limits.max_header_len)?;
+        opt::MAX_JSON_DEPTH.check_usize(self.limits.max_json_depth)?;
+        self.token_cache.check()
+    }
+
+    /// Stores a value given through the C ABI for one of the policy's options (those of
+    /// [`opt::Group::Policy`] and [`opt::Group::TokenCache`]), checked against its range.
+    pub(crate) fn store(&mut self, spec: &OptionSpec, v: Value<'_>) -> Result<(), Error> {
+        match spec.name {
+            "issuers" => {
+                let issuer = spec.text(v)?;
+                opt::check_issuer(issuer)?;
+                self.issuers.push(issuer.to_owned());
+            }
+            "audiences" => self.audiences.push(spec.text(v)?.to_owned()),
+            "algorithms" => {
+                let alg: Algorithm = spec.text(v)?.parse()?;
+                if !self.algorithms.contains(&alg) {
+                    self.algorithms.push(alg);
+                }
+            }
+            "leeway" => self.leeway = spec.seconds(v)?.as_secs(),
+            "require_exp" => self.require_exp = spec.flag(v)?,
+            "typ" => self.expected_typ = Some(spec.text(v)?.to_owned()),
+            "required_claims" => self.required_claims.push(spec.text(v)?.to_owned()),
+            "max_token_age" => {
+                let age = spec.seconds(v)?.as_secs();
+                self.max_age = (age > 0).then_some(age);
+            }
+            "max_token_size" => self.limits.max_token_len = spec.size(v)?,
+            "token_cache" => self.token_cache.max_entries = spec.count(v)?,
+            "token_cache_bytes" => self.token_cache.max_bytes = spec.size(v)?,
+            "token_cache_max_reuse" => self.token_cache.max_reuse = spec.seconds(v)?,
+            _ => return Err(spec.not_stored()),
+        }
+        Ok(())
+    }
+
     /// Whether the policy lets `alg` through.
     pub fn allows(&self, alg: Algorithm) -> bool {
         if self.algorithms.is_empty() {
@@ -95,9 +159,22 @@ impl Default for TokenCacheOptions {
     }
 }
 
-/// Default [`TokenCacheOptions::max_entries`].
-pub const DEFAULT_MAX_ENTRIES: u32 = 4096;
-/// Default [`TokenCacheOptions::max_bytes`].
-pub const DEFAULT_MAX_BYTES: usize = 8 << 20;
-/// Default [`TokenCacheOptions::max_reuse`].
-pub const DEFAULT_MAX_REUSE: Duration = Duration::from_secs(300);
+impl TokenCacheOptions {
+    /// Checks each setting against its range in the options catalogue: `max_entries` any
+    /// (0 turns the cache off), `max_bytes` at least 4096, `max_reuse` 1 s to one day.
+    ///
+    /// Errors: [`ErrorKind::InvalidArgument`] naming the setting, its value and its range.
+    pub fn check(&self) -> Result<(), Error> {
+        opt::TOKEN_CACHE.check(u64::from(self.max_entries))?;
+        opt::TOKEN_CACHE_BYTES.check_usize(self.max_bytes)?;
+        opt::TOKEN_CACHE_MAX_REUSE.check_duration(self.max_reuse)?;
+        Ok(())
+    }
+}
+
+/// Default [`TokenCacheOptions::max_entries`] (from the options catalogue).
+pub const DEFAULT_MAX_ENTRIES: u32 = opt::TOKEN_CACHE.default_number() as u32;
+/// Default [`TokenCacheOptions::max_bytes`] (from the options catalogue).
+pub const DEFAULT_MAX_BYTES: usize = opt::TOKEN_CACHE_BYTES.default_number() as usize;
+/// Default [`TokenCacheOptions::max_reuse`] (from the options catalogue).
+pub const DEFAULT_MAX_REUSE: Duration = opt::TOKEN_CACHE_MAX_REUSE.default_seconds();

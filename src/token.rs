@@ -8,6 +8,7 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
 
 use crate::alg::Algorithm;
+use crate::catalogue::options as opt;
 use crate::error::{err, Error, ErrorKind};
 use crate::json::{Field, Fields, ObjectError};
 use crate::nul_str::NulStr;
@@ -25,10 +26,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
+        // The defaults of the options catalogue.
         Limits {
-            max_token_len: 16 * 1024,
-            max_header_len: 4 * 1024,
-            max_json_depth: 16,
+            max_token_len: opt::MAX_TOKEN_SIZE.default_number() as usize,
+            max_header_len: opt::MAX_HEADER_SIZE.default_number() as usize,
+            max_json_depth: opt::MAX_JSON_DEPTH.default_number() as usize,
         }
     }
 }

@@ -45,6 +45,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::alg::Algorithm;
@@ -79,6 +80,15 @@ pub const HASHED_TAIL: usize = 32;
 /// Doorkeeper positions per entry of the bound: a one-off token is remembered for about this
 /// many times the cache's entries in misses.
 const DOORKEEPER_PER_ENTRY: usize = 2;
+
+/// Doorkeeper positions for `entries` held: a power of two, at least one.
+fn positions(entries: usize) -> usize {
+    entries
+        .max(1)
+        .saturating_mul(DOORKEEPER_PER_ENTRY)
+        .checked_next_power_of_two()
+        .unwrap_or(1 << (usize::BITS - 1))
+}
 
 /// Everything a hit needs.
 struct Slot {
@@ -231,7 +241,12 @@ pub(crate) struct TokenCache {
     /// The keyed hashes of recent misses not stored because the shard was full, one per
     /// position (direct-mapped, a power of two long): a second miss that finds its hash here
     /// is stored. Written without a lock: a lost or torn race only delays one admission.
-    doorkeeper: Box<[AtomicU64]>,
+    /// Made when a shard first fills (a cache that never fills never pays for it), sized by
+    /// the entries held then: the cache's memory follows its use, never `max_entries` up front.
+    doorkeeper: OnceLock<Box<[AtomicU64]>>,
+    /// The most positions the doorkeeper may have (a power of two), reserved out of the byte
+    /// bound.
+    doorkeeper_max: usize,
     options: TokenCacheOptions,
 }
 
@@ -257,13 +272,14 @@ impl TokenCache {
             shards /= 2;
         }
         let shard_entries = max_entries / shards;
-        // The doorkeeper is sized by the entries that can be held, and its bytes come out of
-        // the byte bound (at most a few percent of it: a position is 8 bytes, an entry hundreds).
+        // The doorkeeper's most positions follow the entries that can be held, and their bytes
+        // come out of the byte bound (at most a few percent of it: a position is 8 bytes, an
+        // entry hundreds). Nothing is allocated here.
         let most_held = max_entries.min(options.max_bytes / Slot::cost_of(BUFFER_ROUNDING, 0));
-        let doorkeeper = (most_held.max(1) * DOORKEEPER_PER_ENTRY).next_power_of_two();
+        let doorkeeper_max = positions(most_held);
         let entry_bytes = options
             .max_bytes
-            .saturating_sub(doorkeeper * std::mem::size_of::<AtomicU64>());
+            .saturating_sub(doorkeeper_max.saturating_mul(std::mem::size_of::<AtomicU64>()));
         Some(TokenCache {
             hasher: RandomState::new(),
             shards: (0..shards).map(|_| ReadMostly::default()).collect(),
@@ -272,7 +288,8 @@ impl TokenCache {
             max_reuse: options.max_reuse,
             stripes: Default::default(),
             evictions: AtomicU64::new(0),
-            doorkeeper: (0..doorkeeper).map(|_| AtomicU64::new(0)).collect(),
+            doorkeeper: OnceLock::new(),
+            doorkeeper_max,
             options,
         })
     }
@@ -282,13 +299,21 @@ impl TokenCache {
         &self.shards[(hash >> 58) as usize % self.shards.len()]
     }
 
-    /// Whether a token whose miss found its shard full is stored: yes if it missed recently
-    /// (its hash is in the doorkeeper), else its hash is remembered for next time.
-    fn admit(&self, hash: u64) -> bool {
+    /// Whether a token whose miss found its shard full (holding `entries`) is stored: yes if
+    /// it missed recently (its hash is in the doorkeeper), else its hash is remembered for
+    /// next time.
+    fn admit(&self, hash: u64, entries: usize) -> bool {
+        let doorkeeper = self.doorkeeper.get_or_init(|| {
+            // The shards fill alike (the keyed hash spreads tokens evenly), so the first full
+            // one tells how many entries the whole cache holds.
+            let held = entries.saturating_mul(self.shards.len());
+            let n = positions(held).min(self.doorkeeper_max);
+            (0..n).map(|_| AtomicU64::new(0)).collect()
+        });
         // Bits the shard choice (the top ones) and the index's table (the low ones) do not
         // lean on, so that a shard's tokens spread over the whole doorkeeper.
-        let at = (hash >> 16) as usize & (self.doorkeeper.len() - 1);
-        let seen = &self.doorkeeper[at];
+        let at = (hash >> 16) as usize & (doorkeeper.len() - 1);
+        let seen = &doorkeeper[at];
         if seen.load(Ordering::Relaxed) == hash {
             return true;
         }
@@ -387,6 +412,11 @@ impl TokenCache {
             }
             reuse = reuse.min(Duration::try_from_secs_f64(left).unwrap_or(reuse));
         }
+        // `reuse` is at most a day (TokenCacheOptions::check), but an instant that cannot be
+        // represented is no reason to panic: such an entry is simply not stored.
+        let Some(deadline) = Instant::now().checked_add(reuse) else {
+            return;
+        };
         let (header, payload) = (verified.header_with_nul(), verified.payload_with_nul());
         let len = token.len() + header.len() + payload.len();
         let issuer_len = facts.issuer.as_ref().map_or(0, String::len);
@@ -400,7 +430,7 @@ impl TokenCache {
         // The shard as the lookup saw it: storing into a full one evicts, so only a token seen
         // before is worth it (see the module docs).
         let full = entries >= self.shard_entries || bytes + cost > self.shard_bytes;
-        if full && !self.admit(hash) {
+        if full && !self.admit(hash, entries) {
             return;
         }
         // The buffer is filled under the lock, once it is known whether an evicted entry's can
@@ -426,7 +456,7 @@ impl TokenCache {
             times: facts.times,
             generation: facts.generation,
             issuer: facts.issuer.map(String::into_boxed_str),
-            deadline: Instant::now() + reuse,
+            deadline,
             visited: AtomicBool::new(false),
             cost,
         };
@@ -536,4 +566,40 @@ pub(crate) struct Facts {
     pub(crate) generation: u64,
     /// The `iss` the source routed by, if it routes by issuer.
     pub(crate) issuer: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The largest bounds C can ask for allocate nothing in proportion to them: the shards
+    /// start empty and the doorkeeper is made when a shard first fills, sized by what it holds
+    /// (it was `2 * max_entries` positions up front, 64 GiB for `u32::MAX` entries).
+    #[test]
+    fn memory_follows_use_not_the_bounds() {
+        let cache = TokenCache::new(TokenCacheOptions {
+            max_entries: u32::MAX,
+            max_bytes: usize::MAX,
+            ..TokenCacheOptions::default()
+        })
+        .expect("on");
+        assert!(cache.doorkeeper.get().is_none());
+        assert_eq!(cache.shards.len(), MAX_SHARDS);
+        // A first full shard of 100 entries: the doorkeeper fits 16 shards of 100.
+        assert!(!cache.admit(7 << 16, 100), "first sighting");
+        let made = cache.doorkeeper.get().expect("made").len();
+        assert_eq!(made, positions(100 * MAX_SHARDS));
+        assert!(made <= 4096, "{made} positions");
+        assert!(cache.admit(7 << 16, 100), "second sighting");
+        // Within the positions reserved out of a small byte bound.
+        let small = TokenCache::new(TokenCacheOptions {
+            max_entries: u32::MAX,
+            max_bytes: 4096,
+            ..TokenCacheOptions::default()
+        })
+        .expect("on");
+        small.admit(1, usize::MAX);
+        assert!(small.doorkeeper.get().unwrap().len() <= small.doorkeeper_max);
+        assert_eq!(positions(usize::MAX), 1 << (usize::BITS - 1));
+    }
 }

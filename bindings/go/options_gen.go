@@ -60,7 +60,7 @@ type Options struct {
 	TokenCacheBytes int
 	// TokenCacheMaxReuse (token_cache_max_reuse): the longest time a cached verification is
 	// reused, after which the token is verified again; never past the token's exp either. Whole
-	// seconds. Default: 300 s. Range: 1 to 86400 s.
+	// seconds. Default: 300 s. Range: above 0 s, at most 86400 s.
 	TokenCacheMaxReuse time.Duration
 
 	// AllowHTTP (allow_http): allows plain http:// key URLs (for tests and private networks).
@@ -69,12 +69,12 @@ type Options struct {
 	// CacheTTL (cache_ttl): how long fetched keys are cached when the response has no
 	// Cache-Control: max-age. Used as given, never clamped: it must also lie within
 	// cache_ttl_bounds, which is checked when a verifier is created (so the two may be set in
-	// either order). Whole seconds. Default: 600 s. Range: 1 to 4294967295 s.
+	// either order). Whole seconds. Default: 600 s. Range: above 0 s, at most 4294967295 s.
 	CacheTTL time.Duration
 	// MinCacheTTL and MaxCacheTTL (cache_ttl_bounds): the minimum and maximum that a response's
 	// max-age is clamped to (the server's value, not a setting); the minimum is also the lifetime
 	// of a no-store/no-cache response. The minimum may not exceed the maximum. Whole seconds.
-	// Default: 60 s and 86400 s. Range: 1 to 4294967295 s.
+	// Default: 60 s and 86400 s. Range: above 0 s, at most 4294967295 s.
 	// Set both MinCacheTTL and MaxCacheTTL, or neither.
 	MinCacheTTL time.Duration
 	// MaxCacheTTL: see MinCacheTTL.
@@ -88,11 +88,11 @@ type Options struct {
 	MaxStale time.Duration
 	// HTTPTimeout (http_timeout): the total time allowed for one key fetch (connect, TLS,
 	// redirects, headers and body; one deadline covers a whole refresh, discovery included). Whole
-	// milliseconds. Default: 5000 ms. Range: 1 to 3600000 ms.
+	// milliseconds. Default: 5000 ms. Range: above 0 ms, at most 3600000 ms.
 	HTTPTimeout time.Duration
 	// ConnectTimeout (connect_timeout): the time allowed to connect (TCP, proxy and TLS
 	// handshake); the total timeout bounds the whole fetch, connection included, whichever ends
-	// first. Whole milliseconds. Default: 2000 ms. Range: 1 to 3600000 ms.
+	// first. Whole milliseconds. Default: 2000 ms. Range: above 0 ms, at most 3600000 ms.
 	ConnectTimeout time.Duration
 	// MaxResponseSize (max_response_size): the largest accepted key-set response (after
 	// decompression). In bytes. Default: 1048576 bytes. Range: at least 1024 bytes.
@@ -255,19 +255,19 @@ func optionRange(field string) string {
 	case "TokenCacheBytes":
 		return "at least 4096 bytes"
 	case "TokenCacheMaxReuse":
-		return "1 to 86400 s"
+		return "above 0 s, at most 86400 s"
 	case "CacheTTL":
-		return "1 to 4294967295 s"
+		return "above 0 s, at most 4294967295 s"
 	case "MinCacheTTL", "MaxCacheTTL":
-		return "1 to 4294967295 s"
+		return "above 0 s, at most 4294967295 s"
 	case "RefreshCooldown":
 		return "0 to 4294967295 s"
 	case "MaxStale":
 		return "0 to 4294967295 s"
 	case "HTTPTimeout":
-		return "1 to 3600000 ms"
+		return "above 0 ms, at most 3600000 ms"
 	case "ConnectTimeout":
-		return "1 to 3600000 ms"
+		return "above 0 ms, at most 3600000 ms"
 	case "MaxResponseSize":
 		return "at least 1024 bytes"
 	case "MaxKeys":

@@ -377,12 +377,19 @@ fn build_policy(spec: &PolicySpec) -> Policy {
     algorithms.dedup();
     Policy {
         algorithms,
-        issuers: spec.issuers.iter().map(|t| t.get().to_string()).collect(),
+        // Within the ranges Policy::check applies (an empty issuer or a maximum age of 0 is
+        // refused when the verifier is made), so that made verifiers exercise verification.
+        issuers: spec
+            .issuers
+            .iter()
+            .map(|t| t.get().to_string())
+            .filter(|i| !i.is_empty())
+            .collect(),
         audiences: spec.audiences.iter().map(|t| t.get().to_string()).collect(),
         leeway: u64::from(spec.leeway % 600),
         require_exp: spec.require_exp,
         expected_typ: spec.typ.as_ref().map(|t| t.get().to_string()),
-        max_age: spec.max_age.map(u64::from),
+        max_age: spec.max_age.filter(|a| *a > 0).map(u64::from),
         ..Policy::default()
     }
 }

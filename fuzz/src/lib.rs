@@ -172,9 +172,9 @@ pub fn vector_tokens() -> &'static [Vec<u8>] {
     })
 }
 
-/// A verifier over an already-parsed set, for a policy.
+/// A verifier over an already-parsed set, for a policy (which must pass `Policy::check`).
 pub fn verifier_for(set: KeySet, policy: Policy) -> Verifier {
-    Verifier::new(StaticSource::new(set), policy)
+    Verifier::new(StaticSource::new(set), policy).expect("the fuzz policies are valid")
 }
 
 /// Key set options with or without `oct` keys.

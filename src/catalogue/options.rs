@@ -1,14 +1,15 @@
 //! The verifier options, declared once: each with its name in every language, its unit, its
-//! default, its range and its documentation, and how a value given through the C ABI is
-//! stored ([`OptionSpec::apply`]).
+//! default, its range and its documentation. The struct that holds an option stores a value
+//! given through the C ABI (`Policy::store`, `RemoteOptions::store`), reading it with the
+//! conversions here, which apply the option's range.
 //!
 //! The core checks the settings against these ranges whoever sets them: [`Policy::check`],
 //! [`TokenCacheOptions::check`] and [`RemoteOptions::check`] (which the verifier constructors
-//! call) for a Rust caller, and the same [`OptionSpec::check`] in each C setter, so that a C,
-//! C++, Python or Go caller is refused by the setter itself. Checks relating two settings (the
-//! cache ttl within its bounds) are made when a verifier is created. Nothing is clamped: a
-//! value is used as given or refused with [`ErrorKind::InvalidArgument`] naming the setting,
-//! the value and the range.
+//! call) for a Rust caller, and the same [`OptionSpec::check`] as each C setter stores its
+//! value, so that a C, C++, Python or Go caller is refused by the setter itself. Checks
+//! relating two settings (the cache ttl within its bounds) are made when a verifier is
+//! created. Nothing is clamped: a value is used as given or refused with
+//! [`ErrorKind::InvalidArgument`] naming the setting, the value and the range.
 //!
 //! The C setters (`src/ffi/options_gen.rs`), the Python keyword options and the Go `Options`
 //! struct, with their documentation, are generated from [`ALL`] (`make generate`).
@@ -19,9 +20,7 @@
 
 use std::time::Duration;
 
-use crate::alg::Algorithm;
 use crate::error::{Error, ErrorKind};
-use crate::{Policy, RemoteOptions};
 
 /// What an option's value is, which decides its type in every language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,12 +123,6 @@ pub enum Value<'a> {
     TextPair(&'a str, &'a str),
 }
 
-/// How an option stores a value given through the C ABI.
-///
-/// The C `jwks_options` holds a [`Policy`] (with its token cache) and the [`RemoteOptions`];
-/// an option stores its value in one of them.
-pub type Apply = fn(&mut Policy, &mut RemoteOptions, Value<'_>) -> Result<(), Error>;
-
 /// One option.
 #[derive(Debug, Clone, Copy)]
 pub struct OptionSpec {
@@ -160,8 +153,6 @@ pub struct OptionSpec {
     /// One or two sentences for every language's documentation (no default or range: those
     /// are added from the fields above).
     pub doc: &'static str,
-    /// How a value given through the C ABI is checked and stored.
-    pub apply: Apply,
 }
 
 impl OptionSpec {
@@ -180,7 +171,9 @@ impl OptionSpec {
     }
 
     /// Checks a duration against the range of a [`Unit::Seconds`] or [`Unit::Milliseconds`]
-    /// option (a Rust caller may give fractions of the unit; they are honoured).
+    /// option. A Rust caller may give fractions of the unit, and they are honoured: a lower
+    /// bound of one unit means "above zero" (a C caller, counting whole units, cannot give
+    /// less than one without giving zero), so a Rust test may cache keys for 300 ms.
     pub fn check_duration(&self, value: Duration) -> Result<Duration, Error> {
         let Some(r) = self.range else {
             return Ok(value);
@@ -193,7 +186,10 @@ impl OptionSpec {
             _ => Duration::from_secs(1),
         };
         let bound = |n: u64| unit.checked_mul(u32::try_from(n).unwrap_or(u32::MAX));
-        let below = bound(r.min).is_some_and(|min| value < min);
+        let below = match r.min {
+            1 => value.is_zero(),
+            min => bound(min).is_some_and(|min| value < min),
+        };
         let above = bound(r.max).is_some_and(|max| value > max);
         if below || above {
             return Err(self.refuse(&self.show(value)));
@@ -204,6 +200,14 @@ impl OptionSpec {
     /// A duration in the option's unit, e.g. `30 s` or `1500 ms` (`{:?}` when not whole).
     pub fn show(&self, value: Duration) -> String {
         show_duration(self.unit, value)
+    }
+
+    /// Whether the option is a duration (in Rust), counted in whole units in C.
+    pub fn is_duration(&self) -> bool {
+        matches!(
+            self.unit,
+            Unit::Seconds | Unit::Milliseconds | Unit::SecondsPair
+        )
     }
 
     /// Checks a size or count given as `usize`.
@@ -236,6 +240,9 @@ impl OptionSpec {
         let mut text = match self.range {
             None => return String::new(),
             Some(r) if r.max == usize::MAX as u64 => format!("at least {}{sym}", r.min),
+            Some(r) if r.min == 1 && self.is_duration() && !self.zero_is_off => {
+                format!("above 0{sym}, at most {}{sym}", r.max)
+            }
             Some(r) => format!("{} to {}{sym}", r.min, r.max),
         };
         if self.zero_is_off {
@@ -285,7 +292,7 @@ impl OptionSpec {
 /// A duration in `unit`, e.g. `30 s` or `1500 ms` (`{:?}` when not a whole number of it).
 pub(crate) fn show_duration(unit: Unit, value: Duration) -> String {
     match unit {
-        Unit::Milliseconds if value.subsec_nanos() % 1_000_000 == 0 => {
+        Unit::Milliseconds if value.subsec_nanos().is_multiple_of(1_000_000) => {
             format!("{} ms", value.as_millis())
         }
         Unit::Seconds | Unit::SecondsPair if value.subsec_nanos() == 0 => {
@@ -295,60 +302,105 @@ pub(crate) fn show_duration(unit: Unit, value: Duration) -> String {
     }
 }
 
-fn wrong(spec: &str) -> Error {
-    Error::new(
-        ErrorKind::Internal,
-        format!("{spec}: a value of the wrong type (a bug in the caller's binding)"),
-    )
-}
-
 fn invalid(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidArgument, message)
 }
 
-fn u32_of(name: &str, v: Value<'_>) -> Result<u32, Error> {
-    match v {
-        Value::U32(n) => Ok(n),
-        _ => Err(wrong(name)),
+/// Reading a value given through the C ABI: each checks the value's type (a binding that
+/// passed another is a bug, `Internal`) and the option's range.
+impl OptionSpec {
+    fn wrong(&self) -> Error {
+        Error::new(
+            ErrorKind::Internal,
+            format!(
+                "{}: a value of the wrong type (a bug in the caller's binding)",
+                self.name
+            ),
+        )
     }
-}
 
-fn usize_of(name: &str, v: Value<'_>) -> Result<usize, Error> {
-    match v {
-        Value::Usize(n) => Ok(n),
-        _ => Err(wrong(name)),
+    /// Whole seconds of a [`Unit::Seconds`] option, checked.
+    pub fn seconds(&self, v: Value<'_>) -> Result<Duration, Error> {
+        Ok(Duration::from_secs(self.check(u64::from(self.count(v)?))?))
     }
-}
 
-fn flag_of(name: &str, v: Value<'_>) -> Result<bool, Error> {
-    match v {
-        Value::Flag(b) => Ok(b),
-        _ => Err(wrong(name)),
+    /// Whole milliseconds of a [`Unit::Milliseconds`] option, checked.
+    pub fn millis(&self, v: Value<'_>) -> Result<Duration, Error> {
+        Ok(Duration::from_millis(
+            self.check(u64::from(self.count(v)?))?,
+        ))
     }
-}
 
-fn text_of<'a>(name: &str, v: Value<'a>) -> Result<&'a str, Error> {
-    match v {
-        Value::Text(s) => Ok(s),
-        _ => Err(wrong(name)),
+    /// A `uint32_t`, checked (a [`Unit::Count`], or the number of seconds or milliseconds).
+    pub fn count(&self, v: Value<'_>) -> Result<u32, Error> {
+        match v {
+            Value::U32(n) => self.check(u64::from(n)).map(|_| n),
+            _ => Err(self.wrong()),
+        }
     }
-}
 
-/// Whole seconds given to a [`Unit::Seconds`] option, checked.
-fn seconds(spec: &OptionSpec, v: Value<'_>) -> Result<Duration, Error> {
-    let n = spec.check(u64::from(u32_of(spec.name, v)?))?;
-    Ok(Duration::from_secs(n))
-}
+    /// A size of a [`Unit::Bytes`] option, checked.
+    pub fn size(&self, v: Value<'_>) -> Result<usize, Error> {
+        match v {
+            Value::Usize(n) => self.check_usize(n),
+            _ => Err(self.wrong()),
+        }
+    }
 
-/// Whole milliseconds given to a [`Unit::Milliseconds`] option, checked.
-fn millis(spec: &OptionSpec, v: Value<'_>) -> Result<Duration, Error> {
-    let n = spec.check(u64::from(u32_of(spec.name, v)?))?;
-    Ok(Duration::from_millis(n))
-}
+    /// A flag.
+    pub fn flag(&self, v: Value<'_>) -> Result<bool, Error> {
+        match v {
+            Value::Flag(b) => Ok(b),
+            _ => Err(self.wrong()),
+        }
+    }
 
-/// A size given to a [`Unit::Bytes`] option, checked.
-fn bytes(spec: &OptionSpec, v: Value<'_>) -> Result<usize, Error> {
-    spec.check_usize(usize_of(spec.name, v)?)
+    /// A string.
+    pub fn text<'a>(&self, v: Value<'a>) -> Result<&'a str, Error> {
+        match v {
+            Value::Text(s) => Ok(s),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    /// A pair of whole seconds, each checked.
+    pub fn seconds_pair(&self, v: Value<'_>) -> Result<(Duration, Duration), Error> {
+        match v {
+            Value::U32Pair(a, b) => Ok((
+                Duration::from_secs(self.check(u64::from(a))?),
+                Duration::from_secs(self.check(u64::from(b))?),
+            )),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    /// A pair of strings.
+    pub fn text_pair<'a>(&self, v: Value<'a>) -> Result<(&'a str, &'a str), Error> {
+        match v {
+            Value::TextPair(a, b) => Ok((a, b)),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    /// Bytes.
+    pub fn bytes<'a>(&self, v: Value<'a>) -> Result<&'a [u8], Error> {
+        match v {
+            Value::Bytes(b) => Ok(b),
+            _ => Err(self.wrong()),
+        }
+    }
+
+    /// The error for an option its struct does not store (a catalogue entry without its
+    /// field: a bug).
+    pub fn not_stored(&self) -> Error {
+        Error::new(
+            ErrorKind::Internal,
+            format!(
+                "{}: the option is not stored by {:?}",
+                self.name, self.group
+            ),
+        )
+    }
 }
 
 const fn range(min: u64, max: u64) -> Option<Range> {
@@ -364,7 +416,7 @@ const fn c(name: &'static str, params: &'static [&'static str]) -> Option<CSette
     Some(CSetter { name, params })
 }
 
-/// A base to fill in: every field but the names, unit and `apply` at its most common value.
+/// A base to fill in: every field but the names, unit and docs at its most common value.
 const BASE: OptionSpec = OptionSpec {
     name: "",
     group: Group::Policy,
@@ -378,7 +430,6 @@ const BASE: OptionSpec = OptionSpec {
     python: None,
     go: &[],
     doc: "",
-    apply: |_, _, _| Err(wrong("an option without a C setter")),
 };
 
 // ---------------------------------------------------------------------------------------
@@ -393,17 +444,11 @@ pub const ISSUERS: OptionSpec = OptionSpec {
     python: Some("issuers"),
     go: &["Issuers"],
     doc: "The allowed values of `iss` (none may be empty); with none, `iss` is not checked.",
-    apply: |p, _, v| {
-        let issuer = text_of("issuers", v)?;
-        check_issuer(issuer)?;
-        p.issuers.push(issuer.to_owned());
-        Ok(())
-    },
     ..BASE
 };
 
 /// Refuses an empty issuer: no token's `iss` could match it, so it is a mistake.
-pub(crate) fn check_issuer(issuer: &str) -> Result<(), Error> {
+pub fn check_issuer(issuer: &str) -> Result<(), Error> {
     if issuer.is_empty() {
         return Err(invalid("issuers: an issuer is empty"));
     }
@@ -420,10 +465,6 @@ pub const AUDIENCES: OptionSpec = OptionSpec {
     go: &["Audiences"],
     doc: "The allowed audiences: a token's `aud` must name one of them; with none, tokens \
           that carry `aud` are rejected (RFC 7519 §4.1.3).",
-    apply: |p, _, v| {
-        p.audiences.push(text_of("audiences", v)?.to_owned());
-        Ok(())
-    },
     ..BASE
 };
 
@@ -438,13 +479,6 @@ pub const ALGORITHMS: OptionSpec = OptionSpec {
     doc: "The allowed algorithms by JWA name (`RS256`, `ES256`, `EdDSA`, `HS256`...). With \
           none, every asymmetric algorithm that fits the key; HMAC only ever when listed. \
           `none` and unknown names are refused.",
-    apply: |p, _, v| {
-        let alg: Algorithm = text_of("algorithms", v)?.parse()?;
-        if !p.algorithms.contains(&alg) {
-            p.algorithms.push(alg);
-        }
-        Ok(())
-    },
     ..BASE
 };
 
@@ -459,10 +493,6 @@ pub const LEEWAY: OptionSpec = OptionSpec {
     python: Some("leeway"),
     go: &["Leeway"],
     doc: "The clock-skew leeway for `exp`, `nbf` and `iat`.",
-    apply: |p, _, v| {
-        p.leeway = seconds(&LEEWAY, v)?.as_secs();
-        Ok(())
-    },
     ..BASE
 };
 
@@ -476,10 +506,6 @@ pub const REQUIRE_EXP: OptionSpec = OptionSpec {
     python: Some("require_exp"),
     go: &["NoRequireExp"],
     doc: "Whether `exp` must be present.",
-    apply: |p, _, v| {
-        p.require_exp = flag_of("require_exp", v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -493,10 +519,6 @@ pub const TYP: OptionSpec = OptionSpec {
     go: &["Typ"],
     doc: "The required header `typ` (case-insensitive; `application/` optional), e.g. \
           `at+jwt` for OAuth access tokens (RFC 9068).",
-    apply: |p, _, v| {
-        p.expected_typ = Some(text_of("typ", v)?.to_owned());
-        Ok(())
-    },
     ..BASE
 };
 
@@ -509,11 +531,6 @@ pub const REQUIRED_CLAIMS: OptionSpec = OptionSpec {
     python: Some("required_claims"),
     go: &["RequiredClaims"],
     doc: "Claims every token must carry (e.g. `sub`).",
-    apply: |p, _, v| {
-        p.required_claims
-            .push(text_of("required_claims", v)?.to_owned());
-        Ok(())
-    },
     ..BASE
 };
 
@@ -529,11 +546,6 @@ pub const MAX_TOKEN_AGE: OptionSpec = OptionSpec {
     python: Some("max_token_age"),
     go: &["MaxTokenAge"],
     doc: "Rejects tokens whose `iat` is older than this (then `iat` is required).",
-    apply: |p, _, v| {
-        let age = seconds(&MAX_TOKEN_AGE, v)?.as_secs();
-        p.max_age = (age > 0).then_some(age);
-        Ok(())
-    },
     ..BASE
 };
 
@@ -548,10 +560,6 @@ pub const MAX_TOKEN_SIZE: OptionSpec = OptionSpec {
     python: Some("max_token_size"),
     go: &["MaxTokenSize"],
     doc: "The largest accepted token.",
-    apply: |p, _, v| {
-        p.limits.max_token_len = bytes(&MAX_TOKEN_SIZE, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -598,12 +606,6 @@ pub const TOKEN_CACHE: OptionSpec = OptionSpec {
           set changes). Once the cache is full, a token is stored on its second miss, so \
           that one-off tokens displace nothing. Memory grows with the entries stored, up to \
           `token_cache_bytes`.",
-    apply: |p, _, v| {
-        let n = u32_of("token_cache", v)?;
-        TOKEN_CACHE.check(u64::from(n))?;
-        p.token_cache.max_entries = n;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -620,10 +622,6 @@ pub const TOKEN_CACHE_BYTES: OptionSpec = OptionSpec {
     go: &["TokenCacheBytes"],
     doc: "The most memory the token cache may take, allocator overhead included; it is \
           taken as entries are stored, not up front.",
-    apply: |p, _, v| {
-        p.token_cache.max_bytes = bytes(&TOKEN_CACHE_BYTES, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -640,10 +638,6 @@ pub const TOKEN_CACHE_MAX_REUSE: OptionSpec = OptionSpec {
     go: &["TokenCacheMaxReuse"],
     doc: "The longest time a cached verification is reused, after which the token is \
           verified again; never past the token's `exp` either.",
-    apply: |p, _, v| {
-        p.token_cache.max_reuse = seconds(&TOKEN_CACHE_MAX_REUSE, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -661,10 +655,6 @@ pub const ALLOW_HTTP: OptionSpec = OptionSpec {
     python: Some("allow_http"),
     go: &["AllowHTTP"],
     doc: "Allows plain `http://` key URLs (for tests and private networks).",
-    apply: |_, r, v| {
-        r.allow_http = flag_of("allow_http", v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -683,10 +673,6 @@ pub const CACHE_TTL: OptionSpec = OptionSpec {
           max-age`. Used as given, never clamped: it must also lie within \
           `cache_ttl_bounds`, which is checked when a verifier is created (so the two may be \
           set in either order).",
-    apply: |_, r, v| {
-        r.cache_ttl = seconds(&CACHE_TTL, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -707,22 +693,11 @@ pub const CACHE_TTL_BOUNDS: OptionSpec = OptionSpec {
     doc: "The minimum and maximum that a response's `max-age` is clamped to (the server's \
           value, not a setting); the minimum is also the lifetime of a \
           `no-store`/`no-cache` response. The minimum may not exceed the maximum.",
-    apply: |_, r, v| {
-        let Value::U32Pair(min, max) = v else {
-            return Err(wrong("cache_ttl_bounds"));
-        };
-        let min = CACHE_TTL_BOUNDS.check(u64::from(min))?;
-        let max = CACHE_TTL_BOUNDS.check(u64::from(max))?;
-        check_ttl_bounds(Duration::from_secs(min), Duration::from_secs(max))?;
-        r.min_cache_ttl = Duration::from_secs(min);
-        r.max_cache_ttl = Duration::from_secs(max);
-        Ok(())
-    },
     ..BASE
 };
 
 /// Refuses a minimum cache ttl above the maximum.
-pub(crate) fn check_ttl_bounds(min: Duration, max: Duration) -> Result<(), Error> {
+pub fn check_ttl_bounds(min: Duration, max: Duration) -> Result<(), Error> {
     if min > max {
         return Err(invalid(format!(
             "cache_ttl_bounds: the minimum ({}) is above the maximum ({})",
@@ -746,10 +721,6 @@ pub const REFRESH_COOLDOWN: OptionSpec = OptionSpec {
     go: &["RefreshCooldown"],
     doc: "The minimum interval between refetches caused by unknown `kid`s; in between, \
           tokens with unknown `kid`s are rejected at once.",
-    apply: |_, r, v| {
-        r.refresh_cooldown = seconds(&REFRESH_COOLDOWN, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -765,10 +736,6 @@ pub const MAX_STALE: OptionSpec = OptionSpec {
     python: Some("max_stale"),
     go: &["MaxStale"],
     doc: "How long past their expiry cached keys keep verifying while refreshes fail.",
-    apply: |_, r, v| {
-        r.max_stale = seconds(&MAX_STALE, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -785,10 +752,6 @@ pub const HTTP_TIMEOUT: OptionSpec = OptionSpec {
     go: &["HTTPTimeout"],
     doc: "The total time allowed for one key fetch (connect, TLS, redirects, headers and \
           body; one deadline covers a whole refresh, discovery included).",
-    apply: |_, r, v| {
-        r.timeout = millis(&HTTP_TIMEOUT, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -805,10 +768,6 @@ pub const CONNECT_TIMEOUT: OptionSpec = OptionSpec {
     go: &["ConnectTimeout"],
     doc: "The time allowed to connect (TCP, proxy and TLS handshake); the total timeout \
           bounds the whole fetch, connection included, whichever ends first.",
-    apply: |_, r, v| {
-        r.connect_timeout = millis(&CONNECT_TIMEOUT, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -824,10 +783,6 @@ pub const MAX_RESPONSE_SIZE: OptionSpec = OptionSpec {
     python: Some("max_response_size"),
     go: &["MaxResponseSize"],
     doc: "The largest accepted key-set response (after decompression).",
-    apply: |_, r, v| {
-        r.max_response_bytes = bytes(&MAX_RESPONSE_SIZE, v)?;
-        Ok(())
-    },
     ..BASE
 };
 
@@ -844,19 +799,11 @@ pub const HEADERS: OptionSpec = OptionSpec {
     doc: "Headers sent with every key fetch (e.g. an API key; not sent to another host after \
           a redirect). Names and values must be UTF-8 without CR, LF or NUL; names not empty \
           and without `:` or spaces.",
-    apply: |_, r, v| {
-        let Value::TextPair(name, value) = v else {
-            return Err(wrong("headers"));
-        };
-        check_header(name, value)?;
-        r.headers.push((name.to_owned(), value.to_owned()));
-        Ok(())
-    },
     ..BASE
 };
 
 /// Refuses a header that would break the request or smuggle another header.
-pub(crate) fn check_header(name: &str, value: &str) -> Result<(), Error> {
+pub fn check_header(name: &str, value: &str) -> Result<(), Error> {
     let bad = |s: &str| s.contains(['\r', '\n', '\0']);
     if name.is_empty() || bad(name) || bad(value) || name.contains([':', ' ']) {
         return Err(invalid(format!("headers: invalid header {name:?}")));
@@ -876,19 +823,11 @@ pub const CA_PEM: OptionSpec = OptionSpec {
     go: &["CAPEM"],
     doc: "CA certificates (PEM) trusted for key fetches in addition to the system's web \
           roots, for private identity providers.",
-    apply: |_, r, v| {
-        let Value::Bytes(pem) = v else {
-            return Err(wrong("ca_pem"));
-        };
-        check_pem(pem)?;
-        r.ca_pem = Some(pem.to_vec());
-        Ok(())
-    },
     ..BASE
 };
 
 /// Refuses PEM text without a certificate.
-pub(crate) fn check_pem(pem: &[u8]) -> Result<(), Error> {
+pub fn check_pem(pem: &[u8]) -> Result<(), Error> {
     if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
         return Err(invalid("ca_pem: no PEM certificate found"));
     }
@@ -909,10 +848,6 @@ pub const PROXY: OptionSpec = OptionSpec {
           from the environment: `https_proxy`/`HTTPS_PROXY` for https URLs, \
           `http_proxy`/`HTTP_PROXY` for http URLs unless `REQUEST_METHOD` is set, then \
           `all_proxy`/`ALL_PROXY`; hosts on `NO_PROXY`/`no_proxy` are fetched directly).",
-    apply: |_, r, v| {
-        r.proxy = Some(text_of("proxy", v)?.to_owned());
-        Ok(())
-    },
     ..BASE
 };
 
@@ -930,12 +865,6 @@ pub const MAX_KEYS: OptionSpec = OptionSpec {
     doc: "The most entries a fetched key set (URL, issuer, file) may hold; a larger set is \
           refused as invalid and the keys already held stay in use. Raise it for identity \
           providers that publish many keys (multi-tenant sets).",
-    apply: |_, r, v| {
-        let n = u32_of("max_keys", v)?;
-        MAX_KEYS.check(u64::from(n))?;
-        r.max_keys = n as usize;
-        Ok(())
-    },
     ..BASE
 };
 

@@ -4,9 +4,9 @@
 use super::boundary::{boundary, free_box, try_mut};
 use super::error::{jwks_error, run};
 use super::result::jwks_result;
-use crate::catalogue::options::{OptionSpec, Value};
-use crate::policy::Policy;
+use crate::catalogue::options::{Group, OptionSpec, Value};
 use crate::error::Error;
+use crate::policy::Policy;
 use crate::source::RemoteOptions;
 
 /// Options for creating a verifier. A builder: not thread-safe; use it from one thread, then
@@ -44,6 +44,45 @@ pub(crate) unsafe fn set<'a>(
 ) -> jwks_result {
     run(std::ptr::null_mut::<*mut jwks_error>(), || {
         let o = try_mut(opts, "opts")?;
-        (spec.apply)(&mut o.policy, &mut o.remote, value()?)
+        match spec.group {
+            Group::Policy | Group::TokenCache => o.policy.store(spec, value()?),
+            Group::Remote => o.remote.store(spec, value()?),
+        }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::options::{Unit, ALL};
+    use crate::error::ErrorKind;
+
+    /// Every option with a C setter is stored by the struct of its group: a catalogue entry
+    /// without its field would answer `JWKS_RESULT_INTERNAL` from its generated setter.
+    #[test]
+    fn every_option_with_a_c_setter_is_stored() {
+        for spec in ALL.iter().filter(|s| s.c.is_some()) {
+            let low = spec.range.map_or(1, |r| r.min.max(1));
+            let value = match spec.unit {
+                Unit::Seconds | Unit::Milliseconds | Unit::Count => Value::U32(low as u32),
+                Unit::Bytes => Value::Usize(low as usize),
+                Unit::Flag => Value::Flag(true),
+                Unit::Text | Unit::TextList => Value::Text("RS256"),
+                Unit::SecondsPair => Value::U32Pair(1, 2),
+                Unit::TextPairs => Value::TextPair("X-Key", "v"),
+                Unit::Pem => Value::Bytes(b"-----BEGIN CERTIFICATE-----"),
+            };
+            let mut opts = jwks_options::default();
+            let code = unsafe { set(&mut opts, spec, || Ok(value)) };
+            assert_eq!(code, jwks_result::Ok, "{}", spec.name);
+            let mut wrong = jwks_options::default();
+            let code = unsafe { set(&mut wrong, spec, || Ok(Value::Bytes(b""))) };
+            let expected = if spec.unit == Unit::Pem {
+                jwks_result::InvalidArgument // no certificate in it
+            } else {
+                jwks_result::from(ErrorKind::Internal) // a binding's bug, never a crash
+            };
+            assert_eq!(code, expected, "{}", spec.name);
+        }
+    }
 }

@@ -150,8 +150,8 @@ pub unsafe extern "C" fn jwks_options_set_token_cache_bytes(
 
 /// Sets `token_cache_max_reuse`: the longest time a cached verification is reused, after which
 /// the token is verified again; never past the token's `exp` either. In seconds. Default:
-/// 300 s. Range: 1 to 86400 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not
-/// thread-safe (a builder).
+/// 300 s. Range: above 0 s, at most 86400 s; outside it, returns
+/// `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_token_cache_max_reuse(
     opts: *mut jwks_options,
@@ -175,7 +175,7 @@ pub unsafe extern "C" fn jwks_options_set_allow_http(
 /// Sets `cache_ttl`: how long fetched keys are cached when the response has no `Cache-Control:
 /// max-age`. Used as given, never clamped: it must also lie within `cache_ttl_bounds`, which is
 /// checked when a verifier is created (so the two may be set in either order). In seconds.
-/// Default: 600 s. Range: 1 to 4294967295 s; outside it, returns
+/// Default: 600 s. Range: above 0 s, at most 4294967295 s; outside it, returns
 /// `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_cache_ttl(
@@ -188,7 +188,7 @@ pub unsafe extern "C" fn jwks_options_set_cache_ttl(
 /// Sets `cache_ttl_bounds`: the minimum and maximum that a response's `max-age` is clamped to
 /// (the server's value, not a setting); the minimum is also the lifetime of a
 /// `no-store`/`no-cache` response. The minimum may not exceed the maximum. In seconds. Default:
-/// 60 s and 86400 s. Range: 1 to 4294967295 s; outside it, returns
+/// 60 s and 86400 s. Range: above 0 s, at most 4294967295 s; outside it, returns
 /// `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_cache_ttl_bounds(
@@ -228,7 +228,7 @@ pub unsafe extern "C" fn jwks_options_set_max_stale(
 
 /// Sets `http_timeout`: the total time allowed for one key fetch (connect, TLS, redirects,
 /// headers and body; one deadline covers a whole refresh, discovery included). In milliseconds.
-/// Default: 5000 ms. Range: 1 to 3600000 ms; outside it, returns
+/// Default: 5000 ms. Range: above 0 ms, at most 3600000 ms; outside it, returns
 /// `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_http_timeout_ms(
@@ -240,7 +240,7 @@ pub unsafe extern "C" fn jwks_options_set_http_timeout_ms(
 
 /// Sets `connect_timeout`: the time allowed to connect (TCP, proxy and TLS handshake); the
 /// total timeout bounds the whole fetch, connection included, whichever ends first. In
-/// milliseconds. Default: 2000 ms. Range: 1 to 3600000 ms; outside it, returns
+/// milliseconds. Default: 2000 ms. Range: above 0 ms, at most 3600000 ms; outside it, returns
 /// `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_connect_timeout_ms(

@@ -261,10 +261,7 @@ impl Shared {
     /// How long a caller waits for someone else's fetch: the fetch's deadline (which covers
     /// discovery too) plus room for parsing.
     fn wait_limit(&self) -> Duration {
-        self.opts
-            .timeout
-            .min(Duration::from_secs(3600))
-            .saturating_add(Duration::from_secs(2))
+        self.opts.timeout.saturating_add(Duration::from_secs(2))
     }
 
     fn ms(&self, t: Instant) -> u64 {
@@ -604,13 +601,17 @@ impl Shared {
         )
     }
 
-    /// The wait before retry number `failures` (1 = the first retry), with jitter.
+    /// The wait before retry number `failures` (1 = the first retry), with jitter: from
+    /// `retry_min`, doubling, up to `retry_max` (`RemoteOptions::check` keeps them in order
+    /// and above zero).
     fn backoff(&self, failures: u32) -> Duration {
-        let base = self.opts.retry_min.max(Duration::from_millis(1));
-        let doubled = base.saturating_mul(1u32 << (failures.saturating_sub(1)).min(20));
-        doubled
-            .min(self.opts.retry_max.max(base))
-            .mul_f64(1.0 - jitter(0.0, 0.2))
+        let doubled = self
+            .opts
+            .retry_min
+            .saturating_mul(1u32 << failures.saturating_sub(1).min(20));
+        let wait = doubled.min(self.opts.retry_max);
+        // Checked: a huge wait times the jitter must not overflow (it stays as it is).
+        Duration::try_from_secs_f64(wait.as_secs_f64() * (1.0 - jitter(0.0, 0.2))).unwrap_or(wait)
     }
 }
 

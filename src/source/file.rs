@@ -81,7 +81,10 @@ impl std::fmt::Debug for FileSource {
 impl FileSource {
     /// Reads and parses `path` now. `allow_oct` lets HMAC keys be used (only when the policy
     /// allows an HMAC algorithm). The size and key-count limits come from `opts`.
+    /// Errors: [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument) for options
+    /// that fail [`RemoteOptions::check`].
     pub fn open(path: &Path, opts: &RemoteOptions, allow_oct: bool) -> Result<FileSource, Error> {
+        opts.check()?;
         FileSource::with_clock(path, opts, allow_oct, Arc::new(SystemClock))
     }
 
@@ -332,13 +335,23 @@ mod tests {
         std::fs::write(&path, "[]").unwrap();
         let e = FileSource::open(&path, &opts, false).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::KeySetInvalid);
+        // A file over the size limit (the smallest the options allow: 1 KiB).
         let big = RemoteOptions {
+            max_response_bytes: 1024,
+            ..RemoteOptions::default()
+        };
+        let kids: Vec<String> = (0..20).map(|i| format!("k{i}")).collect();
+        let kids: Vec<&str> = kids.iter().map(String::as_str).collect();
+        std::fs::write(&path, doc(&kids)).unwrap();
+        let e = FileSource::open(&path, &big, false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::KeySetInvalid);
+        // Options outside their ranges are refused before the file is read.
+        let tiny = RemoteOptions {
             max_response_bytes: 10,
             ..RemoteOptions::default()
         };
-        std::fs::write(&path, doc(&["a"])).unwrap();
-        let e = FileSource::open(&path, &big, false).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::KeySetInvalid);
+        let e = FileSource::open(&path, &tiny, false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument);
         let e = FileSource::open(path.parent().unwrap(), &opts, false).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::KeysUnavailable);
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();

@@ -17,6 +17,7 @@ use ureq::unversioned::transport::{
 };
 use ureq::{Agent, Proxy};
 
+use super::clock::later;
 use super::options::RemoteOptions;
 use super::progress::{self, Stage};
 use super::proxy_env;
@@ -25,9 +26,6 @@ use crate::error::{err, Error, ErrorKind};
 
 /// At most this many redirects are followed for one fetch.
 pub(crate) const MAX_REDIRECTS: usize = 5;
-
-/// Longer timeouts are cut to this: a fetch is never left to hang for good.
-const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// What a successful fetch returned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -121,12 +119,12 @@ impl std::fmt::Debug for HttpFetcher {
 }
 
 impl HttpFetcher {
-    /// Builds the agent (no network I/O). Errors with [`ErrorKind::InvalidArgument`] for a bad
-    /// CA bundle, proxy URL, header, or a zero timeout.
+    /// Builds the agent (no network I/O). Errors with [`ErrorKind::InvalidArgument`] for
+    /// options that fail [`RemoteOptions::check`] (a timeout outside 1 ms to one hour, say), a
+    /// bad CA bundle, proxy URL or header.
     pub fn new(opts: &RemoteOptions) -> Result<HttpFetcher, Error> {
-        if opts.timeout.is_zero() {
-            return Err(err(ErrorKind::InvalidArgument, "the HTTP timeout is zero"));
-        }
+        // The timeouts are used as given: their ranges are checked here, not cut.
+        opts.check()?;
         for (name, value) in &opts.headers {
             ureq::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
                 err(
@@ -166,12 +164,8 @@ impl HttpFetcher {
             tls = tls.root_certs(roots_with(pem)?);
         }
         let tls = tls.build();
-        let timeout = opts.timeout.min(MAX_TIMEOUT);
-        let connect = if opts.connect_timeout.is_zero() {
-            timeout
-        } else {
-            opts.connect_timeout.min(timeout)
-        };
+        // Two deadlines: the connection's, and the whole fetch's, which bounds it too.
+        let (timeout, connect) = (opts.timeout, opts.connect_timeout);
         let agent = |proxy: Option<Proxy>| {
             let config = Agent::config_builder()
                 .https_only(!opts.allow_http)
@@ -242,7 +236,7 @@ impl HttpFetcher {
 
 impl Fetcher for HttpFetcher {
     fn fetch(&self, url: &str, etag: Option<&str>) -> Result<FetchResponse, Error> {
-        self.fetch_until(url, etag, Instant::now() + self.timeout)
+        self.fetch_until(url, etag, later(Instant::now(), self.timeout))
     }
 
     fn fetch_until(
@@ -251,7 +245,7 @@ impl Fetcher for HttpFetcher {
         etag: Option<&str>,
         deadline: Instant,
     ) -> Result<FetchResponse, Error> {
-        let deadline = deadline.min(Instant::now() + self.timeout);
+        let deadline = deadline.min(later(Instant::now(), self.timeout));
         let original = check_url(url, self.allow_http)?;
         let mut uri = original.clone();
         for _ in 0..=MAX_REDIRECTS {

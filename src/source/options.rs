@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::catalogue::options::{self as opt, DefaultValue};
+use crate::catalogue::options::{self as opt, DefaultValue, OptionSpec, Value};
 use crate::error::{err, Error, ErrorKind};
 
 /// How a remote (or file) key source fetches and caches keys.
@@ -93,6 +93,39 @@ impl Default for RemoteOptions {
 }
 
 impl RemoteOptions {
+    /// Stores a value given through the C ABI for one of the options of
+    /// [`opt::Group::Remote`], checked against its range.
+    pub(crate) fn store(&mut self, spec: &OptionSpec, v: Value<'_>) -> Result<(), Error> {
+        match spec.name {
+            "allow_http" => self.allow_http = spec.flag(v)?,
+            "cache_ttl" => self.cache_ttl = spec.seconds(v)?,
+            "cache_ttl_bounds" => {
+                let (min, max) = spec.seconds_pair(v)?;
+                opt::check_ttl_bounds(min, max)?;
+                (self.min_cache_ttl, self.max_cache_ttl) = (min, max);
+            }
+            "refresh_cooldown" => self.refresh_cooldown = spec.seconds(v)?,
+            "max_stale" => self.max_stale = spec.seconds(v)?,
+            "http_timeout" => self.timeout = spec.millis(v)?,
+            "connect_timeout" => self.connect_timeout = spec.millis(v)?,
+            "max_response_size" => self.max_response_bytes = spec.size(v)?,
+            "headers" => {
+                let (name, value) = spec.text_pair(v)?;
+                opt::check_header(name, value)?;
+                self.headers.push((name.to_owned(), value.to_owned()));
+            }
+            "ca_pem" => {
+                let pem = spec.bytes(v)?;
+                opt::check_pem(pem)?;
+                self.ca_pem = Some(pem.to_vec());
+            }
+            "proxy" => self.proxy = Some(spec.text(v)?.to_owned()),
+            "max_keys" => self.max_keys = spec.count(v)? as usize,
+            _ => return Err(spec.not_stored()),
+        }
+        Ok(())
+    }
+
     /// Checks every setting against its range in the options catalogue (the limits a C
     /// caller's setters apply), then the settings that depend on each other, so none has to
     /// be changed behind the caller's back: the minimum cache lifetime is not above the
@@ -171,7 +204,7 @@ mod tests {
             (with(100_000, 60, 86_400), "outside"),
             (
                 with(10, 0, 100),
-                "cache_ttl_bounds: 0 s is outside its range, 1 to 4294967295 s",
+                "cache_ttl_bounds: 0 s is outside its range, above 0 s, at most 4294967295 s",
             ),
             (with(10, 20, 5), "above the maximum"),
         ] {

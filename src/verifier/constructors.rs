@@ -14,15 +14,20 @@ use crate::source::{
 use crate::token_cache::TokenCache;
 
 impl Verifier {
-    /// A verifier over any key source.
-    pub fn new(source: impl KeySource + 'static, policy: Policy) -> Verifier {
-        Verifier {
+    /// A verifier over any key source. Every constructor comes here, so every one refuses a
+    /// policy that fails [`Policy::check`] (and those with remote options, options that fail
+    /// [`RemoteOptions::check`]): a setting is used as given or refused, never clamped.
+    ///
+    /// Errors: [`ErrorKind::InvalidArgument`] naming the setting, its value and its range.
+    pub fn new(source: impl KeySource + 'static, policy: Policy) -> Result<Verifier, Error> {
+        policy.check()?;
+        Ok(Verifier {
             inner: Arc::new(Inner {
                 source: Box::new(source),
                 cache: TokenCache::new(policy.token_cache),
                 policy,
             }),
-        }
+        })
     }
 
     /// A verifier over a fixed JWKS (or single JWK) document. `oct` keys are read only when the
@@ -33,7 +38,7 @@ impl Verifier {
             ..KeySetOptions::default()
         };
         let set = KeySet::parse(json, &opts)?;
-        Ok(Verifier::new(StaticSource::new(set), policy))
+        Verifier::new(StaticSource::new(set), policy)
     }
 
     /// The former name of [`from_json`](Self::from_json), the name the C and Go APIs use.
@@ -49,7 +54,7 @@ impl Verifier {
     /// Errors: [`ErrorKind::InsecureUrl`] for `http` without [`RemoteOptions::allow_http`],
     /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option.
     pub fn from_url(url: &str, policy: Policy, remote: RemoteOptions) -> Result<Verifier, Error> {
-        Ok(Verifier::new(RemoteSource::new(url, &remote)?, policy))
+        Verifier::new(RemoteSource::new(url, &remote)?, policy)
     }
 
     /// A verifier for one issuer found by OIDC discovery (`/.well-known/openid-configuration`,
@@ -59,11 +64,11 @@ impl Verifier {
         mut policy: Policy,
         remote: RemoteOptions,
     ) -> Result<Verifier, Error> {
-        let source = RemoteSource::for_issuer(issuer, &remote)?;
         if !policy.issuers.iter().any(|i| i == issuer) {
             policy.issuers.push(issuer.to_string());
         }
-        Ok(Verifier::new(source, policy))
+        let source = RemoteSource::for_issuer(issuer, &remote)?;
+        Verifier::new(source, policy)
     }
 
     /// A verifier for every issuer on the policy's allowlist, each found by discovery on first
@@ -77,7 +82,7 @@ impl Verifier {
             ));
         }
         let source = MultiIssuerSource::new(&policy.issuers, &remote)?;
-        Ok(Verifier::new(source, policy))
+        Verifier::new(source, policy)
     }
 
     /// A verifier over a JWKS file, read now and reloaded when it changes (checked at most once
@@ -91,6 +96,6 @@ impl Verifier {
         remote: RemoteOptions,
     ) -> Result<Verifier, Error> {
         let source = FileSource::open(path, &remote, policy.allows_hmac())?;
-        Ok(Verifier::new(source, policy))
+        Verifier::new(source, policy)
     }
 }

@@ -380,11 +380,11 @@ class Verifier:
         cache_ttl (seconds): How long fetched keys are cached when the response has no
             ``Cache-Control: max-age``. Used as given, never clamped: it must also lie within
             ``cache_ttl_bounds``, which is checked when a verifier is created (so the two may be
-            set in either order). Default: 600 s. Range: 1 to 4294967295 s.
+            set in either order). Default: 600 s. Range: above 0 s, at most 4294967295 s.
         cache_ttl_bounds ((min, max) seconds): The minimum and maximum that a response's
             ``max-age`` is clamped to (the server's value, not a setting); the minimum is also
             the lifetime of a ``no-store``/``no-cache`` response. The minimum may not exceed the
-            maximum. Default: 60 s and 86400 s. Range: 1 to 4294967295 s.
+            maximum. Default: 60 s and 86400 s. Range: above 0 s, at most 4294967295 s.
         refresh_cooldown (seconds): The minimum interval between refetches caused by unknown
             ``kid``s; in between, tokens with unknown ``kid``s are rejected at once. Default:
             30 s. Range: 0 to 4294967295 s.
@@ -392,10 +392,11 @@ class Verifier:
             refreshes fail. Default: 86400 s. Range: 0 to 4294967295 s.
         http_timeout (seconds, whole milliseconds): The total time allowed for one key fetch
             (connect, TLS, redirects, headers and body; one deadline covers a whole refresh,
-            discovery included). Default: 5000 ms. Range: 1 to 3600000 ms.
+            discovery included). Default: 5000 ms. Range: above 0 ms, at most 3600000 ms.
         connect_timeout (seconds, whole milliseconds): The time allowed to connect (TCP,
             proxy and TLS handshake); the total timeout bounds the whole fetch, connection
-            included, whichever ends first. Default: 2000 ms. Range: 1 to 3600000 ms.
+            included, whichever ends first. Default: 2000 ms. Range: above 0 ms, at most
+            3600000 ms.
         max_response_size (int, bytes): The largest accepted key-set response (after
             decompression). Default: 1048576 bytes. Range: at least 1024 bytes.
         headers (dict[str, str]): Headers sent with every key fetch (e.g. an API key; not
@@ -428,7 +429,7 @@ class Verifier:
             8388608 bytes. Range: at least 4096 bytes.
         token_cache_max_reuse (seconds): The longest time a cached verification is reused,
             after which the token is verified again; never past the token's ``exp`` either.
-            Default: 300 s. Range: 1 to 86400 s.
+            Default: 300 s. Range: above 0 s, at most 86400 s.
 
     .. END GENERATED: options
 
