@@ -52,6 +52,8 @@ VALUE_BY_FUNCTION = {
     ("jwks_verify_payload_at", "cap"): "sizeof out_buf",
     ("jwks_verifier_token_cache_stats", "size"): "sizeof out_cache_stats",
     ("jwks_options_set_token_cache_bytes", "max_bytes"): "1048576",
+    # The shared options then make a verifier over the 4-key fixture set.
+    ("jwks_options_set_max_keys", "count"): "256",
 }
 VALUE_BY_NAME = {
     "issuer": "\"https://issuer.test\"",
