@@ -4,8 +4,8 @@
 //! - error codes: [`ErrorKind`](crate::ErrorKind) (number, name, category, description,
 //!   Python class), declared in `error.rs`, and the [`Category`](crate::Category) of each;
 //! - algorithm names: [`Algorithm`](crate::Algorithm), declared in `alg.rs`;
-//! - statistics fields: [`stats`], the counters of [`SourceStats`](crate::SourceStats) and
-//!   [`TokenCacheStats`](crate::TokenCacheStats), whose structs (shared with the C ABI as
+//! - statistics fields: [`stats`], the counters of [`SourceStats`] and
+//!   [`TokenCacheStats`], whose structs (shared with the C ABI as
 //!   `jwks_stats` and `jwks_token_cache_stats`) are generated from the tables.
 //!
 //! `make generate` runs the generator (`tests/generate/`), which writes every derived file and

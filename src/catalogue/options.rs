@@ -63,11 +63,11 @@ impl Unit {
 /// Which settings struct an option belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
-    /// [`Policy`]: what a token must be.
+    /// [`Policy`](crate::Policy): what a token must be.
     Policy,
     /// [`TokenCacheOptions`](crate::TokenCacheOptions): the verified-token cache.
     TokenCache,
-    /// [`RemoteOptions`]: how keys are fetched and cached.
+    /// [`RemoteOptions`](crate::RemoteOptions): how keys are fetched and cached.
     Remote,
 }
 

@@ -1,12 +1,11 @@
-//! The statistics fields, declared once. The structs [`SourceStats`] and [`TokenCacheStats`]
+//! The statistics fields, declared once. The structs [`SourceStats`](crate::SourceStats) and
+//! [`TokenCacheStats`](crate::TokenCacheStats)
 //! (which the C ABI writes as they are, as `jwks_stats` and `jwks_token_cache_stats`) are
 //! generated from these tables, and so are the Python and Go structures; a metrics exporter
-//! walks [`StatsTable::fields`] with [`SourceStats::values`] (or
-//! [`TokenCacheStats::values`]) to name, type and describe each value.
+//! walks [`StatsTable::fields`] with `SourceStats::values` (or `TokenCacheStats::values`) to
+//! name, type and describe each value.
 //!
 //! Fields are only ever appended: their order is the C layout.
-
-use super::{SourceStats, TokenCacheStats};
 
 /// The type of a field in Rust and C.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,7 +107,7 @@ use StatKind::{Counter, Gauge};
 use StatType::{I64, U64};
 use StatUnit::{Bytes, Count, Milliseconds};
 
-/// A verifier's key source counters ([`SourceStats`], `jwks_stats`).
+/// A verifier's key source counters ([`SourceStats`](crate::SourceStats), `jwks_stats`).
 pub const SOURCE_STATS: StatsTable = StatsTable {
     rust: "SourceStats",
     c: "jwks_stats",
@@ -176,7 +175,8 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
     ],
 };
 
-/// The verified-token cache's counters ([`TokenCacheStats`], `jwks_token_cache_stats`).
+/// The verified-token cache's counters ([`TokenCacheStats`](crate::TokenCacheStats),
+/// `jwks_token_cache_stats`).
 pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
     rust: "TokenCacheStats",
     c: "jwks_token_cache_stats",
@@ -230,23 +230,10 @@ pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
 /// Every statistics struct.
 pub const ALL: [&StatsTable; 2] = [&SOURCE_STATS, &TOKEN_CACHE_STATS];
 
-impl SourceStats {
-    /// The table this struct is generated from (names, types, units, docs of the fields).
-    pub fn table() -> &'static StatsTable {
-        &SOURCE_STATS
-    }
-}
-
-impl TokenCacheStats {
-    /// The table this struct is generated from (names, types, units, docs of the fields).
-    pub fn table() -> &'static StatsTable {
-        &TOKEN_CACHE_STATS
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalogue::{SourceStats, TokenCacheStats};
 
     /// The generated `values` walk the fields in table order: a value set in one field shows
     /// at that field's index only.

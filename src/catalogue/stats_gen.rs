@@ -4,7 +4,7 @@
 //! The statistics structs. The C ABI writes them as they are: cbindgen.toml exports them
 //! under their C names.
 
-use super::stats::StatValue;
+use super::stats::{self, StatValue, StatsTable};
 
 /// A verifier's key source counters, for metrics (filled by `jwks_verifier_stats` in C).
 /// Sources that never fetch report zeros for the fetch counters. Fields may be added at the end
@@ -31,6 +31,11 @@ pub struct SourceStats {
 }
 
 impl SourceStats {
+    /// The table this struct is generated from (names, types, units, docs of the fields).
+    pub fn table() -> &'static StatsTable {
+        &stats::SOURCE_STATS
+    }
+
     /// The values of the fields, in the order of [`SourceStats::table`]'s fields.
     pub fn values(&self) -> [StatValue; 8] {
         [
@@ -71,6 +76,11 @@ pub struct TokenCacheStats {
 }
 
 impl TokenCacheStats {
+    /// The table this struct is generated from (names, types, units, docs of the fields).
+    pub fn table() -> &'static StatsTable {
+        &stats::TOKEN_CACHE_STATS
+    }
+
     /// The values of the fields, in the order of [`TokenCacheStats::table`]'s fields.
     pub fn values(&self) -> [StatValue; 7] {
         [
