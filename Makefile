@@ -7,7 +7,7 @@ MAJOR := $(firstword $(subst ., ,$(VERSION)))
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
 INCDIR := $(DESTDIR)$(PREFIX)/include
 
-.PHONY: help build generate demo test test-c bench dist test-dist install uninstall clean
+.PHONY: help build generate demo test test-c bench bench-e2e dist test-dist install uninstall clean
 
 help:
 	@echo "make build                   build target/release/libjwks.{so,a} and the jwks tool"
@@ -17,6 +17,8 @@ help:
 	@echo "make test                    run every test (Rust, C, Python, Go)"
 	@echo "make test-c                  C tests only (plain, ASan+UBSan, valgrind, static, installed)"
 	@echo "make bench                   benchmarks: table + target/bench/results.json"
+	@echo "make bench-e2e               services under load (wrk; Go and Python servers against their"
+	@echo "                             usual peers): docs/benchmarks-e2e.md, about 20 minutes"
 	@echo "make dist                    release artefacts in dist/: C tarball, Python wheel and sdist,"
 	@echo "                             Go module proxy (dist/goproxy), the jwkskit .crate, SHA256SUMS"
 	@echo "make test-dist               install and verify from dist/ with no cargo on PATH, and sizes"
@@ -45,6 +47,9 @@ test-c:
 
 bench:
 	./scripts/bench.sh
+
+bench-e2e:
+	./scripts/bench-e2e.sh
 
 # Each kind of artefact has its own script; one not written yet is skipped (and test-dist
 # then does not ask for its artefact). SHA256SUMS covers the top-level files and the Go
