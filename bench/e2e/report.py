@@ -71,8 +71,8 @@ def cpu_us(run: Dict[str, Any]) -> float:
 
 def others_cores(run: Dict[str, Any]) -> float:
     """What the rest of the machine used during the run, in cores: busy CPU minus the server's
-    and wrk's."""
-    secs = run["duration_us"] / 1e6
+    and wrk's, over the whole time between the two readings (wrk's start-up included)."""
+    secs = run.get("wall_s") or run["duration_us"] / 1e6
     return max(0.0, run["busy_cpu_s"] - run["server_cpu_s"] - run.get("wrk_cpu_s", 0.0)) / secs
 
 

@@ -340,6 +340,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--modes", default=os.environ.get("E2E_MODES", "one,clients,distinct"))
     ap.add_argument("--json", type=Path, help="results file (default WORK/results.json)")
     args = ap.parse_args(argv)
+    args.work = args.work.resolve()  # the servers run in bench/e2e
     if shutil.which("wrk") is None:
         raise SystemExit("run.py: wrk is not installed (apt-get install wrk)")
     stacks = [s for s in args.stacks.split(",") if s]
@@ -408,7 +409,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 def summary_line(r: Dict[str, Any]) -> str:
     secs = r["duration_us"] / 1e6
     bad = sum(r["errors"].values())
-    other = max(0.0, r["busy_cpu_s"] - r["server_cpu_s"] - r["wrk_cpu_s"]) / secs
+    other = max(0.0, r["busy_cpu_s"] - r["server_cpu_s"] - r["wrk_cpu_s"]) / r["wall_s"]
     tc = r.get("token_cache")
     return (f"{r['stack']:4} {r['alg']} {r['mode']:8} round {r['round']} {r['side']:8} "
             f"{r['requests'] / secs:9.0f} req/s  p50 {r['latency_us']['p50'] / 1000:6.2f} ms  "

@@ -84,7 +84,8 @@ func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) htt
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var tok *Token
 			var aerr *AuthError
-			if r.URL.Query().Has("access_token") {
+			// (An empty query string has no parameter to parse: most requests.)
+			if r.URL.RawQuery != "" && r.URL.Query().Has("access_token") {
 				aerr = &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
 					Description: "access tokens in the query string are not accepted", Err: ErrBearerQuery}
 			} else {
@@ -108,16 +109,22 @@ func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) htt
 // one bearer token (BearerToken), verifies it with v and checks that it grants every scope
 // in scopes. It returns the token, or an *AuthError saying how to answer.
 func Authenticate(v TokenVerifier, authorization []string, scopes []string) (*Token, *AuthError) {
-	raw, err := BearerToken(authorization)
-	switch {
-	case errors.Is(err, ErrNoBearer):
-		return nil, &AuthError{Status: http.StatusUnauthorized, Err: err}
-	case err != nil:
-		return nil, &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
-			Description: "malformed Authorization header", Err: err}
+	// With this package's verifier, the credential's b64token syntax is checked only when the
+	// verification fails (see bearerCredential): a verified token always has it. Another
+	// TokenVerifier may accept anything, so its tokens are checked first.
+	_, ours := v.(*Verifier)
+	raw, err := bearerCredential(authorization)
+	if err == nil && !ours && !isB64Token(raw) {
+		err = errNotB64Token
+	}
+	if err != nil {
+		return nil, credentialError(err)
 	}
 	tok, err := v.Verify(raw)
 	if err != nil {
+		if ours && !isB64Token(raw) {
+			return nil, credentialError(errNotB64Token)
+		}
 		return nil, verifyError(err)
 	}
 	missing, err := MissingScopes(tok, scopes)
@@ -131,6 +138,15 @@ func Authenticate(v TokenVerifier, authorization []string, scopes []string) (*To
 			Err: &MissingScopeError{Missing: missing}}
 	}
 	return tok, nil
+}
+
+// credentialError is the answer when the request carries no usable bearer credential.
+func credentialError(err error) *AuthError {
+	if errors.Is(err, ErrNoBearer) {
+		return &AuthError{Status: http.StatusUnauthorized, Err: err}
+	}
+	return &AuthError{Status: http.StatusBadRequest, Code: "invalid_request",
+		Description: "malformed Authorization header", Err: err}
 }
 
 // isNilVerifier reports whether v is nil or a nil *Verifier.

@@ -182,6 +182,7 @@ func TestMiddlewareAnswers(t *testing.T) {
 		"wrong audience":         {open.URL, []string{"Bearer " + otherAudience}, 401, invalid(CodeWrongAudience)},
 		"another key":            {open.URL, []string{"Bearer " + otherKey}, 401, invalid(CodeBadSignature)},
 		"query-string token":     {open.URL + "?access_token=" + good, nil, 400, `Bearer error="invalid_request", error_description="access tokens in the query string are not accepted"`},
+		"encoded query token":    {open.URL + "?a=1&access%5Ftoken=" + good, []string{"Bearer " + good}, 400, `Bearer error="invalid_request", error_description="access tokens in the query string are not accepted"`},
 		"query and header token": {open.URL + "?access_token=" + good, []string{"Bearer " + good}, 400, `Bearer error="invalid_request", error_description="access tokens in the query string are not accepted"`},
 		"no scope": {scoped.URL, []string{"Bearer " + good}, 403,
 			`Bearer realm="orders", error="insufficient_scope", error_description="the token lacks a required scope", scope="orders:read orders:write"`},
@@ -445,4 +446,70 @@ func BenchmarkMiddleware(b *testing.B) {
 		sort.Float64s(ratios)
 		b.ReportMetric(ratios[len(ratios)/2], "middleware/verify")
 	})
+}
+
+// acceptAll is a TokenVerifier that accepts every token, to show what reaches Verify.
+type acceptAll struct{ seen []string }
+
+func (a *acceptAll) Verify(token string) (*Token, error) {
+	a.seen = append(a.seen, token)
+	return &Token{payload: []byte(`{}`), payloadIsObject: true, uniqueMembers: true}, nil
+}
+
+// Authenticate checks the credential's b64token syntax after a failed verification when the
+// verifier is a *Verifier (a verified token is always a b64token), before it for any other
+// TokenVerifier: either way, every Authorization value gets the answer BearerToken's verdict
+// gives (400 malformed, 401 no bearer), and a token that is not a b64token is never accepted.
+func TestAuthenticateCredentialSyntax(t *testing.T) {
+	key := jwttest.NewEC("ES256", "k1")
+	v, err := NewFromJSON(jwttest.JWKS(key), &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	good := key.Sign(jwttest.Claims(testIssuer, testAudience, time.Now().Unix()))
+	cases := [][]string{
+		{"Bearer " + good}, {"bearer  " + good + " "}, nil, {""}, {"Basic dXNlcjpwYXNz"}, {"Bearerabc"},
+		{"Bearer"}, {"Bearer   "}, {"Bearer\tabc"}, {"Bearer a b"}, {"Bearer " + good + " x"},
+		{"Bearer " + good + ", Bearer " + good}, {"Bearer " + good, "Bearer " + good}, {"Bearer a=b"},
+		{"Bearer ===="}, {"Bearer a\x00"}, {"Bearer " + good + "\x00"}, {"Bearer,abc"},
+		{"Bearer " + good + "=="}, {"Bearer abc.def-_~+/=="}, {"Bearer " + strings.Replace(good, ".", "..", 1)},
+		{"Bearer " + good[:len(good)-1] + "é"}, {"Bearer " + good[:len(good)-1] + "\x7f"},
+	}
+	for _, values := range cases {
+		_, bearerErr := BearerToken(values)
+		for _, tv := range []TokenVerifier{v, &acceptAll{}} {
+			tok, aerr := Authenticate(tv, values, nil)
+			switch {
+			case errors.Is(bearerErr, ErrNoBearer):
+				if aerr == nil || aerr.Status != http.StatusUnauthorized || aerr.Code != "" || !errors.Is(aerr, ErrNoBearer) {
+					t.Errorf("%T %q: %v, want 401 without a code", tv, values, aerr)
+				}
+			case bearerErr != nil:
+				if aerr == nil || aerr.Status != http.StatusBadRequest || aerr.Code != "invalid_request" ||
+					!errors.Is(aerr, ErrMalformedAuthorization) || aerr.Err.Error() != bearerErr.Error() {
+					t.Errorf("%T %q: %v, want 400 invalid_request (%v)", tv, values, aerr, bearerErr)
+				}
+			case tv == TokenVerifier(v) && strings.TrimSpace(values[0]) != "bearer  "+good && values[0] != "Bearer "+good:
+				// A b64token that is not a valid JWT: the library's verdict.
+				if aerr == nil || aerr.Status != http.StatusUnauthorized || aerr.Code != "invalid_token" {
+					t.Errorf("%T %q: %v, want 401 invalid_token", tv, values, aerr)
+				}
+			default:
+				if aerr != nil || tok == nil {
+					t.Errorf("%T %q: %v, want the token accepted", tv, values, aerr)
+				}
+			}
+		}
+	}
+	// The permissive verifier saw only b64tokens.
+	a := &acceptAll{}
+	for _, values := range cases {
+		Authenticate(a, values, nil)
+	}
+	for _, s := range a.seen {
+		if !isB64Token(s) {
+			t.Errorf("a TokenVerifier was given %q, which is not a b64token", s)
+		}
+	}
 }
