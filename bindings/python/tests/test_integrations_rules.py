@@ -3,10 +3,11 @@ README's integration snippets (each an example file the other tests serve)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
-from conftest import jwks_of, key
+from conftest import claims, jwks_of, key
 
 import jwkskit
 from jwkskit.integrations.rules import AuthError, BearerRules, bearer_token, required_scopes, token_scopes
@@ -139,3 +140,43 @@ def test_rules_settings_are_checked():
         with pytest.raises(ValueError):
             rules(retry_after=bad)
     assert dict(rules(retry_after=30).refusal(jwkskit.KeysUnavailable(100, "x")).headers)["Retry-After"] == "30"
+
+
+@pytest.mark.parametrize("is_async", [False, True])
+def test_authenticate_answers_like_bearer_token_whatever_the_credential(is_async):
+    """authenticate() checks the token68 syntax only when the verifier refuses the token (a
+    verified token always has it): every Authorization value still gets bearer_token's answer,
+    and a good token its claims."""
+    import asyncio
+
+    k = key("RS256")
+    v = jwkskit.Verifier.from_jwks(jwks_of(k), audiences="api://orders")
+    r = BearerRules(v)
+    now = int(time.time())
+    good = k.sign(claims(aud="api://orders", iat=now - 10, exp=now + 600))
+    values = [
+        ["Bearer " + good], ["bearer   " + good + " "], [], [""], ["Basic dXNlcjpwYXNz"], ["Bearer"],
+        ["Bearer   "], ["Bearer\t" + good], ["Bearer a b"], ["Bearer " + good + " x"], ["Bearer " + good + ",x"],
+        ["Bearer " + good, "Bearer " + good], ["Bearer a=b"], ["Bearer ===="], ["Bearer " + good + "\x00"],
+        ["Bearer " + good + "=="], ["Bearer abc-_~+/=="], ["Bearer " + good[:-1] + "é"], ["Bearer " + good + "\n"],
+    ]
+    for authorization in values:
+        try:
+            expected = ("ok", bearer_token(authorization))
+        except AuthError as e:
+            expected = ("refused", e.status, e.error, e.description)
+        try:
+            if is_async:
+                result = asyncio.run(r.authenticate_async(authorization))
+            else:
+                result = r.authenticate(authorization)
+            got = ("ok", result["sub"])
+        except AuthError as e:
+            got = ("refused", e.status, e.error, e.description)
+        if expected[0] == "refused":
+            assert got == expected, authorization
+        elif expected[1] == good:
+            assert got[0] == "ok", authorization
+        else:
+            # A token68 that is not a good token: the verifier's verdict.
+            assert got[:3] == ("refused", 401, "invalid_token"), authorization

@@ -118,6 +118,17 @@ def bearer_token(authorization: Sequence[str], query_string: Union[str, bytes] =
     """The bearer token of a request, from every ``Authorization`` header value it carried and
     its raw query string. Raises :class:`AuthError` (401 when there is none, 400 when the
     request is malformed)."""
+    credential = _credential(authorization, query_string, realm)
+    if not _TOKEN68.fullmatch(credential):
+        raise _not_token68(realm)
+    return credential
+
+
+def _credential(authorization: Sequence[str], query_string: Union[str, bytes], realm: Optional[str]) -> str:
+    """:func:`bearer_token` without its last check, that the credential is one token68:
+    :meth:`BearerRules.authenticate` makes that check only when the verifier refuses the
+    token, since a token it verifies is made of base64url characters and dots, all token68
+    characters (scanning a ~700-character token costs a good part of a cached verification)."""
     if isinstance(query_string, bytes):
         query_string = query_string.decode("latin-1")
     if query_string and any(k == "access_token" for k, _ in parse_qsl(query_string, keep_blank_values=True)):
@@ -134,10 +145,14 @@ def bearer_token(authorization: Sequence[str], query_string: Union[str, bytes] =
             # Another scheme (Basic, Digest, ...): this resource needs a bearer token.
             raise AuthError(401, None, realm=realm)
         raise AuthError(400, "invalid_request", "the Authorization header is not 'Bearer <token>'", realm=realm)
-    credential = m.group(1).strip(" ")
-    if not _TOKEN68.fullmatch(credential):
-        raise AuthError(400, "invalid_request", "the Authorization header is not 'Bearer <token>'", realm=realm)
+    credential: str = m.group(1).strip(" ")
+    if not credential:
+        raise _not_token68(realm)
     return credential
+
+
+def _not_token68(realm: Optional[str]) -> AuthError:
+    return AuthError(400, "invalid_request", "the Authorization header is not 'Bearer <token>'", realm=realm)
 
 
 def token_scopes(claims: Mapping[str, Any]) -> FrozenSet[str]:
@@ -215,8 +230,17 @@ class BearerRules:
             return AuthError(503, None, "the signing keys are unavailable; retry later", retry_after=self.retry_after)
         raise e
 
+    def _refusal_of(self, credential: str, e: JwksError) -> AuthError:
+        """The answer when the verifier refused ``credential``: 400 if it is not even a token68
+        (see :func:`_credential`), else :meth:`refusal`."""
+        if not _TOKEN68.fullmatch(credential):
+            return _not_token68(self.realm)
+        return self.refusal(e)
+
     def check_scopes(self, claims: Mapping[str, Any], extra: Iterable[str] = ()) -> None:
         """Raises :class:`AuthError` 403 unless ``claims`` grant every required scope."""
+        if not self.scopes and not extra:
+            return  # nothing required (most requests of most services): no work
         needed = self.scopes + tuple(s for s in required_scopes(extra) if s not in self.scopes)
         if not needed:
             return
@@ -238,11 +262,11 @@ class BearerRules:
     ) -> Dict[str, Any]:
         """The verified claims of a request, or :class:`AuthError`. Blocks while keys are
         fetched: for threads (WSGI), not event loops."""
-        token = self.token(authorization, query_string)
+        token = _credential(authorization, query_string, self.realm)
         try:
             claims = self.verifier.verify(token)
         except JwksError as e:
-            raise self.refusal(e) from None
+            raise self._refusal_of(token, e) from None
         self.check_scopes(claims, scopes)
         return claims
 
@@ -251,11 +275,11 @@ class BearerRules:
     ) -> Dict[str, Any]:
         """Like :meth:`authenticate`, for event loops: a verification that would wait for a key
         fetch runs on a worker thread (see :meth:`jwkskit.Verifier.verify_async`)."""
-        token = self.token(authorization, query_string)
+        token = _credential(authorization, query_string, self.realm)
         try:
             claims = await self.verifier.verify_async(token)
         except JwksError as e:
-            raise self.refusal(e) from None
+            raise self._refusal_of(token, e) from None
         self.check_scopes(claims, scopes)
         return claims
 
