@@ -35,6 +35,9 @@ step "Go tests"
 step "Benchmark report (bench/report.py)"
 python3 -m unittest discover -s bench -p 'test_report.py'
 
+step "End-to-end benchmark report (bench/e2e/report.py)"
+python3 -m unittest discover -s bench/e2e -p 'test_report.py'
+
 step "Fuzzing: every target under AddressSanitizer, ${FUZZ_SECONDS:-30} s each"
 ./scripts/fuzz.sh "${FUZZ_SECONDS:-30}"
 
