@@ -9,6 +9,7 @@ use super::options::jwks_options;
 use super::result::jwks_result;
 use super::token::jwks_token;
 use crate::catalogue::{SourceStats, TokenCacheStats};
+use crate::claim_reader::ClaimReader;
 use crate::error::{Error, ErrorKind};
 use crate::verifier::{unix_now, Verifier};
 
@@ -153,6 +154,7 @@ unsafe fn verify_with(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
     check: impl FnOnce(&Verifier, &[u8]) -> Result<crate::VerifiedToken, Error>,
+    claims: impl FnOnce(&Verifier) -> ClaimReader,
 ) -> jwks_result {
     run(err, || {
         let v = try_ref(v, "verifier")?;
@@ -161,7 +163,7 @@ unsafe fn verify_with(
         }
         let token = try_bytes(token, len, "token")?;
         let verified = check(&v.inner, token)?;
-        write_out(out, jwks_token::new(verified));
+        write_out(out, jwks_token::new(verified, claims(&v.inner)));
         Ok(())
     })
 }
@@ -177,7 +179,15 @@ pub unsafe extern "C" fn jwks_verify(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
 ) -> jwks_result {
-    verify_with(v, token, len, out, err, |v, t| v.verify_at(t, unix_now()))
+    verify_with(
+        v,
+        token,
+        len,
+        out,
+        err,
+        |v, t| v.verify_at(t, unix_now()),
+        |_| ClaimReader::for_jwt(),
+    )
 }
 
 /// Like `jwks_verify`, at unix time `now` (seconds) instead of the system clock.
@@ -190,7 +200,15 @@ pub unsafe extern "C" fn jwks_verify_at(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
 ) -> jwks_result {
-    verify_with(v, token, len, out, err, |v, t| v.verify_at(t, now))
+    verify_with(
+        v,
+        token,
+        len,
+        out,
+        err,
+        |v, t| v.verify_at(t, now),
+        |_| ClaimReader::for_jwt(),
+    )
 }
 
 /// Verifies a compact JWS: signature and header policy only (no claims); the payload need not
@@ -203,7 +221,15 @@ pub unsafe extern "C" fn jwks_verify_signature(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
 ) -> jwks_result {
-    verify_with(v, jws, len, out, err, |v, t| v.verify_signature(t))
+    verify_with(
+        v,
+        jws,
+        len,
+        out,
+        err,
+        |v, t| v.verify_signature(t),
+        |v| ClaimReader::for_jws(v.policy().limits.max_json_depth),
+    )
 }
 
 /// Verifies a JWT like `jwks_verify` and copies its payload (the claims JSON, not

@@ -54,6 +54,8 @@ VALUE_BY_FUNCTION = {
     ("jwks_options_set_token_cache_bytes", "max_bytes"): "1048576",
     # The shared options then make a verifier over the 4-key fixture set.
     ("jwks_options_set_max_keys", "count"): "256",
+    ("jwks_token_scope", "index"): "0",
+    ("jwks_token_has_scopes", "count"): "1",
 }
 VALUE_BY_NAME = {
     "issuer": "\"https://issuer.test\"",
@@ -68,6 +70,7 @@ VALUE_BY_NAME = {
     "token": "ctx->token",
     "jws": "ctx->token",
     "now": "ctx->now",
+    "scope": "\"read\"",
 }
 VALUE_BY_TYPE = {
     "struct jwks_options *": "ctx->opts",
@@ -90,6 +93,8 @@ VALUE_BY_TYPE = {
     "uint32_t": "1",
     "bool": "true",
     "int64_t": "ctx->now",
+    "const char *const *": "required_scopes",
+    "jwks_scope_match": "JWKS_SCOPE_MATCH_ALL",
 }
 
 

@@ -61,6 +61,7 @@ static void test_null_everywhere(context *ctx) {
   char out_buf[16384];
   int64_t out_int;
   bool out_bool;
+  const char *const required_scopes[] = {"read"};
   int calls = 0;
 
 #define RESET_OUTPUTS()  \
@@ -81,6 +82,7 @@ static void test_null_everywhere(context *ctx) {
     (void)out_cache_stats;               \
     (void)out_buf;                       \
     (void)out_int, (void)out_bool;       \
+    (void)required_scopes;               \
   } while (0)
 #define UNTOUCHED() (!out_verifier && !out_token && !out_string && !out_chars)
 #define BASELINE(label, expr)                                                            \

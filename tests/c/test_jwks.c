@@ -108,6 +108,34 @@ static void test_cases(const jwks_verifier *v) {
       CHECK(jwks_token_claim_string(tok, "missing", &s, &slen) == JWKS_RESULT_NOT_FOUND, "nf");
       CHECK(jwks_token_claim_int(tok, "sub", &level) == JWKS_RESULT_TYPE_MISMATCH, "mismatch");
       CHECK(jwks_token_claim_bool(tok, "level", &admin) == JWKS_RESULT_TYPE_MISMATCH, "mm");
+      CHECK(jwks_token_claim_json(tok, "groups", &s, &slen) == JWKS_RESULT_OK &&
+                slen == 15 && memcmp(s, "[\"staff\",\"ops\"]", 15) == 0,
+            "%s: groups as JSON", c->name);
+      CHECK(jwks_token_claim_json(tok, "missing", &s, &slen) == JWKS_RESULT_NOT_FOUND, "json nf");
+      CHECK(jwks_token_claims_readable(tok, NULL) == JWKS_RESULT_OK, "%s: readable", c->name);
+      CHECK(jwks_token_claims_case_unique(tok, NULL) == JWKS_RESULT_OK, "%s: case", c->name);
+      /* "scope": "read write" */
+      size_t nscopes = 0;
+      CHECK(jwks_token_scope_count(tok, &nscopes, NULL) == JWKS_RESULT_OK && nscopes == 2,
+            "%s: scope count %zu", c->name, nscopes);
+      CHECK(jwks_token_scope(tok, 1, &s, &slen) == JWKS_RESULT_OK && slen == 5 &&
+                memcmp(s, "write", 5) == 0,
+            "%s: scope 1", c->name);
+      CHECK(jwks_token_scope(tok, 2, &s, &slen) == JWKS_RESULT_INVALID_ARGUMENT, "scope 2");
+      const char *both[] = {"read", "write"}, *other[] = {"admin", "read"};
+      CHECK(jwks_token_has_scopes(tok, both, 2, JWKS_SCOPE_MATCH_ALL, &has, NULL) ==
+                    JWKS_RESULT_OK && has,
+            "%s: all of read write", c->name);
+      CHECK(jwks_token_has_scopes(tok, other, 2, JWKS_SCOPE_MATCH_ALL, &has, NULL) ==
+                    JWKS_RESULT_OK && !has,
+            "%s: all of admin read", c->name);
+      CHECK(jwks_token_has_scopes(tok, other, 2, JWKS_SCOPE_MATCH_ANY, &has, NULL) ==
+                    JWKS_RESULT_OK && has,
+            "%s: any of admin read", c->name);
+      const char *spaced[] = {"read write"};
+      CHECK(jwks_token_has_scopes(tok, spaced, 1, JWKS_SCOPE_MATCH_ANY, &has, NULL) ==
+                JWKS_RESULT_INVALID_ARGUMENT,
+            "%s: a required scope with a space", c->name);
     } else {
       CHECK(tok == NULL, "%s: no token on failure", c->name);
       CHECK(err != NULL && jwks_error_code(err) == r, "%s: error code", c->name);
@@ -291,6 +319,16 @@ static void test_null_and_garbage(const jwks_verifier *v) {
   CHECK(jwks_token_claim_int(NULL, "exp", &i) == JWKS_RESULT_NULL_ARGUMENT, "ci");
   CHECK(jwks_token_claim_bool(NULL, "x", &b) == JWKS_RESULT_NULL_ARGUMENT, "cb");
   CHECK(jwks_token_claim_contains(NULL, "x", "y", &b) == JWKS_RESULT_NULL_ARGUMENT, "cc");
+  CHECK(jwks_scope_check("read:orders", NULL) == JWKS_RESULT_OK, "scope check");
+  {
+    jwks_error *e = NULL;
+    CHECK(jwks_scope_check("read\twrite", &e) == JWKS_RESULT_INVALID_ARGUMENT && e &&
+              strstr(jwks_error_message(e), "read\\twrite") != NULL,
+          "scope check: %s", e ? jwks_error_message(e) : "");
+    jwks_error_free(e);
+  }
+  CHECK(jwks_scope_check("", NULL) == JWKS_RESULT_INVALID_ARGUMENT, "empty scope");
+  CHECK(jwks_scope_check(NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "NULL scope");
   CHECK(jwks_error_code(NULL) == JWKS_RESULT_NULL_ARGUMENT, "error code null");
   CHECK(strcmp(jwks_error_message(NULL), "") == 0, "error message null");
   CHECK(jwks_verifier_refresh(NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "refresh null");
