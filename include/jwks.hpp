@@ -51,6 +51,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +60,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace jwks {
 
@@ -508,6 +510,27 @@ class options {
   jwks_options *p_;
 };
 
+/// How token::has_scopes matches the required scopes (`jwks_scope_match`).
+enum class scope_match : std::uint32_t {
+  all = JWKS_SCOPE_MATCH_ALL,  ///< every required scope must be granted
+  any = JWKS_SCOPE_MATCH_ANY,  ///< at least one must be
+};
+
+/// Returns if `scope` can be a required scope: an RFC 6749 scope-token, printable ASCII
+/// without space, '"' or '\\' (the library's rule); throws invalid_argument saying why not.
+inline void check_scope(std::string_view scope) {
+  detail::c_string c(scope);
+  if (!c.ok()) throw error(result::invalid_argument, detail::nul_message);
+  detail::c_error e;
+  jwks_result r = jwks_scope_check(c.get(), &e.p);  // before reading e.p
+  detail::check(r, e.p);
+}
+/// Non-throwing form: false and ec set when `scope` is not valid.
+inline bool check_scope(std::string_view scope, std::error_code &ec) {
+  detail::c_string c(scope);
+  return detail::set(ec, c.ok() ? jwks_scope_check(c.get(), nullptr) : detail::nul_in_string());
+}
+
 /// A verified token (`jwks_token`): immutable, may be read from several threads. Views it
 /// returns stay valid until the handle is destroyed or assigned to. Move-only. A
 /// default-constructed or moved-from token is empty (`!tok`).
@@ -607,8 +630,111 @@ class token {
     if (!detail::set(ec, r)) return false;
     return out;
   }
+  /// The JSON text of claim `name`'s value exactly as the payload holds it (a string with its
+  /// quotes and escapes, a number as written; a view into the token). Throws jwks::error
+  /// (not_found).
+  std::string_view claim_json(std::string_view name) const {
+    std::error_code ec;
+    auto v = claim_json(name, ec);
+    if (ec) throw_lookup(ec, name);
+    return v;
+  }
+  /// Non-throwing form: empty and ec set on failure.
+  std::string_view claim_json(std::string_view name, std::error_code &ec) const {
+    detail::c_string n(name);
+    const char *out = nullptr;
+    std::size_t len = 0;
+    if (!detail::set(ec, n.ok() ? jwks_token_claim_json(p_, n.get(), &out, &len) : detail::nul_in_string()))
+      return {};
+    return {out, len};
+  }
+
+  /// Returns if the library reads the payload as claims (always after verify); throws its
+  /// verdict otherwise (invalid_claim or too_large, saying why; after verify_signature).
+  void claims_readable() const {
+    detail::c_error e;
+    jwks_result r = jwks_token_claims_readable(p_, &e.p);  // before reading e.p
+    detail::check(r, e.p);
+  }
+  /// Non-throwing form: false and ec set when the payload is not claims.
+  bool claims_readable(std::error_code &ec) const noexcept {
+    return detail::set(ec, jwks_token_claims_readable(p_, nullptr));
+  }
+  /// Returns if no two member names of one object of the payload (at any depth) are equal
+  /// under case folding ("iss" and "Iss"); throws invalid_claim naming two such names
+  /// otherwise (check before handing the payload to a case-insensitive decoder).
+  void claims_case_unique() const {
+    detail::c_error e;
+    jwks_result r = jwks_token_claims_case_unique(p_, &e.p);  // before reading e.p
+    detail::check(r, e.p);
+  }
+  /// Non-throwing form: false and ec set when two names differ only in case.
+  bool claims_case_unique(std::error_code &ec) const noexcept {
+    return detail::set(ec, jwks_token_claims_case_unique(p_, nullptr));
+  }
+
+  /// The scopes the token grants, read by the library: `scope` split on the space character
+  /// alone, then `scp` (such a string, or an array of strings each taken whole); in order,
+  /// each once (views into the token). Throws invalid_claim when `scope` or `scp` has another
+  /// shape.
+  std::vector<std::string_view> scopes() const {
+    detail::c_error e;
+    std::size_t n = 0;
+    jwks_result r = jwks_token_scope_count(p_, &n, &e.p);  // before reading e.p
+    detail::check(r, e.p);
+    std::error_code ec;
+    auto v = scopes(ec);
+    if (ec) detail::throw_error(static_cast<jwks_result>(result_of(ec)), nullptr);
+    return v;
+  }
+  /// Non-throwing form: empty and ec set on failure.
+  std::vector<std::string_view> scopes(std::error_code &ec) const {
+    std::size_t n = 0;
+    if (!detail::set(ec, jwks_token_scope_count(p_, &n, nullptr))) return {};
+    std::vector<std::string_view> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; i++) {
+      const char *s = nullptr;
+      std::size_t len = 0;
+      if (!detail::set(ec, jwks_token_scope(p_, i, &s, &len))) return {};
+      out.emplace_back(s, len);
+    }
+    return out;
+  }
+  /// Whether the token grants every one of `required` (scope_match::all; an empty list is
+  /// always met) or at least one (scope_match::any; an empty list never is). Throws
+  /// invalid_argument for a required scope that is not valid (jwks::check_scope), and the
+  /// errors of scopes().
+  template <class Strings = std::initializer_list<std::string_view>>
+  bool has_scopes(const Strings &required, scope_match how = scope_match::all) const {
+    detail::c_error e;
+    bool out = false;
+    jwks_result r = has_scopes_call(required, how, out, &e.p);
+    detail::check(r, e.p);
+    return out;
+  }
+  /// Non-throwing form: false and ec set on failure.
+  template <class Strings = std::initializer_list<std::string_view>>
+  bool has_scopes(const Strings &required, scope_match how, std::error_code &ec) const {
+    bool out = false;
+    if (!detail::set(ec, has_scopes_call(required, how, out, nullptr))) return false;
+    return out;
+  }
 
  private:
+  template <class Strings>
+  jwks_result has_scopes_call(const Strings &required, scope_match how, bool &out, jwks_error **err) const {
+    std::vector<std::string> copies;
+    for (const auto &s : required) {
+      std::string_view v(s);
+      if (v.find('\0') != std::string_view::npos) return detail::nul_in_string();
+      copies.emplace_back(v);
+    }
+    std::vector<const char *> ptrs;
+    ptrs.reserve(copies.size());
+    for (const auto &c : copies) ptrs.push_back(c.c_str());
+    return jwks_token_has_scopes(p_, ptrs.data(), ptrs.size(), static_cast<jwks_scope_match>(how), &out, err);
+  }
   std::string_view part(const char *(*f)(const jwks_token *, std::size_t *)) const noexcept {
     std::size_t len = 0;
     const char *s = f(p_, &len);

@@ -155,7 +155,7 @@ pub fn check_required(scope: &str) -> Result<(), Error> {
         Some(c) => Err(err(
             ErrorKind::InvalidArgument,
             format!(
-                "the required scope {:?} holds {c:?}: a scope is printable ASCII without space, '\"' or '\\\\' (RFC 6749 section 3.3)",
+                "the required scope {:?} holds {c:?}: a scope is printable ASCII without space, '\"' or '\\' (RFC 6749 section 3.3)",
                 shorten(scope)
             ),
         )),

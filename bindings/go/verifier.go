@@ -178,12 +178,7 @@ func (v *Verifier) VerifySignature(jws []byte) (*Token, error) {
 	}
 	t, err := v.verify(C.GOJWKS_MODE_VERIFY_SIGNATURE, p, len(jws), 0)
 	runtime.KeepAlive(jws)
-	if err != nil {
-		return nil, err
-	}
-	t.payloadIsObject = isJSONObject(t.payload)
-	t.uniqueMembers = false
-	return t, nil
+	return t, err
 }
 
 // scratchSize is the room for a verified token's parts (decoded header and payload, alg, kids,
@@ -214,10 +209,9 @@ func (v *Verifier) verify(mode C.int, data *byte, n int, now int64) (*Token, err
 		return nil, takeError(C.jwks_result(s.parts.code), s.parts.err)
 	}
 	buf := make([]byte, int(s.parts.needed))
-	if s.parts.token != nil {
-		// Too large for the scratch space: the C token was kept; it owns its data, so this
-		// needs no lock.
-		C.gojwks_token_take(s.parts.token, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &s.parts)
+	if s.parts.copied == 0 {
+		// Too large for the scratch space: the C token owns its data, so this needs no lock.
+		C.gojwks_token_copy(s.parts.token, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &s.parts)
 	} else {
 		copy(buf, s.buf[:len(buf)])
 	}

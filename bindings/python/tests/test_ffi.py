@@ -50,6 +50,7 @@ def ctype_for(c: str, *, returned: bool):
         "jwks_result": [c_uint32],
         "jwks_category": [c_uint32],
         "uint32_t": [c_uint32],
+        "jwks_scope_match": [c_uint32],
         "int64_t": [c_int64],
         "size_t": [c_size_t],
         "bool": [c_bool],
@@ -61,7 +62,8 @@ def ctype_for(c: str, *, returned: bool):
         # A NUL-terminated string (c_char_p), or bytes read with a length (c_void_p).
         return [c_char_p, c_void_p]
     if c == "char * *":
-        return [POINTER(c_void_p)]
+        # An out-parameter for a string, or an array of strings (const char *const *).
+        return [POINTER(c_void_p), POINTER(c_char_p)]
     if re.fullmatch(r"struct jwks_stats \*", c):
         return [POINTER(_ffi.jwks_stats)]
     if re.fullmatch(r"struct jwks_token_cache_stats \*", c):
