@@ -242,6 +242,60 @@ typedef struct jwks_token jwks_token;
 typedef struct jwks_verifier jwks_verifier;
 
 /**
+ * A copy of a verified token's claims: its payload, as `jwks_token_payload` gave it, and
+ * where its members lie, as `jwks_token_claims_index` gave it. The memory is the caller's;
+ * the functions read it during the call only. They check the index against the payload (a
+ * damaged copy gives `JWKS_RESULT_INVALID_ARGUMENT`, never a crash) but cannot tell where
+ * the payload came from: give them only copies made from a verified token.
+ */
+typedef struct jwks_claims {
+  /**
+   * The payload bytes (no NUL needed).
+   */
+  const char *payload;
+  /**
+   * Their length.
+   */
+  size_t payload_len;
+  /**
+   * Four `uint32_t` per member: where its name and its value lie in the payload.
+   */
+  const uint32_t *index;
+  /**
+   * The number of members (the index holds four times as many `uint32_t`).
+   */
+  size_t members;
+} jwks_claims;
+
+/**
+ * What `jwks_claims_get` reads: one of the `JWKS_CLAIM_*` values.
+ */
+typedef uint32_t jwks_claim_kind;
+
+/**
+ * The answer of `jwks_claims_get`.
+ */
+typedef struct jwks_claim_value {
+  /**
+   * `JWKS_CLAIM_STRING` and `JWKS_CLAIM_JSON`: the bytes, in the payload, or in the
+   * caller's buffer for a string that had escapes (not NUL-terminated).
+   */
+  const char *str;
+  /**
+   * Their length; for a decoded string that did not fit the buffer, the size it needs.
+   */
+  size_t len;
+  /**
+   * `JWKS_CLAIM_INT`: the integer.
+   */
+  int64_t integer;
+  /**
+   * `JWKS_CLAIM_BOOL` and `JWKS_CLAIM_CONTAINS`: the answer.
+   */
+  bool boolean;
+} jwks_claim_value;
+
+/**
  * How `jwks_token_has_scopes` matches the required scopes: `JWKS_SCOPE_MATCH_ALL` or
  * `JWKS_SCOPE_MATCH_ANY`.
  */
@@ -330,6 +384,31 @@ typedef struct jwks_token_cache_stats {
 
 
 /**
+ * A string claim, decoded (as `jwks_token_claim_string`).
+ */
+#define JWKS_CLAIM_STRING 0
+
+/**
+ * A claim's value as written (as `jwks_token_claim_json`).
+ */
+#define JWKS_CLAIM_JSON 1
+
+/**
+ * An integer claim (as `jwks_token_claim_int`).
+ */
+#define JWKS_CLAIM_INT 2
+
+/**
+ * A boolean claim (as `jwks_token_claim_bool`).
+ */
+#define JWKS_CLAIM_BOOL 3
+
+/**
+ * Whether a claim equals or holds a string (as `jwks_token_claim_contains`).
+ */
+#define JWKS_CLAIM_CONTAINS 4
+
+/**
  * Every required scope must be granted (an empty list is always met).
  */
 #define JWKS_SCOPE_MATCH_ALL 0
@@ -347,6 +426,59 @@ extern "C" {
  * The library version as a NUL-terminated string, e.g. `"0.2.0"`. Static; never free it.
  */
 const char *jwks_version(void);
+
+/**
+ * Reads claim `name` (`name_len` bytes of UTF-8, no NUL needed) as `kind` says, into
+ * `*out`: the same answers, and the same `JWKS_RESULT_NOT_FOUND` and
+ * `JWKS_RESULT_TYPE_MISMATCH`, as the `jwks_token_claim_*` getter of that kind on the token
+ * the copy came from. `value` (`value_len` bytes) is the string of `JWKS_CLAIM_CONTAINS`
+ * (NULL with 0 otherwise). A string claim without escapes points into the payload; one with
+ * escapes is decoded into `buf` (`cap` bytes; NULL with 0 is fine until one is met): if it
+ * does not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with the size it needs in
+ * `out->len` (the only failure that writes an output). Thread-safe.
+ */
+jwks_result jwks_claims_get(const struct jwks_claims *c,
+                            jwks_claim_kind kind,
+                            const char *name,
+                            size_t name_len,
+                            const char *value,
+                            size_t value_len,
+                            char *buf,
+                            size_t cap,
+                            struct jwks_claim_value *out);
+
+/**
+ * The scopes the claims grant, as `jwks_token_scope_count` and `jwks_token_scope` read them
+ * (and with their errors): their bytes back to back in `buf` (`cap` bytes), the end of each
+ * in `ends` (`ends_cap` entries, offsets into `buf`), their total length in `*len` and their
+ * number in `*count`. If they do not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with
+ * the sizes needed in `*len` and `*count`. Thread-safe.
+ */
+jwks_result jwks_claims_scopes(const struct jwks_claims *c,
+                               char *buf,
+                               size_t cap,
+                               size_t *ends,
+                               size_t ends_cap,
+                               size_t *len,
+                               size_t *count,
+                               struct jwks_error **err);
+
+/**
+ * As `jwks_token_has_scopes`, over a copy of the claims, with the `count` required scopes
+ * back to back in `names` (no NULs), the length of each in `lens`. Thread-safe.
+ */
+jwks_result jwks_claims_has_scopes(const struct jwks_claims *c,
+                                   const char *names,
+                                   const size_t *lens,
+                                   size_t count,
+                                   jwks_scope_match how,
+                                   bool *out,
+                                   struct jwks_error **err);
+
+/**
+ * As `jwks_token_claims_case_unique`, over a copy of the claims. Thread-safe.
+ */
+jwks_result jwks_claims_case_unique(const struct jwks_claims *c, struct jwks_error **err);
 
 /**
  * The result code of the failure. `e` may be NULL, which gives `JWKS_RESULT_NULL_ARGUMENT`.
@@ -753,6 +885,24 @@ jwks_result jwks_token_has_scopes(const struct jwks_token *t,
                                   jwks_scope_match how,
                                   bool *out,
                                   struct jwks_error **err);
+
+/**
+ * Where the claims' members lie in the payload, for claim queries over a copy of the token
+ * (`jwks_claims`, for bindings that keep the payload after freeing the token): four
+ * `uint32_t` per top-level member, in order (its name as written, quotes included, from
+ * offset [0] to [1] of the payload; its value as written from [2] to [3]), into `index`
+ * (`cap` entries), and the number of members into `*members`. With `index` NULL and `cap`
+ * 0, only the number of members is written (ask it first to size `index`, four entries per
+ * member). If they do not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with the number
+ * of members in `*members`. A payload that is not claims gives the error of
+ * `jwks_token_claims_readable`. The index of a token from the token cache comes with it; of
+ * another, it is made on first use. Thread-safe.
+ */
+jwks_result jwks_token_claims_index(const struct jwks_token *t,
+                                    uint32_t *index,
+                                    size_t cap,
+                                    size_t *members,
+                                    struct jwks_error **err);
 
 /**
  * `JWKS_RESULT_OK` if `scope` (NUL-terminated) can be a required scope: a scope-token of RFC

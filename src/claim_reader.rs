@@ -7,68 +7,75 @@
 //! ([`Verifier::verify_signature`](crate::Verifier::verify_signature)) the payload is read
 //! under the same rules on first use, and every claim query on a payload they refuse (not
 //! JSON, not an object, a member name twice, a lone surrogate...) answers
-//! [`ErrorKind::NotFound`], and [`ClaimReader::readable`] says why.
+//! [`ErrorKind::NotFound`], and [`VerifiedToken::claims_readable`] says why.
 //!
 //! A getter looks the name up in an index of the top-level members ([`Members`]) and decodes
-//! that member's value alone.
+//! that member's value alone. The index is made once per token, and the token cache keeps it
+//! with the entry (counted in its byte bound), so that a hit and a claim read parse no JSON.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use serde_json::{Number, Value};
+use serde_json::Value;
 
-use crate::case_fold;
-use crate::error::{err, shorten, Error, ErrorKind};
-use crate::members::Members;
-use crate::scopes::{self, ScopeClaim, ScopeMatch};
+use crate::claims_view::{ClaimsView, ScopeList};
+use crate::error::{err, Error, ErrorKind};
+use crate::members::{Members, Span};
+use crate::scopes::ScopeMatch;
 use crate::verified_token::VerifiedToken;
 
-/// What has been read of one token's claims, built on first use. Holds no reference to the
-/// token: every method takes it (always the same one).
+/// What the getters have read of one token's claims, built on first use (or brought by a
+/// token cache hit). Part of the [`VerifiedToken`]; the getters are its methods below.
 #[derive(Debug)]
 pub(crate) struct ClaimReader {
-    /// `Some(limit)` while the payload is not known to be claims (a JWS): the nesting limit to
-    /// read it under. `None` for a JWT, whose claims verification read.
-    unchecked: Option<usize>,
+    /// Whether the claim checks read and accepted the payload (a JWT); if not (a JWS), it is
+    /// read under their rules on first use.
+    checked: bool,
     members: OnceLock<Result<Members, Error>>,
     scopes: OnceLock<Result<ScopeList, Error>>,
 }
 
-/// A token's scopes, each a range of one buffer.
-#[derive(Debug, Default)]
-struct ScopeList {
-    text: String,
-    ends: Vec<usize>,
-}
-
 impl ClaimReader {
-    /// For a JWT whose claims verification read and accepted.
-    pub(crate) fn for_jwt() -> ClaimReader {
-        ClaimReader::new(None)
-    }
-
-    /// For a JWS whose payload has not been read: it is read under `max_json_depth` on first
-    /// use (the policy's limit, the one claim checks use).
-    pub(crate) fn for_jws(max_json_depth: usize) -> ClaimReader {
-        ClaimReader::new(Some(max_json_depth))
-    }
-
-    fn new(unchecked: Option<usize>) -> ClaimReader {
+    /// For a payload not known to be claims (a JWS).
+    pub(crate) fn unchecked() -> ClaimReader {
         ClaimReader {
-            unchecked,
+            checked: false,
             members: OnceLock::new(),
             scopes: OnceLock::new(),
         }
     }
 
-    fn members(&self, t: &VerifiedToken) -> Result<&Members, Error> {
-        self.members
+    /// For claims the claim checks read and accepted (a JWT).
+    pub(crate) fn checked() -> ClaimReader {
+        ClaimReader {
+            checked: true,
+            ..ClaimReader::unchecked()
+        }
+    }
+
+    /// For checked claims whose members were indexed already (a token cache hit).
+    pub(crate) fn with_members(members: Members) -> ClaimReader {
+        let reader = ClaimReader::checked();
+        // A fresh OnceLock: set cannot fail.
+        let _ = reader.members.set(Ok(members));
+        reader
+    }
+}
+
+impl VerifiedToken {
+    /// The index of the claims' members, made on first use; the error of
+    /// [`claims_readable`](Self::claims_readable) if the payload is not claims.
+    fn members(&self) -> Result<&Members, Error> {
+        let reader = self.reader();
+        reader
+            .members
             .get_or_init(|| {
-                if let Some(limit) = self.unchecked {
+                if !reader.checked {
                     // As the claim checks refuse it: too deep is TOO_LARGE, the rest
                     // INVALID_CLAIM.
-                    crate::token::read_fields(t.payload(), "payload", limit, &|_| false).map_err(
-                        |e| {
+                    let limit = self.max_json_depth();
+                    crate::token::read_fields(self.payload(), "payload", limit, &|_| false)
+                        .map_err(|e| {
                             let kind = match e.kind() {
                                 ErrorKind::Malformed => ErrorKind::InvalidClaim,
                                 other => other,
@@ -77,234 +84,241 @@ impl ClaimReader {
                                 kind,
                                 format!("the payload is not a claims object: {}", e.message()),
                             )
-                        },
-                    )?;
+                        })?;
                 }
-                // Accepted by the reader, so valid UTF-8 and an object.
-                let text = std::str::from_utf8(t.payload())
-                    .map_err(|_| err(ErrorKind::Internal, "the claims are not UTF-8"))?;
-                Members::index(text)
-                    .map_err(|e| err(ErrorKind::Internal, format!("cannot index the claims: {e}")))
+                self.index_members()
             })
             .as_ref()
             .map_err(Clone::clone)
     }
 
-    /// `Ok` if the payload is a claims object that the getters read (always so for a JWT);
-    /// otherwise the error the claim checks give it ([`ErrorKind::InvalidClaim`], or
-    /// [`ErrorKind::TooLarge`] when nested too deep), saying why.
-    pub(crate) fn readable(&self, t: &VerifiedToken) -> Result<(), Error> {
-        self.members(t).map(|_| ())
+    /// Indexes the members of claims the reader accepted.
+    fn index_members(&self) -> Result<Members, Error> {
+        let text = std::str::from_utf8(self.payload())
+            .map_err(|_| err(ErrorKind::Internal, "the claims are not UTF-8"))?;
+        Members::index(text)
+            .map_err(|e| err(ErrorKind::Internal, format!("cannot index the claims: {e}")))
     }
 
-    /// The value of claim `name` as written in the payload: [`ErrorKind::NotFound`] when the
-    /// token has no such claim or its payload is not claims.
-    pub(crate) fn raw<'t>(&self, t: &'t VerifiedToken, name: &str) -> Result<&'t str, Error> {
-        let not_found = |why: &str| {
-            err(
+    /// The index of the claims' members for the token cache (claims the checks accepted).
+    pub(crate) fn members_for_cache(&self) -> Option<Members> {
+        match self.reader().members.get() {
+            Some(Ok(members)) => Some(members.clone()),
+            _ => self.index_members().ok(),
+        }
+    }
+
+    /// The claims as a view for the queries; [`ErrorKind::NotFound`] saying why when the
+    /// payload is not claims (every claim query answers so then).
+    fn view(&self) -> Result<ClaimsView<'_>, Error> {
+        match self.members() {
+            Ok(members) => Ok(ClaimsView::new(self.payload(), members.spans())),
+            Err(e) if e.kind() == ErrorKind::Internal => Err(e),
+            Err(e) => Err(err(
                 ErrorKind::NotFound,
-                format!("no claim {:?}{why}", shorten(name)),
-            )
-        };
-        let members = self.members(t).map_err(|e| match e.kind() {
-            ErrorKind::Internal => e,
-            _ => not_found(&format!(": {}", e.message())),
-        })?;
-        // Checked UTF-8 when indexed.
-        let text = std::str::from_utf8(t.payload()).unwrap_or_default();
-        members.get(text, name).ok_or_else(|| not_found(""))
+                format!("no claims: {}", e.message()),
+            )),
+        }
     }
 
-    /// The string claim `name`: a slice of the payload, or of the decoded claims when the
-    /// string has escapes.
-    pub(crate) fn string<'t>(&self, t: &'t VerifiedToken, name: &str) -> Result<&'t str, Error> {
-        let raw = self.raw(t, name)?;
-        match plain_string(raw) {
-            Some(s) => Ok(s),
-            None if raw.starts_with('"') => t
-                .claims()
-                .and_then(|c| c.get(name))
+    /// Where the claims' members lie in the payload, for a binding that keeps a copy of the
+    /// payload and answers claim queries over it (`jwks_token_claims_index`); the error of
+    /// [`claims_readable`](Self::claims_readable) if the payload is not claims.
+    pub(crate) fn claims_index(&self) -> Result<&[Span], Error> {
+        self.members().map(Members::spans)
+    }
+
+    /// `Ok` if the payload is a claims object that the getters read (always so for a token
+    /// from [`Verifier::verify`](crate::Verifier::verify)); otherwise the error the claim
+    /// checks give such a payload ([`ErrorKind::InvalidClaim`], or [`ErrorKind::TooLarge`]
+    /// when nested too deep), saying why.
+    pub fn claims_readable(&self) -> Result<(), Error> {
+        self.members().map(|_| ())
+    }
+
+    /// The value of claim `name` as written in the payload; [`ErrorKind::NotFound`] when the
+    /// token has no such claim or its payload is not claims.
+    pub fn claim_json(&self, name: &str) -> Result<&str, Error> {
+        self.view()?.json(name)
+    }
+
+    /// The string claim `name`: [`ErrorKind::NotFound`] (as for
+    /// [`claim_json`](Self::claim_json)), or [`ErrorKind::TypeMismatch`] when not a string.
+    pub fn claim_str(&self, name: &str) -> Result<&str, Error> {
+        match self.view()?.string(name)? {
+            Cow::Borrowed(s) => Ok(s),
+            // Decoded (it had escapes): the token's decoded claims hold it for its lifetime.
+            Cow::Owned(_) => self
+                .claim(name)
                 .and_then(Value::as_str)
                 .ok_or_else(|| err(ErrorKind::Internal, "cannot decode a string claim")),
-            None => Err(mismatch("a string")),
         }
     }
 
     /// The integer claim `name`: a number without fraction or exponent that fits in `i64`
     /// (`-0` is the floating-point negative zero, not an integer).
-    pub(crate) fn int(&self, t: &VerifiedToken, name: &str) -> Result<i64, Error> {
-        self.raw(t, name)?
-            .parse::<Number>()
-            .ok()
-            .and_then(|n| n.as_i64())
-            .ok_or_else(|| mismatch("an integer"))
+    pub fn claim_i64(&self, name: &str) -> Result<i64, Error> {
+        self.view()?.int(name)
     }
 
     /// The boolean claim `name`.
-    pub(crate) fn bool(&self, t: &VerifiedToken, name: &str) -> Result<bool, Error> {
-        match self.raw(t, name)? {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(mismatch("a boolean")),
-        }
+    pub fn claim_bool(&self, name: &str) -> Result<bool, Error> {
+        self.view()?.bool(name)
     }
 
     /// Whether claim `name` equals `value` (a string claim) or holds it (an array claim: any
-    /// element that is that string).
-    pub(crate) fn contains(
-        &self,
-        t: &VerifiedToken,
-        name: &str,
-        value: &str,
-    ) -> Result<bool, Error> {
-        let raw = self.raw(t, name)?;
-        if raw.starts_with('"') {
-            return Ok(decode_string(raw)? == value);
-        }
-        if raw.starts_with('[') {
-            let items: Vec<Value> = serde_json::from_str(raw)
-                .map_err(|e| err(ErrorKind::Internal, format!("cannot decode a claim: {e}")))?;
-            return Ok(items.iter().any(|i| i.as_str() == Some(value)));
-        }
-        Err(mismatch("a string or an array"))
+    /// element that is that string); [`ErrorKind::TypeMismatch`] for another type.
+    pub fn claim_contains(&self, name: &str, value: &str) -> Result<bool, Error> {
+        self.view()?.contains(name, value)
     }
 
-    /// The scopes the token grants (see [`crate::scopes`]); [`ErrorKind::InvalidClaim`] if
-    /// `scope` or `scp` has another shape, or the payload is not claims.
-    pub(crate) fn scopes(
-        &self,
-        t: &VerifiedToken,
-    ) -> Result<impl ExactSizeIterator<Item = &str>, Error> {
-        let list = self
+    /// The scopes, read once.
+    fn scope_list(&self) -> Result<&ScopeList, Error> {
+        self.reader()
             .scopes
-            .get_or_init(|| self.read_scopes(t))
+            .get_or_init(|| {
+                // An unreadable payload is not "no scopes": its own error.
+                let members = self.members()?;
+                ClaimsView::new(self.payload(), members.spans()).scopes()
+            })
             .as_ref()
-            .map_err(Clone::clone)?;
-        Ok((0..list.ends.len()).map(move |i| {
-            let start = if i == 0 { 0 } else { list.ends[i - 1] };
-            &list.text[start..list.ends[i]]
-        }))
+            .map_err(Clone::clone)
     }
 
-    /// Scope `index` of [`ClaimReader::scopes`], if there is one.
-    pub(crate) fn scope(&self, t: &VerifiedToken, index: usize) -> Result<Option<&str>, Error> {
-        Ok(self.scopes(t)?.nth(index))
+    /// The scopes the token grants, in order, each once (see [`crate::scopes`]):
+    /// [`ErrorKind::InvalidClaim`] if `scope` or `scp` has another shape; the error of
+    /// [`claims_readable`](Self::claims_readable) if the payload is not claims.
+    pub fn scopes(&self) -> Result<impl ExactSizeIterator<Item = &str>, Error> {
+        Ok(self.scope_list()?.iter())
     }
 
-    /// Whether the token's scopes meet `required` under `how`; the required scopes are checked
-    /// first ([`scopes::check_required`]).
-    pub(crate) fn has_scopes(
-        &self,
-        t: &VerifiedToken,
-        required: &[&str],
-        how: ScopeMatch,
-    ) -> Result<bool, Error> {
-        for r in required {
-            scopes::check_required(r)?;
-        }
-        let granted: Vec<&str> = self.scopes(t)?.collect();
-        Ok(scopes::grants(&granted, required, how))
-    }
-
-    fn read_scopes(&self, t: &VerifiedToken) -> Result<ScopeList, Error> {
-        let claim = |name: &str| match self.raw(t, name) {
-            Ok(raw) => Ok(Some(raw)),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                // An unreadable payload is not "no scopes".
-                self.readable(t)?;
-                Ok(None)
-            }
-            Err(e) => Err(e),
-        };
-        let (scope, scp) = (claim("scope")?, claim("scp")?);
-        let (scope, scp) = (Decoded::of(scope)?, Decoded::of(scp)?);
-        let granted = scopes::granted_from(scope.claim(), scp.claim())?;
-        let mut list = ScopeList {
-            text: String::with_capacity(granted.iter().map(|s| s.len()).sum()),
-            ends: Vec::with_capacity(granted.len()),
-        };
-        for s in granted {
-            list.text.push_str(s);
-            list.ends.push(list.text.len());
-        }
-        Ok(list)
+    /// Whether the token's scopes meet `required` under `how`; each required scope is
+    /// checked first ([`crate::scopes::check_required`]: [`ErrorKind::InvalidArgument`]).
+    pub fn has_scopes(&self, required: &[&str], how: ScopeMatch) -> Result<bool, Error> {
+        ClaimsView::has_scopes(self.scope_list()?, required, how)
     }
 
     /// `Ok` if no two member names of one object of the payload (at any depth) differ only in
     /// case (see [`crate::case_fold`]); otherwise [`ErrorKind::InvalidClaim`] naming two of
-    /// them (or why the payload is not claims).
-    pub(crate) fn case_unique(&self, t: &VerifiedToken) -> Result<(), Error> {
-        self.readable(t)?;
-        let claims = t
+    /// them (or the error of [`claims_readable`](Self::claims_readable)).
+    pub fn claims_case_unique(&self) -> Result<(), Error> {
+        self.claims_readable()?;
+        let claims = self
             .claims()
             .ok_or_else(|| err(ErrorKind::Internal, "cannot read the claims"))?;
-        match case_fold::first_collision(claims) {
-            None => Ok(()),
-            Some((a, b)) => Err(err(
-                ErrorKind::InvalidClaim,
-                format!(
-                    "the member names {:?} and {:?} differ only in case: a decoder that matches \
-                     names case-insensitively would read them as one",
-                    shorten(&a),
-                    shorten(&b)
-                ),
-            )),
+        ClaimsView::case_unique(claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Map;
+
+    use super::*;
+    use crate::alg::Algorithm;
+    use crate::issuer::{jwks_document, SigningKey};
+    use crate::policy::Policy;
+    use crate::verifier::Verifier;
+
+    const NOW: i64 = 1_700_000_000;
+
+    /// A verifier with the token cache on, one with it off, and a token of `payload`.
+    fn verifiers_and_token(payload: &str) -> (Verifier, Verifier, String) {
+        let key = SigningKey::generate(Algorithm::EdDSA)
+            .unwrap()
+            .with_kid("k");
+        let jwks = jwks_document(&[&key]).to_string();
+        let policy = Policy {
+            require_exp: false,
+            ..Policy::default()
+        };
+        let mut off = policy.clone();
+        off.token_cache.max_entries = 0;
+        let on = Verifier::from_json(jwks.as_bytes(), policy).unwrap();
+        let off = Verifier::from_json(jwks.as_bytes(), off).unwrap();
+        let token = key
+            .sign_with_header(&Map::new(), payload.as_bytes())
+            .unwrap();
+        (on, off, token)
+    }
+
+    fn verifier_and_token(payload: &str) -> (Verifier, String) {
+        let (on, _, token) = verifiers_and_token(payload);
+        (on, token)
+    }
+
+    /// Every answer a token can give, for comparing two tokens.
+    fn answers(t: &VerifiedToken) -> Vec<String> {
+        let mut out = Vec::new();
+        for name in ["sub", "n", "neg", "b", "groups", "esc", "scope", "missing"] {
+            out.push(format!(
+                "{name}: {:?} {:?} {:?} {:?} {:?}",
+                t.claim_str(name),
+                t.claim_i64(name),
+                t.claim_bool(name),
+                t.claim_contains(name, "ops"),
+                t.claim_json(name)
+            ));
         }
-    }
-}
-
-fn mismatch(what: &str) -> Error {
-    err(ErrorKind::TypeMismatch, format!("the claim is not {what}"))
-}
-
-/// The text of a raw JSON string that has no escape (a slice of it), or `None`.
-fn plain_string(raw: &str) -> Option<&str> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    (!inner.contains('\\')).then_some(inner)
-}
-
-/// A raw JSON string, decoded.
-fn decode_string(raw: &str) -> Result<Cow<'_, str>, Error> {
-    match plain_string(raw) {
-        Some(s) => Ok(Cow::Borrowed(s)),
-        None => serde_json::from_str::<String>(raw)
-            .map(Cow::Owned)
-            .map_err(|e| {
-                err(
-                    ErrorKind::Internal,
-                    format!("cannot decode a string claim: {e}"),
-                )
-            }),
-    }
-}
-
-/// A `scope` or `scp` claim decoded as far as the scope rule needs.
-enum Decoded<'t> {
-    Absent,
-    Str(Cow<'t, str>),
-    Array(Vec<Value>),
-    Other,
-}
-
-impl<'t> Decoded<'t> {
-    fn of(raw: Option<&'t str>) -> Result<Decoded<'t>, Error> {
-        Ok(match raw {
-            None | Some("null") => Decoded::Absent,
-            Some(raw) if raw.starts_with('"') => Decoded::Str(decode_string(raw)?),
-            Some(raw) if raw.starts_with('[') => Decoded::Array(
-                serde_json::from_str(raw)
-                    .map_err(|e| err(ErrorKind::Internal, format!("cannot decode a claim: {e}")))?,
-            ),
-            Some(_) => Decoded::Other,
-        })
+        out.push(format!("{:?}", t.scopes().map(|s| s.collect::<Vec<_>>())));
+        out.push(format!(
+            "{:?}",
+            t.has_scopes(&["read", "write"], ScopeMatch::All)
+        ));
+        out.push(format!("{:?}", t.claims_case_unique()));
+        out
     }
 
-    fn claim(&self) -> ScopeClaim<'_> {
-        match self {
-            Decoded::Absent => ScopeClaim::Absent,
-            Decoded::Str(s) => ScopeClaim::Str(s),
-            Decoded::Array(items) => ScopeClaim::of_array(items),
-            Decoded::Other => ScopeClaim::Other,
-        }
+    /// A token cache hit answers every claim query as the full verification does, from the
+    /// index the cache kept: the hit's token has it before any getter runs.
+    #[test]
+    fn a_hit_reads_claims_from_the_index_the_cache_kept() {
+        let payload = r#"{"sub":"alice","n":7,"neg":-0,"b":true,"groups":["ops","dev"],"esc":"a\u0062","scope":"read write","Sub":"x"}"#;
+        let (v, off, token) = verifiers_and_token(payload);
+        let first = v.verify_at(token.as_bytes(), NOW).unwrap();
+        assert!(
+            first.reader().members.get().is_none(),
+            "indexed on first use"
+        );
+        let hit = v.verify_at(token.as_bytes(), NOW).unwrap();
+        assert_eq!(v.token_cache_stats().hits, 1);
+        assert!(
+            matches!(hit.reader().members.get(), Some(Ok(_))),
+            "a hit brings the index"
+        );
+        assert_eq!(hit.claims_index().unwrap(), first.claims_index().unwrap());
+        assert_eq!(answers(&first), answers(&hit));
+        assert_eq!(hit.claim_str("esc").unwrap(), "ab");
+        assert_eq!(hit.scopes().unwrap().collect::<Vec<_>>(), ["read", "write"]);
+        assert_eq!(
+            hit.claims_case_unique().unwrap_err().kind(),
+            ErrorKind::InvalidClaim
+        );
+        // The same token verified without a cache answers alike.
+        let uncached = off.verify_at(token.as_bytes(), NOW).unwrap();
+        assert_eq!(answers(&uncached), answers(&hit));
+    }
+
+    /// A JWS whose payload is not claims: every getter NOT_FOUND, scopes and the checks the
+    /// verdict of the claim checks.
+    #[test]
+    fn a_jws_payload_is_read_under_the_claim_rules() {
+        let (v, token) = verifier_and_token(r#"{"sub":"a","sub":"b","scope":"x"}"#);
+        let t = v.verify_signature(token.as_bytes()).unwrap();
+        assert_eq!(t.claim_str("sub").unwrap_err().kind(), ErrorKind::NotFound);
+        assert_eq!(
+            t.claim_json("scope").unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        assert_eq!(t.scopes().err().unwrap().kind(), ErrorKind::InvalidClaim);
+        assert_eq!(
+            t.claims_readable().unwrap_err().kind(),
+            ErrorKind::InvalidClaim
+        );
+        assert!(t.claims().is_none());
+        let (v, token) = verifier_and_token(r#"{"sub":"a","scope":"x y"}"#);
+        let t = v.verify_signature(token.as_bytes()).unwrap();
+        assert_eq!(t.claim_str("sub").unwrap(), "a");
+        assert!(t.has_scopes(&["y"], ScopeMatch::All).unwrap());
     }
 }

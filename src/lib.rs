@@ -26,6 +26,7 @@ mod case_fold;
 pub mod catalogue;
 mod claim_reader;
 pub mod claims;
+mod claims_view;
 pub mod error;
 pub mod ffi;
 pub mod issuer;

@@ -6,25 +6,18 @@
 //! unique there), and its value is decoded by serde_json from the very bytes the checks saw.
 
 use std::fmt;
-use std::ops::Range;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
+/// Where one member lies in the text: its name as written (quotes included) from `[0]` to
+/// `[1]`, its value as written from `[2]` to `[3]` (byte offsets). Four `u32`, as the C ABI
+/// exports them (`jwks_token_claims_index`).
+pub(crate) type Span = [u32; 4];
+
 /// The spans of one object's top-level members, in document order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Members(Box<[Member]>);
-
-/// One member: its name as written (quotes included) and its value as written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Member {
-    name: (u32, u32),
-    value: (u32, u32),
-}
-
-fn range((start, end): (u32, u32)) -> Range<usize> {
-    start as usize..end as usize
-}
+pub(crate) struct Members(Box<[Span]>);
 
 impl Members {
     /// Indexes `text`, a JSON object the reader accepted. An error means that `text` is not
@@ -39,18 +32,14 @@ impl Members {
         Ok(Members(members.into_boxed_slice()))
     }
 
-    /// The value of member `name` in `text` (the text this index was made from), as written.
-    pub(crate) fn get<'t>(&self, text: &'t str, name: &str) -> Option<&'t str> {
-        self.0.iter().find_map(|m| {
-            let raw = &text[range(m.name)];
-            let inner = &raw[1..raw.len() - 1];
-            let equal = if inner.contains('\\') {
-                serde_json::from_str::<String>(raw).is_ok_and(|n| n == name)
-            } else {
-                inner == name
-            };
-            equal.then(|| &text[range(m.value)])
-        })
+    /// The spans, in document order.
+    pub(crate) fn spans(&self) -> &[Span] {
+        &self.0
+    }
+
+    /// The heap bytes this index takes (counted in the token cache's byte bound).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        std::mem::size_of_val(&*self.0)
     }
 }
 
@@ -59,31 +48,29 @@ impl Members {
 struct Spans<'t>(&'t str);
 
 impl Spans<'_> {
-    fn span<E: serde::de::Error>(&self, raw: &RawValue) -> Result<(u32, u32), E> {
+    fn span<E: serde::de::Error>(&self, raw: &RawValue) -> Result<[u32; 2], E> {
         let start = (raw.get().as_ptr() as usize)
             .checked_sub(self.0.as_ptr() as usize)
             .filter(|&s| s + raw.get().len() <= self.0.len())
             .ok_or_else(|| E::custom("a member is not borrowed from the text"))?;
         // The text is shorter than 4 GiB (checked by `index`).
-        Ok((start as u32, (start + raw.get().len()) as u32))
+        Ok([start as u32, (start + raw.get().len()) as u32])
     }
 }
 
 impl<'de> Visitor<'de> for Spans<'_> {
-    type Value = Vec<Member>;
+    type Value = Vec<Span>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Member>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<Span>, A::Error> {
         let mut members = Vec::with_capacity(map.size_hint().unwrap_or(12));
         while let Some(name) = map.next_key::<&'de RawValue>()? {
             let value = map.next_value::<&'de RawValue>()?;
-            members.push(Member {
-                name: self.span(name)?,
-                value: self.span(value)?,
-            });
+            let ([n0, n1], [v0, v1]) = (self.span(name)?, self.span(value)?);
+            members.push([n0, n1, v0, v1]);
         }
         Ok(members)
     }
@@ -94,18 +81,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_members_as_written() {
+    fn indexes_members_as_written() {
         let text = " { \"sub\" : \"a\\u0062\" ,\"n\":-0,\"s\\u0063ope\":\"x y\",\"o\":{\"sub\":1},\"a\":[1, {}] } ";
         let m = Members::index(text).unwrap();
-        assert_eq!(m.0.len(), 5);
-        assert_eq!(m.get(text, "sub"), Some("\"a\\u0062\""));
-        assert_eq!(m.get(text, "n"), Some("-0"));
-        assert_eq!(m.get(text, "scope"), Some("\"x y\""));
-        assert_eq!(m.get(text, "o"), Some("{\"sub\":1}"));
-        assert_eq!(m.get(text, "a"), Some("[1, {}]"));
-        assert_eq!(m.get(text, "s\\u0063ope"), None);
-        assert_eq!(m.get(text, "missing"), None);
-        assert_eq!(Members::index("{}").unwrap().0.len(), 0);
+        let shown: Vec<(&str, &str)> = m
+            .spans()
+            .iter()
+            .map(|s| {
+                (
+                    &text[s[0] as usize..s[1] as usize],
+                    &text[s[2] as usize..s[3] as usize],
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("\"sub\"", "\"a\\u0062\""),
+                ("\"n\"", "-0"),
+                ("\"s\\u0063ope\"", "\"x y\""),
+                ("\"o\"", "{\"sub\":1}"),
+                ("\"a\"", "[1, {}]"),
+            ]
+        );
+        assert_eq!(m.heap_bytes(), 5 * 16);
+        assert_eq!(Members::index("{}").unwrap().spans().len(), 0);
         for bad in ["[]", "1", "{", "{} x", ""] {
             assert!(Members::index(bad).is_err(), "{bad:?}");
         }

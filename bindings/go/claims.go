@@ -14,64 +14,100 @@ import (
 	"io"
 	"runtime"
 	"strconv"
-	"strings"
 	"unsafe"
 )
 
-// The claim getters ask the C token (jwks_token_claim_*): the library reads the payload with
-// the reader that validated it, so every language gets the same answer for the same token,
+// The claim getters ask the library (jwks_claims_*), over the Token's copy of the payload and
+// of the index of its members: the library reads the claims with the code that answers its own
+// getters (jwks_token_claim_*), so every language gets the same answer for the same token,
 // and Go keeps no JSON reader of its own. The rules, for every getter: a claim absent, or any
 // claim of a VerifySignature payload that the library does not read as claims (not JSON, not
 // an object, a member name twice, a lone surrogate, a number out of range; see
 // ClaimsReadable), is ErrNotFound; a claim of another type is ErrTypeMismatch.
 
-// claim asks the C token for claim name as op says (value: the value of CLAIM_CONTAINS).
-func (t *Token) claim(op C.int, name, value string) (C.gojwks_claim, error) {
-	var out C.gojwks_claim
-	if t == nil || t.c == nil {
-		return out, newError(CodeNullArgument, "the token was not made by a Verifier")
+// claimsArgs are the C arguments describing the Token's copy of its claims: Go memory,
+// passed for the duration of one call.
+func (t *Token) claimsArgs() (*C.char, C.size_t, *C.uint32_t, C.size_t) {
+	var payload *C.char
+	if len(t.payload) > 0 {
+		payload = (*C.char)(unsafe.Pointer(&t.payload[0]))
 	}
-	if strings.IndexByte(name, 0) >= 0 || strings.IndexByte(value, 0) >= 0 {
-		return out, newError(CodeInvalidArgument, "a claim name or value contains a NUL byte")
+	var index *C.uint32_t
+	if t.members > 0 {
+		index = (*C.uint32_t)(unsafe.Pointer(&t.buf[0]))
 	}
+	return payload, C.size_t(len(t.payload)), index, C.size_t(t.members)
+}
+
+// usable is nil if t can answer claim queries: made by a Verifier, its payload claims.
+func (t *Token) usable() error {
+	if t == nil || t.buf == nil {
+		return newError(CodeNullArgument, "the token was not made by a Verifier")
+	}
+	return nil
+}
+
+// claim asks the library for claim name as kind says (value: the value of CLAIM_CONTAINS).
+func (t *Token) claim(kind C.jwks_claim_kind, name, value string) (C.jwks_claim_value, error) {
+	var out C.jwks_claim_value
+	if err := t.usable(); err != nil {
+		return out, err
+	}
+	if t.claimsErr != nil {
+		return out, newError(CodeNotFound, "no claim "+strconv.Quote(name)+": "+t.claimsErr.(*Error).Message)
+	}
+	payload, payloadLen, index, members := t.claimsArgs()
 	// The strings are Go memory without pointers, read by C during the call only.
-	C.gojwks_claim_get(t.c, op, (*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)),
-		(*C.char)(unsafe.Pointer(unsafe.StringData(value))), C.size_t(len(value)), &out)
-	runtime.KeepAlive(t.buf)
+	rc := C.gojwks_claims_get(payload, payloadLen, index, members, kind,
+		(*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)),
+		(*C.char)(unsafe.Pointer(unsafe.StringData(value))), C.size_t(len(value)), nil, 0, &out)
+	if rc == C.JWKS_RESULT_INVALID_ARGUMENT && kind == C.JWKS_CLAIM_STRING && out.len > 0 {
+		// A string with escapes, decoded: into a buffer of the size it needs.
+		buf := make([]byte, int(out.len))
+		rc = C.gojwks_claims_get(payload, payloadLen, index, members, kind,
+			(*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)), nil, 0,
+			(*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &out)
+		runtime.KeepAlive(buf)
+	}
+	runtime.KeepAlive(t)
 	runtime.KeepAlive(name)
 	runtime.KeepAlive(value)
-	switch code := Code(out.code); code {
+	switch code := Code(rc); code {
 	case CodeOK:
 		return out, nil
 	case CodeNotFound:
 		return out, newError(code, "no claim "+strconv.Quote(name))
 	case CodeTypeMismatch:
-		what := map[C.int]string{C.GOJWKS_CLAIM_STRING: "a string", C.GOJWKS_CLAIM_INT: "an integer",
-			C.GOJWKS_CLAIM_BOOL: "a boolean", C.GOJWKS_CLAIM_CONTAINS: "a string or an array"}[op]
+		what := map[C.jwks_claim_kind]string{C.JWKS_CLAIM_STRING: "a string", C.JWKS_CLAIM_INT: "an integer",
+			C.JWKS_CLAIM_BOOL: "a boolean", C.JWKS_CLAIM_CONTAINS: "a string or an array"}[kind]
 		return out, newError(code, "the claim "+strconv.Quote(name)+" is not "+what)
 	default:
 		return out, newError(code, code.Description())
 	}
 }
 
-// claimBytes views the bytes a getter returned (owned by the C token) in the Token's copy of
-// the payload when they lie in the C token's payload (a plain string, any ClaimRaw), else
-// copies them (a string with escapes, decoded).
-func (t *Token) claimBytes(out *C.gojwks_claim) string {
-	p, n := uintptr(unsafe.Pointer(out.str)), uintptr(out.len)
-	if p >= t.cPayload && p+n <= t.cPayload+uintptr(len(t.payload)) {
-		off := p - t.cPayload
-		return bytesString(t.payload[off : off+n])
+// claimBytes views the bytes a getter returned: in the Token's payload (a plain string, any
+// ClaimRaw), without a copy, else (a string with escapes, decoded into a buffer of its own,
+// which nothing writes again) as they are.
+func (t *Token) claimBytes(out *C.jwks_claim_value) string {
+	if out.len == 0 {
+		return ""
 	}
-	s := C.GoStringN(out.str, C.int(out.len))
-	runtime.KeepAlive(t.buf)
-	return s
+	p, n := uintptr(unsafe.Pointer(out.str)), uintptr(out.len)
+	if len(t.payload) > 0 {
+		base := uintptr(unsafe.Pointer(&t.payload[0]))
+		if p >= base && p+n <= base+uintptr(len(t.payload)) {
+			off := p - base
+			return bytesString(t.payload[off : off+n])
+		}
+	}
+	return unsafe.String((*byte)(unsafe.Pointer(out.str)), int(n))
 }
 
 // ClaimString returns the string claim name. The error is ErrNotFound if it is absent,
 // ErrTypeMismatch if it is not a string.
 func (t *Token) ClaimString(name string) (string, error) {
-	out, err := t.claim(C.GOJWKS_CLAIM_STRING, name, "")
+	out, err := t.claim(C.JWKS_CLAIM_STRING, name, "")
 	if err != nil {
 		return "", err
 	}
@@ -81,7 +117,7 @@ func (t *Token) ClaimString(name string) (string, error) {
 // ClaimRaw returns the JSON of claim name's value exactly as the payload holds it (a string
 // with its quotes and escapes, a number as written), or ErrNotFound.
 func (t *Token) ClaimRaw(name string) (json.RawMessage, error) {
-	out, err := t.claim(C.GOJWKS_CLAIM_JSON, name, "")
+	out, err := t.claim(C.JWKS_CLAIM_JSON, name, "")
 	if err != nil {
 		return nil, err
 	}
@@ -92,41 +128,46 @@ func (t *Token) ClaimRaw(name string) (json.RawMessage, error) {
 // fits in int64 (e.g. exp); -0 is not one (the library reads it as the floating-point negative
 // zero). The error is ErrNotFound or ErrTypeMismatch.
 func (t *Token) ClaimInt(name string) (int64, error) {
-	out, err := t.claim(C.GOJWKS_CLAIM_INT, name, "")
+	out, err := t.claim(C.JWKS_CLAIM_INT, name, "")
 	if err != nil {
 		return 0, err
 	}
-	return int64(out.i), nil
+	return int64(out.integer), nil
 }
 
 // ClaimBool returns the boolean claim name. The error is ErrNotFound or ErrTypeMismatch.
 func (t *Token) ClaimBool(name string) (bool, error) {
-	out, err := t.claim(C.GOJWKS_CLAIM_BOOL, name, "")
+	out, err := t.claim(C.JWKS_CLAIM_BOOL, name, "")
 	if err != nil {
 		return false, err
 	}
-	return out.b != 0, nil
+	return bool(out.boolean), nil
 }
 
 // ClaimContains reports whether claim name equals value (a string claim) or contains it (an
 // array claim, e.g. aud or groups). The error is ErrNotFound, or ErrTypeMismatch for a claim
 // of another type.
 func (t *Token) ClaimContains(name, value string) (bool, error) {
-	out, err := t.claim(C.GOJWKS_CLAIM_CONTAINS, name, value)
+	out, err := t.claim(C.JWKS_CLAIM_CONTAINS, name, value)
 	if err != nil {
 		return false, err
 	}
-	return out.b != 0, nil
+	return bool(out.boolean), nil
 }
 
-// tokenCall runs a C call taking the C token and an error out-parameter.
-func (t *Token) tokenCall(f func(*C.jwks_token, **C.jwks_error) C.jwks_result) error {
-	if t == nil || t.c == nil {
-		return newError(CodeNullArgument, "the token was not made by a Verifier")
+// claimsCall runs a jwks_claims_* call over the Token's copy of its claims, which must be
+// claims (else the error is why not).
+func (t *Token) claimsCall(f func(*C.char, C.size_t, *C.uint32_t, C.size_t, **C.jwks_error) C.jwks_result) error {
+	if err := t.usable(); err != nil {
+		return err
+	}
+	if t.claimsErr != nil {
+		return t.claimsErr
 	}
 	var cerr *C.jwks_error
-	rc := f(t.c, &cerr)
-	runtime.KeepAlive(t.buf)
+	payload, payloadLen, index, members := t.claimsArgs()
+	rc := f(payload, payloadLen, index, members, &cerr)
+	runtime.KeepAlive(t)
 	if rc != C.JWKS_RESULT_OK {
 		return takeError(rc, cerr)
 	}
@@ -134,13 +175,15 @@ func (t *Token) tokenCall(f func(*C.jwks_token, **C.jwks_error) C.jwks_result) e
 }
 
 // ClaimsReadable returns nil if the payload is a claims object that the claim getters read:
-// always for a token from Verify. For one from VerifySignature, the payload is read under the
-// rules of the claim checks, and the error is the one Verify would give it (ErrInvalidClaim,
-// or ErrTooLarge when nested too deep), saying why; then every getter answers ErrNotFound.
+// always for a token from Verify. For one from VerifySignature, the library read the payload
+// under the rules of the claim checks when it verified it, and the error is the one Verify
+// would give it (ErrInvalidClaim, or ErrTooLarge when nested too deep), saying why; then every
+// getter answers ErrNotFound.
 func (t *Token) ClaimsReadable() error {
-	return t.tokenCall(func(p *C.jwks_token, e **C.jwks_error) C.jwks_result {
-		return C.jwks_token_claims_readable(p, e)
-	})
+	if err := t.usable(); err != nil {
+		return err
+	}
+	return t.claimsErr
 }
 
 // ClaimsCaseUnique returns nil if no two member names of one object of the payload (at any
@@ -149,8 +192,8 @@ func (t *Token) ClaimsReadable() error {
 // folding, the one of encoding/json and strings.EqualFold: "iss", "Iss" and "ISS" are one
 // name, as are "k", "K" and the Kelvin sign U+212A, and "s", "S" and U+017F.
 func (t *Token) ClaimsCaseUnique() error {
-	return t.tokenCall(func(p *C.jwks_token, e **C.jwks_error) C.jwks_result {
-		return C.jwks_token_claims_case_unique(p, e)
+	return t.claimsCall(func(p *C.char, n C.size_t, i *C.uint32_t, m C.size_t, e **C.jwks_error) C.jwks_result {
+		return C.gojwks_claims_case_unique(p, n, i, m, e)
 	})
 }
 

@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 	"unicode"
 )
 
@@ -355,8 +354,8 @@ func TestDecodeJSONRefusesTrailingData(t *testing.T) {
 }
 
 // A string claim without escapes is a view of the Token's payload (which it keeps alive),
-// one with escapes a copy of the library's decoding; both stay valid when the Token is gone.
-// The C token of a Token that is unreachable is freed.
+// one with escapes the library's decoding in memory of its own; both stay valid when the Token
+// is gone.
 func TestClaimStringsOutliveTheToken(t *testing.T) {
 	v := newTestVerifier(t, &Options{NoRequireExp: true})
 	payload := `{"plain":"alice","esc":"a\"b\u00e9","scope":"r\u0065ad write"}`
@@ -374,20 +373,11 @@ func TestClaimStringsOutliveTheToken(t *testing.T) {
 	plain, esc, scopes, raw := read()
 	for i := 0; i < 3; i++ {
 		runtime.GC()
+		// Garbage over the memory the token had, if it were freed.
+		_ = strings.Repeat("x", 4096)
 	}
 	if got := fmt.Sprint(plain, "|", esc, "|", scopes, "|", string(raw)); got != `alice|a"bé|[read write]|"a\"b\u00e9"` {
 		t.Errorf("after the token: %s", got)
-	}
-	freed := tokensFreed.Load()
-	for i := 0; i < 10; i++ {
-		_, _, _, _ = read()
-	}
-	for i := 0; i < 20 && tokensFreed.Load() < freed+10; i++ {
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
-	if n := tokensFreed.Load() - freed; n < 10 {
-		t.Errorf("%d of the 10 C tokens of unreachable Tokens freed", n)
 	}
 }
 

@@ -8,6 +8,7 @@ package jwks
 import "C"
 
 import (
+	"errors"
 	"runtime"
 	"strings"
 	"unsafe"
@@ -34,33 +35,48 @@ const (
 	AnyScope ScopeMatch = C.JWKS_SCOPE_MATCH_ANY
 )
 
-// Scopes returns the scopes the token grants, read by the library (jwks_token_scope_count,
-// jwks_token_scope), the same in every language: the claim "scope", a string split on the
-// space character U+0020 alone (leading, trailing and repeated spaces separate nothing; a
-// tab, NBSP, NEL or U+3000 is part of a scope), then the claim "scp", either such a string
-// or an array of strings, each element one scope taken whole (an element holding a space is
-// one scope, which no required scope can equal); in order, each once. An absent or null
-// claim grants nothing. A "scope" that is not a string, or an "scp" that is neither a string
-// nor an array of strings, is an ErrInvalidClaim error (the Middleware answers 401
+// Scopes returns the scopes the token grants, read by the library (jwks_claims_scopes, the
+// rule of jwks_token_scope_count), the same in every language: the claim "scope", a string
+// split on the space character U+0020 alone (leading, trailing and repeated spaces separate
+// nothing; a tab, NBSP, NEL or U+3000 is part of a scope), then the claim "scp", either such
+// a string or an array of strings, each element one scope taken whole (an element holding a
+// space is one scope, which no required scope can equal); in order, each once. An absent or
+// null claim grants nothing. A "scope" that is not a string, or an "scp" that is neither a
+// string nor an array of strings, is an ErrInvalidClaim error (the Middleware answers 401
 // invalid_token): a token that means to grant scopes in a form that is not read must be
 // refused, not read as granting none.
 func (t *Token) Scopes() ([]string, error) {
-	var n C.size_t
-	err := t.tokenCall(func(p *C.jwks_token, e **C.jwks_error) C.jwks_result {
-		return C.jwks_token_scope_count(p, &n, e)
-	})
-	if err != nil {
-		return nil, err
-	}
-	scopes := make([]string, 0, int(n))
-	for i := C.size_t(0); i < n; i++ {
-		var out C.gojwks_claim
-		if rc := C.jwks_token_scope(t.c, i, &out.str, &out.len); rc != C.JWKS_RESULT_OK {
-			return nil, takeError(rc, nil)
+	var n, count C.size_t
+	var text []byte
+	var ends []C.size_t
+	for {
+		err := t.claimsCall(func(p *C.char, pn C.size_t, i *C.uint32_t, m C.size_t, e **C.jwks_error) C.jwks_result {
+			var buf *C.char
+			if len(text) > 0 {
+				buf = (*C.char)(unsafe.Pointer(&text[0]))
+			}
+			var endsPtr *C.size_t
+			if len(ends) > 0 {
+				endsPtr = &ends[0]
+			}
+			return C.gojwks_claims_scopes(p, pn, i, m, buf, C.size_t(len(text)), endsPtr, C.size_t(len(ends)), &n, &count, e)
+		})
+		if err == nil {
+			break
 		}
-		scopes = append(scopes, t.claimBytes(&out))
+		// Too small a room: the sizes needed are in n and count.
+		if !errors.Is(err, ErrInvalidArgument) || (int(n) <= len(text) && int(count) <= len(ends)) {
+			return nil, err
+		}
+		text, ends = make([]byte, int(n)), make([]C.size_t, int(count))
 	}
-	runtime.KeepAlive(t.buf)
+	scopes := make([]string, 0, int(count))
+	start := 0
+	for _, end := range ends[:count] {
+		// text is written by C once and never again: the scopes may view it.
+		scopes = append(scopes, bytesString(text[start:int(end)]))
+		start = int(end)
+	}
 	return scopes, nil
 }
 
@@ -78,14 +94,11 @@ func (t *Token) HasScopes(match ScopeMatch, scopes ...string) (bool, error) {
 		joined = strings.Join(scopes, "")
 	}
 	for i, s := range scopes {
-		if strings.IndexByte(s, 0) >= 0 {
-			return false, newError(CodeInvalidArgument, "a required scope contains a NUL byte")
-		}
 		lens[i] = C.size_t(len(s))
 	}
-	err := t.tokenCall(func(p *C.jwks_token, e **C.jwks_error) C.jwks_result {
-		return C.gojwks_has_scopes(p, (*C.char)(unsafe.Pointer(unsafe.StringData(joined))), &lens[0],
-			C.size_t(len(scopes)), C.jwks_scope_match(match), &out, e)
+	err := t.claimsCall(func(p *C.char, n C.size_t, i *C.uint32_t, m C.size_t, e **C.jwks_error) C.jwks_result {
+		return C.gojwks_claims_has_scopes(p, n, i, m, (*C.char)(unsafe.Pointer(unsafe.StringData(joined))),
+			&lens[0], C.size_t(len(scopes)), C.jwks_scope_match(match), &out, e)
 	})
 	runtime.KeepAlive(joined)
 	if err != nil {

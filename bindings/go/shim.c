@@ -5,7 +5,7 @@
 
 static size_t len_or_zero(const char *s) { return s == NULL ? 0 : strlen(s); }
 
-void gojwks_token_copy(jwks_token *t, char *buf, size_t cap, gojwks_parts *out) {
+void gojwks_token_take(jwks_token *t, char *buf, size_t cap, gojwks_parts *out) {
 	size_t header_len = 0, payload_len = 0;
 	const char *header = jwks_token_header(t, &header_len);
 	const char *payload = jwks_token_payload(t, &payload_len);
@@ -14,10 +14,19 @@ void gojwks_token_copy(jwks_token *t, char *buf, size_t cap, gojwks_parts *out) 
 	const char *key_id = jwks_token_key_id(t);
 	const char *thumbprint = jwks_token_key_thumbprint(t);
 
+	/* The number of members, or why the payload is not claims. */
+	size_t members = 0;
+	jwks_error *claims_err = NULL;
+	jwks_result claims_code = jwks_token_claims_index(t, NULL, 0, &members, &claims_err);
+	if (claims_code != JWKS_RESULT_OK) {
+		members = 0;
+	}
+
 	out->code = JWKS_RESULT_OK;
 	out->err = NULL;
-	out->token = t;
-	out->payload = payload;
+	out->members = members;
+	out->claims_code = claims_code;
+	out->claims_err = claims_err;
 	out->header_len = header_len;
 	out->payload_len = payload_len;
 	out->alg_len = len_or_zero(alg);
@@ -26,19 +35,35 @@ void gojwks_token_copy(jwks_token *t, char *buf, size_t cap, gojwks_parts *out) 
 	out->thumbprint_len = len_or_zero(thumbprint);
 	out->has_kid = kid != NULL;
 	out->has_key_id = key_id != NULL;
-	out->needed = header_len + payload_len + out->alg_len + out->kid_len + out->key_id_len +
-	              out->thumbprint_len;
-	out->copied = out->needed <= cap;
-	if (!out->copied) {
+	size_t index_len = members * 4 * sizeof(uint32_t);
+	out->needed = index_len + header_len + payload_len + out->alg_len + out->kid_len +
+	              out->key_id_len + out->thumbprint_len;
+	if (out->needed > cap) {
+		/* Taken again with a buffer large enough: the claims' error is made again then. */
+		jwks_error_free(claims_err);
+		out->claims_err = NULL;
+		out->token = t;
 		return;
 	}
+	out->token = NULL;
 	char *p = buf;
+	if (members > 0) {
+		size_t got = 0;
+		if (jwks_token_claims_index(t, (uint32_t *)(void *)p, members * 4, &got, NULL) !=
+		        JWKS_RESULT_OK ||
+		    got != members) {
+			out->members = 0;
+			out->claims_code = JWKS_RESULT_INTERNAL;
+		}
+	}
+	p += index_len;
 	memcpy(p, header, header_len), p += header_len;
 	memcpy(p, payload, payload_len), p += payload_len;
 	memcpy(p, alg, out->alg_len), p += out->alg_len;
 	memcpy(p, kid, out->kid_len), p += out->kid_len;
 	memcpy(p, key_id, out->key_id_len), p += out->key_id_len;
 	memcpy(p, thumbprint, out->thumbprint_len);
+	jwks_token_free(t);
 }
 
 void gojwks_verify(const jwks_verifier *v, int mode, const char *token, size_t len, int64_t now,
@@ -66,99 +91,56 @@ void gojwks_verify(const jwks_verifier *v, int mode, const char *token, size_t l
 		out->err = err;
 		return;
 	}
-	gojwks_token_copy(t, buf, cap, out);
+	gojwks_token_take(t, buf, cap, out);
 }
 
-/* NUL-terminated copies of (pointer, length) strings: in `small` when they fit, else in one
- * allocation (freed with release_copies). NULL if out of memory. */
-static char *copies(char *small, size_t small_cap, size_t total) {
-	return total <= small_cap ? small : malloc(total);
+static jwks_claims claims_of(const char *payload, size_t payload_len, const uint32_t *index,
+                             size_t members) {
+	jwks_claims c = {payload, payload_len, index, members};
+	return c;
 }
 
-static void release_copies(char *small, char *p) {
-	if (p != small) {
-		free(p);
-	}
+jwks_result gojwks_claims_get(const char *payload, size_t payload_len, const uint32_t *index,
+                              size_t members, jwks_claim_kind kind, const char *name,
+                              size_t name_len, const char *value, size_t value_len, char *buf,
+                              size_t cap, jwks_claim_value *out) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_get(&c, kind, name, name_len, value, value_len, buf, cap, out);
 }
 
-void gojwks_claim_get(const jwks_token *t, int op, const char *name, size_t name_len,
-                      const char *value, size_t value_len, gojwks_claim *out) {
-	char small[256];
-	char *text = copies(small, sizeof small, name_len + value_len + 2);
-	memset(out, 0, sizeof *out);
-	if (text == NULL) {
-		out->code = JWKS_RESULT_INTERNAL;
-		return;
-	}
-	char *c_name = text, *c_value = text + name_len + 1;
-	/* memcpy from NULL is undefined even for 0 bytes (Go passes NULL for an empty string). */
-	if (name_len) memcpy(c_name, name, name_len);
-	if (value_len) memcpy(c_value, value, value_len);
-	c_name[name_len] = 0;
-	c_value[value_len] = 0;
-	bool b = false;
-	switch (op) {
-	case GOJWKS_CLAIM_STRING:
-		out->code = jwks_token_claim_string(t, c_name, &out->str, &out->len);
-		break;
-	case GOJWKS_CLAIM_JSON:
-		out->code = jwks_token_claim_json(t, c_name, &out->str, &out->len);
-		break;
-	case GOJWKS_CLAIM_INT:
-		out->code = jwks_token_claim_int(t, c_name, &out->i);
-		break;
-	case GOJWKS_CLAIM_BOOL:
-		out->code = jwks_token_claim_bool(t, c_name, &b);
-		break;
-	case GOJWKS_CLAIM_CONTAINS:
-		out->code = jwks_token_claim_contains(t, c_name, c_value, &b);
-		break;
-	default:
-		out->code = JWKS_RESULT_INVALID_ARGUMENT;
-		break;
-	}
-	out->b = b;
-	release_copies(small, text);
+jwks_result gojwks_claims_scopes(const char *payload, size_t payload_len, const uint32_t *index,
+                                 size_t members, char *buf, size_t cap, size_t *ends,
+                                 size_t ends_cap, size_t *len, size_t *count, jwks_error **err) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_scopes(&c, buf, cap, ends, ends_cap, len, count, err);
 }
 
-jwks_result gojwks_has_scopes(const jwks_token *t, const char *names, const size_t *lens,
-                              size_t n, jwks_scope_match how, bool *out, jwks_error **err) {
-	size_t total = 0;
-	for (size_t i = 0; i < n; i++) {
-		total += lens[i] + 1;
-	}
-	char small[256];
-	const char *small_ptrs[16];
-	char *text = copies(small, sizeof small, total);
-	const char **ptrs = n <= 16 ? small_ptrs : malloc(n * sizeof *ptrs);
-	jwks_result code = JWKS_RESULT_INTERNAL;
-	if (text != NULL && ptrs != NULL) {
-		char *p = text;
-		for (size_t i = 0; i < n; i++) {
-			if (lens[i]) memcpy(p, names, lens[i]);
-			p[lens[i]] = 0;
-			ptrs[i] = p;
-			p += lens[i] + 1;
-			names += lens[i];
-		}
-		code = jwks_token_has_scopes(t, ptrs, n, how, out, err);
-	}
-	release_copies(small, text);
-	if (ptrs != small_ptrs) {
-		free(ptrs);
-	}
-	return code;
+jwks_result gojwks_claims_has_scopes(const char *payload, size_t payload_len,
+                                     const uint32_t *index, size_t members, const char *names,
+                                     const size_t *lens, size_t count, jwks_scope_match how,
+                                     bool *out, jwks_error **err) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_has_scopes(&c, names, lens, count, how, out, err);
+}
+
+jwks_result gojwks_claims_case_unique(const char *payload, size_t payload_len,
+                                      const uint32_t *index, size_t members, jwks_error **err) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_case_unique(&c, err);
 }
 
 jwks_result gojwks_scope_check(const char *scope, size_t len, jwks_error **err) {
 	char small[256];
-	char *text = copies(small, sizeof small, len + 1);
+	char *text = len < sizeof small ? small : malloc(len + 1);
 	if (text == NULL) {
 		return JWKS_RESULT_INTERNAL;
 	}
+	/* memcpy from NULL is undefined even for 0 bytes (Go passes NULL for an empty string). */
 	if (len) memcpy(text, scope, len);
 	text[len] = 0;
 	jwks_result code = jwks_scope_check(text, err);
-	release_copies(small, text);
+	if (text != small) {
+		free(text);
+	}
 	return code;
 }

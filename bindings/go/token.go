@@ -7,25 +7,25 @@ import "C"
 
 import (
 	"encoding/json"
-	"runtime"
-	"sync/atomic"
 	"unsafe"
 )
 
 // Token is a verified token.
 //
-// Everything a Token shows of itself (the decoded header and payload as received, the
-// algorithm, the kids and the key's thumbprint) was copied out of the C token in the same C
-// call that verified it; its claim getters (ClaimString, ClaimInt, ... and Scopes, HasScopes)
-// ask the C token, so that they answer exactly as the library's getters do in every
-// language: the payload is read by the one reader that validated it, never again in Go. The
-// C token is kept until the Token is garbage-collected (a finalizer frees it), so a Token
-// needs no Close, stays valid after its Verifier is closed, and may be read by many
-// goroutines at once.
+// A Token is a plain Go value: everything it holds (the decoded header and payload as
+// received, the index of the claims' members, the algorithm, the kids and the key's
+// thumbprint) was copied out of the C token in the same C call that verified it, and the C
+// token was freed right there. So a Token needs no Close, has no finalizer, stays valid after
+// its Verifier is closed, may be read by many goroutines at once, and costs one C call in all.
+// Its claim getters (ClaimString, ClaimInt, ..., Scopes, HasScopes) are one C call each on
+// that copy (jwks_claims_*): the library reads the claims, with the code that answers its own
+// getters on the C token, and Go keeps no JSON reader of its own.
 type Token struct {
-	// buf holds header, payload, alg, kid, key id and thumbprint back to back; it is never
-	// written after newToken, which lets the string fields share its memory.
+	// buf holds the index of the claims' members (4 uint32 per member), then header, payload,
+	// alg, kid, key id and thumbprint back to back; it is never written after newToken,
+	// which lets the string fields share its memory.
 	buf        []byte
+	members    int
 	header     []byte
 	payload    []byte
 	alg        string
@@ -34,34 +34,17 @@ type Token struct {
 	thumbprint string
 	hasKid     bool
 	hasKeyID   bool
-	// c is the C token; cPayload where its payload lies (the same bytes as payload), to view
-	// a claim string of it in payload instead of copying.
-	c        *C.jwks_token
-	cPayload uintptr
+	// claimsErr is why the payload is not claims (a VerifySignature payload the library
+	// does not read as claims), or nil.
+	claimsErr error
 }
 
-// tokensFreed counts the C tokens freed by finalizers (for the tests).
-var tokensFreed atomic.Uint64
-
-// newToken makes the Token of the parts copied into buf, owning the C token parts.token: a
-// finalizer on buf frees it. buf, rather than a small object of its own: the cost of setting
-// a finalizer grows with the finalizers already set on objects of the same memory span, and
-// spans of buffers this size hold a dozen, where one of 8-byte objects holds a thousand. buf
-// is shared by copies of the Token and by every string viewing it, which keep the C token
-// alive with it; every C call on the token is followed by runtime.KeepAlive(t.buf).
 func newToken(buf []byte, parts *C.gojwks_parts) *Token {
-	c := parts.token
-	if len(buf) == 0 {
-		// Never empty: the thumbprint alone is 43 bytes. Kept safe all the same.
-		buf = make([]byte, 1)[:0]
+	t := &Token{buf: buf, members: int(parts.members), hasKid: parts.has_kid != 0, hasKeyID: parts.has_key_id != 0}
+	if parts.claims_code != C.JWKS_RESULT_OK {
+		t.claimsErr = takeError(C.jwks_result(parts.claims_code), parts.claims_err)
 	}
-	runtime.SetFinalizer(&buf[:1][0], func(*byte) {
-		C.jwks_token_free(c)
-		tokensFreed.Add(1)
-	})
-	t := &Token{buf: buf, hasKid: parts.has_kid != 0, hasKeyID: parts.has_key_id != 0, c: c,
-		cPayload: uintptr(unsafe.Pointer(parts.payload))}
-	off := 0
+	off := 4 * 4 * t.members
 	take := func(n C.size_t) []byte {
 		b := buf[off : off+int(n) : off+int(n)]
 		off += int(n)

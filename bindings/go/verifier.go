@@ -186,7 +186,9 @@ func (v *Verifier) VerifySignature(jws []byte) (*Token, error) {
 const scratchSize = 4096
 
 // scratch is what C writes into during a verification. It holds no Go pointers, so it may be
-// passed to C; it is pooled, and each Token gets an exact-size copy of its parts.
+// passed to C; it is pooled, and each Token gets an exact-size copy of its parts. buf is
+// 8-byte aligned (it follows parts, whose size is a multiple of 8): the index of the claims'
+// members, uint32 values, comes first in it.
 type scratch struct {
 	parts C.gojwks_parts
 	buf   [scratchSize]byte
@@ -209,9 +211,10 @@ func (v *Verifier) verify(mode C.int, data *byte, n int, now int64) (*Token, err
 		return nil, takeError(C.jwks_result(s.parts.code), s.parts.err)
 	}
 	buf := make([]byte, int(s.parts.needed))
-	if s.parts.copied == 0 {
-		// Too large for the scratch space: the C token owns its data, so this needs no lock.
-		C.gojwks_token_copy(s.parts.token, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &s.parts)
+	if s.parts.token != nil {
+		// Too large for the scratch space: the C token was kept; it owns its data, so this
+		// needs no lock.
+		C.gojwks_token_take(s.parts.token, (*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &s.parts)
 	} else {
 		copy(buf, s.buf[:len(buf)])
 	}

@@ -5,7 +5,6 @@ use std::ffi::c_char;
 use super::boundary::{boundary, free_box, null_arg, try_ref, try_str};
 use super::error::{jwks_error, run};
 use super::result::jwks_result;
-use crate::claim_reader::ClaimReader;
 use crate::error::{Error, ErrorKind};
 use crate::scopes::{self, ScopeMatch};
 use crate::verified_token::VerifiedToken;
@@ -14,12 +13,11 @@ use crate::verified_token::VerifiedToken;
 /// Every pointer it hands out stays valid until `jwks_token_free`.
 pub struct jwks_token {
     inner: VerifiedToken,
-    claims: ClaimReader,
 }
 
 impl jwks_token {
-    pub(crate) fn new(inner: VerifiedToken, claims: ClaimReader) -> jwks_token {
-        jwks_token { inner, claims }
+    pub(crate) fn new(inner: VerifiedToken) -> jwks_token {
+        jwks_token { inner }
     }
 }
 
@@ -126,7 +124,7 @@ pub unsafe extern "C" fn jwks_token_claim_string(
             return Err(null_arg("out"));
         }
         let t = try_ref(t, "token")?;
-        let s = t.claims.string(&t.inner, try_str(name, "name")?)?;
+        let s = t.inner.claim_str(try_str(name, "name")?)?;
         *out = s.as_ptr().cast();
         *len = s.len();
         Ok(())
@@ -147,7 +145,7 @@ pub unsafe extern "C" fn jwks_token_claim_int(
             return Err(null_arg("out"));
         }
         let t = try_ref(t, "token")?;
-        *out = t.claims.int(&t.inner, try_str(name, "name")?)?;
+        *out = t.inner.claim_i64(try_str(name, "name")?)?;
         Ok(())
     })
 }
@@ -165,7 +163,7 @@ pub unsafe extern "C" fn jwks_token_claim_bool(
             return Err(null_arg("out"));
         }
         let t = try_ref(t, "token")?;
-        *out = t.claims.bool(&t.inner, try_str(name, "name")?)?;
+        *out = t.inner.claim_bool(try_str(name, "name")?)?;
         Ok(())
     })
 }
@@ -187,9 +185,7 @@ pub unsafe extern "C" fn jwks_token_claim_contains(
         }
         let t = try_ref(t, "token")?;
         let name = try_str(name, "name")?;
-        *out = t
-            .claims
-            .contains(&t.inner, name, try_str(value, "value")?)?;
+        *out = t.inner.claim_contains(name, try_str(value, "value")?)?;
         Ok(())
     })
 }
@@ -211,7 +207,7 @@ pub unsafe extern "C" fn jwks_token_claim_json(
             return Err(null_arg("out"));
         }
         let t = try_ref(t, "token")?;
-        let raw = t.claims.raw(&t.inner, try_str(name, "name")?)?;
+        let raw = t.inner.claim_json(try_str(name, "name")?)?;
         *out = raw.as_ptr().cast();
         *len = raw.len();
         Ok(())
@@ -232,7 +228,7 @@ pub unsafe extern "C" fn jwks_token_claims_readable(
 ) -> jwks_result {
     run(err, || {
         let t = try_ref(t, "token")?;
-        t.claims.readable(&t.inner)
+        t.inner.claims_readable()
     })
 }
 
@@ -251,7 +247,7 @@ pub unsafe extern "C" fn jwks_token_claims_case_unique(
 ) -> jwks_result {
     run(err, || {
         let t = try_ref(t, "token")?;
-        t.claims.case_unique(&t.inner)
+        t.inner.claims_case_unique()
     })
 }
 
@@ -283,7 +279,7 @@ pub unsafe extern "C" fn jwks_token_scope_count(
             return Err(null_arg("count"));
         }
         let t = try_ref(t, "token")?;
-        *count = t.claims.scopes(&t.inner)?.len();
+        *count = t.inner.scopes()?.len();
         Ok(())
     })
 }
@@ -304,7 +300,7 @@ pub unsafe extern "C" fn jwks_token_scope(
             return Err(null_arg("out"));
         }
         let t = try_ref(t, "token")?;
-        let s = t.claims.scope(&t.inner, index)?.ok_or_else(|| {
+        let s = t.inner.scopes()?.nth(index).ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidArgument,
                 format!("index {index} is not below the number of scopes"),
@@ -335,18 +331,69 @@ pub unsafe extern "C" fn jwks_token_has_scopes(
             return Err(null_arg("out"));
         }
         let t = try_ref(t, "token")?;
-        let how = match how {
-            JWKS_SCOPE_MATCH_ALL => ScopeMatch::All,
-            JWKS_SCOPE_MATCH_ANY => ScopeMatch::Any,
-            other => {
-                return Err(Error::new(
-                    ErrorKind::InvalidArgument,
-                    format!("how is {other}: not JWKS_SCOPE_MATCH_ALL or JWKS_SCOPE_MATCH_ANY"),
-                ))
-            }
-        };
+        let how = scope_match(how)?;
         let required = strings(scopes, count, "scopes")?;
-        *out = t.claims.has_scopes(&t.inner, &required, how)?;
+        *out = t.inner.has_scopes(&required, how)?;
+        Ok(())
+    })
+}
+
+/// The [`ScopeMatch`] of a `jwks_scope_match`.
+pub(crate) fn scope_match(how: jwks_scope_match) -> Result<ScopeMatch, Error> {
+    match how {
+        JWKS_SCOPE_MATCH_ALL => Ok(ScopeMatch::All),
+        JWKS_SCOPE_MATCH_ANY => Ok(ScopeMatch::Any),
+        other => Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("how is {other}: not JWKS_SCOPE_MATCH_ALL or JWKS_SCOPE_MATCH_ANY"),
+        )),
+    }
+}
+
+/// Where the claims' members lie in the payload, for claim queries over a copy of the token
+/// (`jwks_claims`, for bindings that keep the payload after freeing the token): four
+/// `uint32_t` per top-level member, in order (its name as written, quotes included, from
+/// offset [0] to [1] of the payload; its value as written from [2] to [3]), into `index`
+/// (`cap` entries), and the number of members into `*members`. With `index` NULL and `cap`
+/// 0, only the number of members is written (ask it first to size `index`, four entries per
+/// member). If they do not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with the number
+/// of members in `*members`. A payload that is not claims gives the error of
+/// `jwks_token_claims_readable`. The index of a token from the token cache comes with it; of
+/// another, it is made on first use. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_token_claims_index(
+    t: *const jwks_token,
+    index: *mut u32,
+    cap: usize,
+    members: *mut usize,
+    err: *mut *mut jwks_error,
+) -> jwks_result {
+    run(err, || {
+        if members.is_null() {
+            return Err(null_arg("members"));
+        }
+        if index.is_null() && cap != 0 {
+            return Err(null_arg("index"));
+        }
+        let spans = try_ref(t, "token")?.inner.claims_index()?;
+        if index.is_null() {
+            *members = spans.len();
+            return Ok(());
+        }
+        if spans.len() > cap / 4 {
+            *members = spans.len();
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!(
+                    "index has room for {cap} entries; the claims need {}",
+                    spans.len() * 4
+                ),
+            ));
+        }
+        // SAFETY: `index` is writable for `cap` entries (documented contract), which the spans
+        // fit; they are our own allocation, so they cannot overlap.
+        std::ptr::copy_nonoverlapping(spans.as_ptr().cast::<u32>(), index, spans.len() * 4);
+        *members = spans.len();
         Ok(())
     })
 }

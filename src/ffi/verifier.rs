@@ -9,7 +9,6 @@ use super::options::jwks_options;
 use super::result::jwks_result;
 use super::token::jwks_token;
 use crate::catalogue::{SourceStats, TokenCacheStats};
-use crate::claim_reader::ClaimReader;
 use crate::error::{Error, ErrorKind};
 use crate::verifier::{unix_now, Verifier};
 
@@ -154,7 +153,6 @@ unsafe fn verify_with(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
     check: impl FnOnce(&Verifier, &[u8]) -> Result<crate::VerifiedToken, Error>,
-    claims: impl FnOnce(&Verifier) -> ClaimReader,
 ) -> jwks_result {
     run(err, || {
         let v = try_ref(v, "verifier")?;
@@ -163,7 +161,7 @@ unsafe fn verify_with(
         }
         let token = try_bytes(token, len, "token")?;
         let verified = check(&v.inner, token)?;
-        write_out(out, jwks_token::new(verified, claims(&v.inner)));
+        write_out(out, jwks_token::new(verified));
         Ok(())
     })
 }
@@ -179,15 +177,7 @@ pub unsafe extern "C" fn jwks_verify(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
 ) -> jwks_result {
-    verify_with(
-        v,
-        token,
-        len,
-        out,
-        err,
-        |v, t| v.verify_at(t, unix_now()),
-        |_| ClaimReader::for_jwt(),
-    )
+    verify_with(v, token, len, out, err, |v, t| v.verify_at(t, unix_now()))
 }
 
 /// Like `jwks_verify`, at unix time `now` (seconds) instead of the system clock.
@@ -200,15 +190,7 @@ pub unsafe extern "C" fn jwks_verify_at(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
 ) -> jwks_result {
-    verify_with(
-        v,
-        token,
-        len,
-        out,
-        err,
-        |v, t| v.verify_at(t, now),
-        |_| ClaimReader::for_jwt(),
-    )
+    verify_with(v, token, len, out, err, |v, t| v.verify_at(t, now))
 }
 
 /// Verifies a compact JWS: signature and header policy only (no claims); the payload need not
@@ -221,15 +203,7 @@ pub unsafe extern "C" fn jwks_verify_signature(
     out: *mut *mut jwks_token,
     err: *mut *mut jwks_error,
 ) -> jwks_result {
-    verify_with(
-        v,
-        jws,
-        len,
-        out,
-        err,
-        |v, t| v.verify_signature(t),
-        |v| ClaimReader::for_jws(v.policy().limits.max_json_depth),
-    )
+    verify_with(v, jws, len, out, err, |v, t| v.verify_signature(t))
 }
 
 /// Verifies a JWT like `jwks_verify` and copies its payload (the claims JSON, not

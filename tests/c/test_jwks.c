@@ -136,6 +136,57 @@ static void test_cases(const jwks_verifier *v) {
       CHECK(jwks_token_has_scopes(tok, spaced, 1, JWKS_SCOPE_MATCH_ANY, &has, NULL) ==
                 JWKS_RESULT_INVALID_ARGUMENT,
             "%s: a required scope with a space", c->name);
+      /* A copy of the claims (payload and index) answers as the token, once it is freed. */
+      size_t members = 0;
+      CHECK(jwks_token_claims_index(tok, NULL, 0, &members, NULL) == JWKS_RESULT_OK &&
+                members == 9,
+            "%s: %zu members", c->name, members);
+      uint32_t *index = calloc(members * 4, sizeof *index);
+      CHECK(jwks_token_claims_index(tok, index, 4, &members, NULL) == JWKS_RESULT_INVALID_ARGUMENT &&
+                members == 9,
+            "%s: index too small", c->name);
+      CHECK(jwks_token_claims_index(tok, index, members * 4, &members, NULL) == JWKS_RESULT_OK,
+            "%s: index", c->name);
+      char *copy = malloc(plen);
+      memcpy(copy, payload, plen);
+      jwks_token_free(tok);
+      tok = NULL;
+      jwks_claims claims = {copy, plen, index, members};
+      jwks_claim_value value;
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_STRING, "sub", 3, NULL, 0, NULL, 0, &value) ==
+                    JWKS_RESULT_OK &&
+                value.len == 7 && memcmp(value.str, "user-42", 7) == 0 && value.str >= copy &&
+                value.str < copy + plen,
+            "%s: copy sub", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_INT, "level", 5, NULL, 0, NULL, 0, &value) ==
+                    JWKS_RESULT_OK && value.integer == 7,
+            "%s: copy level", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_CONTAINS, "groups", 6, "ops", 3, NULL, 0, &value) ==
+                    JWKS_RESULT_OK && value.boolean,
+            "%s: copy groups", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_BOOL, "level", 5, NULL, 0, NULL, 0, &value) ==
+                JWKS_RESULT_TYPE_MISMATCH,
+            "%s: copy mismatch", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_JSON, "nope", 4, NULL, 0, NULL, 0, &value) ==
+                JWKS_RESULT_NOT_FOUND,
+            "%s: copy not found", c->name);
+      char text[32];
+      size_t ends[4], tlen = 0, count = 0;
+      CHECK(jwks_claims_scopes(&claims, text, sizeof text, ends, 4, &tlen, &count, NULL) ==
+                    JWKS_RESULT_OK && count == 2 && tlen == 9 && ends[0] == 4 &&
+                    memcmp(text, "readwrite", 9) == 0,
+            "%s: copy scopes", c->name);
+      size_t lens[] = {4, 5};
+      CHECK(jwks_claims_has_scopes(&claims, "readwrite", lens, 2, JWKS_SCOPE_MATCH_ALL, &has,
+                                   NULL) == JWKS_RESULT_OK && has,
+            "%s: copy has scopes", c->name);
+      CHECK(jwks_claims_case_unique(&claims, NULL) == JWKS_RESULT_OK, "%s: copy case", c->name);
+      index[1] = 100000; /* damaged: an error, never a read out of bounds */
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_JSON, "sub", 3, NULL, 0, NULL, 0, &value) ==
+                JWKS_RESULT_INVALID_ARGUMENT,
+            "%s: damaged copy", c->name);
+      free(copy);
+      free(index);
     } else {
       CHECK(tok == NULL, "%s: no token on failure", c->name);
       CHECK(err != NULL && jwks_error_code(err) == r, "%s: error code", c->name);

@@ -112,6 +112,26 @@ void test_every_fixture(const jwks::verifier &v, const std::vector<fixture> &tok
       CHECK(t.has_scopes({"admin", "write"}, jwks::scope_match::any));
       CHECK(t.has_scopes(std::vector<std::string>{"write"}));
       CHECK(t.has_scopes({}) && !t.has_scopes({}, jwks::scope_match::any));
+      // A copy of the claims answers as the token does, after the token is gone.
+      jwks::claims copy;
+      {
+        jwks::token t3 = v.verify_at(f.token, f.now);
+        copy = jwks::claims(t3);
+        CHECK(t3.claims_index().size() % 4 == 0 && t3.claims_index().size() >= 4 * 9);
+      }
+      CHECK(copy.claim_string("sub") == "user-42" && copy.claim_int("level") == 7 && copy.claim_bool("admin"));
+      CHECK(copy.claim_contains("groups", "ops") && !copy.claim_contains("groups", "root"));
+      CHECK(copy.claim_json("groups") == "[\"staff\",\"ops\"]");
+      CHECK(copy.scopes() == std::vector<std::string>({"read", "write"}));
+      CHECK(copy.has_scopes({"read", "write"}) && !copy.has_scopes({"admin"}));
+      CHECK(copy.has_scopes({"admin", "read"}, jwks::scope_match::any));
+      copy.claims_case_unique();
+      EXPECT_ERROR(copy.claim_string("nope"), jwks::result::not_found);
+      EXPECT_ERROR(copy.claim_int("sub"), jwks::result::type_mismatch);
+      EXPECT_ERROR(copy.has_scopes({"a b"}), jwks::result::invalid_argument);
+      std::error_code cec;
+      CHECK(copy.claim_string("nope", cec).empty() && cec == jwks::result::not_found);
+      CHECK(!copy.claim_bool("sub", cec) && cec == jwks::result::type_mismatch);
       CHECK(t.payload().find("\"sub\":\"user-42\"") != std::string_view::npos);
       CHECK(t.header().find(std::string("\"alg\":\"") + std::string(t.alg()) + "\"") != std::string_view::npos);
       CHECK(t.kid().has_value() && t.key_id() == t.kid());
