@@ -297,55 +297,72 @@ class VerifiedToken:
     read from any thread.
     """
 
-    __slots__ = (
-        "payload",
-        "header_json",
-        "alg",
-        "kid",
-        "key_id",
-        "key_thumbprint",
-        "_claims",
-        "_header",
-        "_token",
-        "_jws",
-    )
+    __slots__ = ("payload", "_parts", "_claims", "_header", "_token", "_jws")
 
     #: The decoded payload (the claims JSON of a JWT), byte for byte as signed.
     payload: bytes
-    #: The decoded protected header JSON, as received.
-    header_json: bytes
-    #: The algorithm that verified the token, e.g. ``"RS256"``.
-    alg: str
-    #: The header's ``kid``, or None.
-    kid: Optional[str]
-    #: The ``kid`` of the key that verified the signature, or None if that key has none.
-    key_id: Optional[str]
-    #: The RFC 7638 thumbprint of the key that verified the signature.
-    key_thumbprint: str
 
     def __init__(
         self,
         payload: bytes,
-        header_json: bytes,
-        alg: str,
-        kid: Optional[str],
-        key_id: Optional[str],
-        key_thumbprint: str,
+        header_json: Optional[bytes],
+        alg: str = "",
+        kid: Optional[str] = None,
+        key_id: Optional[str] = None,
+        key_thumbprint: str = "",
         claims: Optional[Dict[str, Any]] = None,
         *,
         _token: Optional[_CToken] = None,
         _jws: bool = False,
     ) -> None:
         self.payload = payload
-        self.header_json = header_json
-        self.alg = alg
-        self.kid = kid
-        self.key_id = key_id
-        self.key_thumbprint = key_thumbprint
+        # The header, alg, kids and thumbprint; read from the library token on first use when
+        # it made this one (header_json None): most callers only want the claims.
+        self._parts: Optional[Tuple[bytes, str, Optional[str], Optional[str], str]] = (
+            None if header_json is None else (header_json, alg, kid, key_id, key_thumbprint)
+        )
         self._claims = claims
         self._header: Optional[Dict[str, Any]] = None
         self._token = _token
         self._jws = _jws
+
+    def _read_parts(self) -> Tuple[bytes, str, Optional[str], Optional[str], str]:
+        parts = self._parts
+        if parts is None:
+            t = self._ptr()
+            n = c_size_t()
+            header = string_at(_token_header(t, byref(n)), n.value)
+            alg = _opt_str(lib.jwks_token_alg(t)) or ""
+            kid = _opt_str(lib.jwks_token_kid(t))
+            key_id = _opt_str(lib.jwks_token_key_id(t))
+            thumbprint = _opt_str(lib.jwks_token_key_thumbprint(t)) or ""
+            parts = self._parts = (header, alg, kid, key_id, thumbprint)
+        return parts
+
+    @property
+    def header_json(self) -> bytes:
+        """The decoded protected header JSON, as received."""
+        return self._read_parts()[0]
+
+    @property
+    def alg(self) -> str:
+        """The algorithm that verified the token, e.g. ``"RS256"``."""
+        return self._read_parts()[1]
+
+    @property
+    def kid(self) -> Optional[str]:
+        """The header's ``kid``, or None."""
+        return self._read_parts()[2]
+
+    @property
+    def key_id(self) -> Optional[str]:
+        """The ``kid`` of the key that verified the signature, or None if that key has none."""
+        return self._read_parts()[3]
+
+    @property
+    def key_thumbprint(self) -> str:
+        """The RFC 7638 thumbprint of the key that verified the signature."""
+        return self._read_parts()[4]
 
     @property
     def claims(self) -> Dict[str, Any]:
@@ -496,11 +513,14 @@ class VerifiedToken:
         one of them; an empty list is always met, or with ``any`` never). Each must be a
         valid scope (see :func:`check_scope`), else :class:`~jwkskit.InvalidArgument`; the
         errors of :meth:`scopes` otherwise."""
-        array = (c_char_p * max(len(scopes), 1))(*[_text("scope", s) for s in scopes])
+        return self._has_scopes(_scope_array(scopes), any)
+
+    def _has_scopes(self, required: "_ScopeArray", any: bool = False) -> bool:
+        array, n = required
         out = c_bool()
         err = c_void_p()
         how = _SCOPE_MATCH_ANY if any else _SCOPE_MATCH_ALL
-        rc = lib.jwks_token_has_scopes(self._ptr(), array, len(scopes), how, byref(out), byref(err))
+        rc = lib.jwks_token_has_scopes(self._ptr(), array, n, how, byref(out), byref(err))
         if rc:
             raise _take_error(rc, err)
         return out.value
@@ -512,6 +532,16 @@ class VerifiedToken:
 #: jwks_scope_match
 _SCOPE_MATCH_ALL = 0
 _SCOPE_MATCH_ANY = 1
+
+#: Required scopes as the library takes them: an array of C strings and its length.
+_ScopeArray = Tuple[Any, int]
+
+
+def _scope_array(scopes: Iterable[str]) -> _ScopeArray:
+    """``scopes`` as an array of C strings, for :meth:`VerifiedToken.has_scopes` (made once by
+    the integrations for the scopes they require)."""
+    encoded = [_text("scope", s) for s in scopes]
+    return (c_char_p * max(len(encoded), 1))(*encoded), len(encoded)
 
 
 def check_scope(scope: str) -> None:
@@ -949,22 +979,16 @@ class Verifier:
 
     @staticmethod
     def _take_token(t: c_void_p, decode_claims: bool) -> VerifiedToken:
-        # Owned from here on: freed with the last VerifiedToken that shares it.
+        # Owned from here on: freed with the last VerifiedToken that shares it. The header,
+        # alg, kids and thumbprint are read from it when first asked for.
         owner = _CToken(t)
         n = c_size_t()
         payload = string_at(_token_payload(t, byref(n)), n.value)
-        header = string_at(_token_header(t, byref(n)), n.value)
-        alg = _opt_str(lib.jwks_token_alg(t)) or ""
-        kid = _opt_str(lib.jwks_token_kid(t))
-        key_id = _opt_str(lib.jwks_token_key_id(t))
-        thumbprint = _opt_str(lib.jwks_token_key_thumbprint(t)) or ""
         try:
             claims = _decode_claims(payload) if decode_claims else None
         except ValueError as e:
             raise _undecodable_claims(e) from e
-        return VerifiedToken(
-            payload, header, alg, kid, key_id, thumbprint, claims, _token=owner, _jws=not decode_claims
-        )
+        return VerifiedToken(payload, None, claims=claims, _token=owner, _jws=not decode_claims)
 
     # ----------------------------------------------------------------------------------------
     # Keys and metrics

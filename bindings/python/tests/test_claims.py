@@ -187,6 +187,15 @@ def test_tokens_are_freed_and_outlive_their_verifier(k):
     t = v.verify_token(raw(k, '{"sub":"alice","scope":"a b"}'), now=NOW)
     v.close()
     assert t.claim_string("sub") == "alice" and t.scopes() == ("a", "b")
+    # The header, alg, kids and thumbprint are read from the library token when asked.
+    assert t.alg == "EdDSA" and t.kid == "ed-claims" and t.key_id == "ed-claims"
+    assert len(t.key_thumbprint) == 43 and json.loads(t.header_json)["alg"] == "EdDSA"
+    import copy
+
+    c = copy.copy(t)
+    del t
+    gc.collect()
+    assert c.claim_string("sub") == "alice" and c.alg == "EdDSA"
 
 
 def test_no_cache_of_claims_beside_the_token_cache():

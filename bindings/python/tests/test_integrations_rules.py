@@ -131,6 +131,13 @@ def test_scope_check_and_malformed_scope_claims():
         r.check_scopes(verified(scope=["read"]))
     assert (e.value.status, e.value.error) == (401, "invalid_token")
     rules().check_scopes(verified(scope=["ignored when nothing is required"]))
+    # Extra scopes as a list, a tuple or a space-separated string.
+    for extra in (["write"], ("write",), "write", " write "):
+        r.check_scopes(verified(scope="read write"), extra)
+        with pytest.raises(AuthError):
+            r.check_scopes(verified(scope="read"), extra)
+    with pytest.raises(ValueError):
+        r.check_scopes(verified(scope="read"), ["a b"])
     # A scope with a tab is one scope, not two.
     with pytest.raises(AuthError) as e:
         rules(scopes="read write").check_scopes(verified(scope="read\twrite"))

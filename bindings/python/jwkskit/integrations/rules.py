@@ -43,7 +43,7 @@ import re
 from typing import Any, Dict, Generic, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 from urllib.parse import parse_qsl
 
-from .._verifier import VerifiedToken, Verifier, check_scope
+from .._verifier import VerifiedToken, Verifier, _scope_array, check_scope
 from ..errors import JwksError, KeysUnavailable, TokenRejected
 
 __all__ = ["AuthError", "BearerRules", "bearer_token", "token_scopes", "required_scopes"]
@@ -190,6 +190,9 @@ class BearerRules:
             raise ValueError(f"retry_after: expected a whole number of seconds >= 0, got {retry_after!r}")
         self.verifier = verifier
         self.scopes = required_scopes(scopes)
+        # The required scopes as the library takes them, by the extra scopes of a route:
+        # made once per route, not per request.
+        self._arrays: Dict[Tuple[str, ...], Any] = {(): (self.scopes, _scope_array(self.scopes))}
         self.realm = realm
         self.retry_after = retry_after
 
@@ -211,11 +214,21 @@ class BearerRules:
     def check_scopes(self, token: VerifiedToken, extra: Iterable[str] = ()) -> None:
         """Raises :class:`AuthError` 403 unless ``token`` grants every required scope (those
         of the rules and ``extra``), 401 ``invalid_token`` if its scopes cannot be read."""
-        needed = self.scopes + tuple(s for s in required_scopes(extra) if s not in self.scopes)
+        if isinstance(extra, str):
+            key: Tuple[str, ...] = tuple(s for s in extra.split(" ") if s)
+        else:
+            key = extra if isinstance(extra, tuple) else tuple(extra)
+        known = self._arrays.get(key)
+        if known is None:
+            needed = self.scopes + tuple(s for s in required_scopes(key) if s not in self.scopes)
+            known = (needed, _scope_array(needed))
+            if len(self._arrays) < 256:  # a few per route; bounded whatever the callers pass
+                self._arrays[key] = known
+        needed, array = known
         if not needed:
             return
         try:
-            granted = token.has_scopes(*needed)
+            granted = token._has_scopes(array)
         except TokenRejected:
             raise AuthError(401, "invalid_token", "the token has an invalid scope claim", realm=self.realm) from None
         if not granted:
