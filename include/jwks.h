@@ -889,8 +889,9 @@ jwks_result jwks_token_has_scopes(const struct jwks_token *t,
 /**
  * Where the claims' members lie in the payload, for claim queries over a copy of the token
  * (`jwks_claims`, for bindings that keep the payload after freeing the token): four
- * `uint32_t` per top-level member, in order (its name as written, quotes included, from
- * offset [0] to [1] of the payload; its value as written from [2] to [3]), into `index`
+ * `uint32_t` per top-level member, in order (its name as written, quotes included, from the
+ * offset in the first to the one in the second; its value as written from the third to the
+ * fourth: byte offsets into the payload), into `index`
  * (`cap` entries), and the number of members into `*members`. With `index` NULL and `cap`
  * 0, only the number of members is written (ask it first to size `index`, four entries per
  * member). If they do not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with the number

@@ -199,7 +199,7 @@ impl VerifiedToken {
     }
 
     /// `Ok` if no two member names of one object of the payload (at any depth) differ only in
-    /// case (see [`crate::case_fold`]); otherwise [`ErrorKind::InvalidClaim`] naming two of
+    /// case (under case folding, a superset of Unicode simple case folding); otherwise [`ErrorKind::InvalidClaim`] naming two of
     /// them (or the error of [`claims_readable`](Self::claims_readable)).
     pub fn claims_case_unique(&self) -> Result<(), Error> {
         self.claims_readable()?;

@@ -15,9 +15,9 @@ use crate::nul_str::NulStr;
 /// The header and payload are the bytes as received, base64url-decoded, never re-serialised.
 /// The claims map is built on first use by the reader the claim checks use, from the same
 /// bytes, so what [`claims`](Self::claims) shows is what was validated. The typed claim
-/// getters ([`claim_str`](Self::claim_str), [`scopes`](Self::scopes), ...: see
-/// [`crate::claim_reader`]) read the same bytes through an index of the claims' members, which
-/// a token cache hit brings along.
+/// getters ([`claim_str`](Self::claim_str), [`scopes`](Self::scopes), ...), the ones every
+/// language's getters call, read the same bytes through an index of the claims' members,
+/// which a token cache hit brings along.
 #[derive(Debug)]
 pub struct VerifiedToken {
     header: Vec<u8>,
