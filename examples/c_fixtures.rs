@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut c = json!({
             "iss": "https://issuer.test", "aud": "api", "sub": "user-42",
             "iat": NOW - 10, "exp": NOW + 600, "admin": true, "level": 7,
-            "groups": ["staff", "ops"]
+            "groups": ["staff", "ops"], "scope": "read write"
         });
         if let (Value::Object(base), Value::Object(more)) = (&mut c, extra) {
             base.extend(more);

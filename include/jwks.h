@@ -242,6 +242,66 @@ typedef struct jwks_token jwks_token;
 typedef struct jwks_verifier jwks_verifier;
 
 /**
+ * A copy of a verified token's claims: its payload, as `jwks_token_payload` gave it, and
+ * where its members lie, as `jwks_token_claims_index` gave it. The memory is the caller's;
+ * the functions read it during the call only. They check the index against the payload (a
+ * damaged copy gives `JWKS_RESULT_INVALID_ARGUMENT`, never a crash) but cannot tell where
+ * the payload came from: give them only copies made from a verified token.
+ */
+typedef struct jwks_claims {
+  /**
+   * The payload bytes (no NUL needed).
+   */
+  const char *payload;
+  /**
+   * Their length.
+   */
+  size_t payload_len;
+  /**
+   * Four `uint32_t` per member: where its name and its value lie in the payload.
+   */
+  const uint32_t *index;
+  /**
+   * The number of members (the index holds four times as many `uint32_t`).
+   */
+  size_t members;
+} jwks_claims;
+
+/**
+ * What `jwks_claims_get` reads: one of the `JWKS_CLAIM_*` values.
+ */
+typedef uint32_t jwks_claim_kind;
+
+/**
+ * The answer of `jwks_claims_get`.
+ */
+typedef struct jwks_claim_value {
+  /**
+   * `JWKS_CLAIM_STRING` and `JWKS_CLAIM_JSON`: the bytes, in the payload, or in the
+   * caller's buffer for a string that had escapes (not NUL-terminated).
+   */
+  const char *str;
+  /**
+   * Their length; for a decoded string that did not fit the buffer, the size it needs.
+   */
+  size_t len;
+  /**
+   * `JWKS_CLAIM_INT`: the integer.
+   */
+  int64_t integer;
+  /**
+   * `JWKS_CLAIM_BOOL` and `JWKS_CLAIM_CONTAINS`: the answer.
+   */
+  bool boolean;
+} jwks_claim_value;
+
+/**
+ * How `jwks_token_has_scopes` matches the required scopes: `JWKS_SCOPE_MATCH_ALL` or
+ * `JWKS_SCOPE_MATCH_ANY`.
+ */
+typedef uint32_t jwks_scope_match;
+
+/**
  * A verifier's key source counters, for metrics (filled by `jwks_verifier_stats` in C).
  * Sources that never fetch report zeros for the fetch counters. Fields may be added at the end
  * in a later minor version; never reordered.
@@ -323,6 +383,41 @@ typedef struct jwks_token_cache_stats {
 
 
 
+/**
+ * A string claim, decoded (as `jwks_token_claim_string`).
+ */
+#define JWKS_CLAIM_STRING 0
+
+/**
+ * A claim's value as written (as `jwks_token_claim_json`).
+ */
+#define JWKS_CLAIM_JSON 1
+
+/**
+ * An integer claim (as `jwks_token_claim_int`).
+ */
+#define JWKS_CLAIM_INT 2
+
+/**
+ * A boolean claim (as `jwks_token_claim_bool`).
+ */
+#define JWKS_CLAIM_BOOL 3
+
+/**
+ * Whether a claim equals or holds a string (as `jwks_token_claim_contains`).
+ */
+#define JWKS_CLAIM_CONTAINS 4
+
+/**
+ * Every required scope must be granted (an empty list is always met).
+ */
+#define JWKS_SCOPE_MATCH_ALL 0
+
+/**
+ * At least one required scope must be granted (an empty list is never met).
+ */
+#define JWKS_SCOPE_MATCH_ANY 1
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -331,6 +426,59 @@ extern "C" {
  * The library version as a NUL-terminated string, e.g. `"0.2.0"`. Static; never free it.
  */
 const char *jwks_version(void);
+
+/**
+ * Reads claim `name` (`name_len` bytes of UTF-8, no NUL needed) as `kind` says, into
+ * `*out`: the same answers, and the same `JWKS_RESULT_NOT_FOUND` and
+ * `JWKS_RESULT_TYPE_MISMATCH`, as the `jwks_token_claim_*` getter of that kind on the token
+ * the copy came from. `value` (`value_len` bytes) is the string of `JWKS_CLAIM_CONTAINS`
+ * (NULL with 0 otherwise). A string claim without escapes points into the payload; one with
+ * escapes is decoded into `buf` (`cap` bytes; NULL with 0 is fine until one is met): if it
+ * does not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with the size it needs in
+ * `out->len` (the only failure that writes an output). Thread-safe.
+ */
+jwks_result jwks_claims_get(const struct jwks_claims *c,
+                            jwks_claim_kind kind,
+                            const char *name,
+                            size_t name_len,
+                            const char *value,
+                            size_t value_len,
+                            char *buf,
+                            size_t cap,
+                            struct jwks_claim_value *out);
+
+/**
+ * The scopes the claims grant, as `jwks_token_scope_count` and `jwks_token_scope` read them
+ * (and with their errors): their bytes back to back in `buf` (`cap` bytes), the end of each
+ * in `ends` (`ends_cap` entries, offsets into `buf`), their total length in `*len` and their
+ * number in `*count`. If they do not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with
+ * the sizes needed in `*len` and `*count`. Thread-safe.
+ */
+jwks_result jwks_claims_scopes(const struct jwks_claims *c,
+                               char *buf,
+                               size_t cap,
+                               size_t *ends,
+                               size_t ends_cap,
+                               size_t *len,
+                               size_t *count,
+                               struct jwks_error **err);
+
+/**
+ * As `jwks_token_has_scopes`, over a copy of the claims, with the `count` required scopes
+ * back to back in `names` (no NULs), the length of each in `lens`. Thread-safe.
+ */
+jwks_result jwks_claims_has_scopes(const struct jwks_claims *c,
+                                   const char *names,
+                                   const size_t *lens,
+                                   size_t count,
+                                   jwks_scope_match how,
+                                   bool *out,
+                                   struct jwks_error **err);
+
+/**
+ * As `jwks_token_claims_case_unique`, over a copy of the claims. Thread-safe.
+ */
+jwks_result jwks_claims_case_unique(const struct jwks_claims *c, struct jwks_error **err);
 
 /**
  * The result code of the failure. `e` may be NULL, which gives `JWKS_RESULT_NULL_ARGUMENT`.
@@ -626,8 +774,13 @@ void jwks_token_free(struct jwks_token *t);
 
 /**
  * Reads a string claim: on success `*out` points at its UTF-8 bytes (owned by `t`, NOT
- * NUL-terminated) and `*len` receives their length. Returns `JWKS_RESULT_NOT_FOUND` or
- * `JWKS_RESULT_TYPE_MISMATCH` when absent or not a string.
+ * NUL-terminated: a claim may hold a NUL character) and `*len` receives their length.
+ * Returns `JWKS_RESULT_NOT_FOUND` when the token has no such claim, or when its payload is
+ * not a claims object (a JWS from `jwks_verify_signature` whose payload is not JSON, not an
+ * object, or breaks the reader's rules: a member name twice, a lone surrogate...; see
+ * `jwks_token_claims_readable`), and `JWKS_RESULT_TYPE_MISMATCH` when the claim is not a
+ * string. Every claim getter reads the payload the claim checks read, by the same reader.
+ * Thread-safe (the claims are indexed on first use).
  */
 jwks_result jwks_token_claim_string(const struct jwks_token *t,
                                     const char *name,
@@ -635,23 +788,130 @@ jwks_result jwks_token_claim_string(const struct jwks_token *t,
                                     size_t *len);
 
 /**
- * Reads an integer claim (a JSON number with no fraction that fits in int64, e.g. `exp`).
+ * Reads an integer claim: a JSON number with no fraction or exponent that fits in int64, e.g.
+ * `exp`. `-0` is not one (the reader takes it as the floating-point negative zero).
+ * `JWKS_RESULT_NOT_FOUND` or `JWKS_RESULT_TYPE_MISMATCH` as for `jwks_token_claim_string`.
  */
 jwks_result jwks_token_claim_int(const struct jwks_token *t, const char *name, int64_t *out);
 
 /**
- * Reads a boolean claim.
+ * Reads a boolean claim. `JWKS_RESULT_NOT_FOUND` or `JWKS_RESULT_TYPE_MISMATCH` as for
+ * `jwks_token_claim_string`.
  */
 jwks_result jwks_token_claim_bool(const struct jwks_token *t, const char *name, bool *out);
 
 /**
  * Sets `*out` to whether claim `name` equals `value` (a string claim) or contains it (an
- * array claim, e.g. `aud` or `groups`). `JWKS_RESULT_TYPE_MISMATCH` for other types.
+ * array claim, e.g. `aud` or `groups`: any element that is that string).
+ * `JWKS_RESULT_TYPE_MISMATCH` for other types; `JWKS_RESULT_NOT_FOUND` as for
+ * `jwks_token_claim_string`.
  */
 jwks_result jwks_token_claim_contains(const struct jwks_token *t,
                                       const char *name,
                                       const char *value,
                                       bool *out);
+
+/**
+ * The JSON text of claim `name`'s value, exactly as the payload holds it (e.g. `"alice"`
+ * with its quotes, `[1,2]`, `1.50`): on success `*out` points into the payload (owned by
+ * `t`, NOT NUL-terminated) and `*len` receives the length. For values no typed getter
+ * reads (objects, arrays, numbers as written). `JWKS_RESULT_NOT_FOUND` as for
+ * `jwks_token_claim_string`.
+ */
+jwks_result jwks_token_claim_json(const struct jwks_token *t,
+                                  const char *name,
+                                  const char **out,
+                                  size_t *len);
+
+/**
+ * `JWKS_RESULT_OK` if the payload is a claims object the claim getters read: always for a
+ * token from `jwks_verify`. For a JWS from `jwks_verify_signature`, the payload is read under
+ * the rules of the claim checks (one JSON object, no member name twice at any depth, no lone
+ * surrogate, numbers in range, the nesting limit) and, if they refuse it, the answer is what
+ * `jwks_verify` gives such a payload, saying why: `JWKS_RESULT_INVALID_CLAIM`, or
+ * `JWKS_RESULT_TOO_LARGE` when nested too deep (then every claim getter answers
+ * `JWKS_RESULT_NOT_FOUND`, and the scope functions this error). Thread-safe.
+ */
+jwks_result jwks_token_claims_readable(const struct jwks_token *t, struct jwks_error **err);
+
+/**
+ * `JWKS_RESULT_OK` if no two member names of one object of the payload, at any depth, are
+ * equal under case folding (a superset of Unicode simple case folding: `iss`, `Iss` and
+ * `ISS`; `k`, `K` and the Kelvin sign U+212A; `s`, `S` and U+017F); otherwise
+ * `JWKS_RESULT_INVALID_CLAIM` naming two such names. Claim names are case-sensitive, and the
+ * getters read `iss` whatever else the payload holds, but a decoder that matches names
+ * case-insensitively (Go's `encoding/json` into a struct) would read `Iss` as `iss`: call
+ * this before handing the payload to one. A payload that is not claims gives the error of
+ * `jwks_token_claims_readable`. Thread-safe.
+ */
+jwks_result jwks_token_claims_case_unique(const struct jwks_token *t, struct jwks_error **err);
+
+/**
+ * The number of scopes the token grants, in `*count`. The scopes are: the claim `scope`, a
+ * string split on the space character U+0020 alone (empty pieces from leading, trailing or
+ * repeated spaces are dropped; a tab, NBSP, NEL or U+3000 is part of a scope, not a
+ * separator), then the claim `scp`, either such a string or an array of strings, each
+ * element one scope taken whole (an element holding a space is one scope, which no required
+ * scope equals); in order, each once. An absent or `null` claim grants nothing. A `scope`
+ * that is not a string, or an `scp` that is neither a string nor an array of strings, is
+ * `JWKS_RESULT_INVALID_CLAIM` (a rejected token: answer 401); a payload that is not claims
+ * gives the error of `jwks_token_claims_readable`. Read once per token. Thread-safe.
+ */
+jwks_result jwks_token_scope_count(const struct jwks_token *t,
+                                   size_t *count,
+                                   struct jwks_error **err);
+
+/**
+ * Scope `index` (from 0, below `jwks_token_scope_count`'s count) of the token: `*out` points
+ * at its UTF-8 bytes (owned by `t`, NOT NUL-terminated) and `*len` receives their length.
+ * `JWKS_RESULT_INVALID_ARGUMENT` when `index` is not below the count; the errors of
+ * `jwks_token_scope_count` otherwise. Thread-safe.
+ */
+jwks_result jwks_token_scope(const struct jwks_token *t,
+                             size_t index,
+                             const char **out,
+                             size_t *len);
+
+/**
+ * Sets `*out` to whether the token grants the `count` scopes of `scopes` (NUL-terminated
+ * strings; the array may be NULL when `count` is 0): all of them (`JWKS_SCOPE_MATCH_ALL`)
+ * or at least one (`JWKS_SCOPE_MATCH_ANY`). Each required scope must be a valid one
+ * (`jwks_scope_check`), else `JWKS_RESULT_INVALID_ARGUMENT`; the token's scopes are those of
+ * `jwks_token_scope_count`, with its errors. Thread-safe.
+ */
+jwks_result jwks_token_has_scopes(const struct jwks_token *t,
+                                  const char *const *scopes,
+                                  size_t count,
+                                  jwks_scope_match how,
+                                  bool *out,
+                                  struct jwks_error **err);
+
+/**
+ * Where the claims' members lie in the payload, for claim queries over a copy of the token
+ * (`jwks_claims`, for bindings that keep the payload after freeing the token): four
+ * `uint32_t` per top-level member, in order (its name as written, quotes included, from the
+ * offset in the first to the one in the second; its value as written from the third to the
+ * fourth: byte offsets into the payload), into `index`
+ * (`cap` entries), and the number of members into `*members`. With `index` NULL and `cap`
+ * 0, only the number of members is written (ask it first to size `index`, four entries per
+ * member). If they do not fit, the answer is `JWKS_RESULT_INVALID_ARGUMENT` with the number
+ * of members in `*members`. A payload that is not claims gives the error of
+ * `jwks_token_claims_readable`. The index of a token from the token cache comes with it; of
+ * another, it is made on first use. Thread-safe.
+ */
+jwks_result jwks_token_claims_index(const struct jwks_token *t,
+                                    uint32_t *index,
+                                    size_t cap,
+                                    size_t *members,
+                                    struct jwks_error **err);
+
+/**
+ * `JWKS_RESULT_OK` if `scope` (NUL-terminated) can be a required scope: a scope-token of RFC
+ * 6749 section 3.3, one or more printable ASCII characters other than space, `"` and `\`;
+ * otherwise `JWKS_RESULT_INVALID_ARGUMENT` saying why. The integrations (Python, Go, gRPC)
+ * check their required scopes with it when they are configured. Thread-safe.
+ */
+jwks_result jwks_scope_check(const char *scope, struct jwks_error **err);
 
 /**
  * Creates a verifier over a JWKS document (or a single JWK) given as `len` bytes of JSON

@@ -51,6 +51,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -59,6 +60,7 @@
 #include <system_error>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace jwks {
 
@@ -508,6 +510,26 @@ class options {
   jwks_options *p_;
 };
 
+/// How token::has_scopes matches the required scopes (`jwks_scope_match`).
+enum class scope_match : std::uint32_t {
+  all = JWKS_SCOPE_MATCH_ALL,  ///< every required scope must be granted
+  any = JWKS_SCOPE_MATCH_ANY,  ///< at least one must be
+};
+
+/// Returns if `scope` can be a required scope: an RFC 6749 scope-token, printable ASCII
+/// without space, '"' or '\\' (the library's rule); throws invalid_argument saying why not.
+inline void check_scope(std::string_view scope) {
+  detail::c_string c(scope);
+  if (!c.ok()) throw error(result::invalid_argument, detail::nul_message);
+  detail::c_error e;
+  detail::check(jwks_scope_check(c.get(), &e.p), e);
+}
+/// Non-throwing form: false and ec set when `scope` is not valid.
+inline bool check_scope(std::string_view scope, std::error_code &ec) {
+  detail::c_string c(scope);
+  return detail::set(ec, c.ok() ? jwks_scope_check(c.get(), nullptr) : detail::nul_in_string());
+}
+
 /// A verified token (`jwks_token`): immutable, may be read from several threads. Views it
 /// returns stay valid until the handle is destroyed or assigned to. Move-only. A
 /// default-constructed or moved-from token is empty (`!tok`).
@@ -607,8 +629,120 @@ class token {
     if (!detail::set(ec, r)) return false;
     return out;
   }
+  /// The JSON text of claim `name`'s value exactly as the payload holds it (a string with its
+  /// quotes and escapes, a number as written; a view into the token). Throws jwks::error
+  /// (not_found).
+  std::string_view claim_json(std::string_view name) const {
+    std::error_code ec;
+    auto v = claim_json(name, ec);
+    if (ec) throw_lookup(ec, name);
+    return v;
+  }
+  /// Non-throwing form: empty and ec set on failure.
+  std::string_view claim_json(std::string_view name, std::error_code &ec) const {
+    detail::c_string n(name);
+    const char *out = nullptr;
+    std::size_t len = 0;
+    if (!detail::set(ec, n.ok() ? jwks_token_claim_json(p_, n.get(), &out, &len) : detail::nul_in_string()))
+      return {};
+    return {out, len};
+  }
+
+  /// Returns if the library reads the payload as claims (always after verify); throws its
+  /// verdict otherwise (invalid_claim or too_large, saying why; after verify_signature).
+  void claims_readable() const {
+    detail::c_error e;
+    detail::check(jwks_token_claims_readable(p_, &e.p), e);
+  }
+  /// Non-throwing form: false and ec set when the payload is not claims.
+  bool claims_readable(std::error_code &ec) const noexcept {
+    return detail::set(ec, jwks_token_claims_readable(p_, nullptr));
+  }
+  /// Returns if no two member names of one object of the payload (at any depth) are equal
+  /// under case folding ("iss" and "Iss"); throws invalid_claim naming two such names
+  /// otherwise (check before handing the payload to a case-insensitive decoder).
+  void claims_case_unique() const {
+    detail::c_error e;
+    detail::check(jwks_token_claims_case_unique(p_, &e.p), e);
+  }
+  /// Non-throwing form: false and ec set when two names differ only in case.
+  bool claims_case_unique(std::error_code &ec) const noexcept {
+    return detail::set(ec, jwks_token_claims_case_unique(p_, nullptr));
+  }
+
+  /// The scopes the token grants, read by the library: `scope` split on the space character
+  /// alone, then `scp` (such a string, or an array of strings each taken whole); in order,
+  /// each once (views into the token). Throws invalid_claim when `scope` or `scp` has another
+  /// shape.
+  std::vector<std::string_view> scopes() const {
+    detail::c_error e;
+    std::size_t n = 0;
+    detail::check(jwks_token_scope_count(p_, &n, &e.p), e);
+    std::error_code ec;
+    auto v = scopes(ec);
+    if (ec) detail::throw_error(static_cast<jwks_result>(result_of(ec)), nullptr);
+    return v;
+  }
+  /// Non-throwing form: empty and ec set on failure.
+  std::vector<std::string_view> scopes(std::error_code &ec) const {
+    std::size_t n = 0;
+    if (!detail::set(ec, jwks_token_scope_count(p_, &n, nullptr))) return {};
+    std::vector<std::string_view> out;
+    out.reserve(n);
+    for (std::size_t i = 0; i < n; i++) {
+      const char *s = nullptr;
+      std::size_t len = 0;
+      if (!detail::set(ec, jwks_token_scope(p_, i, &s, &len))) return {};
+      out.emplace_back(s, len);
+    }
+    return out;
+  }
+  /// Where the claims' members lie in the payload (four entries per member:
+  /// jwks_token_claims_index), for a jwks::claims copy. Throws the error of claims_readable()
+  /// when the payload is not claims.
+  std::vector<std::uint32_t> claims_index() const {
+    detail::c_error e;
+    std::size_t members = 0;
+    detail::check(jwks_token_claims_index(p_, nullptr, 0, &members, &e.p), e);
+    std::vector<std::uint32_t> index(members * 4);
+    detail::check(jwks_token_claims_index(p_, index.data(), index.size(), &members, nullptr));
+    return index;
+  }
+
+  /// Whether the token grants every one of `required` (scope_match::all; an empty list is
+  /// always met) or at least one (scope_match::any; an empty list never is). Throws
+  /// invalid_argument for a required scope that is not valid (jwks::check_scope), and the
+  /// errors of scopes().
+  template <class Strings = std::initializer_list<std::string_view>>
+  bool has_scopes(const Strings &required, scope_match how = scope_match::all) const {
+    detail::c_error e;
+    bool out = false;
+    jwks_result r = has_scopes_call(required, how, out, &e.p);
+    detail::check(r, e);
+    return out;
+  }
+  /// Non-throwing form: false and ec set on failure.
+  template <class Strings = std::initializer_list<std::string_view>>
+  bool has_scopes(const Strings &required, scope_match how, std::error_code &ec) const {
+    bool out = false;
+    if (!detail::set(ec, has_scopes_call(required, how, out, nullptr))) return false;
+    return out;
+  }
 
  private:
+  template <class Strings>
+  jwks_result has_scopes_call(const Strings &required, scope_match how, bool &out, jwks_error **err) const {
+    std::vector<std::string> copies;
+    for (const auto &s : required) {
+      std::string_view v(s);
+      if (v.find('\0') != std::string_view::npos) return detail::nul_in_string();
+      copies.emplace_back(v);
+    }
+    std::vector<const char *> ptrs;
+    ptrs.reserve(copies.size());
+    for (const auto &c : copies) ptrs.push_back(c.c_str());
+    return jwks_token_has_scopes(p_, ptrs.data(), ptrs.size(), static_cast<jwks_scope_match>(how), &out, err);
+  }
   std::string_view part(const char *(*f)(const jwks_token *, std::size_t *)) const noexcept {
     std::size_t len = 0;
     const char *s = f(p_, &len);
@@ -625,6 +759,145 @@ class token {
   }
 
   jwks_token *p_ = nullptr;
+};
+
+/// A copy of a verified token's claims (its payload and the index of its members,
+/// `jwks_claims`) that outlives the token and answers the same claim queries with the same
+/// results (`jwks_claims_*`, the code of the token's getters): for keeping claims longer than a
+/// token handle. Copyable; immutable, may be read from several threads.
+class claims {
+ public:
+  claims() = default;
+  /// Copies the claims of `t`. Throws the error of token::claims_readable() when its payload
+  /// is not claims.
+  explicit claims(const token &t) : payload_(t.payload()), index_(t.claims_index()) {}
+
+  /// The payload, as the token had it.
+  const std::string &payload() const noexcept { return payload_; }
+
+  /// The string claim `name`, decoded. Throws jwks::error: not_found, type_mismatch.
+  std::string claim_string(std::string_view name) const { return throwing(&claims::claim_string, name); }
+  /// Non-throwing form: empty and ec set on failure.
+  std::string claim_string(std::string_view name, std::error_code &ec) const {
+    jwks_claim_value v{};
+    jwks_result r = get(JWKS_CLAIM_STRING, name, {}, nullptr, 0, v);
+    if (r == JWKS_RESULT_INVALID_ARGUMENT && v.len > 0) {
+      std::string decoded(v.len, '\0');  // a string with escapes: decoded into room of its own
+      r = get(JWKS_CLAIM_STRING, name, {}, decoded.data(), decoded.size(), v);
+      if (!detail::set(ec, r)) return {};
+      return decoded;
+    }
+    if (!detail::set(ec, r)) return {};
+    return std::string(v.str, v.len);
+  }
+  /// The value of claim `name` as written (a view into payload()). Throws jwks::error.
+  std::string_view claim_json(std::string_view name) const { return throwing(&claims::claim_json, name); }
+  /// Non-throwing form: empty and ec set on failure.
+  std::string_view claim_json(std::string_view name, std::error_code &ec) const {
+    jwks_claim_value v{};
+    if (!detail::set(ec, get(JWKS_CLAIM_JSON, name, {}, nullptr, 0, v))) return {};
+    return {v.str, v.len};
+  }
+  /// The integer claim `name` (fits in int64, no fraction). Throws jwks::error.
+  std::int64_t claim_int(std::string_view name) const { return throwing(&claims::claim_int, name); }
+  /// Non-throwing form: 0 and ec set on failure.
+  std::int64_t claim_int(std::string_view name, std::error_code &ec) const {
+    jwks_claim_value v{};
+    if (!detail::set(ec, get(JWKS_CLAIM_INT, name, {}, nullptr, 0, v))) return 0;
+    return v.integer;
+  }
+  /// The boolean claim `name`. Throws jwks::error.
+  bool claim_bool(std::string_view name) const { return throwing(&claims::claim_bool, name); }
+  /// Non-throwing form: false and ec set on failure.
+  bool claim_bool(std::string_view name, std::error_code &ec) const {
+    jwks_claim_value v{};
+    if (!detail::set(ec, get(JWKS_CLAIM_BOOL, name, {}, nullptr, 0, v))) return false;
+    return v.boolean;
+  }
+  /// Whether claim `name` equals `value` or contains it. Throws jwks::error.
+  bool claim_contains(std::string_view name, std::string_view value) const {
+    std::error_code ec;
+    bool b = claim_contains(name, value, ec);
+    if (ec) detail::throw_error(static_cast<jwks_result>(result_of(ec)), nullptr);
+    return b;
+  }
+  /// Non-throwing form: false and ec set on failure.
+  bool claim_contains(std::string_view name, std::string_view value, std::error_code &ec) const {
+    jwks_claim_value v{};
+    if (!detail::set(ec, get(JWKS_CLAIM_CONTAINS, name, value, nullptr, 0, v))) return false;
+    return v.boolean;
+  }
+  /// The scopes the claims grant (as token::scopes()). Throws jwks::error (invalid_claim).
+  std::vector<std::string> scopes() const {
+    detail::c_error e;
+    jwks_claims c = view();
+    std::size_t len = 0, count = 0;
+    jwks_result r = jwks_claims_scopes(&c, nullptr, 0, nullptr, 0, &len, &count, &e.p);
+    if (r == JWKS_RESULT_INVALID_ARGUMENT) {  // the sizes are known now
+      jwks_error_free(e.p);
+      e.p = nullptr;
+      std::string text(len, '\0');
+      std::vector<std::size_t> ends(count);
+      r = jwks_claims_scopes(&c, text.data(), text.size(), ends.data(), ends.size(), &len, &count, &e.p);
+      detail::check(r, e);
+      std::vector<std::string> out;
+      std::size_t start = 0;
+      for (std::size_t end : ends) {
+        out.emplace_back(text, start, end - start);
+        start = end;
+      }
+      return out;
+    }
+    detail::check(r, e);
+    return {};
+  }
+  /// As token::has_scopes. Throws jwks::error.
+  template <class Strings = std::initializer_list<std::string_view>>
+  bool has_scopes(const Strings &required, scope_match how = scope_match::all) const {
+    std::string names;
+    std::vector<std::size_t> lens;
+    for (const auto &s : required) {
+      std::string_view v(s);
+      names.append(v.data(), v.size());
+      lens.push_back(v.size());
+    }
+    jwks_claims c = view();
+    detail::c_error e;
+    bool out = false;
+    jwks_result r = jwks_claims_has_scopes(&c, names.data(), lens.data(), lens.size(),
+                                           static_cast<jwks_scope_match>(how), &out, &e.p);
+    detail::check(r, e);
+    return out;
+  }
+  /// As token::claims_case_unique.
+  void claims_case_unique() const {
+    jwks_claims c = view();
+    detail::c_error e;
+    detail::check(jwks_claims_case_unique(&c, &e.p), e);
+  }
+
+ private:
+  jwks_claims view() const noexcept {
+    return jwks_claims{payload_.data(), payload_.size(), index_.data(), index_.size() / 4};
+  }
+  jwks_result get(jwks_claim_kind kind, std::string_view name, std::string_view value, char *buf,
+                  std::size_t cap, jwks_claim_value &out) const noexcept {
+    jwks_claims c = view();
+    return jwks_claims_get(&c, kind, name.data(), name.size(), value.data(), value.size(), buf, cap, &out);
+  }
+  template <class T>
+  T throwing(T (claims::*f)(std::string_view, std::error_code &) const, std::string_view name) const {
+    std::error_code ec;
+    T v = (this->*f)(name, ec);
+    if (ec) {
+      result code = result_of(ec);
+      throw error(code, std::string("claim \"") + std::string(name) + "\": " + description_of(code));
+    }
+    return v;
+  }
+
+  std::string payload_;
+  std::vector<std::uint32_t> index_;
 };
 
 /// A verifier (`jwks_verifier`): a key source plus a policy. Its const member functions are

@@ -13,8 +13,26 @@
 //! - a member name twice in any object, at any depth (`{"x":{"role":"user","role":"admin"}}`);
 //! - nesting deeper than the caller's limit (and never more than [`HARD_DEPTH_LIMIT`]).
 //!
+//! - a number that readers of JSON read as different values (see below).
+//!
 //! serde_json itself refuses, because every value is decoded and none skipped: numbers beyond
 //! `f64` (`1e999`), lone surrogates (`"\ud800"`), bad UTF-8, a byte-order mark, trailing data.
+//!
+//! # Numbers
+//!
+//! Every language reads the claims from these bytes (C and C++ through the getters, Python's
+//! `json`, Go's `encoding/json`), so a number must mean one value to all of them. They part
+//! ways beyond 64 bits: serde_json (like JavaScript and most C parsers) rounds an integer
+//! beyond the 64-bit range to the nearest `f64`, where Python and Go's `json.Number` keep it
+//! exact. So:
+//! - an integer written without fraction or exponent is read exactly when it lies in
+//!   [-2^63, 2^64 - 1] (serde_json's `i64` and `u64`), and refused beyond;
+//! - any other number (with a fraction or an exponent) is read as the nearest `f64`, correctly
+//!   rounded (serde_json's `float_roundtrip`), as Python's `float()` and Go's
+//!   `strconv.ParseFloat` read it; its magnitude must be below 2^63, since serde_json reads a
+//!   longer integer as such a float too and cannot tell which of the two was written;
+//! - `-0` (like `-0.0`) is the floating-point negative zero: a number, not an integer
+//!   (`jwks_token_claim_int` answers `TYPE_MISMATCH`; Python's claims show `-0.0`).
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -177,6 +195,21 @@ impl Rules<'_> {
         Ok(Rules { depth, ..self })
     }
 
+    /// A number serde_json read as a float (a fraction or an exponent, an integer beyond the
+    /// 64-bit range, or `-0`): refused when its magnitude is 2^63 or more (see the module docs).
+    fn float<E: serde::de::Error>(self, v: f64) -> Result<Number, E> {
+        const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
+        if v.abs() < LIMIT {
+            if let Some(n) = Number::from_f64(v) {
+                return Ok(n);
+            }
+        }
+        Err(self.fail(ObjectError::Invalid(format!(
+            "number {v:e} is out of range: readers of JSON disagree on numbers of magnitude 2^63 \
+             or more (an integer must lie in [-2^63, 2^64-1])"
+        ))))
+    }
+
     /// Records why reading stopped and returns an error that stops it.
     fn fail<E: serde::de::Error>(self, why: ObjectError) -> E {
         let e = E::custom(match &why {
@@ -313,10 +346,7 @@ impl<'de> Visitor<'de> for Capture<'_> {
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Field<'de>, E> {
-        Number::from_f64(v).map(Field::Num).ok_or_else(|| {
-            self.0
-                .fail(ObjectError::Invalid("number out of range".into()))
-        })
+        self.0.float(v).map(Field::Num)
     }
 
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Field<'de>, E> {
@@ -382,14 +412,7 @@ impl<'de> Visitor<'de> for Check<'_> {
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<(), E> {
-        // As in Reader: serde_json refuses numbers beyond f64 before this.
-        if v.is_finite() {
-            Ok(())
-        } else {
-            Err(self
-                .0
-                .fail(ObjectError::Invalid("number out of range".into())))
-        }
+        self.0.float(v).map(|_| ())
     }
 
     fn visit_str<E>(self, _: &str) -> Result<(), E> {
@@ -453,11 +476,7 @@ impl<'de> Visitor<'de> for Reader<'_> {
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
-        // serde_json refuses numbers beyond f64 itself; a non-finite value cannot arrive.
-        Number::from_f64(v).map(Value::Number).ok_or_else(|| {
-            self.0
-                .fail(ObjectError::Invalid("number out of range".into()))
-        })
+        self.0.float(v).map(Value::Number)
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
@@ -605,13 +624,106 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
-        // A paired surrogate, big integers and -0 are fine.
-        let m =
-            parse(br#"{"x":"\ud83d\ude00","big":123456789012345678901234567890,"z":-0}"#).unwrap();
+        // A paired surrogate and -0 are fine.
+        let m = parse(br#"{"x":"\ud83d\ude00","z":-0}"#).unwrap();
         assert_eq!(m["x"], "\u{1f600}");
-        assert!(m["big"].is_f64());
         assert_eq!(m["z"].as_f64(), Some(0.0));
         assert_eq!(m["z"].as_i64(), None);
+    }
+
+    /// Integers are read exactly in [-2^63, 2^64-1] and refused beyond; other numbers are read
+    /// as the nearest f64 below 2^63 in magnitude (the module docs, "Numbers").
+    #[test]
+    fn numbers_mean_one_value_to_every_reader() {
+        for (text, exact) in [
+            ("18446744073709551615", Number::from(u64::MAX)),
+            ("-9223372036854775808", Number::from(i64::MIN)),
+            ("9007199254740993", Number::from(9_007_199_254_740_993u64)),
+            ("9223372036854775807", Number::from(i64::MAX)),
+            ("9223372036854775808", Number::from(1u64 << 63)),
+        ] {
+            let doc = format!(r#"{{"n":{text},"a":[{text}],"o":{{"n":{text}}}}}"#);
+            let m = parse(doc.as_bytes()).unwrap();
+            assert_eq!(m["n"], Value::Number(exact.clone()), "{text}");
+            assert_eq!(m["o"]["n"], Value::Number(exact), "{text}");
+        }
+        for text in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            "123456789012345678901234567890",
+            "-123456789012345678901234567890",
+            "9223372036854775808.0",
+            "9.3e18",
+            "-9.223372036854775808e18",
+            "1e300",
+            "-1e300",
+            "1e999",
+        ] {
+            for doc in [
+                format!(r#"{{"n":{text}}}"#),
+                format!(r#"{{"a":[1,{text}]}}"#),
+                format!(r#"{{"o":{{"n":{text}}}}}"#),
+            ] {
+                assert!(
+                    matches!(parse(doc.as_bytes()), Err(ObjectError::Invalid(m)) if m.contains("out of range")),
+                    "{doc}"
+                );
+            }
+        }
+        for (text, value) in [
+            ("9.2e18", 9.2e18f64),
+            ("-9.2e18", -9.2e18),
+            ("1.5", 1.5),
+            ("1e-400", 0.0),
+            ("-0.0", -0.0),
+            ("-0", -0.0),
+            ("1E2", 100.0),
+            // Correctly rounded (float_roundtrip), as Python and Go read it.
+            ("2.2250738585072011e-308", 2.225_073_858_507_201e-308),
+            ("0.30000000000000004", 0.300_000_000_000_000_04),
+            ("9.223372036854775e18", 9.223_372_036_854_775e18),
+        ] {
+            let doc = format!(r#"{{"n":{text}}}"#);
+            let m = parse(doc.as_bytes()).unwrap();
+            let got = m["n"].as_f64().unwrap();
+            assert_eq!(got.to_bits(), value.to_bits(), "{text}");
+            assert_eq!(
+                got.to_bits(),
+                text.parse::<f64>().unwrap().to_bits(),
+                "{text}"
+            );
+        }
+    }
+
+    /// serde_json's parse of numbers with a fraction or an exponent is the correctly rounded
+    /// one (Rust's own `str::parse`), on many random spellings.
+    #[test]
+    fn floats_are_correctly_rounded() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut rand = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let cases = if cfg!(miri) { 100 } else { 20_000 };
+        for _ in 0..cases {
+            // At least one digit on each side of the point.
+            let digits = format!("{}0", rand() % 10_000_000_000_000_000_000);
+            let cut = 1 + (rand() as usize) % (digits.len() - 1);
+            let exp = (rand() % 40) as i64 - 30;
+            let text = format!("{}.{}e{exp}", &digits[..cut], &digits[cut..]);
+            let doc = format!(r#"{{"n":{text}}}"#);
+            let parsed = text.parse::<f64>().unwrap();
+            match parse(doc.as_bytes()) {
+                Ok(m) => assert_eq!(
+                    m["n"].as_f64().unwrap().to_bits(),
+                    parsed.to_bits(),
+                    "{text}"
+                ),
+                Err(_) => assert!(parsed.abs() >= 2f64.powi(63), "{text}"),
+            }
+        }
     }
 
     #[test]

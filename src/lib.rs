@@ -22,18 +22,23 @@
 #![warn(missing_docs)]
 
 pub mod alg;
+mod case_fold;
 pub mod catalogue;
+mod claim_reader;
 pub mod claims;
+mod claims_view;
 pub mod error;
 pub mod ffi;
 pub mod issuer;
 mod json;
 pub mod jwk;
 pub mod keyset;
+mod members;
 mod nul_str;
 pub mod policy;
 mod read_mostly;
 mod roca;
+pub mod scopes;
 pub mod source;
 pub mod token;
 pub mod token_cache;
@@ -45,6 +50,7 @@ pub use error::{Category, Error, ErrorKind};
 pub use jwk::{thumbprint, Jwk};
 pub use keyset::{KeySet, KeySetOptions, SkippedKey};
 pub use policy::{Policy, TokenCacheOptions};
+pub use scopes::ScopeMatch;
 pub use source::{KeyQuery, KeySource, RemoteOptions, SourceStats, StaticSource};
 pub use token::Limits;
 pub use token_cache::TokenCacheStats;

@@ -535,13 +535,12 @@ mod tests {
             r#"{"alg":"ES256","x":"\ud800"}"#,
             r#"{"alg":"ES256","x":{"role":"user","role":"admin"}}"#,
             r#"{"alg":"ES256","x":[{"a":1,"a":1}]}"#,
+            // Beyond the 64-bit range, readers of JSON disagree (json.rs, "Numbers").
+            r#"{"alg":"ES256","x":123456789012345678901234567890}"#,
         ] {
             assert_eq!(kind(&token(header, "{}")), ErrorKind::Malformed, "{header}");
         }
-        let big = token(
-            r#"{"alg":"ES256","x":123456789012345678901234567890}"#,
-            "{}",
-        );
+        let big = token(r#"{"alg":"ES256","x":18446744073709551615}"#, "{}");
         assert!(parse(big.as_bytes(), &Limits::default()).is_ok());
     }
 }

@@ -14,8 +14,10 @@
 //!   paying for hashing a kilobyte of token. Tokens that share a tail (forgeries of a cached
 //!   token) meet at one position and are told apart by the comparison.
 //! - Only successful verifications are kept. An entry holds the verified token (header,
-//!   payload, alg, key identity), the time claims, the generation of the key set that
-//!   verified it and, for a source that routes by issuer, the `iss` used to route.
+//!   payload, alg, key identity), the index of its claims' members (so that a hit's claim
+//!   getters parse no JSON; made when the entry is stored, counted in the byte bound), the
+//!   time claims, the generation of the key set that verified it and, for a source that
+//!   routes by issuer, the `iss` used to route.
 //! - A hit answers exactly as a full verification would:
 //!   - the source is asked for its current key set, as a verification would (so refreshes,
 //!     expiry of remote keys and file reloads happen as without a cache), and the entry is used
@@ -50,6 +52,7 @@ use std::time::{Duration, Instant};
 
 use crate::alg::Algorithm;
 use crate::claims::TimeClaims;
+use crate::members::Members;
 use crate::nul_str::NulStr;
 /// Re-exported here, beside the cache they configure.
 pub use crate::policy::{
@@ -105,6 +108,9 @@ struct Slot {
     times: TimeClaims,
     generation: u64,
     issuer: Option<Box<str>>,
+    /// Where the claims' members lie in the payload, for the claim getters of a hit (see
+    /// [`crate::claim_reader`]); `None` only if the payload could not be indexed.
+    members: Option<Members>,
     /// After this the entry is not reused (`max_reuse`, or the token's `exp`).
     deadline: Instant,
     /// Set by a hit, cleared by the eviction hand.
@@ -113,24 +119,26 @@ struct Slot {
 }
 
 impl Slot {
-    /// The bytes an entry takes: `bytes` of buffer capacity, `issuer` bytes of routing issuer.
-    fn cost_of(bytes: usize, issuer: usize) -> usize {
+    /// The bytes an entry takes: `bytes` of buffer capacity, `issuer` bytes of routing issuer,
+    /// `members` bytes of the claims' index.
+    fn cost_of(bytes: usize, issuer: usize, members: usize) -> usize {
         let heap = |n: usize| if n == 0 { 0 } else { n + ALLOC_OVERHEAD };
         // The slot twice: a shard's Vec of slots may have up to twice the room it uses.
-        2 * std::mem::size_of::<Slot>() + INDEX_COST + heap(bytes) + heap(issuer)
+        2 * std::mem::size_of::<Slot>() + INDEX_COST + heap(bytes) + heap(issuer) + heap(members)
     }
 
     fn token(&self) -> &[u8] {
         &self.bytes[..self.token_len]
     }
 
-    /// A verified token for the caller, as the full verification made it. The strings are
-    /// copied, not shared: cloning a shared one writes its reference count, a cache line that
-    /// threads hitting the same entry would pass back and forth.
+    /// A verified token for the caller, as the full verification made it, with the index of
+    /// its claims. The strings and the index are copied, not shared: cloning a shared one
+    /// writes its reference count, a cache line that threads hitting the same entry would pass
+    /// back and forth.
     fn verified(&self, max_json_depth: usize) -> VerifiedToken {
         let (header, payload) = self.bytes[self.token_len..].split_at(self.header_len);
         let copy = |s: &NulStr| NulStr::new(s);
-        VerifiedToken::new(
+        let verified = VerifiedToken::new(
             header.to_vec(),
             payload.to_vec(),
             self.alg,
@@ -138,7 +146,11 @@ impl Slot {
             self.key_id.as_ref().map(copy),
             copy(&self.key_thumbprint),
             max_json_depth,
-        )
+        );
+        match &self.members {
+            Some(members) => verified.with_members(members.clone()),
+            None => verified.claims_checked(),
+        }
     }
 }
 
@@ -275,7 +287,7 @@ impl TokenCache {
         // The doorkeeper's most positions follow the entries that can be held, and their bytes
         // come out of the byte bound (at most a few percent of it: a position is 8 bytes, an
         // entry hundreds). Nothing is allocated here.
-        let most_held = max_entries.min(options.max_bytes / Slot::cost_of(BUFFER_ROUNDING, 0));
+        let most_held = max_entries.min(options.max_bytes / Slot::cost_of(BUFFER_ROUNDING, 0, 0));
         let doorkeeper_max = positions(most_held);
         let entry_bytes = options
             .max_bytes
@@ -423,7 +435,7 @@ impl TokenCache {
         // A new buffer is rounded up, so that a later token a few bytes longer (another `sub`,
         // a later `exp`) can take it over when this entry is evicted.
         let capacity = len.next_multiple_of(BUFFER_ROUNDING);
-        let cost = Slot::cost_of(capacity, issuer_len);
+        let cost = Slot::cost_of(capacity, issuer_len, 0);
         if cost > self.shard_bytes {
             return;
         }
@@ -431,6 +443,14 @@ impl TokenCache {
         // before is worth it (see the module docs).
         let full = entries >= self.shard_entries || bytes + cost > self.shard_bytes;
         if full && !self.admit(hash, entries) {
+            return;
+        }
+        // The claims are indexed only now: a miss that is not stored (a one-off token in a
+        // full shard) does not pay for it.
+        let members = verified.members_for_cache();
+        let members_len = members.as_ref().map_or(0, Members::heap_bytes);
+        let cost = Slot::cost_of(capacity, issuer_len, members_len);
+        if cost > self.shard_bytes {
             return;
         }
         // The buffer is filled under the lock, once it is known whether an evicted entry's can
@@ -456,6 +476,7 @@ impl TokenCache {
             times: facts.times,
             generation: facts.generation,
             issuer: facts.issuer.map(String::into_boxed_str),
+            members,
             deadline,
             visited: AtomicBool::new(false),
             cost,
@@ -479,9 +500,9 @@ impl TokenCache {
             let freed = shard.bytes - shard.slots[i].cost;
             let room = shard.slots[i].bytes.capacity();
             let reuse = (len..=2 * len).contains(&room)
-                && freed + Slot::cost_of(room, issuer_len) <= self.shard_bytes;
+                && freed + Slot::cost_of(room, issuer_len, members_len) <= self.shard_bytes;
             let new_cost = if reuse {
-                Slot::cost_of(room, issuer_len)
+                Slot::cost_of(room, issuer_len, members_len)
             } else {
                 cost
             };

@@ -6,13 +6,18 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 use crate::alg::Algorithm;
+use crate::claim_reader::ClaimReader;
+use crate::members::Members;
 use crate::nul_str::NulStr;
 
 /// A token whose signature (and, for a JWT verification, claims) checked out.
 ///
 /// The header and payload are the bytes as received, base64url-decoded, never re-serialised.
 /// The claims map is built on first use by the reader the claim checks use, from the same
-/// bytes, so what [`claims`](Self::claims) shows is what was validated.
+/// bytes, so what [`claims`](Self::claims) shows is what was validated. The typed claim
+/// getters ([`claim_str`](Self::claim_str), [`scopes`](Self::scopes), ...), the ones every
+/// language's getters call, read the same bytes through an index of the claims' members,
+/// which a token cache hit brings along.
 #[derive(Debug)]
 pub struct VerifiedToken {
     header: Vec<u8>,
@@ -24,6 +29,8 @@ pub struct VerifiedToken {
     /// Nesting limit for reading the claims on first use (a JWS's payload need not be JSON).
     max_json_depth: usize,
     claims: OnceLock<Option<Map<String, Value>>>,
+    /// What the typed claim getters have read.
+    reader: ClaimReader,
 }
 
 impl VerifiedToken {
@@ -102,9 +109,34 @@ impl VerifiedToken {
         self.claims()?.get(name)
     }
 
+    /// The policy's nesting limit for reading the claims.
+    pub(crate) fn max_json_depth(&self) -> usize {
+        self.max_json_depth
+    }
+
+    /// What the typed claim getters have read.
+    pub(crate) fn reader(&self) -> &ClaimReader {
+        &self.reader
+    }
+
+    /// Marks the claims as read and accepted by the claim checks (a JWT verification): the
+    /// getters need not check them again.
+    pub(crate) fn claims_checked(mut self) -> VerifiedToken {
+        self.reader = ClaimReader::checked();
+        self
+    }
+
+    /// [`claims_checked`](Self::claims_checked), with the index of the claims' members that
+    /// the token cache kept.
+    pub(crate) fn with_members(mut self, members: Members) -> VerifiedToken {
+        self.reader = ClaimReader::with_members(members);
+        self
+    }
+
     /// A verified token from its parts: the header and payload each followed by a NUL, the
     /// verifying key's `kid` and thumbprint, and the policy's nesting limit for reading the
-    /// claims on first use.
+    /// claims on first use. Its claims are not known to be readable (a JWS) until
+    /// [`claims_checked`](Self::claims_checked).
     pub(crate) fn new(
         header: Vec<u8>,
         payload: Vec<u8>,
@@ -123,6 +155,7 @@ impl VerifiedToken {
             key_thumbprint,
             max_json_depth,
             claims: OnceLock::new(),
+            reader: ClaimReader::unchecked(),
         }
     }
 }

@@ -557,8 +557,8 @@ fn sign_then_verify_round_trip() {
 fn verify_json_prints_claims_as_written() {
     let fx = fixture(Algorithm::ES256);
     let payload = format!(
-        "{{\"exp\":{},\"big\":123456789012345678901234567890,\"neg\":-0,\"u\":18446744073709551616,\n\
-         \"f\":1.50,\"sub\":\"\\u00e9\",\"nested\":{{\"n\":-12345678901234567890123}}}}",
+        "{{\"exp\":{},\"big\":9007199254740993,\"neg\":-0,\"u\":18446744073709551615,\n\
+         \"f\":1.50,\"sub\":\"\\u00e9\",\"nested\":{{\"n\":-9223372036854775808}}}}",
         NOW + 60
     );
     let token = fx
@@ -591,6 +591,57 @@ fn verify_json_prints_claims_as_written() {
     assert_eq!(v["key"]["kid"], "main");
     assert_eq!(v["claims"]["sub"], "é");
     assert_eq!(v["now"], NOW);
+    assert_eq!(v["scopes"], json!([]));
+    assert_eq!(v["claim_names_case_unique"], true);
+}
+
+/// `--json` gives the scopes the token grants as every binding reads them, the scope claims'
+/// error when they have another shape, and whether member names differ only in case.
+#[test]
+fn verify_json_reports_scopes_and_case_collisions() {
+    let fx = fixture(Algorithm::ES256);
+    let now = NOW.to_string();
+    let exp = NOW + 60;
+    for (payload, scopes, unique) in [
+        (
+            format!(r#"{{"exp":{exp},"scope":"read\twrite  admin","scp":["a b","read"]}}"#),
+            json!(["read\twrite", "admin", "a b", "read"]),
+            true,
+        ),
+        (
+            format!(r#"{{"exp":{exp},"iss":"a","Iss":"b","scope":"x"}}"#),
+            json!(["x"]),
+            false,
+        ),
+        (
+            format!(r#"{{"exp":{exp},"scope":["read"]}}"#),
+            Value::Null,
+            true,
+        ),
+    ] {
+        let token = fx
+            .key
+            .sign_with_header(&serde_json::Map::new(), payload.as_bytes())
+            .unwrap();
+        let run = jwks(&[
+            "verify",
+            &token,
+            "--jwks",
+            &fx.jwks_file,
+            "--now",
+            &now,
+            "--json",
+        ]);
+        expect(&run, 0, &[]);
+        let v: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(v["claim_names_case_unique"], unique, "{payload}");
+        if scopes.is_null() {
+            assert_eq!(v["scopes_error"]["name"], "INVALID_CLAIM", "{payload}");
+            assert!(v.get("scopes").is_none());
+        } else {
+            assert_eq!(v["scopes"], scopes, "{payload}");
+        }
+    }
 }
 
 /// The verifier and `--json` read the token's JSON alike: what a reader could not decode, or
@@ -602,6 +653,15 @@ fn verify_json_refuses_claims_it_could_not_print() {
     let now = NOW.to_string();
     for (payload, reason) in [
         (r#"{"exp":1700000060,"x":1e999}"#, "number out of range"),
+        // Beyond the 64-bit range readers of JSON disagree (exact in Python, rounded here).
+        (
+            r#"{"exp":1700000060,"x":123456789012345678901234567890}"#,
+            "out of range",
+        ),
+        (
+            r#"{"exp":1700000060,"x":[18446744073709551616]}"#,
+            "out of range",
+        ),
         (r#"{"exp":1700000060,"x":"\ud800"}"#, "hex escape"),
         (
             r#"{"exp":1700000060,"x":{"role":"user","role":"admin"}}"#,

@@ -2,293 +2,220 @@
 
 package jwks
 
+/*
+#include "shim.h"
+*/
+import "C"
+
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
+	"runtime"
 	"strconv"
-	"strings"
+	"unsafe"
 )
 
-// A small scanner over the top level of a JSON object, so that reading one claim costs a walk
-// over the payload's bytes instead of a full decode. It only ever sees text already known to
-// be valid JSON (the library parsed the payload of every JWT it verified, and VerifySignature
-// payloads are checked with json.Valid first), and still never reads out of bounds on any
-// input: a scan that goes wrong reports "not found".
+// The claim getters ask the library (jwks_claims_*), over the Token's copy of the payload and
+// of the index of its members: the library reads the claims with the code that answers its own
+// getters (jwks_token_claim_*), so every language gets the same answer for the same token,
+// and Go keeps no JSON reader of its own. The rules, for every getter: a claim absent, or any
+// claim of a VerifySignature payload that the library does not read as claims (not JSON, not
+// an object, a member name twice, a lone surrogate, a number out of range; see
+// ClaimsReadable), is ErrNotFound; a claim of another type is ErrTypeMismatch.
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && isSpace(b[i]) {
-		i++
+// claimsArgs are the C arguments describing the Token's copy of its claims: Go memory,
+// passed for the duration of one call.
+func (t *Token) claimsArgs() (*C.char, C.size_t, *C.uint32_t, C.size_t) {
+	var payload *C.char
+	if len(t.payload) > 0 {
+		payload = (*C.char)(unsafe.Pointer(&t.payload[0]))
 	}
-	return i
+	var index *C.uint32_t
+	if t.members > 0 {
+		index = (*C.uint32_t)(unsafe.Pointer(&t.buf[0]))
+	}
+	return payload, C.size_t(len(t.payload)), index, C.size_t(t.members)
 }
 
-func firstNonSpace(b []byte) byte {
-	if i := skipSpace(b, 0); i < len(b) {
-		return b[i]
+// usable is nil if t can answer claim queries: made by a Verifier, its payload claims.
+func (t *Token) usable() error {
+	if t == nil || t.buf == nil {
+		return newError(CodeNullArgument, "the token was not made by a Verifier")
 	}
-	return 0
+	return nil
 }
 
-// skipString returns the index after the string starting at b[i] == '"', or -1: the first
-// quote after it that an even run of backslashes precedes.
-func skipString(b []byte, i int) int {
-	j := i + 1
-	for {
-		k := bytes.IndexByte(b[j:], '"')
-		if k < 0 {
-			return -1
-		}
-		q := j + k
-		if !escaped(b, q, i) {
-			return q + 1
-		}
-		j = q + 1
+// claim asks the library for claim name as kind says (value: the value of CLAIM_CONTAINS).
+func (t *Token) claim(kind C.jwks_claim_kind, name, value string) (C.jwks_claim_value, error) {
+	var out C.jwks_claim_value
+	if err := t.usable(); err != nil {
+		return out, err
 	}
-}
-
-// escaped reports whether the quote at b[q] is escaped: an odd run of backslashes before it,
-// counted back to (not including) b[floor].
-func escaped(b []byte, q, floor int) bool {
-	backslashes := 0
-	for p := q - 1; p > floor && b[p] == '\\'; p-- {
-		backslashes++
+	if t.claimsErr != nil {
+		return out, newError(CodeNotFound, "no claim "+strconv.Quote(name)+": "+t.claimsErr.(*Error).Message)
 	}
-	return backslashes%2 == 1
-}
-
-// skipValue returns the index after the value starting at b[i], or -1.
-func skipValue(b []byte, i int) int {
-	if i >= len(b) {
-		return -1
+	payload, payloadLen, index, members := t.claimsArgs()
+	// The strings are Go memory without pointers, read by C during the call only.
+	rc := C.gojwks_claims_get(payload, payloadLen, index, members, kind,
+		(*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)),
+		(*C.char)(unsafe.Pointer(unsafe.StringData(value))), C.size_t(len(value)), nil, 0, &out)
+	if rc == C.JWKS_RESULT_INVALID_ARGUMENT && kind == C.JWKS_CLAIM_STRING && out.len > 0 {
+		// A string with escapes, decoded: into a buffer of the size it needs.
+		buf := make([]byte, int(out.len))
+		rc = C.gojwks_claims_get(payload, payloadLen, index, members, kind,
+			(*C.char)(unsafe.Pointer(unsafe.StringData(name))), C.size_t(len(name)), nil, 0,
+			(*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(buf)), &out)
+		runtime.KeepAlive(buf)
 	}
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				if i = skipString(b, i); i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
+	runtime.KeepAlive(t)
+	runtime.KeepAlive(name)
+	runtime.KeepAlive(value)
+	switch code := Code(rc); code {
+	case CodeOK:
+		return out, nil
+	case CodeNotFound:
+		return out, newError(code, "no claim "+strconv.Quote(name))
+	case CodeTypeMismatch:
+		what := map[C.jwks_claim_kind]string{C.JWKS_CLAIM_STRING: "a string", C.JWKS_CLAIM_INT: "an integer",
+			C.JWKS_CLAIM_BOOL: "a boolean", C.JWKS_CLAIM_CONTAINS: "a string or an array"}[kind]
+		return out, newError(code, "the claim "+strconv.Quote(name)+" is not "+what)
 	default:
-		start := i
-		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && !isSpace(b[i]) {
-			i++
-		}
-		if i == start {
-			return -1
-		}
-		return i
+		return out, newError(code, code.Description())
 	}
 }
 
-// findMember returns the raw value of member name of the JSON object obj. With duplicate
-// names the last one wins, as in the library's own claim getters; unique says obj is known to
-// have none, so the first match can be returned at once.
-func findMember(obj []byte, name string, unique bool) ([]byte, bool) {
-	if unique {
-		if raw, ok := findFlatMember(obj, name); ok {
-			return raw, true
+// claimBytes views the bytes a getter returned: in the Token's payload (a plain string, any
+// ClaimRaw), without a copy, else (a string with escapes, decoded into a buffer of its own,
+// which nothing writes again) as they are.
+func (t *Token) claimBytes(out *C.jwks_claim_value) string {
+	if out.len == 0 {
+		return ""
+	}
+	p, n := uintptr(unsafe.Pointer(out.str)), uintptr(out.len)
+	if len(t.payload) > 0 {
+		base := uintptr(unsafe.Pointer(&t.payload[0]))
+		if p >= base && p+n <= base+uintptr(len(t.payload)) {
+			off := p - base
+			return bytesString(t.payload[off : off+n])
 		}
 	}
-	i := skipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return nil, false
-	}
-	i = skipSpace(obj, i+1)
-	if i < len(obj) && obj[i] == '}' {
-		return nil, false
-	}
-	var found []byte
-	for i < len(obj) && obj[i] == '"' {
-		end := skipString(obj, i)
-		if end < 0 {
-			return nil, false
-		}
-		key := obj[i:end]
-		i = skipSpace(obj, end)
-		if i >= len(obj) || obj[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(obj, i+1)
-		valueEnd := skipValue(obj, i)
-		if valueEnd < 0 {
-			return nil, false
-		}
-		if keyEquals(key, name) {
-			found = obj[i:valueEnd:valueEnd]
-			if unique {
-				break
-			}
-		}
-		i = skipSpace(obj, valueEnd)
-		if i >= len(obj) || obj[i] != ',' {
-			break
-		}
-		i = skipSpace(obj, i+1)
-	}
-	return found, found != nil
+	return unsafe.String((*byte)(unsafe.Pointer(out.str)), int(n))
 }
 
-// findFlatMember is findMember's shortcut for the usual token: a valid JSON object with
-// unique names and no object nested in it (no '{' after the first, not even in a string), and
-// a plain name (ASCII letters, digits, '_', '-', '.', ':', starting with a letter or '_').
-// Then one search for the name replaces the walk over every member before it (most of a
-// claim read, as "sub" comes late in sorted claims), and the first `"name"` followed by ':'
-// that is not inside a string is the member:
-//   - a quote after an even run of backslashes is a string's delimiter; it cannot be a closing
-//     one here, as valid JSON has only whitespace , : } ] after a string, never a letter or '_';
-//   - so `"name"` is a whole string, a string followed by ':' is a member name, and without
-//     nested objects every member name is at the top level; names being unique, it is the one.
+// ClaimString returns the string claim name. The error is ErrNotFound if it is absent,
+// ErrTypeMismatch if it is not a string.
+func (t *Token) ClaimString(name string) (string, error) {
+	out, err := t.claim(C.JWKS_CLAIM_STRING, name, "")
+	if err != nil {
+		return "", err
+	}
+	return t.claimBytes(&out), nil
+}
+
+// ClaimRaw returns the JSON of claim name's value exactly as the payload holds it (a string
+// with its quotes and escapes, a number as written), or ErrNotFound.
+func (t *Token) ClaimRaw(name string) (json.RawMessage, error) {
+	out, err := t.claim(C.JWKS_CLAIM_JSON, name, "")
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(t.claimBytes(&out)), nil
+}
+
+// ClaimInt returns the integer claim name: a JSON number without fraction or exponent that
+// fits in int64 (e.g. exp); -0 is not one (the library reads it as the floating-point negative
+// zero). The error is ErrNotFound or ErrTypeMismatch.
+func (t *Token) ClaimInt(name string) (int64, error) {
+	out, err := t.claim(C.JWKS_CLAIM_INT, name, "")
+	if err != nil {
+		return 0, err
+	}
+	return int64(out.integer), nil
+}
+
+// ClaimBool returns the boolean claim name. The error is ErrNotFound or ErrTypeMismatch.
+func (t *Token) ClaimBool(name string) (bool, error) {
+	out, err := t.claim(C.JWKS_CLAIM_BOOL, name, "")
+	if err != nil {
+		return false, err
+	}
+	return bool(out.boolean), nil
+}
+
+// ClaimContains reports whether claim name equals value (a string claim) or contains it (an
+// array claim, e.g. aud or groups). The error is ErrNotFound, or ErrTypeMismatch for a claim
+// of another type.
+func (t *Token) ClaimContains(name, value string) (bool, error) {
+	out, err := t.claim(C.JWKS_CLAIM_CONTAINS, name, value)
+	if err != nil {
+		return false, err
+	}
+	return bool(out.boolean), nil
+}
+
+// claimsCall runs a jwks_claims_* call over the Token's copy of its claims, which must be
+// claims (else the error is why not).
+func (t *Token) claimsCall(f func(*C.char, C.size_t, *C.uint32_t, C.size_t, **C.jwks_error) C.jwks_result) error {
+	if err := t.usable(); err != nil {
+		return err
+	}
+	if t.claimsErr != nil {
+		return t.claimsErr
+	}
+	var cerr *C.jwks_error
+	payload, payloadLen, index, members := t.claimsArgs()
+	rc := f(payload, payloadLen, index, members, &cerr)
+	runtime.KeepAlive(t)
+	if rc != C.JWKS_RESULT_OK {
+		return takeError(rc, cerr)
+	}
+	return nil
+}
+
+// ClaimsReadable returns nil if the payload is a claims object that the claim getters read:
+// always for a token from Verify. For one from VerifySignature, the library read the payload
+// under the rules of the claim checks when it verified it, and the error is the one Verify
+// would give it (ErrInvalidClaim, or ErrTooLarge when nested too deep), saying why; then every
+// getter answers ErrNotFound.
+func (t *Token) ClaimsReadable() error {
+	if err := t.usable(); err != nil {
+		return err
+	}
+	return t.claimsErr
+}
+
+// ClaimsCaseUnique returns nil if no two member names of one object of the payload (at any
+// depth) are equal under case folding, and otherwise an ErrInvalidClaim naming two of them
+// (or the error of ClaimsReadable). The folding is a superset of Unicode simple case
+// folding, the one of encoding/json and strings.EqualFold: "iss", "Iss" and "ISS" are one
+// name, as are "k", "K" and the Kelvin sign U+212A, and "s", "S" and U+017F.
+func (t *Token) ClaimsCaseUnique() error {
+	return t.claimsCall(func(p *C.char, n C.size_t, i *C.uint32_t, m C.size_t, e **C.jwks_error) C.jwks_result {
+		return C.gojwks_claims_case_unique(p, n, i, m, e)
+	})
+}
+
+// UnmarshalClaims decodes the payload into v with encoding/json, numbers stored in interface
+// values (map[string]any, any) as json.Number: the number exactly as written, never rounded
+// through float64 (use its Int64, Float64 or String method). Typed fields decode as usual.
 //
-// false means "not found this way" (the name may be written with escapes, or obj nests
-// objects): the caller walks the object.
-func findFlatMember(obj []byte, name string) ([]byte, bool) {
-	if !plainName(name) {
-		return nil, false
+// encoding/json fills a struct field from any member whose name equals the field's under
+// case folding, the last one winning: given {"iss":"https://idp.example/",
+// "Iss":"https://evil.example/"}, the claim checks and ClaimString("iss") read the first, a
+// field `json:"iss"` would get the second. So UnmarshalClaims first asks the library whether
+// two member names of one object, at any depth, differ only in case (ClaimsCaseUnique), and
+// refuses such a payload with that ErrInvalidClaim error, as it refuses a VerifySignature
+// payload that is not claims (ClaimsReadable): whatever it decodes is then the value the
+// library validated. (The library refuses every number beyond the 64-bit range, and duplicate
+// names, invalid UTF-8 and lone surrogates, where encoding/json would pick or replace.)
+func (t *Token) UnmarshalClaims(v any) error {
+	if err := t.ClaimsCaseUnique(); err != nil {
+		return err
 	}
-	open := skipSpace(obj, 0)
-	if open >= len(obj) || obj[open] != '{' || bytes.IndexByte(obj[open+1:], '{') >= 0 {
-		return nil, false
-	}
-	text := bytesString(obj)
-	for from := open + 1; from < len(text); {
-		k := strings.Index(text[from:], name)
-		if k < 0 {
-			return nil, false
-		}
-		at, end := from+k, from+k+len(name)
-		from = at + 1
-		if text[at-1] != '"' || end >= len(text) || text[end] != '"' {
-			continue
-		}
-		if escaped(obj, at-1, open) {
-			continue
-		}
-		i := skipSpace(obj, end+1)
-		if i >= len(obj) || obj[i] != ':' {
-			continue
-		}
-		i = skipSpace(obj, i+1)
-		valueEnd := skipValue(obj, i)
-		if valueEnd < 0 {
-			return nil, false
-		}
-		return obj[i:valueEnd:valueEnd], true
-	}
-	return nil, false
+	return decodeJSON(t.payload, v)
 }
-
-// plainName reports whether name is non-empty ASCII letters, digits, '_', '-', '.' and ':',
-// starting with a letter or '_' (see findFlatMember).
-func plainName(name string) bool {
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		letter := c == '_' || (c|0x20 >= 'a' && c|0x20 <= 'z')
-		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '-' || c == '.' || c == ':')) {
-			return false
-		}
-	}
-	return len(name) > 0
-}
-
-// keyEquals compares a raw JSON string (quotes included) with name.
-func keyEquals(raw []byte, name string) bool {
-	inner := raw[1 : len(raw)-1]
-	// An escape only ever makes the raw text longer than the name it spells, so raw text of
-	// the name's length or shorter matches only as is.
-	if len(inner) <= len(name) {
-		return string(inner) == name
-	}
-	if !hasEscape(inner) {
-		return false
-	}
-	s, ok := jsonString(raw)
-	return ok && s == name
-}
-
-func hasEscape(raw []byte) bool { return bytes.IndexByte(raw, '\\') >= 0 }
-
-// jsonString decodes a raw JSON string value. Without escapes the result aliases raw, which
-// must therefore never change (it is always part of a token's immutable buffer).
-func jsonString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	if !hasEscape(raw) {
-		// A view, not a copy: raw is part of a token's buffer, which never changes.
-		return bytesString(raw[1 : len(raw)-1]), true
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
-}
-
-// jsonInt decodes a raw JSON number written as an integer (no fraction, no exponent) that
-// fits in int64, the rule of the library's jwks_token_claim_int. Like it, jsonInt refuses
-// -0: the library reads -0 as the floating-point negative zero, not as an integer.
-func jsonInt(raw []byte) (int64, bool) {
-	if string(raw) == "-0" {
-		return 0, false
-	}
-	digits := raw
-	if len(digits) > 0 && digits[0] == '-' {
-		digits = digits[1:]
-	}
-	if len(digits) == 0 {
-		return 0, false
-	}
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(string(raw), 10, 64)
-	return n, err == nil
-}
-
-// forEachElement calls f with each raw element of the JSON array arr.
-func forEachElement(arr []byte, f func([]byte)) {
-	i := skipSpace(arr, 0)
-	if i >= len(arr) || arr[i] != '[' {
-		return
-	}
-	i = skipSpace(arr, i+1)
-	for i < len(arr) && arr[i] != ']' {
-		end := skipValue(arr, i)
-		if end < 0 {
-			return
-		}
-		f(arr[i:end])
-		i = skipSpace(arr, end)
-		if i >= len(arr) || arr[i] != ',' {
-			return
-		}
-		i = skipSpace(arr, i+1)
-	}
-}
-
-func quote(s string) string { return strconv.Quote(s) }
 
 // decodeJSON decodes the single JSON value data into v like json.Unmarshal, except that a
 // number stored in an interface value becomes a json.Number holding the number as written

@@ -4,68 +4,244 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
-	"unicode/utf8"
+	"unicode"
 )
 
-// checkFindMember compares the scanner with encoding/json on one object and one name.
-func checkFindMember(t *testing.T, data []byte, name string) {
+// verifyJWS signs payload as is (EdDSA) and verifies it with VerifySignature: no claim rule
+// applies, so any payload can be put to the getters.
+func verifyJWS(t testing.TB, v *Verifier, payload string) *Token {
 	t.Helper()
-	got, found := findMember(data, name, false) // never panics, whatever data is
-	if !utf8.Valid(data) || !json.Valid(data) || firstNonSpace(data) != '{' {
-		return
+	k := testKeys(t)
+	header := mustJSON(map[string]any{"alg": "EdDSA", "kid": "eddsa"})
+	tok, err := v.VerifySignature([]byte(k.eddsa.SignRaw("EdDSA", header, []byte(payload))))
+	if err != nil {
+		t.Fatalf("VerifySignature(%q): %v", payload, err)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(data, &members); err != nil {
-		t.Fatalf("encoding/json cannot read %q: %v", data, err)
-	}
-	want, ok := members[name]
-	if found != ok {
-		t.Fatalf("findMember(%q, %q): found %v, encoding/json %v", data, name, found, ok)
-	}
-	if !ok {
-		return
-	}
-	// With unique names the first match is the only one.
-	if first, _ := findMember(data, name, true); countMembers(t, data, name) == 1 && !bytes.Equal(first, got) {
-		t.Fatalf("findMember(%q, %q, unique) = %q, want %q", data, name, first, got)
-	}
-	var g, w any
-	if json.Unmarshal(got, &g) != nil || json.Unmarshal(want, &w) != nil || !reflect.DeepEqual(g, w) {
-		t.Fatalf("findMember(%q, %q) = %q, encoding/json %q", data, name, got, want)
-	}
-	if s, ok := jsonString(got); ok != (got[0] == '"') || (ok && s != w) {
-		t.Fatalf("jsonString(%q) = %q, %v; want %v", got, s, ok, w)
-	}
+	return tok
 }
 
-// countMembers counts the top-level members of obj named name, with encoding/json's tokenizer.
-func countMembers(t *testing.T, obj []byte, name string) int {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil {
+// verifyJWT signs payload as is (EdDSA) and verifies it with VerifyAt (exp not required).
+func verifyJWT(t testing.TB, v *Verifier, payload string) (*Token, error) {
+	t.Helper()
+	k := testKeys(t)
+	header := mustJSON(map[string]any{"alg": "EdDSA", "kid": "eddsa"})
+	return v.VerifyAt(k.eddsa.SignRaw("EdDSA", header, []byte(payload)), testNow)
+}
+
+// The payload of the issue: two members whose names differ only in case. The library and
+// its getters read "iss"; encoding/json would fill a field `json:"iss"` from "Iss" (the last
+// one matching). UnmarshalClaims refuses it instead of decoding another value than the one
+// validated.
+func TestUnmarshalClaimsRefusesNamesThatDifferOnlyInCase(t *testing.T) {
+	v := newTestVerifier(t, &Options{NoRequireExp: true, Issuers: []string{"https://idp.example/"}})
+	for _, payload := range []string{
+		`{"iss":"https://idp.example/","Iss":"https://evil.example/","sub":"alice","Sub":"root","scope":"read","Scope":"admin"}`,
+		`{"iss":"https://idp.example/","ISS":"https://evil.example/"}`,
+		`{"iss":"https://idp.example/","x":{"role":"user","Role":"admin"}}`,
+		`{"iss":"https://idp.example/","x":[{"kid":"a","\u212aid":"b"}]}`,
+	} {
+		tok, err := verifyJWT(t, v, payload)
+		if err != nil {
+			t.Fatalf("%s: %v", payload, err)
+		}
+		if iss, err := tok.ClaimString("iss"); err != nil || iss != "https://idp.example/" {
+			t.Errorf("%s: ClaimString(iss) = %q, %v", payload, iss, err)
+		}
+		var claims struct {
+			Iss   string `json:"iss"`
+			Sub   string `json:"sub"`
+			Scope string `json:"scope"`
+		}
+		err = tok.UnmarshalClaims(&claims)
+		var e *Error
+		if !errors.Is(err, ErrInvalidClaim) || !errors.As(err, &e) || !strings.Contains(e.Message, "differ only in case") {
+			t.Errorf("%s: UnmarshalClaims = %+v, %v; want an ErrInvalidClaim error", payload, claims, err)
+		}
+		if claims.Iss != "" {
+			t.Errorf("%s: UnmarshalClaims decoded iss = %q", payload, claims.Iss)
+		}
+		if err := tok.ClaimsCaseUnique(); !errors.Is(err, ErrInvalidClaim) {
+			t.Errorf("%s: ClaimsCaseUnique = %v", payload, err)
+		}
+	}
+	// Without such names, UnmarshalClaims decodes what the getters read.
+	tok, err := verifyJWT(t, v, `{"iss":"https://idp.example/","sub":"alice","x":{"iss":1},"y":[{"Iss":2}]}`)
+	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if key == name {
-			n++
-		}
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			t.Fatal(err)
-		}
+	var claims struct {
+		Iss string `json:"iss"`
+		Sub string `json:"sub"`
 	}
-	return n
+	if err := tok.UnmarshalClaims(&claims); err != nil || claims.Iss != "https://idp.example/" || claims.Sub != "alice" {
+		t.Errorf("UnmarshalClaims = %+v, %v", claims, err)
+	}
 }
 
-// randomJSON builds a random JSON value, biased towards the shapes of real claims.
+// The library's folding is a superset of Go's: for every rune and every other rune of its
+// unicode.SimpleFold orbit (the classes of strings.EqualFold and encoding/json's name
+// matching), a payload holding both as member names is refused.
+func TestCaseFoldingCoversEverySimpleFoldPair(t *testing.T) {
+	v := newTestVerifier(t, &Options{NoRequireExp: true})
+	pairs := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		next := unicode.SimpleFold(r)
+		if next <= r {
+			// Each orbit is visited once, from its smallest rune, pair by pair around it.
+			continue
+		}
+		prev := r
+		for cur := next; cur != r; cur = unicode.SimpleFold(cur) {
+			a, b := string(prev), string(cur)
+			if !strings.EqualFold(a, b) {
+				t.Fatalf("%U %U: not EqualFold", prev, cur)
+			}
+			payload := mustJSON(map[string]any{a: 1, b: 2})
+			tok := verifyJWS(t, v, string(payload))
+			if err := tok.ClaimsCaseUnique(); !errors.Is(err, ErrInvalidClaim) {
+				t.Errorf("%U %U (%s): ClaimsCaseUnique = %v", prev, cur, payload, err)
+			}
+			pairs++
+			prev = cur
+		}
+	}
+	if pairs < 1400 {
+		t.Errorf("only %d pairs checked", pairs)
+	}
+}
+
+// The getters are the library's: on random claims they agree with encoding/json's decoding
+// of the same payload (names unique, no two differing only in case, as the library reads
+// them), and a payload the library does not read as claims gives ErrNotFound for every
+// claim, where encoding/json would pick the last of two members or replace a lone surrogate.
+func TestGettersAgreeWithEncodingJSON(t *testing.T) {
+	v := newTestVerifier(t, &Options{NoRequireExp: true})
+	r := rand.New(rand.NewSource(1))
+	names := []string{"sub", "aud", "exp", "x", "\"q\"", "é", "a\\b", "", "}", "[", ":", "Ab\u212a"}
+	for i := 0; i < 300; i++ {
+		obj := map[string]any{}
+		for j := r.Intn(8); j > 0; j-- {
+			obj[names[r.Intn(len(names))]] = randomJSON(r, 1)
+		}
+		payload := mustJSON(obj)
+		if i%2 == 1 {
+			var spaced bytes.Buffer
+			if err := json.Indent(&spaced, payload, " \r", "\t "); err != nil {
+				t.Fatal(err)
+			}
+			payload = spaced.Bytes()
+		}
+		tok := verifyJWS(t, v, string(payload))
+		if err := tok.ClaimsReadable(); err != nil {
+			t.Fatalf("%s: %v", payload, err)
+		}
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(payload, &members); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range append(names, "missing") {
+			want, ok := members[name]
+			raw, err := tok.ClaimRaw(name)
+			if !ok {
+				if !errors.Is(err, ErrNotFound) {
+					t.Fatalf("%s: ClaimRaw(%q) = %s, %v; want ErrNotFound", payload, name, raw, err)
+				}
+				continue
+			}
+			if err != nil || !bytes.Equal(raw, want) {
+				t.Fatalf("%s: ClaimRaw(%q) = %s, %v; want %s", payload, name, raw, err, want)
+			}
+			var w any
+			if err := json.Unmarshal(want, &w); err != nil {
+				t.Fatal(err)
+			}
+			s, err := tok.ClaimString(name)
+			if ws, isString := w.(string); isString != (err == nil) || (isString && s != ws) {
+				t.Fatalf("%s: ClaimString(%q) = %q, %v; want %#v", payload, name, s, err, w)
+			}
+			if !isStringValue(w) && !errors.Is(err, ErrTypeMismatch) {
+				t.Fatalf("%s: ClaimString(%q) error %v", payload, name, err)
+			}
+			b, err := tok.ClaimBool(name)
+			if wb, isBool := w.(bool); isBool != (err == nil) || (isBool && b != wb) {
+				t.Fatalf("%s: ClaimBool(%q) = %v, %v; want %#v", payload, name, b, err, w)
+			}
+			n, err := tok.ClaimInt(name)
+			var wn json.Number
+			dec := json.NewDecoder(bytes.NewReader(want))
+			dec.UseNumber()
+			_ = dec.Decode(&wn)
+			wi, intErr := wn.Int64()
+			isInt := intErr == nil && !strings.ContainsAny(string(want), ".eE") && string(want) != "-0"
+			if isInt != (err == nil) || (isInt && n != wi) {
+				t.Fatalf("%s: ClaimInt(%q) = %d, %v; want %s", payload, name, n, err, want)
+			}
+			if items, isArray := w.([]any); isArray && len(items) > 0 {
+				if s, ok := items[0].(string); ok {
+					if has, err := tok.ClaimContains(name, s); err != nil || !has {
+						t.Fatalf("%s: ClaimContains(%q, %q) = %v, %v", payload, name, s, has, err)
+					}
+				}
+			}
+		}
+	}
+}
+
+func isStringValue(v any) bool { _, ok := v.(string); return ok }
+
+// Signature-only payloads the library does not read as claims: every getter answers
+// ErrNotFound (it did answer "last one wins" in Go, and NOT_FOUND in C), ClaimsReadable says
+// why, and UnmarshalClaims refuses them.
+func TestJWSPayloadsThatAreNotClaims(t *testing.T) {
+	v := newTestVerifier(t, &Options{NoRequireExp: true})
+	for payload, why := range map[string]string{
+		`{"sub":"first","sub":"second"}`:                 "duplicate",
+		`{"sub":"first","\u0073ub":"second"}`:            "duplicate",
+		`{"sub":"a","x":{"r":1,"r":2}}`:                  "duplicate",
+		`{"sub":"a","x":"\ud800"}`:                       "escape",
+		`{"sub":"a","x":123456789012345678901234567890}`: "out of range",
+		`{"sub":"a","x":1e999}`:                          "number",
+		`[1]`:                                            "object",
+		`not json`:                                       "expected",
+	} {
+		tok := verifyJWS(t, v, payload)
+		if s, err := tok.ClaimString("sub"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: ClaimString(sub) = %q, %v; want ErrNotFound", payload, s, err)
+		}
+		if raw, err := tok.ClaimRaw("sub"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("%s: ClaimRaw(sub) = %s, %v", payload, raw, err)
+		}
+		if _, err := tok.Scopes(); !errors.Is(err, ErrInvalidClaim) {
+			t.Errorf("%s: Scopes: %v", payload, err)
+		}
+		err := tok.ClaimsReadable()
+		var e *Error
+		if !errors.Is(err, ErrInvalidClaim) || !errors.As(err, &e) || !strings.Contains(e.Message, why) {
+			t.Errorf("%s: ClaimsReadable = %v; want ErrInvalidClaim saying %q", payload, err, why)
+		}
+		var m map[string]any
+		if err := tok.UnmarshalClaims(&m); !errors.Is(err, ErrInvalidClaim) {
+			t.Errorf("%s: UnmarshalClaims = %v, %v", payload, m, err)
+		}
+	}
+	// A readable payload reads as a JWT's.
+	tok := verifyJWS(t, v, `{"sub":"alice","n":7}`)
+	if s, err := tok.ClaimString("sub"); err != nil || s != "alice" {
+		t.Errorf("ClaimString(sub) = %q, %v", s, err)
+	}
+	if err := tok.ClaimsReadable(); err != nil {
+		t.Error(err)
+	}
+}
+
+// randomJSON builds a random JSON value, biased towards the shapes of real claims; numbers
+// stay within what the library reads (|x| < 2^63).
 func randomJSON(r *rand.Rand, depth int) any {
 	names := []string{"sub", "aud", "exp", "x", "\"q\"", "é", "a\\b", "", "}", "[", ":"}
 	switch n := r.Intn(9); {
@@ -94,152 +270,34 @@ func randomJSON(r *rand.Rand, depth int) any {
 	}
 }
 
-// Random objects, serialised compactly and with extra whitespace, with duplicate members
-// spliced in: the scanner must agree with encoding/json on every name.
-func TestFindMemberAgreesWithEncodingJSON(t *testing.T) {
-	r := rand.New(rand.NewSource(1))
-	names := []string{"sub", "aud", "exp", "x", "\"q\"", "é", "a\\b", "", "}", "[", ":", "missing"}
-	for i := 0; i < 600; i++ {
-		obj := map[string]any{}
-		for j := r.Intn(8); j > 0; j-- {
-			obj[names[r.Intn(len(names)-1)]] = randomJSON(r, 1)
-		}
-		compact := mustJSON(obj)
-		var spaced bytes.Buffer
-		if err := json.Indent(&spaced, compact, " \r", "\t "); err != nil {
-			t.Fatal(err)
-		}
-		// A duplicate member, and a name written with an escape.
-		dup := append([]byte(`{"sub":"first", "\u0073ub" : `), append(mustJSON(randomJSON(r, 1)), ',')...)
-		dup = append(dup, compact[1:]...)
-		if len(obj) == 0 {
-			dup = []byte(`{"sub":"first","sub":2}`)
-		}
-		for _, data := range [][]byte{compact, spaced.Bytes(), dup} {
-			for _, name := range names {
-				checkFindMember(t, data, name)
-			}
-		}
-	}
-}
-
-// The shortcut for flat objects with unique names (findFlatMember) against the walk, on the
-// cases it must tell apart: the name inside a string value, as a value, after an escaped
-// backslash, with spaces, written with an escape, and objects it must leave to the walk.
-func TestFindFlatMember(t *testing.T) {
-	for _, c := range []struct {
-		obj, want string
-		flat      bool // found by the shortcut (else by the walk, or not at all)
-	}{
-		{`{"a":"\"sub\":1","sub":2}`, `2`, true},
-		{`{"\"sub":1,"sub":2}`, `2`, true},
-		{`{"\\\"sub":1,"x\\":"sub","sub":7}`, `7`, true},
-		{`{"\"sub":1}`, ``, false},
-		{`{"a":"sub","sub":"v"}`, `"v"`, true},
-		{`{"a":"x\\","sub":3}`, `3`, true},
-		{`{"a":"\\\"sub\":9","sub" : [1,"sub"] }`, `[1,"sub"]`, true},
-		{`{ "sub"  :  true }`, `true`, true},
-		{`{"subject":1,"sub":null}`, `null`, true},
-		{`{"xsub":1,"sub_":2,"sub":3}`, `3`, true},
-		{`{"s\u0075b":4}`, `4`, false},
-		{`{"o":{"sub":1},"sub":5}`, `5`, false},
-		{`{"a":"{","sub":6}`, `6`, false},
-		{`{"a":1}`, ``, false},
-		{`{"a":"\"sub\":1"}`, ``, false},
-	} {
-		raw, flat := findFlatMember([]byte(c.obj), "sub")
-		if flat != c.flat || (flat && string(raw) != c.want) {
-			t.Errorf("findFlatMember(%s) = %q, %v; want %q, %v", c.obj, raw, flat, c.want, c.flat)
-		}
-		got, found := findMember([]byte(c.obj), "sub", true)
-		walked, walkedFound := findMember([]byte(c.obj), "sub", false)
-		if string(got) != c.want || found != (c.want != "") || found != walkedFound || !bytes.Equal(got, walked) {
-			t.Errorf("findMember(%s) = %q, %v; the walk %q, %v; want %q", c.obj, got, found, walked, walkedFound, c.want)
-		}
-	}
-	for _, name := range []string{"", "1a", "-a", "a b", `a"`, `a\`, "é", "}"} {
-		if plainName(name) {
-			t.Errorf("plainName(%q) = true", name)
-		}
-	}
-	for _, name := range []string{"sub", "_x", "client_id", "https:ex.com", "a-b.c", "Z9"} {
-		if !plainName(name) {
-			t.Errorf("plainName(%q) = false", name)
-		}
-	}
-}
-
-func TestScannerOnBrokenInput(t *testing.T) {
-	for _, data := range []string{"", "{", "{\"a", `{"a":`, `{"a":"x`, `{"a":[1,2`, `{"a" 1}`, `[1]`, `{"a":1,`, `{"a":}`, `"str"`, `{"a":1}x`, "\x00"} {
-		for _, name := range []string{"a", ""} {
-			if raw, ok := findMember([]byte(data), name, false); ok && !json.Valid(raw) {
-				t.Errorf("findMember(%q, %q) = %q", data, name, raw)
-			}
-		}
-		forEachElement([]byte(data), func([]byte) {})
-	}
-	if _, ok := jsonInt([]byte("-")); ok {
-		t.Error("jsonInt accepted a lone minus")
-	}
-}
-
-func FuzzFindMember(f *testing.F) {
-	for _, seed := range []string{
-		`{"sub":"x"}`, `{"a":{"sub":1},"sub":[1,"]"]}`, `{"s\u0075b":true,"sub":null}`,
-		` { "sub" : "a\"b" } `, `{"sub":1,"sub":2}`, `{}`, `[]`, `{"a":"\\"}`,
-	} {
-		f.Add([]byte(seed), "sub")
-	}
-	f.Fuzz(func(t *testing.T, data []byte, name string) {
-		checkFindMember(t, data, name)
-		forEachElement(data, func(elem []byte) {
-			if json.Valid(data) && !json.Valid(elem) {
-				t.Fatalf("forEachElement(%q) gave %q", data, elem)
-			}
-		})
-	})
-}
-
 // The Go getters follow the C rules: jwks_token_claim_int answers TYPE_MISMATCH for -0 (the
-// library reads it as the floating-point negative zero), so ClaimInt must too.
+// library reads it as the floating-point negative zero), so ClaimInt does too.
 func TestClaimIntFollowsTheCRuleForMinusZero(t *testing.T) {
-	for raw, want := range map[string]bool{
-		"0": true, "-1": true, "-9223372036854775808": true, "9223372036854775807": true,
-		"-0": false, "-0.0": false, "0e0": false, "1.0": false, "9223372036854775808": false,
-		"-9223372036854775809": false, "-": false, "": false,
-	} {
-		if _, ok := jsonInt([]byte(raw)); ok != want {
-			t.Errorf("jsonInt(%q): ok %v, want %v", raw, ok, want)
-		}
-	}
-
-	k := testKeys(t)
 	v := newTestVerifier(t, &Options{NoRequireExp: true})
-	header := mustJSON(map[string]any{"alg": "EdDSA", "kid": "eddsa"})
-	tok, err := v.VerifyAt(k.eddsa.SignRaw("EdDSA", header, []byte(`{"z":-0,"zero":0,"neg":-7}`)), testNow)
+	tok, err := verifyJWT(t, v, `{"z":-0,"zero":0,"neg":-7,"min":-9223372036854775808,"max":18446744073709551615,"f":2.0}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, err := tok.ClaimInt("z"); !errors.Is(err, ErrTypeMismatch) || n != 0 {
-		t.Errorf("ClaimInt(-0) = %d, %v; want ErrTypeMismatch", n, err)
+	for name, want := range map[string]int64{"zero": 0, "neg": -7, "min": -9223372036854775808} {
+		if n, err := tok.ClaimInt(name); err != nil || n != want {
+			t.Errorf("ClaimInt(%s) = %d, %v", name, n, err)
+		}
 	}
-	if n, err := tok.ClaimInt("zero"); err != nil || n != 0 {
-		t.Errorf("ClaimInt(0) = %d, %v", n, err)
-	}
-	if n, err := tok.ClaimInt("neg"); err != nil || n != -7 {
-		t.Errorf("ClaimInt(-7) = %d, %v", n, err)
+	for _, name := range []string{"z", "max", "f"} {
+		if n, err := tok.ClaimInt(name); !errors.Is(err, ErrTypeMismatch) || n != 0 {
+			t.Errorf("ClaimInt(%s) = %d, %v; want ErrTypeMismatch", name, n, err)
+		}
 	}
 }
 
 // UnmarshalClaims into interface values keeps numbers as written (json.Number), where
-// float64 would round integers beyond 2^53; typed fields decode as before.
+// float64 would round integers beyond 2^53; typed fields decode as before. Integers beyond
+// the 64-bit range, which readers of JSON read differently, are refused by the library.
 func TestUnmarshalClaimsKeepsBigIntegers(t *testing.T) {
-	k := testKeys(t)
 	v := newTestVerifier(t, &Options{NoRequireExp: true})
-	header := mustJSON(map[string]any{"alg": "EdDSA", "kid": "eddsa"})
-	payload := `{"id":9007199254740993,"huge":123456789012345678901234567890,"f":1.5,"neg":-0,
+	payload := `{"id":9007199254740993,"u":18446744073709551615,"f":1.5,"neg":-0,
 		"nested":{"n":[18446744073709551615]},"exp":1800003600}`
-	tok, err := v.VerifyAt(k.eddsa.SignRaw("EdDSA", header, []byte(payload)), testNow)
+	tok, err := verifyJWT(t, v, payload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +306,7 @@ func TestUnmarshalClaimsKeepsBigIntegers(t *testing.T) {
 	if err := tok.UnmarshalClaims(&m); err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]string{"id": "9007199254740993", "huge": "123456789012345678901234567890", "f": "1.5", "neg": "-0"} {
+	for name, want := range map[string]string{"id": "9007199254740993", "u": "18446744073709551615", "f": "1.5", "neg": "-0"} {
 		if got, ok := m[name].(json.Number); !ok || got.String() != want {
 			t.Errorf("claim %s = %#v, want json.Number(%s)", name, m[name], want)
 		}
@@ -267,16 +325,22 @@ func TestUnmarshalClaimsKeepsBigIntegers(t *testing.T) {
 
 	var typed struct {
 		ID  uint64  `json:"id"`
+		U   uint64  `json:"u"`
 		F   float64 `json:"f"`
 		Exp int64   `json:"exp"`
 	}
-	if err := tok.UnmarshalClaims(&typed); err != nil || typed.ID != 9007199254740993 || typed.F != 1.5 || typed.Exp != 1800003600 {
+	if err := tok.UnmarshalClaims(&typed); err != nil || typed.ID != 9007199254740993 || typed.U != 18446744073709551615 || typed.F != 1.5 || typed.Exp != 1800003600 {
 		t.Errorf("typed: %+v, %v", typed, err)
+	}
+
+	for _, huge := range []string{"18446744073709551616", "123456789012345678901234567890", "-9223372036854775809", "1e300"} {
+		if _, err := verifyJWT(t, v, `{"x":`+huge+`}`); !errors.Is(err, ErrInvalidClaim) {
+			t.Errorf("%s: %v; want ErrInvalidClaim", huge, err)
+		}
 	}
 }
 
-// Like json.Unmarshal, decodeJSON refuses data after the value (a VerifySignature payload
-// need not be JSON at all).
+// Like json.Unmarshal, decodeJSON refuses data after the value.
 func TestDecodeJSONRefusesTrailingData(t *testing.T) {
 	var m map[string]any
 	for _, bad := range []string{`{"a":1} {"b":2}`, `{"a":1}x`, `{"a":1`, ``, `nope`} {
@@ -286,5 +350,54 @@ func TestDecodeJSONRefusesTrailingData(t *testing.T) {
 	}
 	if err := decodeJSON([]byte(" {\"a\":1} \n"), &m); err != nil || m["a"] != json.Number("1") {
 		t.Errorf("decodeJSON with spaces: %v, %#v", err, m)
+	}
+}
+
+// A string claim without escapes is a view of the Token's payload (which it keeps alive),
+// one with escapes the library's decoding in memory of its own; both stay valid when the Token
+// is gone.
+func TestClaimStringsOutliveTheToken(t *testing.T) {
+	v := newTestVerifier(t, &Options{NoRequireExp: true})
+	payload := `{"plain":"alice","esc":"a\"b\u00e9","scope":"r\u0065ad write"}`
+	read := func() (string, string, []string, json.RawMessage) {
+		tok, err := verifyJWT(t, v, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, _ := tok.ClaimString("plain")
+		esc, _ := tok.ClaimString("esc")
+		scopes, _ := tok.Scopes()
+		raw, _ := tok.ClaimRaw("esc")
+		return plain, esc, scopes, raw
+	}
+	plain, esc, scopes, raw := read()
+	for i := 0; i < 3; i++ {
+		runtime.GC()
+		// Garbage over the memory the token had, if it were freed.
+		_ = strings.Repeat("x", 4096)
+	}
+	if got := fmt.Sprint(plain, "|", esc, "|", scopes, "|", string(raw)); got != `alice|a"bé|[read write]|"a\"b\u00e9"` {
+		t.Errorf("after the token: %s", got)
+	}
+}
+
+// A Token not made by a Verifier (the zero value) answers errors, never crashes.
+func TestZeroTokenGetters(t *testing.T) {
+	var tok Token
+	if _, err := tok.ClaimString("sub"); !errors.Is(err, ErrNullArgument) {
+		t.Errorf("ClaimString: %v", err)
+	}
+	if _, err := tok.Scopes(); !errors.Is(err, ErrNullArgument) {
+		t.Errorf("Scopes: %v", err)
+	}
+	if err := tok.UnmarshalClaims(&map[string]any{}); !errors.Is(err, ErrNullArgument) {
+		t.Errorf("UnmarshalClaims: %v", err)
+	}
+	var nilTok *Token
+	if _, err := nilTok.ClaimInt("exp"); !errors.Is(err, ErrNullArgument) {
+		t.Errorf("nil ClaimInt: %v", err)
+	}
+	if !reflect.DeepEqual(tok.Claims(), json.RawMessage(nil)) && len(tok.Claims()) != 0 {
+		t.Errorf("Claims of the zero token: %q", tok.Claims())
 	}
 }

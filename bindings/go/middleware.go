@@ -21,8 +21,9 @@ type TokenVerifier interface {
 type MiddlewareOptions struct {
 	// Realm, if set, is sent as the realm parameter of WWW-Authenticate.
 	Realm string
-	// Scopes are required scopes: a token must grant every one of them (see TokenScopes for
-	// where scopes are read from), or the request is answered 403 insufficient_scope.
+	// Scopes are required scopes: a token must grant every one of them (see Token.Scopes for
+	// where scopes are read from), or the request is answered 403 insufficient_scope. Each
+	// must be a valid scope (CheckScope), or Middleware panics.
 	Scopes []string
 	// RetryAfter is the Retry-After of 503 answers (keys unavailable), sent in whole
 	// seconds, rounded up; zero means 5 seconds.
@@ -62,8 +63,9 @@ func TokenFromContext(ctx context.Context) (*Token, bool) {
 //   - keys unavailable (no usable keys can be obtained): 503 with Retry-After;
 //   - anything else (a closed verifier, a bug): 500.
 //
-// The middleware is safe for concurrent use, as is a *Verifier. A nil v panics here, when
-// the handler is built, rather than on the first request.
+// The middleware is safe for concurrent use, as is a *Verifier. A nil v, or a required scope
+// that is not valid (CheckScope), panics here, when the handler is built, rather than on the
+// first request.
 func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) http.Handler {
 	if isNilVerifier(v) {
 		panic("jwks.Middleware: the verifier is nil")
@@ -73,6 +75,7 @@ func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) htt
 		o = *opts
 		o.Scopes = append([]string(nil), opts.Scopes...)
 	}
+	checkScopes("jwks.Middleware", o.Scopes)
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = 5 * time.Second
 	}
@@ -107,7 +110,8 @@ func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) htt
 // Authenticate is the transport-independent part of Middleware, also used by the gRPC
 // interceptors: it takes the values of the Authorization header (or metadata), extracts the
 // one bearer token (BearerToken), verifies it with v and checks that it grants every scope
-// in scopes. It returns the token, or an *AuthError saying how to answer.
+// in scopes. It returns the token, or an *AuthError saying how to answer (500 for a required
+// scope that is not valid: see CheckScope).
 func Authenticate(v TokenVerifier, authorization []string, scopes []string) (*Token, *AuthError) {
 	// With this package's verifier, the credential's b64token syntax is checked only when the
 	// verification fails (see bearerCredential): a verified token always has it. Another
@@ -128,9 +132,13 @@ func Authenticate(v TokenVerifier, authorization []string, scopes []string) (*To
 		return nil, verifyError(err)
 	}
 	missing, err := MissingScopes(tok, scopes)
-	if err != nil {
+	if errors.Is(err, ErrTokenRejected) {
 		return nil, &AuthError{Status: http.StatusUnauthorized, Code: "invalid_token",
 			Description: "invalid scope claim", Err: err}
+	}
+	if err != nil {
+		// A required scope that is not valid: the caller's mistake.
+		return nil, &AuthError{Status: http.StatusInternalServerError, Err: err}
 	}
 	if len(missing) > 0 {
 		return nil, &AuthError{Status: http.StatusForbidden, Code: "insufficient_scope",

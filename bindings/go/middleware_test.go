@@ -72,6 +72,13 @@ func TestTokenScopes(t *testing.T) {
 		{map[string]any{"scope": 7}, nil, true},
 		{map[string]any{"scp": []any{"a", 1}}, nil, true},
 		{map[string]any{"scp": map[string]any{"a": true}}, nil, true},
+		// U+0020 alone separates scopes (RFC 6749 §3.3): a tab, a line feed, NBSP, NEL or
+		// U+3000 is part of a scope (strings.Fields split on each of them before).
+		{map[string]any{"scope": "a\tb c\nd e\u00a0f g\u0085h i\u3000j \u001ck"}, []string{"a\tb", "c\nd", "e\u00a0f", "g\u0085h", "i\u3000j", "\u001ck"}, false},
+		{map[string]any{"scp": "a\u2003b"}, []string{"a\u2003b"}, false},
+		// An scp element is one scope, taken whole (it was split before).
+		{map[string]any{"scp": []string{"a b", "", "c"}}, []string{"a b", "c"}, false},
+		{map[string]any{"scope": nil, "scp": nil}, nil, false},
 	} {
 		claims := jwttest.Claims(testIssuer, testAudience, now)
 		delete(claims, "scope")
@@ -86,9 +93,99 @@ func TestTokenScopes(t *testing.T) {
 		if (err != nil) != c.err || strings.Join(scopes, ",") != strings.Join(c.scopes, ",") {
 			t.Errorf("%v: TokenScopes = %q, %v", c.extra, scopes, err)
 		}
-		if c.err && !errors.Is(err, ErrTypeMismatch) {
-			t.Errorf("%v: error %v is not ErrTypeMismatch", c.extra, err)
+		// A malformed scope claim rejects the token (it was ErrTypeMismatch, a lookup error).
+		if c.err && !errors.Is(err, ErrInvalidClaim) {
+			t.Errorf("%v: error %v is not ErrInvalidClaim", c.extra, err)
 		}
+		if c.err {
+			continue
+		}
+		for _, s := range c.scopes {
+			if strings.ContainsAny(s, " \t\n\u0085\u00a0\u2003\u3000\u001c") {
+				// A scope holding a separator of another reading is never a required one.
+				if CheckScope(s) == nil {
+					t.Errorf("CheckScope(%q) accepted", s)
+				}
+				if _, err := tok.HasScopes(AnyScope, s); !errors.Is(err, ErrInvalidArgument) {
+					t.Errorf("HasScopes(%q): %v", s, err)
+				}
+				continue
+			}
+			if ok, err := tok.HasScopes(AllScopes, s); err != nil || !ok {
+				t.Errorf("%v: HasScopes(%q) = %v, %v", c.extra, s, ok, err)
+			}
+		}
+		for _, s := range []string{"a", "b", "f", "k"} {
+			got, err := tok.HasScopes(AnyScope, s)
+			want := false
+			for _, g := range c.scopes {
+				want = want || g == s
+			}
+			if err != nil || got != want {
+				t.Errorf("%v: HasScopes(AnyScope, %q) = %v, %v; want %v", c.extra, s, got, err, want)
+			}
+		}
+	}
+}
+
+func TestHasScopesAndMissingScopes(t *testing.T) {
+	key := jwttest.NewEC("ES256", "k1")
+	v, err := NewFromJSON(jwttest.JWKS(key), &Options{Issuers: []string{testIssuer}, Audiences: []string{testAudience}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	claims := jwttest.Claims(testIssuer, testAudience, time.Now().Unix())
+	claims["scope"] = "read write"
+	claims["scp"] = []string{"admin"}
+	tok, err := v.Verify(key.Sign(claims))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		match  ScopeMatch
+		scopes []string
+		want   bool
+	}{
+		{AllScopes, []string{"read", "admin"}, true},
+		{AllScopes, []string{"read", "delete"}, false},
+		{AnyScope, []string{"delete", "admin"}, true},
+		{AnyScope, []string{"delete", "drop"}, false},
+		{AllScopes, nil, true},
+		{AnyScope, nil, false},
+	} {
+		if got, err := tok.HasScopes(c.match, c.scopes...); err != nil || got != c.want {
+			t.Errorf("HasScopes(%v, %q) = %v, %v", c.match, c.scopes, got, err)
+		}
+	}
+	if missing, err := MissingScopes(tok, []string{"delete", "read", "drop"}); err != nil || strings.Join(missing, ",") != "delete,drop" {
+		t.Errorf("MissingScopes = %q, %v", missing, err)
+	}
+	if missing, err := MissingScopes(tok, []string{"write", "admin"}); err != nil || missing != nil {
+		t.Errorf("MissingScopes = %q, %v", missing, err)
+	}
+	for _, bad := range []string{"", "a b", "a\tb", "caf\u00e9", `a"b`, `a\b`, "a\x00b"} {
+		if err := CheckScope(bad); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("CheckScope(%q) = %v", bad, err)
+		}
+		if _, err := MissingScopes(tok, []string{"read", bad}); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("MissingScopes(%q) = %v", bad, err)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Middleware accepted the required scope %q", bad)
+				}
+			}()
+			Middleware(v, &MiddlewareOptions{Scopes: []string{"read", bad}})
+		}()
+	}
+	if err := CheckScope("https://graph.example/User.Read"); err != nil {
+		t.Error(err)
+	}
+	// Authenticate with a scope that is not valid: the caller's mistake, 500.
+	if _, aerr := Authenticate(v, []string{"Bearer " + key.Sign(claims)}, []string{"a b"}); aerr == nil || aerr.Status != 500 {
+		t.Errorf("Authenticate with an invalid required scope: %+v", aerr)
 	}
 }
 
@@ -453,7 +550,7 @@ type acceptAll struct{ seen []string }
 
 func (a *acceptAll) Verify(token string) (*Token, error) {
 	a.seen = append(a.seen, token)
-	return &Token{payload: []byte(`{}`), payloadIsObject: true, uniqueMembers: true}, nil
+	return &Token{payload: []byte(`{}`)}, nil
 }
 
 // Authenticate checks the credential's b64token syntax after a failed verification when the

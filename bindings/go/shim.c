@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "shim.h"
@@ -13,8 +14,19 @@ void gojwks_token_take(jwks_token *t, char *buf, size_t cap, gojwks_parts *out) 
 	const char *key_id = jwks_token_key_id(t);
 	const char *thumbprint = jwks_token_key_thumbprint(t);
 
+	/* The number of members, or why the payload is not claims. */
+	size_t members = 0;
+	jwks_error *claims_err = NULL;
+	jwks_result claims_code = jwks_token_claims_index(t, NULL, 0, &members, &claims_err);
+	if (claims_code != JWKS_RESULT_OK) {
+		members = 0;
+	}
+
 	out->code = JWKS_RESULT_OK;
 	out->err = NULL;
+	out->members = members;
+	out->claims_code = claims_code;
+	out->claims_err = claims_err;
 	out->header_len = header_len;
 	out->payload_len = payload_len;
 	out->alg_len = len_or_zero(alg);
@@ -23,14 +35,28 @@ void gojwks_token_take(jwks_token *t, char *buf, size_t cap, gojwks_parts *out) 
 	out->thumbprint_len = len_or_zero(thumbprint);
 	out->has_kid = kid != NULL;
 	out->has_key_id = key_id != NULL;
-	out->needed = header_len + payload_len + out->alg_len + out->kid_len + out->key_id_len +
-	              out->thumbprint_len;
+	size_t index_len = members * 4 * sizeof(uint32_t);
+	out->needed = index_len + header_len + payload_len + out->alg_len + out->kid_len +
+	              out->key_id_len + out->thumbprint_len;
 	if (out->needed > cap) {
+		/* Taken again with a buffer large enough: the claims' error is made again then. */
+		jwks_error_free(claims_err);
+		out->claims_err = NULL;
 		out->token = t;
 		return;
 	}
 	out->token = NULL;
 	char *p = buf;
+	if (members > 0) {
+		size_t got = 0;
+		if (jwks_token_claims_index(t, (uint32_t *)(void *)p, members * 4, &got, NULL) !=
+		        JWKS_RESULT_OK ||
+		    got != members) {
+			out->members = 0;
+			out->claims_code = JWKS_RESULT_INTERNAL;
+		}
+	}
+	p += index_len;
 	memcpy(p, header, header_len), p += header_len;
 	memcpy(p, payload, payload_len), p += payload_len;
 	memcpy(p, alg, out->alg_len), p += out->alg_len;
@@ -66,4 +92,55 @@ void gojwks_verify(const jwks_verifier *v, int mode, const char *token, size_t l
 		return;
 	}
 	gojwks_token_take(t, buf, cap, out);
+}
+
+static jwks_claims claims_of(const char *payload, size_t payload_len, const uint32_t *index,
+                             size_t members) {
+	jwks_claims c = {payload, payload_len, index, members};
+	return c;
+}
+
+jwks_result gojwks_claims_get(const char *payload, size_t payload_len, const uint32_t *index,
+                              size_t members, jwks_claim_kind kind, const char *name,
+                              size_t name_len, const char *value, size_t value_len, char *buf,
+                              size_t cap, jwks_claim_value *out) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_get(&c, kind, name, name_len, value, value_len, buf, cap, out);
+}
+
+jwks_result gojwks_claims_scopes(const char *payload, size_t payload_len, const uint32_t *index,
+                                 size_t members, char *buf, size_t cap, size_t *ends,
+                                 size_t ends_cap, size_t *len, size_t *count, jwks_error **err) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_scopes(&c, buf, cap, ends, ends_cap, len, count, err);
+}
+
+jwks_result gojwks_claims_has_scopes(const char *payload, size_t payload_len,
+                                     const uint32_t *index, size_t members, const char *names,
+                                     const size_t *lens, size_t count, jwks_scope_match how,
+                                     bool *out, jwks_error **err) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_has_scopes(&c, names, lens, count, how, out, err);
+}
+
+jwks_result gojwks_claims_case_unique(const char *payload, size_t payload_len,
+                                      const uint32_t *index, size_t members, jwks_error **err) {
+	jwks_claims c = claims_of(payload, payload_len, index, members);
+	return jwks_claims_case_unique(&c, err);
+}
+
+jwks_result gojwks_scope_check(const char *scope, size_t len, jwks_error **err) {
+	char small[256];
+	char *text = len < sizeof small ? small : malloc(len + 1);
+	if (text == NULL) {
+		return JWKS_RESULT_INTERNAL;
+	}
+	/* memcpy from NULL is undefined even for 0 bytes (Go passes NULL for an empty string). */
+	if (len) memcpy(text, scope, len);
+	text[len] = 0;
+	jwks_result code = jwks_scope_check(text, err);
+	if (text != small) {
+		free(text);
+	}
+	return code;
 }

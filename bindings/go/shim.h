@@ -28,8 +28,9 @@ enum {
 	GOJWKS_MODE_VERIFY_SIGNATURE = 2,
 };
 
-/* Lengths of the parts copied back-to-back into the caller's buffer, in this order: header,
- * payload, alg, kid, key id, thumbprint. */
+/* What a verification copied into the caller's buffer, back to back in this order: the index
+ * of the claims' members (4 uint32_t per member, jwks_token_claims_index), header, payload,
+ * alg, kid, key id, thumbprint. */
 typedef struct gojwks_parts {
 	/* JWKS_RESULT_OK, or the failure code (then `err` holds the details). */
 	uint32_t code;
@@ -38,6 +39,12 @@ typedef struct gojwks_parts {
 	jwks_token *token;
 	size_t needed;
 	jwks_error *err;
+	/* The members of the claims (the index holds four uint32_t each). */
+	size_t members;
+	/* JWKS_RESULT_OK if the payload is claims (always after a JWT verification); otherwise
+	 * why not (jwks_token_claims_readable), with the details in `claims_err`. */
+	uint32_t claims_code;
+	jwks_error *claims_err;
 	size_t header_len;
 	size_t payload_len;
 	size_t alg_len;
@@ -49,11 +56,33 @@ typedef struct gojwks_parts {
 } gojwks_parts;
 
 /* Verifies `token` (`len` bytes) in `mode` and fills `out`. On success, copies the token's
- * parts into `buf` (`cap` bytes) and frees the token, unless they do not fit (see `token`). */
+ * index and parts into `buf` (`cap` bytes, 4-byte aligned) and frees the token, unless they
+ * do not fit (see `token`). */
 void gojwks_verify(const jwks_verifier *v, int mode, const char *token, size_t len, int64_t now,
                    char *buf, size_t cap, gojwks_parts *out);
 
-/* Copies the parts of `t` into `buf` (`cap` bytes, at least `out->needed`) and frees `t`. */
+/* Copies the index and parts of `t` into `buf` (`cap` bytes, at least `out->needed`, 4-byte
+ * aligned) and frees `t`. */
 void gojwks_token_take(jwks_token *t, char *buf, size_t cap, gojwks_parts *out);
+
+/* The jwks_claims_* functions over a copy (`payload`, `index` of `members`), as Go passes
+ * it: pointers into Go memory, for the call only (jwks_claims itself, holding pointers, may
+ * not be Go memory passed to C). */
+jwks_result gojwks_claims_get(const char *payload, size_t payload_len, const uint32_t *index,
+                              size_t members, jwks_claim_kind kind, const char *name,
+                              size_t name_len, const char *value, size_t value_len, char *buf,
+                              size_t cap, jwks_claim_value *out);
+jwks_result gojwks_claims_scopes(const char *payload, size_t payload_len, const uint32_t *index,
+                                 size_t members, char *buf, size_t cap, size_t *ends,
+                                 size_t ends_cap, size_t *len, size_t *count, jwks_error **err);
+jwks_result gojwks_claims_has_scopes(const char *payload, size_t payload_len,
+                                     const uint32_t *index, size_t members, const char *names,
+                                     const size_t *lens, size_t count, jwks_scope_match how,
+                                     bool *out, jwks_error **err);
+jwks_result gojwks_claims_case_unique(const char *payload, size_t payload_len,
+                                      const uint32_t *index, size_t members, jwks_error **err);
+
+/* jwks_scope_check of `len` bytes. */
+jwks_result gojwks_scope_check(const char *scope, size_t len, jwks_error **err);
 
 #endif /* JWKS_GO_SHIM_H */

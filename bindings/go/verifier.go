@@ -178,12 +178,7 @@ func (v *Verifier) VerifySignature(jws []byte) (*Token, error) {
 	}
 	t, err := v.verify(C.GOJWKS_MODE_VERIFY_SIGNATURE, p, len(jws), 0)
 	runtime.KeepAlive(jws)
-	if err != nil {
-		return nil, err
-	}
-	t.payloadIsObject = isJSONObject(t.payload)
-	t.uniqueMembers = false
-	return t, nil
+	return t, err
 }
 
 // scratchSize is the room for a verified token's parts (decoded header and payload, alg, kids,
@@ -191,7 +186,9 @@ func (v *Verifier) VerifySignature(jws []byte) (*Token, error) {
 const scratchSize = 4096
 
 // scratch is what C writes into during a verification. It holds no Go pointers, so it may be
-// passed to C; it is pooled, and each Token gets an exact-size copy of its parts.
+// passed to C; it is pooled, and each Token gets an exact-size copy of its parts. buf is
+// 8-byte aligned (it follows parts, whose size is a multiple of 8): the index of the claims'
+// members, uint32 values, comes first in it.
 type scratch struct {
 	parts C.gojwks_parts
 	buf   [scratchSize]byte

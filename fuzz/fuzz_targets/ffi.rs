@@ -261,6 +261,108 @@ unsafe fn exercise_token(t: *mut jwks_token, claims: &[ClaimCall]) {
             }
         }
     }
+    same_answers_from_a_copy(t, &payload, claims);
+}
+
+/// The getters over a copy of the claims (`jwks_claims_*`: payload and index kept after the
+/// token) answer as the token's own getters, and a damaged copy never crashes.
+unsafe fn same_answers_from_a_copy(t: *mut jwks_token, payload: &[u8], claims: &[ClaimCall]) {
+    let mut members = 0usize;
+    let readable = jwks_token_claims_index(t, ptr::null_mut(), 0, &mut members, ptr::null_mut());
+    if readable != jwks_result::Ok {
+        return;
+    }
+    let mut index = vec![0u32; members * 4];
+    let code = jwks_token_claims_index(
+        t,
+        index.as_mut_ptr(),
+        index.len(),
+        &mut members,
+        ptr::null_mut(),
+    );
+    assert_eq!(code, jwks_result::Ok);
+    let copy = jwks_claims {
+        payload: payload.as_ptr().cast(),
+        payload_len: payload.len(),
+        index: index.as_ptr(),
+        members,
+    };
+    for call in claims {
+        let ClaimCall::String(name, _) = call else {
+            continue;
+        };
+        let Some(name) = name.make() else {
+            continue;
+        };
+        let (mut p, mut l) = (ptr::null(), 0usize);
+        let want = jwks_token_claim_string(t, name.as_ptr(), &mut p, &mut l);
+        let mut v = jwks_claim_value {
+            str: ptr::null(),
+            len: 0,
+            integer: 0,
+            boolean: false,
+        };
+        let mut buf = vec![0u8; payload.len()];
+        let bytes = name.as_bytes();
+        let got = jwks_claims_get(
+            &copy,
+            JWKS_CLAIM_STRING,
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            ptr::null(),
+            0,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut v,
+        );
+        assert_eq!(got, want);
+        if got == jwks_result::Ok {
+            let got = std::slice::from_raw_parts(v.str.cast::<u8>(), v.len);
+            assert_eq!(got, std::slice::from_raw_parts(p.cast::<u8>(), l));
+        }
+    }
+    let (mut len, mut count) = (0usize, 0usize);
+    let mut n = 0usize;
+    let want = jwks_token_scope_count(t, &mut n, ptr::null_mut());
+    let got = jwks_claims_scopes(
+        &copy,
+        ptr::null_mut(),
+        0,
+        ptr::null_mut(),
+        0,
+        &mut len,
+        &mut count,
+        ptr::null_mut(),
+    );
+    match want {
+        jwks_result::Ok if n == 0 => assert_eq!(got, jwks_result::Ok),
+        jwks_result::Ok => assert_eq!((got, count), (jwks_result::InvalidArgument, n)),
+        code => assert_eq!(got, code),
+    }
+    // A damaged index: errors, no crash (ASan watches).
+    if let Some(first) = index.first_mut() {
+        *first = first.wrapping_add(1);
+        for name in [&b"sub"[..], b"exp", b"scope"] {
+            let mut v = jwks_claim_value {
+                str: ptr::null(),
+                len: 0,
+                integer: 0,
+                boolean: false,
+            };
+            let _ = jwks_claims_get(
+                &copy,
+                JWKS_CLAIM_JSON,
+                name.as_ptr().cast(),
+                name.len(),
+                ptr::null(),
+                0,
+                ptr::null_mut(),
+                0,
+                &mut v,
+            );
+        }
+        let _ = jwks_claims_case_unique(&copy, ptr::null_mut());
+    }
 }
 
 /// Verifiers over the vector documents with the default options, created once and never

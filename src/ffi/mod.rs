@@ -10,6 +10,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 mod boundary;
+mod claims;
 mod error;
 mod options;
 mod options_gen;
@@ -18,6 +19,7 @@ mod result_codes;
 mod token;
 mod verifier;
 
+pub use claims::*;
 pub use error::*;
 pub use options::*;
 pub use options_gen::*;

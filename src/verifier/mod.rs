@@ -99,7 +99,7 @@ impl Verifier {
             generation,
             issuer,
         };
-        Ok((verified, facts))
+        Ok((verified.claims_checked(), facts))
     }
 
     /// Verifies a JWS signature and the header policy only; the payload need not be JSON.

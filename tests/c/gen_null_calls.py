@@ -21,6 +21,8 @@ OPTIONAL_BY_FUNCTION = {
     ("jwks_verifier_from_url", "opts"),
     ("jwks_verifier_from_issuer", "opts"),
     ("jwks_verifier_from_file", "opts"),
+    # Read only for JWKS_CLAIM_CONTAINS; the valid call reads a string.
+    ("jwks_claims_get", "value"),
 }
 # Functions whose valid-argument call is not expected to return OK (named with the reason).
 NO_BASELINE = {
@@ -54,6 +56,20 @@ VALUE_BY_FUNCTION = {
     ("jwks_options_set_token_cache_bytes", "max_bytes"): "1048576",
     # The shared options then make a verifier over the 4-key fixture set.
     ("jwks_options_set_max_keys", "count"): "256",
+    ("jwks_token_scope", "index"): "0",
+    ("jwks_token_has_scopes", "count"): "1",
+    ("jwks_token_claims_index", "index"): "out_index",
+    ("jwks_token_claims_index", "cap"): "64",
+    ("jwks_claims_get", "name_len"): "3",
+    ("jwks_claims_get", "value"): "\"ops\"",
+    ("jwks_claims_get", "value_len"): "3",
+    ("jwks_claims_get", "cap"): "sizeof out_buf",
+    ("jwks_claims_scopes", "cap"): "sizeof out_buf",
+    ("jwks_claims_scopes", "ends"): "out_ends",
+    ("jwks_claims_scopes", "ends_cap"): "16",
+    ("jwks_claims_has_scopes", "names"): "\"read\"",
+    ("jwks_claims_has_scopes", "lens"): "lens_read",
+    ("jwks_claims_has_scopes", "count"): "1",
 }
 VALUE_BY_NAME = {
     "issuer": "\"https://issuer.test\"",
@@ -68,6 +84,7 @@ VALUE_BY_NAME = {
     "token": "ctx->token",
     "jws": "ctx->token",
     "now": "ctx->now",
+    "scope": "\"read\"",
 }
 VALUE_BY_TYPE = {
     "struct jwks_options *": "ctx->opts",
@@ -90,6 +107,11 @@ VALUE_BY_TYPE = {
     "uint32_t": "1",
     "bool": "true",
     "int64_t": "ctx->now",
+    "const char *const *": "required_scopes",
+    "const struct jwks_claims *": "&ctx->claims",
+    "struct jwks_claim_value *": "&out_claim",
+    "jwks_claim_kind": "JWKS_CLAIM_STRING",
+    "jwks_scope_match": "JWKS_SCOPE_MATCH_ALL",
 }
 
 

@@ -47,6 +47,9 @@ typedef struct {
   jwks_verifier *verifier;
   jwks_token *token_handle;
   jwks_error *error;
+  /* A copy of the live token's claims (jwks_claims_*). */
+  uint32_t claims_index[64];
+  jwks_claims claims;
 } context;
 
 static void test_null_everywhere(context *ctx) {
@@ -61,6 +64,11 @@ static void test_null_everywhere(context *ctx) {
   char out_buf[16384];
   int64_t out_int;
   bool out_bool;
+  const char *const required_scopes[] = {"read"};
+  const size_t lens_read[] = {4};
+  jwks_claim_value out_claim;
+  size_t out_ends[16];
+  uint32_t out_index[64];
   int calls = 0;
 
 #define RESET_OUTPUTS()  \
@@ -81,6 +89,9 @@ static void test_null_everywhere(context *ctx) {
     (void)out_cache_stats;               \
     (void)out_buf;                       \
     (void)out_int, (void)out_bool;       \
+    (void)required_scopes, (void)lens_read; \
+    (void)out_claim, (void)out_ends;     \
+    (void)out_index;                     \
   } while (0)
 #define UNTOUCHED() (!out_verifier && !out_token && !out_string && !out_chars)
 #define BASELINE(label, expr)                                                            \
@@ -378,6 +389,15 @@ int main(int argc, char **argv) {
             JWKS_RESULT_OK, "verifier");
   CHECK(jwks_verify(ctx.verifier, ctx.token, ctx.token_len, &ctx.token_handle, NULL) ==
             JWKS_RESULT_OK, "live token");
+  size_t members = 0;
+  CHECK(jwks_token_claims_index(ctx.token_handle, ctx.claims_index, 64, &members, NULL) ==
+            JWKS_RESULT_OK,
+        "claims index");
+  size_t payload_len = 0;
+  ctx.claims.payload = jwks_token_payload(ctx.token_handle, &payload_len);
+  ctx.claims.payload_len = payload_len;
+  ctx.claims.index = ctx.claims_index;
+  ctx.claims.members = members;
   jwks_token *none = NULL;
   CHECK(jwks_verify(ctx.verifier, "x.y.z", 5, &none, &ctx.error) == JWKS_RESULT_MALFORMED,
         "an error to inspect");

@@ -108,6 +108,85 @@ static void test_cases(const jwks_verifier *v) {
       CHECK(jwks_token_claim_string(tok, "missing", &s, &slen) == JWKS_RESULT_NOT_FOUND, "nf");
       CHECK(jwks_token_claim_int(tok, "sub", &level) == JWKS_RESULT_TYPE_MISMATCH, "mismatch");
       CHECK(jwks_token_claim_bool(tok, "level", &admin) == JWKS_RESULT_TYPE_MISMATCH, "mm");
+      CHECK(jwks_token_claim_json(tok, "groups", &s, &slen) == JWKS_RESULT_OK &&
+                slen == 15 && memcmp(s, "[\"staff\",\"ops\"]", 15) == 0,
+            "%s: groups as JSON", c->name);
+      CHECK(jwks_token_claim_json(tok, "missing", &s, &slen) == JWKS_RESULT_NOT_FOUND, "json nf");
+      CHECK(jwks_token_claims_readable(tok, NULL) == JWKS_RESULT_OK, "%s: readable", c->name);
+      CHECK(jwks_token_claims_case_unique(tok, NULL) == JWKS_RESULT_OK, "%s: case", c->name);
+      /* "scope": "read write" */
+      size_t nscopes = 0;
+      CHECK(jwks_token_scope_count(tok, &nscopes, NULL) == JWKS_RESULT_OK && nscopes == 2,
+            "%s: scope count %zu", c->name, nscopes);
+      CHECK(jwks_token_scope(tok, 1, &s, &slen) == JWKS_RESULT_OK && slen == 5 &&
+                memcmp(s, "write", 5) == 0,
+            "%s: scope 1", c->name);
+      CHECK(jwks_token_scope(tok, 2, &s, &slen) == JWKS_RESULT_INVALID_ARGUMENT, "scope 2");
+      const char *both[] = {"read", "write"}, *other[] = {"admin", "read"};
+      CHECK(jwks_token_has_scopes(tok, both, 2, JWKS_SCOPE_MATCH_ALL, &has, NULL) ==
+                    JWKS_RESULT_OK && has,
+            "%s: all of read write", c->name);
+      CHECK(jwks_token_has_scopes(tok, other, 2, JWKS_SCOPE_MATCH_ALL, &has, NULL) ==
+                    JWKS_RESULT_OK && !has,
+            "%s: all of admin read", c->name);
+      CHECK(jwks_token_has_scopes(tok, other, 2, JWKS_SCOPE_MATCH_ANY, &has, NULL) ==
+                    JWKS_RESULT_OK && has,
+            "%s: any of admin read", c->name);
+      const char *spaced[] = {"read write"};
+      CHECK(jwks_token_has_scopes(tok, spaced, 1, JWKS_SCOPE_MATCH_ANY, &has, NULL) ==
+                JWKS_RESULT_INVALID_ARGUMENT,
+            "%s: a required scope with a space", c->name);
+      /* A copy of the claims (payload and index) answers as the token, once it is freed. */
+      size_t members = 0;
+      CHECK(jwks_token_claims_index(tok, NULL, 0, &members, NULL) == JWKS_RESULT_OK &&
+                members == 9,
+            "%s: %zu members", c->name, members);
+      uint32_t *index = calloc(members * 4, sizeof *index);
+      CHECK(jwks_token_claims_index(tok, index, 4, &members, NULL) == JWKS_RESULT_INVALID_ARGUMENT &&
+                members == 9,
+            "%s: index too small", c->name);
+      CHECK(jwks_token_claims_index(tok, index, members * 4, &members, NULL) == JWKS_RESULT_OK,
+            "%s: index", c->name);
+      char *copy = malloc(plen);
+      memcpy(copy, payload, plen);
+      jwks_token_free(tok);
+      tok = NULL;
+      jwks_claims claims = {copy, plen, index, members};
+      jwks_claim_value value;
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_STRING, "sub", 3, NULL, 0, NULL, 0, &value) ==
+                    JWKS_RESULT_OK &&
+                value.len == 7 && memcmp(value.str, "user-42", 7) == 0 && value.str >= copy &&
+                value.str < copy + plen,
+            "%s: copy sub", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_INT, "level", 5, NULL, 0, NULL, 0, &value) ==
+                    JWKS_RESULT_OK && value.integer == 7,
+            "%s: copy level", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_CONTAINS, "groups", 6, "ops", 3, NULL, 0, &value) ==
+                    JWKS_RESULT_OK && value.boolean,
+            "%s: copy groups", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_BOOL, "level", 5, NULL, 0, NULL, 0, &value) ==
+                JWKS_RESULT_TYPE_MISMATCH,
+            "%s: copy mismatch", c->name);
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_JSON, "nope", 4, NULL, 0, NULL, 0, &value) ==
+                JWKS_RESULT_NOT_FOUND,
+            "%s: copy not found", c->name);
+      char text[32];
+      size_t ends[4], tlen = 0, count = 0;
+      CHECK(jwks_claims_scopes(&claims, text, sizeof text, ends, 4, &tlen, &count, NULL) ==
+                    JWKS_RESULT_OK && count == 2 && tlen == 9 && ends[0] == 4 &&
+                    memcmp(text, "readwrite", 9) == 0,
+            "%s: copy scopes", c->name);
+      size_t lens[] = {4, 5};
+      CHECK(jwks_claims_has_scopes(&claims, "readwrite", lens, 2, JWKS_SCOPE_MATCH_ALL, &has,
+                                   NULL) == JWKS_RESULT_OK && has,
+            "%s: copy has scopes", c->name);
+      CHECK(jwks_claims_case_unique(&claims, NULL) == JWKS_RESULT_OK, "%s: copy case", c->name);
+      index[1] = 100000; /* damaged: an error, never a read out of bounds */
+      CHECK(jwks_claims_get(&claims, JWKS_CLAIM_JSON, "sub", 3, NULL, 0, NULL, 0, &value) ==
+                JWKS_RESULT_INVALID_ARGUMENT,
+            "%s: damaged copy", c->name);
+      free(copy);
+      free(index);
     } else {
       CHECK(tok == NULL, "%s: no token on failure", c->name);
       CHECK(err != NULL && jwks_error_code(err) == r, "%s: error code", c->name);
@@ -291,6 +370,16 @@ static void test_null_and_garbage(const jwks_verifier *v) {
   CHECK(jwks_token_claim_int(NULL, "exp", &i) == JWKS_RESULT_NULL_ARGUMENT, "ci");
   CHECK(jwks_token_claim_bool(NULL, "x", &b) == JWKS_RESULT_NULL_ARGUMENT, "cb");
   CHECK(jwks_token_claim_contains(NULL, "x", "y", &b) == JWKS_RESULT_NULL_ARGUMENT, "cc");
+  CHECK(jwks_scope_check("read:orders", NULL) == JWKS_RESULT_OK, "scope check");
+  {
+    jwks_error *e = NULL;
+    CHECK(jwks_scope_check("read\twrite", &e) == JWKS_RESULT_INVALID_ARGUMENT && e &&
+              strstr(jwks_error_message(e), "read\\twrite") != NULL,
+          "scope check: %s", e ? jwks_error_message(e) : "");
+    jwks_error_free(e);
+  }
+  CHECK(jwks_scope_check("", NULL) == JWKS_RESULT_INVALID_ARGUMENT, "empty scope");
+  CHECK(jwks_scope_check(NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "NULL scope");
   CHECK(jwks_error_code(NULL) == JWKS_RESULT_NULL_ARGUMENT, "error code null");
   CHECK(strcmp(jwks_error_message(NULL), "") == 0, "error message null");
   CHECK(jwks_verifier_refresh(NULL, NULL) == JWKS_RESULT_NULL_ARGUMENT, "refresh null");

@@ -100,6 +100,38 @@ void test_every_fixture(const jwks::verifier &v, const std::vector<fixture> &tok
       CHECK(t.claim_contains("groups", "ops"));
       CHECK(!t.claim_contains("groups", "root"));
       CHECK(t.claim_contains("aud", "api"));
+      CHECK(t.claim_json("groups") == "[\"staff\",\"ops\"]");
+      CHECK(t.claim_json("level") == "7");
+      t.claims_readable();
+      t.claims_case_unique();
+      // "scope": "read write", read by the library.
+      auto scopes = t.scopes();
+      CHECK(scopes.size() == 2 && scopes[0] == "read" && scopes[1] == "write");
+      CHECK(t.has_scopes({"read", "write"}));
+      CHECK(!t.has_scopes({"read", "admin"}));
+      CHECK(t.has_scopes({"admin", "write"}, jwks::scope_match::any));
+      CHECK(t.has_scopes(std::vector<std::string>{"write"}));
+      CHECK(t.has_scopes({}) && !t.has_scopes({}, jwks::scope_match::any));
+      // A copy of the claims answers as the token does, after the token is gone.
+      jwks::claims copy;
+      {
+        jwks::token t3 = v.verify_at(f.token, f.now);
+        copy = jwks::claims(t3);
+        CHECK(t3.claims_index().size() % 4 == 0 && t3.claims_index().size() >= 4 * 9);
+      }
+      CHECK(copy.claim_string("sub") == "user-42" && copy.claim_int("level") == 7 && copy.claim_bool("admin"));
+      CHECK(copy.claim_contains("groups", "ops") && !copy.claim_contains("groups", "root"));
+      CHECK(copy.claim_json("groups") == "[\"staff\",\"ops\"]");
+      CHECK(copy.scopes() == std::vector<std::string>({"read", "write"}));
+      CHECK(copy.has_scopes({"read", "write"}) && !copy.has_scopes({"admin"}));
+      CHECK(copy.has_scopes({"admin", "read"}, jwks::scope_match::any));
+      copy.claims_case_unique();
+      EXPECT_ERROR(copy.claim_string("nope"), jwks::result::not_found);
+      EXPECT_ERROR(copy.claim_int("sub"), jwks::result::type_mismatch);
+      EXPECT_ERROR(copy.has_scopes({"a b"}), jwks::result::invalid_argument);
+      std::error_code cec;
+      CHECK(copy.claim_string("nope", cec).empty() && cec == jwks::result::not_found);
+      CHECK(!copy.claim_bool("sub", cec) && cec == jwks::result::type_mismatch);
       CHECK(t.payload().find("\"sub\":\"user-42\"") != std::string_view::npos);
       CHECK(t.header().find(std::string("\"alg\":\"") + std::string(t.alg()) + "\"") != std::string_view::npos);
       CHECK(t.kid().has_value() && t.key_id() == t.kid());
@@ -144,6 +176,22 @@ void test_errors(const jwks::verifier &v, const fixture &good, const std::string
   EXPECT_ERROR(t.claim_string(std::string_view("sub\0x", 5)), jwks::result::invalid_argument);
   // A claim name longer than the on-stack buffer.
   CHECK(t.claim_string(std::string(300, 'x'), ec).empty() && ec == jwks::result::not_found);
+  EXPECT_ERROR(t.claim_json("nope"), jwks::result::not_found);
+  CHECK(t.claim_json("nope", ec).empty() && ec == jwks::result::not_found);
+  CHECK(t.claims_readable(ec) && !ec);
+  CHECK(t.claims_case_unique(ec) && !ec);
+  // Required scopes: checked by the library.
+  jwks::check_scope("read:orders");
+  what = EXPECT_ERROR(jwks::check_scope("read write"), jwks::result::invalid_argument);
+  CHECK(what.find("read write") != std::string::npos);
+  CHECK(!jwks::check_scope("a\tb", ec) && ec == jwks::result::invalid_argument);
+  CHECK(!jwks::check_scope(std::string_view("a\0b", 3), ec) && ec == jwks::result::invalid_argument);
+  EXPECT_ERROR(t.has_scopes({"read", "a b"}), jwks::result::invalid_argument);
+  CHECK(!t.has_scopes({"read", ""}, jwks::scope_match::any, ec) && ec == jwks::result::invalid_argument);
+  CHECK(t.has_scopes({"read"}, jwks::scope_match::all, ec) && !ec);
+  CHECK(!t.has_scopes({std::string_view("re\0ad", 5)}, jwks::scope_match::all, ec) &&
+        ec == jwks::result::invalid_argument);
+  CHECK(t.scopes(ec).size() == 2 && !ec);
 
   // Building: bad key sets and bad options throw with the library's message.
   what = EXPECT_ERROR(jwks::verifier::from_json("{not json", jwks::options()), jwks::result::key_set_invalid);
@@ -443,6 +491,11 @@ void test_moved_from(const std::string &jwks_json, const fixture &good) {
   CHECK(!t && t.payload().empty() && t.header().empty() && t.alg().empty() && !t.kid());
   EXPECT_ERROR(t.claim_string("sub"), jwks::result::null_argument);
   CHECK(!t.claim_bool("admin", ec) && ec == jwks::result::null_argument);
+  EXPECT_ERROR(t.scopes(), jwks::result::null_argument);
+  EXPECT_ERROR(t.has_scopes({"read"}), jwks::result::null_argument);
+  EXPECT_ERROR(t.claims_case_unique(), jwks::result::null_argument);
+  CHECK(!t.claims_readable(ec) && ec == jwks::result::null_argument);
+  CHECK(t.claim_json("sub", ec).empty() && ec == jwks::result::null_argument);
 
   // Move assignment frees what the target held (valgrind and ASan check there is no leak).
   jwks::token other = w.verify_at(good.token, good.now);

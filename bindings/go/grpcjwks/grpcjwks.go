@@ -50,7 +50,9 @@ import (
 
 // Options tune the interceptors; nil or the zero value is usable.
 type Options struct {
-	// Scopes are required of every call, unless MethodScopes names its method.
+	// Scopes are required of every call, unless MethodScopes names its method. Here and in
+	// MethodScopes, each must be a valid scope (jwks.CheckScope), or building the
+	// interceptors panics.
 	Scopes []string
 	// MethodScopes are the scopes required by the methods it names, by full method name
 	// ("/package.Service/Method"), instead of Scopes. Every key must start with "/" (see
@@ -113,12 +115,21 @@ func newAuth(v jwks.TokenVerifier, opts *Options) *auth {
 	if opts != nil {
 		a.opts = *opts
 	}
+	checkScopes := func(what string, scopes []string) {
+		for _, s := range scopes {
+			if err := jwks.CheckScope(s); err != nil {
+				panic(fmt.Sprintf("grpcjwks: %s: %v", what, err))
+			}
+		}
+	}
+	checkScopes("Scopes", a.opts.Scopes)
 	if a.opts.MethodScopes != nil {
 		scopes := make(map[string][]string, len(a.opts.MethodScopes))
 		for method, s := range a.opts.MethodScopes {
 			if !strings.HasPrefix(method, "/") {
 				panic(fmt.Sprintf("grpcjwks: MethodScopes names %q: a full method name starts with \"/\" (\"/package.Service/Method\")", method))
 			}
+			checkScopes(fmt.Sprintf("MethodScopes[%q]", method), s)
 			scopes[method] = s
 		}
 		a.opts.MethodScopes = scopes

@@ -337,3 +337,28 @@ func TestNilVerifier(t *testing.T) {
 		}()
 	}
 }
+
+// Required scopes that are not valid (jwks.CheckScope: a space, a tab, a non-ASCII letter...)
+// are refused when the interceptors are built, in Scopes and in MethodScopes.
+func TestInvalidScopesAreRefusedWhenBuilt(t *testing.T) {
+	f := newFixture(t)
+	for name, opts := range map[string]*grpcjwks.Options{
+		"Scopes":       {Scopes: []string{"health:read", "read write"}},
+		"empty":        {Scopes: []string{""}},
+		"MethodScopes": {MethodScopes: map[string][]string{watch: {"watch\u00a0all"}}},
+	} {
+		for kind, build := range map[string]func(){
+			"unary":  func() { grpcjwks.UnaryServerInterceptor(f.v, opts) },
+			"stream": func() { grpcjwks.StreamServerInterceptor(f.v, opts) },
+		} {
+			func() {
+				defer func() {
+					if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "grpcjwks: ") || !strings.Contains(fmt.Sprint(r), "INVALID_ARGUMENT") {
+						t.Errorf("%s, %s: recovered %v", name, kind, r)
+					}
+				}()
+				build()
+			}()
+		}
+	}
+}

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from . import _ffi
 from ._options import FromIssuersOptions, VerifierOptions
-from ._verifier import KeySet, Stats, Token, TokenCacheStats, VerifiedToken, Verifier
+from ._verifier import KeySet, Stats, Token, TokenCacheStats, VerifiedToken, Verifier, check_scope
 from .errors import *  # noqa: F401,F403
 from .errors import CODE_NAMES, Category, JwksError, __all__ as _errors_all
 
@@ -44,6 +44,7 @@ __all__ = [
     "TokenCacheStats",
     "Token",
     "KeySet",
+    "check_scope",
     "VerifierOptions",
     "FromIssuersOptions",
     "library_version",

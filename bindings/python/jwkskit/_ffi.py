@@ -30,6 +30,28 @@ EXPECTED_MAJOR = 0
 MINIMUM_MINOR = 2
 
 
+class jwks_claims(ctypes.Structure):
+    """``struct jwks_claims``: a copy of a verified token's payload and members' index."""
+
+    _fields_ = [
+        ("payload", c_void_p),
+        ("payload_len", c_size_t),
+        ("index", POINTER(c_uint32)),
+        ("members", c_size_t),
+    ]
+
+
+class jwks_claim_value(ctypes.Structure):
+    """``struct jwks_claim_value``: the answer of ``jwks_claims_get``."""
+
+    _fields_ = [
+        ("str", c_void_p),
+        ("len", c_size_t),
+        ("integer", c_int64),
+        ("boolean", c_bool),
+    ]
+
+
 _P = c_void_p  # any opaque handle: jwks_options *, jwks_verifier *, jwks_token *, jwks_error *
 _PP = POINTER(c_void_p)  # an out-parameter for a handle (jwks_token **, jwks_error **, char **)
 _RESULT = c_uint32  # jwks_result
@@ -63,6 +85,27 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_token_claim_int": (_RESULT, [_P, _STR, POINTER(c_int64)]),
     "jwks_token_claim_bool": (_RESULT, [_P, _STR, POINTER(c_bool)]),
     "jwks_token_claim_contains": (_RESULT, [_P, _STR, _STR, POINTER(c_bool)]),
+    "jwks_token_claim_json": (_RESULT, [_P, _STR, _PP, POINTER(c_size_t)]),
+    "jwks_token_claims_readable": (_RESULT, [_P, _PP]),
+    "jwks_token_claims_case_unique": (_RESULT, [_P, _PP]),
+    "jwks_token_scope_count": (_RESULT, [_P, POINTER(c_size_t), _PP]),
+    "jwks_token_scope": (_RESULT, [_P, c_size_t, _PP, POINTER(c_size_t)]),
+    "jwks_token_has_scopes": (_RESULT, [_P, POINTER(c_char_p), c_size_t, c_uint32, POINTER(c_bool), _PP]),
+    "jwks_scope_check": (_RESULT, [_STR, _PP]),
+    "jwks_token_claims_index": (_RESULT, [_P, POINTER(c_uint32), c_size_t, POINTER(c_size_t), _PP]),
+    "jwks_claims_get": (
+        _RESULT,
+        [POINTER(jwks_claims), c_uint32, _RAW, c_size_t, _RAW, c_size_t, _RAW, c_size_t, POINTER(jwks_claim_value)],
+    ),
+    "jwks_claims_scopes": (
+        _RESULT,
+        [POINTER(jwks_claims), _RAW, c_size_t, POINTER(c_size_t), c_size_t, POINTER(c_size_t), POINTER(c_size_t), _PP],
+    ),
+    "jwks_claims_has_scopes": (
+        _RESULT,
+        [POINTER(jwks_claims), _RAW, POINTER(c_size_t), c_size_t, c_uint32, POINTER(c_bool), _PP],
+    ),
+    "jwks_claims_case_unique": (_RESULT, [POINTER(jwks_claims), _PP]),
     "jwks_verifier_from_json": (_RESULT, [_STR, c_size_t, _P, _PP, _PP]),
     "jwks_verifier_from_url": (_RESULT, [_STR, _P, _PP, _PP]),
     "jwks_verifier_from_issuer": (_RESULT, [_STR, _P, _PP, _PP]),

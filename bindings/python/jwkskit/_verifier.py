@@ -6,10 +6,11 @@ import ctypes
 import json
 import json.scanner
 import os
+import re
 import sysconfig
 import threading
 import weakref
-from ctypes import byref, c_char, c_int64, c_size_t, c_void_p, string_at
+from ctypes import byref, c_bool, c_char, c_char_p, c_int64, c_size_t, c_void_p, string_at
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _ffi
@@ -23,11 +24,14 @@ from ._options import (
     options_of,
 )
 from .errors import (
+    ClaimNotFound,
+    ClaimTypeMismatch,
     InvalidArgument,
     InvalidClaim,
     JwksError,
     KeySetInvalid,
     MalformedToken,
+    NullArgument,
     VerifierClosed,
     error_class,
 )
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
     # typing_extensions is no runtime dependency.
     from typing_extensions import Unpack
 
-__all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "Token", "KeySet"]
+__all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "Token", "KeySet", "check_scope"]
 
 lib = _ffi.lib
 
@@ -68,48 +72,38 @@ _scanner: Any = json.scanner
 _scan_once: Callable[[str, int], Tuple[Any, int]] = _scanner.make_scanner(json.JSONDecoder())
 
 
+def _parse_int(text: str) -> Any:
+    # The library reads -0 as the floating-point negative zero, not as the integer 0 (its
+    # claim_int answers TYPE_MISMATCH): so does Python's reading of the claims.
+    return -0.0 if text == "-0" else int(text)
+
+
+_scan_once_minus_zero: Callable[[str, int], Tuple[Any, int]] = _scanner.make_scanner(
+    json.JSONDecoder(parse_int=_parse_int)
+)
+_MINUS_ZERO = re.compile("-0").search
+
+
 def _decode_claims(payload: bytes) -> Any:
+    """The claims of a payload the library read and accepted, read as the library reads them.
+
+    Every way Python's ``json`` reads JSON differently from the library is refused by the
+    library before Python sees the payload (a member name twice, a lone surrogate, ``NaN``,
+    numbers beyond 64 bits, nesting beyond the limit), but one: ``-0``, which is the float
+    ``-0.0`` here as there (``json`` alone would make it the integer ``0``). Integers are read
+    exactly by both (the library refuses those beyond [-2^63, 2^64-1]); other numbers are the
+    correctly rounded float in both."""
     try:
         text = payload.decode("utf-8")
-        value, end = _scan_once(text, 0)
+        # The hook costs a Python call per integer: only when the text may hold a -0 (a
+        # regular expression finds that sooner than `in`, for this short a needle).
+        scan = _scan_once_minus_zero if _MINUS_ZERO(text) else _scan_once
+        value, end = scan(text, 0)
         if end == len(text):
             return value
     except (UnicodeDecodeError, StopIteration, ValueError):
         pass
-    return _json_loads(payload)
-
-
-# The claims of repeated tokens. The library's token cache makes a repeated verification cost
-# less than decoding its claims; so a verifier also keeps, per token (keyed by its exact
-# bytes, from which the payload follows), the claims it decoded, and hands each caller a
-# copy of its own: a shallow copy of the dict plus copies of the containers inside it (lists
-# and objects, e.g. "aud"), the only values a caller could mutate in place. The verdict is
-# still the library's on every call: the memo only replaces the JSON decoding.
-_MEMO_MAX = 1024
-_CONTAINERS = (dict, list)
-
-
-def _deep(value: Any) -> Any:
-    t = type(value)
-    if t is dict:
-        return {k: _deep(v) for k, v in value.items()}
-    if t is list:
-        return [_deep(v) for v in value]
-    return value
-
-
-def _memo_entry(claims: Dict[str, Any]) -> Any:
-    """The private copy kept for a token, with the names of its claims holding containers."""
-    nested = tuple(k for k, v in claims.items() if type(v) in _CONTAINERS)
-    return (_deep(claims) if nested else claims.copy(), nested)
-
-
-def _claims_copy(entry: Any) -> Dict[str, Any]:
-    claims, nested = entry
-    copy = claims.copy()
-    for k in nested:
-        copy[k] = _deep(claims[k])
-    return copy  # type: ignore[no-any-return]
+    return _json_loads(payload, parse_int=_parse_int)
 
 
 def _undecodable_claims(e: ValueError) -> InvalidClaim:
@@ -265,54 +259,129 @@ def _opt_str(raw: Optional[bytes]) -> Optional[str]:
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
-class VerifiedToken:
-    """A verified token: its header, its payload as received, and the key that verified it.
+class _CToken:
+    """Owns a library token (``jwks_token *``), freed when the last reference goes: a
+    :class:`VerifiedToken` and its copies share one. The library token is immutable, so its
+    getters may be called from any thread."""
 
-    ``claims`` and ``header`` are decoded from the JSON on first use. Plain Python values:
-    valid after the verifier is closed, and safe to read from any thread.
+    __slots__ = ("ptr",)
+
+    def __init__(self, ptr: c_void_p) -> None:
+        self.ptr: Optional[c_void_p] = ptr
+
+    def __del__(self) -> None:
+        ptr, self.ptr = self.ptr, None
+        if ptr is not None:
+            try:
+                _token_free(ptr)
+            except Exception:  # interpreter shutdown: the module may be half torn down
+                pass
+
+
+_claim_string = lib.jwks_token_claim_string
+_claim_json = lib.jwks_token_claim_json
+_claim_int = lib.jwks_token_claim_int
+_claim_bool = lib.jwks_token_claim_bool
+_claim_contains = lib.jwks_token_claim_contains
+
+
+class VerifiedToken:
+    """A verified token: its header, its payload as received, the key that verified it, and
+    its claims, read by the library.
+
+    The typed getters (:meth:`claim_string`, :meth:`claim_int`, :meth:`claim_bool`,
+    :meth:`claim_contains`, :meth:`claim_json`, :meth:`scopes`, :meth:`has_scopes`) ask the
+    library, which reads the payload with the reader that validated it: they answer as the C,
+    C++ and Go getters do. ``claims`` is the payload decoded by Python's ``json``, read as the
+    library reads it (see :meth:`claims`). Valid after the verifier is closed, and safe to
+    read from any thread.
     """
 
-    __slots__ = ("payload", "header_json", "alg", "kid", "key_id", "key_thumbprint", "_claims", "_header")
+    __slots__ = ("payload", "_parts", "_claims", "_header", "_token", "_jws")
 
     #: The decoded payload (the claims JSON of a JWT), byte for byte as signed.
     payload: bytes
-    #: The decoded protected header JSON, as received.
-    header_json: bytes
-    #: The algorithm that verified the token, e.g. ``"RS256"``.
-    alg: str
-    #: The header's ``kid``, or None.
-    kid: Optional[str]
-    #: The ``kid`` of the key that verified the signature, or None if that key has none.
-    key_id: Optional[str]
-    #: The RFC 7638 thumbprint of the key that verified the signature.
-    key_thumbprint: str
 
     def __init__(
         self,
         payload: bytes,
-        header_json: bytes,
-        alg: str,
-        kid: Optional[str],
-        key_id: Optional[str],
-        key_thumbprint: str,
+        header_json: Optional[bytes],
+        alg: str = "",
+        kid: Optional[str] = None,
+        key_id: Optional[str] = None,
+        key_thumbprint: str = "",
         claims: Optional[Dict[str, Any]] = None,
+        *,
+        _token: Optional[_CToken] = None,
+        _jws: bool = False,
     ) -> None:
         self.payload = payload
-        self.header_json = header_json
-        self.alg = alg
-        self.kid = kid
-        self.key_id = key_id
-        self.key_thumbprint = key_thumbprint
+        # The header, alg, kids and thumbprint; read from the library token on first use when
+        # it made this one (header_json None): most callers only want the claims.
+        self._parts: Optional[Tuple[bytes, str, Optional[str], Optional[str], str]] = (
+            None if header_json is None else (header_json, alg, kid, key_id, key_thumbprint)
+        )
         self._claims = claims
         self._header: Optional[Dict[str, Any]] = None
+        self._token = _token
+        self._jws = _jws
+
+    def _read_parts(self) -> Tuple[bytes, str, Optional[str], Optional[str], str]:
+        parts = self._parts
+        if parts is None:
+            t = self._ptr()
+            n = c_size_t()
+            header = string_at(_token_header(t, byref(n)), n.value)
+            alg = _opt_str(lib.jwks_token_alg(t)) or ""
+            kid = _opt_str(lib.jwks_token_kid(t))
+            key_id = _opt_str(lib.jwks_token_key_id(t))
+            thumbprint = _opt_str(lib.jwks_token_key_thumbprint(t)) or ""
+            parts = self._parts = (header, alg, kid, key_id, thumbprint)
+        return parts
+
+    @property
+    def header_json(self) -> bytes:
+        """The decoded protected header JSON, as received."""
+        return self._read_parts()[0]
+
+    @property
+    def alg(self) -> str:
+        """The algorithm that verified the token, e.g. ``"RS256"``."""
+        return self._read_parts()[1]
+
+    @property
+    def kid(self) -> Optional[str]:
+        """The header's ``kid``, or None."""
+        return self._read_parts()[2]
+
+    @property
+    def key_id(self) -> Optional[str]:
+        """The ``kid`` of the key that verified the signature, or None if that key has none."""
+        return self._read_parts()[3]
+
+    @property
+    def key_thumbprint(self) -> str:
+        """The RFC 7638 thumbprint of the key that verified the signature."""
+        return self._read_parts()[4]
 
     @property
     def claims(self) -> Dict[str, Any]:
-        """The payload decoded as a JSON object (raises ``ValueError`` for a non-JSON JWS)."""
+        """The claims, decoded by Python's ``json`` from the payload the library validated:
+        the values the library reads (``-0`` is ``-0.0``; every other difference between the
+        two readers is refused by the library). For a token from :meth:`Verifier.verify_jws`,
+        whose payload the library has not checked as claims, raises the library's verdict
+        when it does not read the payload as claims (:meth:`claims_readable`: not JSON, not an
+        object, a member name twice, a lone surrogate...), as every getter then answers
+        :class:`~jwkskit.ClaimNotFound`."""
         if self._claims is None:
-            claims = _decode_claims(self.payload)
+            if self._jws:
+                self.claims_readable()
+            try:
+                claims = _decode_claims(self.payload)
+            except ValueError as e:
+                raise _undecodable_claims(e) from e
             if not isinstance(claims, dict):
-                raise ValueError("the payload is not a JSON object")
+                raise InvalidClaim(16, "the payload is not a JSON object")
             self._claims = claims
         return self._claims
 
@@ -323,8 +392,167 @@ class VerifiedToken:
             self._header = _json_loads(self.header_json)
         return self._header
 
+    # ----------------------------------------------------------------------------------------
+    # Claim getters: the library's (jwks_token_claim_*, jwks_token_scope*)
+
+    def _ptr(self) -> c_void_p:
+        token = self._token
+        if token is None or token.ptr is None:
+            raise NullArgument(200, "this VerifiedToken was not made by a Verifier")
+        return token.ptr
+
+    def _claim(self, name: str) -> bytes:
+        return _text("name", name)
+
+    def _lookup_error(self, rc: int, name: str, what: str) -> JwksError:
+        # The getters take no jwks_error: the message is made here.
+        cls = error_class(rc)
+        if cls is ClaimNotFound:
+            return cls(rc, f"no claim {name!r}")
+        if cls is ClaimTypeMismatch:
+            return cls(rc, f"the claim {name!r} is not {what}")
+        return cls(rc, lib.jwks_result_description(rc).decode("utf-8", "replace"))
+
+    def _bytes_claim(self, fn: Any, name: str, what: str) -> bytes:
+        out = c_void_p()
+        n = c_size_t()
+        rc = fn(self._ptr(), self._claim(name), byref(out), byref(n))
+        if rc:
+            raise self._lookup_error(rc, name, what)
+        return string_at(out, n.value) if n.value else b""
+
+    def claim_string(self, name: str) -> str:
+        """The string claim ``name``. Raises :class:`~jwkskit.ClaimNotFound` when absent (or
+        when the payload is not claims), :class:`~jwkskit.ClaimTypeMismatch` when not a
+        string."""
+        return self._bytes_claim(_claim_string, name, "a string").decode("utf-8")
+
+    def claim_json(self, name: str) -> str:
+        """The JSON text of claim ``name``'s value, exactly as the payload holds it (a string
+        with its quotes and escapes, a number as written). Raises
+        :class:`~jwkskit.ClaimNotFound`."""
+        return self._bytes_claim(_claim_json, name, "").decode("utf-8")
+
+    def claim_int(self, name: str) -> int:
+        """The integer claim ``name``: a number without fraction or exponent that fits in a
+        signed 64-bit integer (``-0`` is not one). Raises :class:`~jwkskit.ClaimNotFound` or
+        :class:`~jwkskit.ClaimTypeMismatch`."""
+        out = c_int64()
+        rc = _claim_int(self._ptr(), self._claim(name), byref(out))
+        if rc:
+            raise self._lookup_error(rc, name, "an integer")
+        return out.value
+
+    def claim_bool(self, name: str) -> bool:
+        """The boolean claim ``name``. Raises :class:`~jwkskit.ClaimNotFound` or
+        :class:`~jwkskit.ClaimTypeMismatch`."""
+        out = c_bool()
+        rc = _claim_bool(self._ptr(), self._claim(name), byref(out))
+        if rc:
+            raise self._lookup_error(rc, name, "a boolean")
+        return out.value
+
+    def claim_contains(self, name: str, value: str) -> bool:
+        """Whether claim ``name`` equals ``value`` (a string claim) or holds it (an array
+        claim such as ``aud`` or ``groups``). Raises :class:`~jwkskit.ClaimNotFound`, or
+        :class:`~jwkskit.ClaimTypeMismatch` for a claim of another type."""
+        out = c_bool()
+        rc = _claim_contains(self._ptr(), self._claim(name), _text("value", value), byref(out))
+        if rc:
+            raise self._lookup_error(rc, name, "a string or an array")
+        return out.value
+
+    def _checked(self, fn: Any) -> None:
+        err = c_void_p()
+        rc = fn(self._ptr(), byref(err))
+        if rc:
+            raise _take_error(rc, err)
+
+    def claims_readable(self) -> None:
+        """Returns if the library reads the payload as claims (always, for a token from
+        :meth:`Verifier.verify_token`); raises what :meth:`Verifier.verify` would raise for
+        that payload otherwise (:class:`~jwkskit.InvalidClaim`, or
+        :class:`~jwkskit.TokenTooLarge` when nested too deep), saying why."""
+        self._checked(lib.jwks_token_claims_readable)
+
+    def claims_case_unique(self) -> None:
+        """Returns if no two member names of one object of the payload (at any depth) are
+        equal under case folding (``iss``, ``Iss`` and ``ISS``; ``k``, ``K`` and the Kelvin
+        sign); raises :class:`~jwkskit.InvalidClaim` naming two such names otherwise. Claim
+        names are case-sensitive and the getters read the exact name, but a decoder that
+        matches names case-insensitively would not: check before handing the payload to one."""
+        self._checked(lib.jwks_token_claims_case_unique)
+
+    def scopes(self) -> Tuple[str, ...]:
+        """The scopes the token grants, read by the library: the claim ``scope``, a string
+        split on the space character U+0020 alone (leading, trailing and repeated spaces
+        separate nothing; a tab, NBSP, NEL or U+3000 is part of a scope), then the claim
+        ``scp``, either such a string or an array of strings, each element one scope taken
+        whole; in order, each once. An absent or ``null`` claim grants nothing. Raises
+        :class:`~jwkskit.InvalidClaim` when ``scope`` is not a string or ``scp`` neither a
+        string nor an array of strings (a token granting scopes in a form that is not read is
+        refused, not read as granting none)."""
+        ptr = self._ptr()
+        n = c_size_t()
+        err = c_void_p()
+        rc = lib.jwks_token_scope_count(ptr, byref(n), byref(err))
+        if rc:
+            raise _take_error(rc, err)
+        out = c_void_p()
+        size = c_size_t()
+        scopes = []
+        for i in range(n.value):
+            rc = lib.jwks_token_scope(ptr, i, byref(out), byref(size))
+            if rc:
+                raise _take_error(rc, c_void_p())
+            scopes.append(string_at(out, size.value).decode("utf-8"))
+        return tuple(scopes)
+
+    def has_scopes(self, *scopes: str, any: bool = False) -> bool:
+        """Whether the token grants every one of ``scopes`` (or, with ``any=True``, at least
+        one of them; an empty list is always met, or with ``any`` never). Each must be a
+        valid scope (see :func:`check_scope`), else :class:`~jwkskit.InvalidArgument`; the
+        errors of :meth:`scopes` otherwise."""
+        return self._has_scopes(_scope_array(scopes), any)
+
+    def _has_scopes(self, required: "_ScopeArray", any: bool = False) -> bool:
+        array, n = required
+        out = c_bool()
+        err = c_void_p()
+        how = _SCOPE_MATCH_ANY if any else _SCOPE_MATCH_ALL
+        rc = lib.jwks_token_has_scopes(self._ptr(), array, n, how, byref(out), byref(err))
+        if rc:
+            raise _take_error(rc, err)
+        return out.value
+
     def __repr__(self) -> str:
         return f"VerifiedToken(alg={self.alg!r}, kid={self.kid!r}, payload={len(self.payload)} bytes)"
+
+
+#: jwks_scope_match
+_SCOPE_MATCH_ALL = 0
+_SCOPE_MATCH_ANY = 1
+
+#: Required scopes as the library takes them: an array of C strings and its length.
+_ScopeArray = Tuple[Any, int]
+
+
+def _scope_array(scopes: Iterable[str]) -> _ScopeArray:
+    """``scopes`` as an array of C strings, for :meth:`VerifiedToken.has_scopes` (made once by
+    the integrations for the scopes they require)."""
+    encoded = [_text("scope", s) for s in scopes]
+    return (c_char_p * max(len(encoded), 1))(*encoded), len(encoded)
+
+
+def check_scope(scope: str) -> None:
+    """Returns if ``scope`` can be a required scope, raises :class:`~jwkskit.InvalidArgument`
+    saying why not otherwise: an RFC 6749 §3.3 scope-token, one or more printable ASCII
+    characters other than space, ``"`` and ``\\`` (the library's rule, ``jwks_scope_check``).
+    A required scope then holds no separator of any reading of a token's scopes."""
+    err = c_void_p()
+    rc = lib.jwks_scope_check(_text("scope", scope), byref(err))
+    if rc:
+        raise _take_error(rc, err)
 
 
 # Every live verifier, so that their locks can be renewed in a forked child.
@@ -441,7 +669,7 @@ class Verifier:
     type checkers catch a misspelt or mistyped option.
     """
 
-    __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "_memo", "_memo_max", "__weakref__")
+    __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "__weakref__")
 
     # The library handle as a ctypes argument; None once closed.
     _handle: Any
@@ -450,8 +678,6 @@ class Verifier:
     _active: List[None]
     _lock: threading.Lock
     _source: str
-    _memo: Optional[Dict[bytes, Any]]  # decoded claims per token, while the token cache is on
-    _memo_max: int
 
     def __init__(self) -> None:
         raise TypeError(
@@ -468,13 +694,7 @@ class Verifier:
         self._active = []  # one entry per call in progress
         self._lock = threading.Lock()
         self._source = source
-        self._memo = None
-        self._memo_max = 0
         _live.add(self)
-        cache = self.token_cache_stats()
-        if cache.max_entries:
-            self._memo = {}
-            self._memo_max = min(cache.max_entries, _MEMO_MAX)
         return self
 
     @classmethod
@@ -701,10 +921,7 @@ class Verifier:
                 rc = _verify_payload_at(handle, data, s.token_len, when, s.buf_arg, s.cap, s.size_ref, s.err_ref)
             if rc:
                 raise _hint(_take_error(rc, s.err), data)
-            memo = self._memo
-            seen = None if memo is None else memo.get(data)
-            if seen is None:
-                payload: bytes = s.buf[: s.size.value]  # type: ignore[assignment]
+            payload: bytes = s.buf[: s.size.value]  # type: ignore[assignment]
         finally:
             _give_back(s)
             if _LOCK_CALLS:
@@ -713,17 +930,10 @@ class Verifier:
                 active.pop()
                 if self._handle is None and not active:
                     self._free_once()
-        if seen is not None:
-            return _claims_copy(seen)
         try:
-            claims = _decode_claims(payload)
+            return _decode_claims(payload)  # type: ignore[no-any-return]
         except ValueError as e:
             raise _undecodable_claims(e) from e
-        if memo is not None and type(claims) is dict:
-            if len(memo) >= self._memo_max:
-                memo.clear()  # bounded; hot tokens are decoded again once
-            memo[data] = _memo_entry(claims)
-        return claims  # type: ignore[no-any-return]
 
     def verify_token(self, token: Token, *, now: Optional[int] = None) -> VerifiedToken:
         """Like :meth:`verify`, but returns a :class:`VerifiedToken` with the header, the
@@ -742,8 +952,10 @@ class Verifier:
             _token_free(t)
 
     def verify_jws(self, jws: Token) -> VerifiedToken:
-        """Like :meth:`verify_signature`, but returns a :class:`VerifiedToken` (whose
-        ``claims`` decodes the payload as JSON only when asked for)."""
+        """Like :meth:`verify_signature`, but returns a :class:`VerifiedToken`, whose claims
+        are read only when asked for: its getters answer :class:`~jwkskit.ClaimNotFound` and
+        ``claims`` raises when the library does not read the payload as claims (see
+        :meth:`VerifiedToken.claims_readable`)."""
         t = self._call(jws, None, signature_only=True)
         return self._take_token(t, decode_claims=False)
 
@@ -767,21 +979,16 @@ class Verifier:
 
     @staticmethod
     def _take_token(t: c_void_p, decode_claims: bool) -> VerifiedToken:
-        try:
-            n = c_size_t()
-            payload = string_at(_token_payload(t, byref(n)), n.value)
-            header = string_at(_token_header(t, byref(n)), n.value)
-            alg = _opt_str(lib.jwks_token_alg(t)) or ""
-            kid = _opt_str(lib.jwks_token_kid(t))
-            key_id = _opt_str(lib.jwks_token_key_id(t))
-            thumbprint = _opt_str(lib.jwks_token_key_thumbprint(t)) or ""
-        finally:
-            _token_free(t)
+        # Owned from here on: freed with the last VerifiedToken that shares it. The header,
+        # alg, kids and thumbprint are read from it when first asked for.
+        owner = _CToken(t)
+        n = c_size_t()
+        payload = string_at(_token_payload(t, byref(n)), n.value)
         try:
             claims = _decode_claims(payload) if decode_claims else None
         except ValueError as e:
             raise _undecodable_claims(e) from e
-        return VerifiedToken(payload, header, alg, kid, key_id, thumbprint, claims)
+        return VerifiedToken(payload, None, claims=claims, _token=owner, _jws=not decode_claims)
 
     # ----------------------------------------------------------------------------------------
     # Keys and metrics

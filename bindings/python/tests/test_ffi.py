@@ -50,6 +50,8 @@ def ctype_for(c: str, *, returned: bool):
         "jwks_result": [c_uint32],
         "jwks_category": [c_uint32],
         "uint32_t": [c_uint32],
+        "jwks_scope_match": [c_uint32],
+        "jwks_claim_kind": [c_uint32],
         "int64_t": [c_int64],
         "size_t": [c_size_t],
         "bool": [c_bool],
@@ -61,17 +63,22 @@ def ctype_for(c: str, *, returned: bool):
         # A NUL-terminated string (c_char_p), or bytes read with a length (c_void_p).
         return [c_char_p, c_void_p]
     if c == "char * *":
-        return [POINTER(c_void_p)]
+        # An out-parameter for a string, or an array of strings (const char *const *).
+        return [POINTER(c_void_p), POINTER(c_char_p)]
     if re.fullmatch(r"struct jwks_stats \*", c):
         return [POINTER(_ffi.jwks_stats)]
     if re.fullmatch(r"struct jwks_token_cache_stats \*", c):
         return [POINTER(_ffi.jwks_token_cache_stats)]
+    if re.fullmatch(r"struct jwks_claims \*", c):
+        return [POINTER(_ffi.jwks_claims)]
+    if re.fullmatch(r"struct jwks_claim_value \*", c):
+        return [POINTER(_ffi.jwks_claim_value)]
     if re.fullmatch(r"struct jwks_\w+ \*", c):
         return [c_void_p]
     if re.fullmatch(r"struct jwks_\w+ \* \*", c):
         return [POINTER(c_void_p)]
-    if c in ("size_t *", "int64_t *", "bool *"):
-        base = {"size_t *": c_size_t, "int64_t *": c_int64, "bool *": c_bool}[c]
+    if c in ("size_t *", "int64_t *", "bool *", "uint32_t *"):
+        base = {"size_t *": c_size_t, "int64_t *": c_int64, "bool *": c_bool, "uint32_t *": c_uint32}[c]
         return [POINTER(base)]
     raise AssertionError(f"no ctypes mapping for C type {c!r}")
 
@@ -117,6 +124,14 @@ def test_stats_struct_matches_header():
     fields = re.findall(r"(u?int\d+_t)\s+(\w+);", body)
     mapping = {"uint64_t": c_uint64, "int64_t": c_int64}
     assert [(n, mapping[t]) for t, n in fields] == list(_ffi.jwks_stats._fields_)
+
+
+def test_claims_structs_match_header():
+    text = header_text()
+    for name, struct in (("jwks_claims", _ffi.jwks_claims), ("jwks_claim_value", _ffi.jwks_claim_value)):
+        body = re.search(r"typedef struct %s \{(.*?)\} %s;" % (name, name), text, flags=re.S).group(1)
+        fields = re.findall(r"(\w+ ?\*?)\s*(\w+);", re.sub(r"/\*.*?\*/", "", body, flags=re.S))
+        assert [n for _, n in fields] == [n for n, _ in struct._fields_], name
 
 
 def test_token_cache_stats_struct_matches_header():

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import claims, jwks_of, key
+from conftest import NOW, claims, jwks_of, key
 
 import jwkskit
 from jwkskit.integrations.rules import AuthError, BearerRules, bearer_token, required_scopes, token_scopes
@@ -66,51 +66,83 @@ def test_a_query_parameter_merely_containing_the_name_is_fine():
     assert bearer_token(["Bearer t"], "my_access_token=1&q=access_token") == "t"
 
 
-@pytest.mark.parametrize(
-    "claims, scopes",
-    [
-        ({}, set()),
-        ({"scope": "a b  c"}, {"a", "b", "c"}),
-        ({"scp": ["a", "b"]}, {"a", "b"}),
-        ({"scp": "a b"}, {"a", "b"}),
-        ({"scope": "a", "scp": ["b"]}, {"a", "b"}),
-        ({"scope": ""}, set()),
-    ],
-)
-def test_token_scopes_union_of_scope_and_scp(claims, scopes):
-    assert token_scopes(claims) == scopes
-
-
-@pytest.mark.parametrize("claims", [{"scope": ["a"]}, {"scope": 1}, {"scp": [1]}, {"scp": {"a": 1}}])
-def test_token_scopes_refuses_other_shapes(claims):
-    with pytest.raises(ValueError):
-        token_scopes(claims)
-
-
-def test_required_scopes_validates():
-    assert required_scopes("a b a") == ("a", "b")
-    assert required_scopes(["a", "b c"]) == ("a", "b", "c")
-    assert required_scopes(None) == ()
-    for bad in ('a"b', "a\\b", "é"):
-        with pytest.raises(ValueError):
-            required_scopes(bad)
-
-
 def rules(**kw):
     v = jwkskit.Verifier.from_jwks(jwks_of(key("RS256")), audiences="api://orders")
     return BearerRules(v, **kw)
 
 
+def verified(**extra):
+    """A verified token with the standard claims and ``extra`` (None deletes)."""
+    k = key("RS256")
+    c = claims(aud="api://orders")
+    for name, value in extra.items():
+        if value is None:
+            c.pop(name, None)
+        else:
+            c[name] = value
+    with jwkskit.Verifier.from_jwks(jwks_of(k), audiences="api://orders") as v:
+        return v.verify_token(k.sign(c), now=NOW)
+
+
+@pytest.mark.parametrize(
+    "extra, scopes",
+    [
+        ({}, ()),
+        ({"scope": "a b  c"}, ("a", "b", "c")),
+        ({"scp": ["a", "b"]}, ("a", "b")),
+        ({"scp": "a b"}, ("a", "b")),
+        ({"scope": "a", "scp": ["b"]}, ("a", "b")),
+        ({"scope": ""}, ()),
+        # The space character alone separates (str.split() also split on these before).
+        ({"scope": "a\tb\u00a0c\u3000d\x1ce"}, ("a\tb\u00a0c\u3000d\x1ce",)),
+        # An scp element is one scope, taken whole (it was split before).
+        ({"scp": ["a b", "c"]}, ("a b", "c")),
+    ],
+)
+def test_token_scopes_union_of_scope_and_scp(extra, scopes):
+    assert token_scopes(verified(**extra)) == scopes
+
+
+@pytest.mark.parametrize("extra", [{"scope": ["a"]}, {"scope": 1}, {"scp": [1]}, {"scp": {"a": 1}}])
+def test_token_scopes_refuses_other_shapes(extra):
+    with pytest.raises(jwkskit.InvalidClaim):
+        token_scopes(verified(**extra))
+
+
+def test_required_scopes_validates():
+    assert required_scopes("a b a") == ("a", "b")
+    assert required_scopes("  a  b ") == ("a", "b")
+    assert required_scopes(["a", "b", "a"]) == ("a", "b")
+    assert required_scopes(None) == ()
+    # Each item of an iterable is one scope (items were split on whitespace before).
+    for bad in ('a"b', "a\\b", "é", ["a", "b c"], ["a\tb"], ["read", ""], "a\tb", "a\u00a0b"):
+        with pytest.raises(ValueError):
+            required_scopes(bad)
+    with pytest.raises(ValueError):
+        rules(scopes=["orders:read", "orders write"])
+
+
 def test_scope_check_and_malformed_scope_claims():
     r = rules(scopes="read")
-    r.check_scopes({"scope": "read write"})
+    r.check_scopes(verified(scope="read write"))
     with pytest.raises(AuthError) as e:
-        r.check_scopes({"scope": "write"}, ["admin"])
+        r.check_scopes(verified(scope="write"), ["admin"])
     assert e.value.status == 403 and e.value.scope == "read admin"
     with pytest.raises(AuthError) as e:
-        r.check_scopes({"scope": ["read"]})
+        r.check_scopes(verified(scope=["read"]))
     assert (e.value.status, e.value.error) == (401, "invalid_token")
-    rules().check_scopes({"scope": ["ignored when nothing is required"]})
+    rules().check_scopes(verified(scope=["ignored when nothing is required"]))
+    # Extra scopes as a list, a tuple or a space-separated string.
+    for extra in (["write"], ("write",), "write", " write "):
+        r.check_scopes(verified(scope="read write"), extra)
+        with pytest.raises(AuthError):
+            r.check_scopes(verified(scope="read"), extra)
+    with pytest.raises(ValueError):
+        r.check_scopes(verified(scope="read"), ["a b"])
+    # A scope with a tab is one scope, not two.
+    with pytest.raises(AuthError) as e:
+        rules(scopes="read write").check_scopes(verified(scope="read\twrite"))
+    assert e.value.status == 403
 
 
 def test_every_rejection_has_its_codes_description():

@@ -1,5 +1,5 @@
 """The verified-token cache through Python: the same verdicts with and without it, time rules
-on a hit, rotation, the claims memo handing out independent dicts, counters and options."""
+on a hit, rotation, each call its own claims dict, counters and options."""
 
 from __future__ import annotations
 

@@ -44,7 +44,8 @@ policy:
 output:
   --json              one JSON object on stdout: {\"valid\": true, \"key\": {...}, \"claims\": {...}}
                       or {\"valid\": false, \"error\": {\"name\", \"code\", \"message\", ...}}
-                      (a valid token's header and claims as the token carries them, on one line)
+                      (a valid token's header and claims as the token carries them, on one line,
+                      its \"scopes\" as every binding reads them, or \"scopes_error\")
 
 exit codes:
   0  valid
@@ -315,7 +316,10 @@ impl Report<'_> {
 
 /// The `--json` verdict on a valid token. Its header and claims are the token's own JSON text,
 /// the objects the verifier read and checked, not a re-encoding of them: numbers keep their
-/// spelling (`-0`, integers beyond 64 bits), members their order.
+/// spelling (`-0`, `1.50`), members their order. `scopes` are the scopes the token grants, as
+/// every binding reads them (`jwks_token_scope*`), or `scopes_error` when its `scope` or
+/// `scp` claim has another shape; `claim_names_case_unique` whether no two member names of
+/// one object differ only in case (`jwks_token_claims_case_unique`).
 fn success_json(t: &VerifiedToken, now: i64) -> String {
     let key = json!({"kid": t.key_id(), "thumbprint": t.key_thumbprint(), "alg": t.alg().name()});
     let header = as_written(t.header());
@@ -323,8 +327,9 @@ fn success_json(t: &VerifiedToken, now: i64) -> String {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::new(&mut out);
     let written: Result<(), serde_json::Error> = (|| {
-        let mut map = ser.serialize_map(Some(7))?;
+        let mut map = ser.serialize_map(None)?;
         map.serialize_entry("alg", t.alg().name())?;
+        map.serialize_entry("claim_names_case_unique", &t.claims_case_unique().is_ok())?;
         match &claims {
             Some(raw) => map.serialize_entry("claims", raw)?,
             // Not reached: a verified token's payload is one valid JSON object.
@@ -337,6 +342,13 @@ fn success_json(t: &VerifiedToken, now: i64) -> String {
         map.serialize_entry("key", &key)?;
         map.serialize_entry("kid", &t.kid())?;
         map.serialize_entry("now", &now)?;
+        match t.scopes() {
+            Ok(scopes) => map.serialize_entry("scopes", &scopes.collect::<Vec<_>>())?,
+            Err(e) => map.serialize_entry(
+                "scopes_error",
+                &json!({"name": e.kind().name(), "code": e.kind().code(), "message": e.message()}),
+            )?,
+        }
         map.serialize_entry("valid", &true)?;
         map.end()
     })();

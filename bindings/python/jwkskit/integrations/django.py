@@ -89,11 +89,15 @@ class BearerAuthMiddleware:
         if request.path_info in self.exempt_paths:
             return self.get_response(request)
         try:
-            claims = self.rules.authenticate(authorization_values(request.META), request.META.get("QUERY_STRING", ""))
+            token = self.rules.authenticate_token(
+                authorization_values(request.META), request.META.get("QUERY_STRING", "")
+            )
         except AuthError as e:
             return _response(e)
-        request.claims = claims  # type: ignore[attr-defined]
-        request._jwkskit_rules = self.rules  # type: ignore[attr-defined]  # for require_scopes
+        request.claims = token.claims  # type: ignore[attr-defined]
+        # For require_scopes: the rules, and the token whose scopes the library reads.
+        request._jwkskit_rules = self.rules  # type: ignore[attr-defined]
+        request._jwkskit_token = token  # type: ignore[attr-defined]
         return self.get_response(request)
 
 
@@ -105,13 +109,14 @@ def require_scopes(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Call
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             rules: Optional[BearerRules] = getattr(request, "_jwkskit_rules", None)
-            if rules is None or getattr(request, "claims", None) is None:
+            token: Optional[VerifiedToken] = getattr(request, "_jwkskit_token", None)
+            if rules is None or token is None or getattr(request, "claims", None) is None:
                 raise ImproperlyConfigured(
                     f"{view.__name__} needs jwkskit.integrations.django.BearerAuthMiddleware in MIDDLEWARE"
                     " and a path it does not exempt"
                 )
             try:
-                rules.check_scopes(request.claims, scopes)  # type: ignore[attr-defined]
+                rules.check_scopes(token, scopes)
             except AuthError as e:
                 return _response(e)
             return view(request, *args, **kwargs)

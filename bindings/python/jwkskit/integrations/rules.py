@@ -27,20 +27,23 @@ Any other scheme (``Basic ...``) counts as no bearer token. An ``access_token`` 
 (RFC 6750 §2.3) is refused even next to a valid header, since query strings end up in logs;
 form-encoded body tokens (§2.2) are not read.
 
-Scopes (RFC 9068 §2.2.3, RFC 8693 §4.2): the union of ``scope``, a space-separated string,
-and ``scp``, an array of strings or a space-separated string. A token carrying either claim
-in another shape is rejected (``invalid_token``) when scopes are required; a token with
-neither has no scopes.
+Scopes (RFC 9068 §2.2.3, RFC 8693 §4.2) are read by the library, the same way in every
+language (:meth:`jwkskit.VerifiedToken.scopes`): ``scope``, a string split on the space
+character alone (a tab, NBSP, NEL or U+3000 is part of a scope), then ``scp``, such a string
+or an array of strings each taken whole. A token carrying either claim in another shape is
+rejected (``invalid_token``) when scopes are required; a token with neither has no scopes.
+Required scopes are checked when they are given (:func:`jwkskit.check_scope`: printable ASCII
+without space, ``"`` or ``\\``), so that a misspelt one fails at start-up, not on requests.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Dict, FrozenSet, Generic, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Dict, Generic, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 from urllib.parse import parse_qsl
 
-from .._verifier import Verifier
+from .._verifier import VerifiedToken, Verifier, _scope_array, check_scope
 from ..errors import JwksError, KeysUnavailable, TokenRejected
 
 __all__ = ["AuthError", "BearerRules", "bearer_token", "token_scopes", "required_scopes"]
@@ -155,36 +158,26 @@ def _not_token68(realm: Optional[str]) -> AuthError:
     return AuthError(400, "invalid_request", "the Authorization header is not 'Bearer <token>'", realm=realm)
 
 
-def token_scopes(claims: Mapping[str, Any]) -> FrozenSet[str]:
-    """The scopes a token grants: ``scope`` (space-separated string) together with ``scp``
-    (array of strings, or space-separated string). Raises ``ValueError`` if either claim has
-    another shape."""
-    out: set = set()
-    scope = claims.get("scope")
-    if scope is not None:
-        if not isinstance(scope, str):
-            raise ValueError("the scope claim is not a string")
-        out.update(scope.split())
-    scp = claims.get("scp")
-    if scp is not None:
-        if isinstance(scp, str):
-            out.update(scp.split())
-        elif isinstance(scp, list) and all(isinstance(s, str) for s in scp):
-            for s in scp:
-                out.update(s.split())
-        else:
-            raise ValueError("the scp claim is not a string or an array of strings")
-    return frozenset(out)
+def token_scopes(token: VerifiedToken) -> Tuple[str, ...]:
+    """The scopes a verified token grants, in order, read by the library (see
+    :meth:`jwkskit.VerifiedToken.scopes`). Raises :class:`jwkskit.InvalidClaim` if ``scope``
+    or ``scp`` has another shape."""
+    return token.scopes()
 
 
 def required_scopes(scopes: Union[None, str, Iterable[str]]) -> Tuple[str, ...]:
-    """Scopes given as one space-separated string or an iterable, validated (RFC 6749 §3.3)."""
+    """Required scopes, given as one string of scopes separated by spaces (RFC 6749 §3.3: the
+    space character alone) or as an iterable of scopes, each checked by the library
+    (:func:`jwkskit.check_scope`; :class:`jwkskit.InvalidArgument`, a ``ValueError``, if one
+    is not a valid scope). Duplicates are dropped."""
     if scopes is None:
         return ()
-    items = scopes.split() if isinstance(scopes, str) else [s for group in scopes for s in group.split()]
+    if isinstance(scopes, str):
+        items = [s for s in scopes.split(" ") if s]
+    else:
+        items = list(scopes)
     for s in items:
-        if not all(0x21 <= ord(c) <= 0x7E and c not in '"\\' for c in s):
-            raise ValueError(f"invalid scope {s!r}")
+        check_scope(s)
     return tuple(dict.fromkeys(items))
 
 
@@ -212,6 +205,9 @@ class BearerRules:
             raise ValueError(f"retry_after: expected a whole number of seconds >= 0, got {retry_after!r}")
         self.verifier = verifier
         self.scopes = required_scopes(scopes)
+        # The required scopes as the library takes them, by the extra scopes of a route:
+        # made once per route, not per request.
+        self._arrays: Dict[Tuple[str, ...], Any] = {(): (self.scopes, _scope_array(self.scopes))}
         self.realm = realm
         self.retry_after = retry_after
 
@@ -237,18 +233,32 @@ class BearerRules:
             return _not_token68(self.realm)
         return self.refusal(e)
 
-    def check_scopes(self, claims: Mapping[str, Any], extra: Iterable[str] = ()) -> None:
-        """Raises :class:`AuthError` 403 unless ``claims`` grant every required scope."""
+    def _requires_scopes(self, extra: Iterable[str]) -> bool:
+        return bool(self.scopes or extra)
+
+    def check_scopes(self, token: VerifiedToken, extra: Iterable[str] = ()) -> None:
+        """Raises :class:`AuthError` 403 unless ``token`` grants every required scope (those
+        of the rules and ``extra``), 401 ``invalid_token`` if its scopes cannot be read."""
         if not self.scopes and not extra:
             return  # nothing required (most requests of most services): no work
-        needed = self.scopes + tuple(s for s in required_scopes(extra) if s not in self.scopes)
+        if isinstance(extra, str):
+            key: Tuple[str, ...] = tuple(s for s in extra.split(" ") if s)
+        else:
+            key = extra if isinstance(extra, tuple) else tuple(extra)
+        known = self._arrays.get(key)
+        if known is None:
+            needed = self.scopes + tuple(s for s in required_scopes(key) if s not in self.scopes)
+            known = (needed, _scope_array(needed))
+            if len(self._arrays) < 256:  # a few per route; bounded whatever the callers pass
+                self._arrays[key] = known
+        needed, array = known
         if not needed:
             return
         try:
-            granted = token_scopes(claims)
-        except ValueError as e:
-            raise AuthError(401, "invalid_token", str(e), realm=self.realm) from None
-        if not all(s in granted for s in needed):
+            granted = token._has_scopes(array)
+        except TokenRejected:
+            raise AuthError(401, "invalid_token", "the token has an invalid scope claim", realm=self.realm) from None
+        if not granted:
             raise AuthError(
                 403,
                 "insufficient_scope",
@@ -257,31 +267,64 @@ class BearerRules:
                 scope=" ".join(needed),
             )
 
-    def authenticate(
+    def authenticate_token(
         self, authorization: Sequence[str], query_string: Union[str, bytes] = "", scopes: Iterable[str] = ()
-    ) -> Dict[str, Any]:
-        """The verified claims of a request, or :class:`AuthError`. Blocks while keys are
+    ) -> VerifiedToken:
+        """The verified token of a request, or :class:`AuthError`. Blocks while keys are
         fetched: for threads (WSGI), not event loops."""
         token = _credential(authorization, query_string, self.realm)
         try:
-            claims = self.verifier.verify(token)
+            verified = self.verifier.verify_token(token)
         except JwksError as e:
             raise self._refusal_of(token, e) from None
-        self.check_scopes(claims, scopes)
-        return claims
+        self.check_scopes(verified, scopes)
+        return verified
+
+    def authenticate(
+        self, authorization: Sequence[str], query_string: Union[str, bytes] = "", scopes: Iterable[str] = ()
+    ) -> Dict[str, Any]:
+        """The verified claims of a request (see :meth:`authenticate_token`). With no scope to
+        check, this is the one-call :meth:`jwkskit.Verifier.verify`, which hands back the claims
+        without making a token object."""
+        if self._requires_scopes(scopes):
+            return self.authenticate_token(authorization, query_string, scopes).claims
+        token = _credential(authorization, query_string, self.realm)
+        try:
+            return self.verifier.verify(token)
+        except JwksError as e:
+            raise self._refusal_of(token, e) from None
+
+    async def authenticate_token_async(
+        self, authorization: Sequence[str], query_string: Union[str, bytes] = "", scopes: Iterable[str] = ()
+    ) -> VerifiedToken:
+        """Like :meth:`authenticate_token`, for event loops: a verification that would wait
+        for a key fetch runs on a worker thread (see :meth:`jwkskit.Verifier.would_block`)."""
+        token = _credential(authorization, query_string, self.realm)
+        try:
+            if self.verifier.would_block(token):
+                import asyncio
+
+                loop = asyncio.get_running_loop()
+                verified = await loop.run_in_executor(None, self.verifier.verify_token, token)
+            else:
+                verified = self.verifier.verify_token(token)
+        except JwksError as e:
+            raise self._refusal_of(token, e) from None
+        self.check_scopes(verified, scopes)
+        return verified
 
     async def authenticate_async(
         self, authorization: Sequence[str], query_string: Union[str, bytes] = "", scopes: Iterable[str] = ()
     ) -> Dict[str, Any]:
-        """Like :meth:`authenticate`, for event loops: a verification that would wait for a key
-        fetch runs on a worker thread (see :meth:`jwkskit.Verifier.verify_async`)."""
+        """The verified claims of a request (see :meth:`authenticate_token_async`); with no
+        scope to check, :meth:`jwkskit.Verifier.verify_async` hands back the claims at once."""
+        if self._requires_scopes(scopes):
+            return (await self.authenticate_token_async(authorization, query_string, scopes)).claims
         token = _credential(authorization, query_string, self.realm)
         try:
-            claims = await self.verifier.verify_async(token)
+            return await self.verifier.verify_async(token)
         except JwksError as e:
             raise self._refusal_of(token, e) from None
-        self.check_scopes(claims, scopes)
-        return claims
 
 
 _App = TypeVar("_App")
