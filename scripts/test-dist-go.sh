@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Installs the released Go module the way a Go user does and checks that it works, with no
-# cargo or rustc on PATH: in a new module outside the repository, with a fresh module cache
-# and dist/goproxy as the only module proxy (GOPROXY=file://..., GOSUMDB=off),
-#   - go get github.com/jwks-project/jwks/bindings/go@vVERSION, go build, run: a token signed
-#     by Go's crypto is accepted, tampered tokens are rejected; no libjwks.so is needed;
+# Installs the released Go modules the way a Go user does and checks that they work, with no
+# cargo or rustc on PATH, in new modules outside the repository, each with a fresh module
+# cache, dist/goproxy as the first module proxy and, as the README says to, GONOSUMDB naming
+# the repository's modules (which the checksum database cannot know before they are public):
+#   - go get github.com/jwks-project/jwks/bindings/go@vVERSION with dist/goproxy as the only
+#     proxy, go build, run: a token signed by Go's crypto is accepted, tampered tokens are
+#     rejected; no libjwks.so is needed;
 #   - the fully static build (-ldflags '-extldflags -static') builds and runs the same checks;
 #   - go mod vendor carries the library (go build -mod=vendor);
 #   - go vet passes on the module as downloaded;
-#   - CGO_ENABLED=0 and a platform without a prebuilt library fail with the messages that say
-#     what to do, and with nothing else.
+#   - CGO_ENABLED=0, a platform without a prebuilt library (netbsd/amd64) and a cross build
+#     (GOARCH=arm64, where cgo is off by default) fail with the messages that say what to do,
+#     and with nothing else;
+#   - go get github.com/jwks-project/jwks/bindings/go/grpcjwks@vVERSION (gRPC from the Go
+#     module proxy after dist/goproxy, checked against the hashes of the repository's
+#     grpcjwks/go.sum), then a gRPC server built from it, served on 127.0.0.1 and called over
+#     TCP: a call with a token granting the scope is answered, unary and streaming; calls with
+#     no token, an expired one or one without the scope are refused with their codes.
 # Uses dist/goproxy as it is when it exists (make dist writes it), else runs scripts/dist-go.sh.
-# Needs go, a C compiler and readelf. Exits non-zero on any failure.
+# Needs go, a C compiler and readelf, and the Go module proxy (JWKS_GO_UPSTREAM_PROXY, default
+# https://proxy.golang.org) for gRPC. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -30,13 +39,27 @@ if [ ! -f "$proxy/$module/@v/$version.zip" ]; then
     ./scripts/dist-go.sh
 fi
 zip=$proxy/$module/@v/$version.zip
-for f in list "$version.info" "$version.mod" "$version.zip"; do
-    [ -s "$proxy/$module/@v/$f" ] || fail "dist/goproxy/$module/@v/$f is missing or empty"
+grpc_module=$module/grpcjwks
+zip_limit=$(python3 scripts/sizes.py limit go.zip)
+for m in "$module" "$grpc_module"; do
+    for f in list "$version.info" "$version.mod" "$version.zip"; do
+        [ -s "$proxy/$m/@v/$f" ] || fail "dist/goproxy/$m/@v/$f is missing or empty"
+    done
+    grep -Fx "$version" "$proxy/$m/@v/list" >/dev/null || fail "$m: @v/list does not list $version"
+    size=$(stat -c %s "$proxy/$m/@v/$version.zip")
+    echo "$m@$version zip: $size bytes"
+    [ "$size" -le "$zip_limit" ] || fail "the module zip of $m ($size bytes) is over the limit of $zip_limit"
 done
-grep -Fx "$version" "$proxy/$module/@v/list" >/dev/null || fail "@v/list does not list $version"
-size=$(stat -c %s "$zip")
-echo "module zip: $size bytes"
-[ "$size" -le 12000000 ] || fail "the module zip ($size bytes) is larger than 12 MB"
+# Nested modules as Go expects them: the main module's zip leaves the nested one out, and the
+# nested one requires the main module at the version released with it, with no replace.
+if unzip -Z1 "$zip" | grep -F "@$version/grpcjwks/"; then fail "the zip of $module carries grpcjwks/ (above)"; fi
+grpc_mod=$proxy/$grpc_module/@v/$version.mod
+grep -E "^[[:space:]]*(require[[:space:]]+)?$module[[:space:]]+$version\$" "$grpc_mod" >/dev/null ||
+    fail "$grpc_module@$version does not require $module $version"
+if grep -E '^[[:space:]]*replace' "$grpc_mod"; then fail "$grpc_module@$version has a replace directive"; fi
+
+# The proxy for everything dist/goproxy does not hold (gRPC), read before GOPROXY is replaced.
+upstream=${JWKS_GO_UPSTREAM_PROXY:-https://proxy.golang.org}
 
 tmp=$(mktemp -d)
 # The module cache is read-only (go's choice): make it writable so that it can be removed.
@@ -56,10 +79,14 @@ command -v go >/dev/null || fail "go shares a directory with cargo or rustc; put
 command -v cc >/dev/null || command -v gcc >/dev/null || fail "no C compiler on PATH without cargo"
 
 # Go sees nothing of the checkout: its own GOPATH and module cache, no workspace, and the
-# artefact as the only proxy. (The build cache is content-addressed and may be shared.)
+# artefact as the only proxy. (The build cache is content-addressed and may be shared.) The
+# checksum database is the default one, and GONOSUMDB what the README tells users to set: the
+# go command then asks the database about no module of the repository, and about nothing
+# else here (the main module requires nothing).
 export GOPATH=$tmp/gopath GOMODCACHE=$tmp/gopath/pkg/mod
-export GOPROXY=file://$proxy GOSUMDB=off GOFLAGS=-mod=mod GOWORK=off GOTOOLCHAIN=local
-export GONOSUMDB= GONOPROXY= GOPRIVATE= GOINSECURE= CGO_ENABLED=1
+export GOPROXY=file://$proxy GOSUMDB=sum.golang.org GONOSUMDB=github.com/jwks-project/jwks
+export GOFLAGS=-mod=mod GOWORK=off GOTOOLCHAIN=local
+export GONOSUMCHECK= GONOPROXY= GOPRIVATE= GOINSECURE= CGO_ENABLED=1
 unset GOROOT_FINAL CGO_LDFLAGS CGO_CFLAGS PKG_CONFIG_PATH
 
 app=$tmp/app
@@ -231,5 +258,180 @@ expect_failure "GOOS=netbsd" \
     jwks_has_no_prebuilt_library_for_this_GOOS_GOARCH__install_libjwks_and_build_with_tags_jwks_pkgconfig \
     GOOS=netbsd GOARCH=amd64 CGO_ENABLED=1
 
+step "a cross build (GOARCH=arm64, cgo off by default): fails on the missing library, not on cgo"
+expect_failure "GOARCH=arm64" \
+    jwks_has_no_prebuilt_library_for_this_GOOS_GOARCH__install_libjwks_and_build_with_tags_jwks_pkgconfig \
+    -u CGO_ENABLED GOOS=linux GOARCH=arm64
+
+step "go get $grpc_module@$version; a gRPC server built from it, called on 127.0.0.1"
+grpc_app=$tmp/grpc-app
+mkdir -p "$grpc_app"
+cd "$grpc_app"
+go mod init example.com/grpcapp
+# gRPC and the rest come from the Go module proxy. The checksum database is out of reach here,
+# so their hashes are those the repository recorded (bindings/go/grpcjwks/go.sum): the go
+# command checks every download against them, and asks the database about any module they
+# do not cover (and then fails). The repository's own modules are in GONOSUMDB.
+cp "$root/bindings/go/grpcjwks/go.sum" go.sum
+cat >main.go <<'GO'
+// A gRPC server (the health service behind the grpcjwks interceptors, requiring the scope
+// health:read) served on 127.0.0.1, and calls to it over TCP with tokens signed here (RS256,
+// Go's crypto). Exits non-zero if any answer is not the expected one.
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"time"
+
+	jwks "github.com/jwks-project/jwks/bindings/go"
+	"github.com/jwks-project/jwks/bindings/go/grpcjwks"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+)
+
+var b64 = base64.RawURLEncoding
+
+func must(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		os.Exit(1)
+	}
+}
+
+func encode(v any) string {
+	b, err := json.Marshal(v)
+	must(err)
+	return b64.EncodeToString(b)
+}
+
+func sign(key *rsa.PrivateKey, claims map[string]any) string {
+	input := encode(map[string]string{"alg": "RS256", "typ": "JWT", "kid": "k1"}) + "." + encode(claims)
+	digest := sha256.Sum256([]byte(input))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, key, crypto.SHA256, digest[:])
+	must(err)
+	return input + "." + b64.EncodeToString(sig)
+}
+
+func main() {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(err)
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(err)
+	set, err := json.Marshal(map[string]any{"keys": []map[string]string{{
+		"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+		"n": b64.EncodeToString(key.N.Bytes()),
+		"e": b64.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
+	}}})
+	must(err)
+	v, err := jwks.NewFromJSON(set, &jwks.Options{
+		Issuers: []string{"https://issuer.example/"}, Audiences: []string{"api://health"},
+	})
+	must(err)
+	defer v.Close()
+
+	opts := &grpcjwks.Options{Scopes: []string{"health:read"}}
+	srv := grpc.NewServer(
+		grpc.UnaryInterceptor(grpcjwks.UnaryServerInterceptor(v, opts)),
+		grpc.StreamInterceptor(grpcjwks.StreamServerInterceptor(v, opts)),
+	)
+	healthpb.RegisterHealthServer(srv, health.NewServer())
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	must(err)
+	go func() { must(srv.Serve(lis)) }()
+	defer srv.Stop()
+	fmt.Println("serving gRPC on", lis.Addr())
+
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	must(err)
+	defer conn.Close()
+	client := healthpb.NewHealthClient(conn)
+
+	now := time.Now().Unix()
+	claims := func(scope string, exp int64) map[string]any {
+		return map[string]any{"iss": "https://issuer.example/", "aud": "api://health",
+			"sub": "svc-1", "scope": scope, "iat": now, "exp": exp}
+	}
+	calls := []struct {
+		name, token string
+		want        codes.Code
+	}{
+		{"a token granting health:read", sign(key, claims("health:read", now+600)), codes.OK},
+		{"no token", "", codes.Unauthenticated},
+		{"an expired token", sign(key, claims("health:read", now-60)), codes.Unauthenticated},
+		{"a token without the scope", sign(key, claims("other", now+600)), codes.PermissionDenied},
+		{"a token signed by another key", sign(other, claims("health:read", now+600)), codes.Unauthenticated},
+	}
+	withToken := func(token string) (context.Context, context.CancelFunc) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if token != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
+		}
+		return ctx, cancel
+	}
+	for _, c := range calls {
+		ctx, cancel := withToken(c.token)
+		resp, err := client.Check(ctx, &healthpb.HealthCheckRequest{})
+		cancel()
+		if got := status.Code(err); got != c.want {
+			must(fmt.Errorf("Check with %s: %v, want %v", c.name, err, c.want))
+		}
+		if c.want == codes.OK && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			must(fmt.Errorf("Check with %s: status %v", c.name, resp.GetStatus()))
+		}
+		fmt.Printf("unary Check, %s: %v\n", c.name, status.Code(err))
+	}
+	// The stream interceptor: Watch sends its first message only to an authorised caller.
+	for _, c := range calls[:2] {
+		ctx, cancel := withToken(c.token)
+		stream, err := client.Watch(ctx, &healthpb.HealthCheckRequest{})
+		must(err)
+		resp, err := stream.Recv()
+		cancel()
+		if got := status.Code(err); got != c.want {
+			must(fmt.Errorf("Watch with %s: %v, want %v", c.name, err, c.want))
+		}
+		if c.want == codes.OK && resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+			must(fmt.Errorf("Watch with %s: status %v", c.name, resp.GetStatus()))
+		}
+		fmt.Printf("stream Watch, %s: %v\n", c.name, status.Code(err))
+	}
+	fmt.Println("OK")
+}
+GO
+GOPROXY="file://$proxy,$upstream" go get "$grpc_module@$version"
+GOPROXY="file://$proxy,$upstream" go mod tidy
+for m in "$module" "$grpc_module"; do
+    [ "$(go list -m -f '{{.Version}}' "$m")" = "$version" ] || fail "the gRPC app does not use $m $version"
+    case $(go list -m -f '{{.Dir}}' "$m") in
+        "$GOMODCACHE"/*) ;;
+        *) fail "$m was not taken from the module cache" ;;
+    esac
+done
+# Every hash in go.sum but those of the repository's modules is one the repository recorded.
+if extra=$(grep -v -F "github.com/jwks-project/jwks/" go.sum | grep -v -x -F -f "$root/bindings/go/grpcjwks/go.sum"); then
+    fail "go.sum holds hashes the repository did not record: $extra"
+fi
+GOPROXY=off go build -o grpc-app .
+if readelf -d grpc-app | grep -E 'NEEDED.*(libjwks|libgcc_s)' >/dev/null; then
+    fail "the gRPC server needs libjwks or libgcc_s at run time"
+fi
+run_checks ./grpc-app
+
 echo
-echo "Go module $module@$version from dist/goproxy: installed, built (default, fully static, vendored) and verified"
+echo "Go modules from dist/goproxy: $module@$version installed, built (default, fully static," \
+    "vendored) and verified; $grpc_module@$version serving gRPC on loopback"
