@@ -8,6 +8,10 @@
 #    $JWKS_DIST_PYTHONS (default: python3), where a valid token of each algorithm family must
 #    verify and tampered and expired ones must be rejected, with the stripped libjwks.so of the
 #    wheel being the library the process loaded, and the package source parsing as Python 3.8;
+#    then, still without cargo, `pip install 'WHEEL[fastapi,flask,django]'` (the frameworks from
+#    PyPI) into another venv, where the README's FastAPI, ASGI, Flask and Django apps
+#    (bindings/python/examples/) answer a request with a token granting their scope (200), one
+#    without it (403) and none (401);
 # 2. the sdist: with cargo on PATH, `pip install` into another fresh venv (cargo builds libjwks
 #    from the sources under rust/ of the sdist, not from the checkout), then the same checks.
 #
@@ -24,7 +28,7 @@ die() { echo "test-dist-python.sh: FAILED: $*" >&2; exit 1; }
 
 python=${PYTHON:-python3}
 read -ra pythons <<<"${JWKS_DIST_PYTHONS:-$python}"
-max_wheel_bytes=2000000
+max_wheel_bytes=$("$python" scripts/sizes.py limit wheel)
 
 command -v "$python" >/dev/null || die "$python is not installed"
 command -v readelf >/dev/null || die "readelf (binutils) is not installed"
@@ -142,6 +146,14 @@ for alg, key in private.items():
     fx["bad_signature"].append(f"{header}.{b64(forged)}.{signature}")
     old = dict(claims, iat=NOW - 7200, exp=NOW - 3600)
     fx["expired"].append(jwt.encode(old, key, algorithm=alg, headers={"kid": kid}))
+# For the framework apps, which verify against the clock: valid for an hour from now, with and
+# without the scope their routes require.
+import time
+live = {"iss": ISSUER, "aud": AUDIENCE, "sub": "user-live", "iat": int(time.time()) - 10,
+        "exp": int(time.time()) + 3600}
+fx["scoped"] = jwt.encode(dict(live, scope="orders:read"), private["ES256"], algorithm="ES256",
+                          headers={"kid": "dist-ES256"})
+fx["unscoped"] = jwt.encode(live, private["ES256"], algorithm="ES256", headers={"kid": "dist-ES256"})
 with open(sys.argv[1], "w") as f:
     json.dump(fx, f)
 print(f"{len(fx['valid'])} valid, {len(fx['bad_signature'])} tampered, {len(fx['expired'])} expired tokens")
@@ -241,6 +253,96 @@ for py in "${pythons[@]}"; do
     echo "$out"
     grep -q "\"sha256\": \"$wheel_lib_sha\"" <<<"$out" || die "the library loaded is not the one inside the wheel"
 done
+
+step "wheel with the framework extras: pip install '$wheel_name[fastapi,flask,django]', no cargo on PATH"
+# As the README says to install it; the frameworks come from PyPI. Then the README's apps
+# (bindings/python/examples/, copied outside the repository) each answer three requests.
+venv=$tmp/extras-venv
+cp -r "$root/bindings/python/examples" "$tmp/examples"
+(cd "$tmp/outside" && without_cargo "$python" -m venv "$venv")
+(cd "$tmp/outside" && without_cargo "$venv/bin/python" -m pip install --quiet --no-cache-dir \
+    "$wheel[fastapi,flask,django]")
+cat >"$tmp/check_apps.py" <<'PY'
+import asyncio, json, sys
+
+examples, fixtures_path = sys.argv[1], sys.argv[2]
+sys.path.insert(0, examples)
+import jwkskit
+
+with open(fixtures_path) as f:
+    fx = json.load(f)
+verifier = jwkskit.Verifier.from_jwks(fx["jwks"], issuers=fx["issuer"], audiences=fx["audience"])
+cases = [("scoped", 200), ("unscoped", 403), (None, 401)]
+
+
+def headers_for(case):
+    return {} if case is None else {"Authorization": "Bearer " + fx[case]}
+
+
+def asgi_get(app, path, headers):
+    """One GET through an ASGI app, as a server would make it; (status, body)."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "root_path": "", "server": ("127.0.0.1", 80), "client": ("127.0.0.1", 5000),
+             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return start["status"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def check(name, get):
+    for case, want in cases:
+        status, body = get(headers_for(case))
+        assert status == want, f"{name}, {case or 'no'} token: {status} {body!r}, want {want}"
+        if want == 200:
+            assert b"user-live" in body, f"{name}: {body!r}"
+    print(f"{name}: 200 with the scope, 403 without it, 401 without a token")
+
+
+import fastapi_app, asgi_app, flask_app
+
+check("FastAPI", lambda h: asgi_get(fastapi_app.make_app(verifier), "/orders", h))
+check("ASGI middleware", lambda h: asgi_get(asgi_app.make_app(verifier), "/orders", h))
+flask_client = flask_app.make_app(verifier).test_client()
+
+
+def flask_get(h):
+    r = flask_client.get("/orders", headers=h)
+    return r.status_code, r.data
+
+
+check("Flask", flask_get)
+
+import django
+from django.conf import settings
+
+import django_app
+
+settings.configure(ROOT_URLCONF="django_app", MIDDLEWARE=django_app.MIDDLEWARE, ALLOWED_HOSTS=["testserver"],
+                   JWKSKIT={"VERIFIER": verifier})
+django.setup()
+from django.test import Client
+
+django_client = Client()
+
+
+def django_get(h):
+    r = django_client.get("/orders", **{"HTTP_" + k.upper(): v for k, v in h.items()})
+    return r.status_code, r.content
+
+
+check("Django", django_get)
+verifier.close()
+PY
+(cd "$tmp/outside" && without_cargo "$venv/bin/python" "$tmp/check_apps.py" "$tmp/examples" "$tmp/fixtures.json")
 
 step "sdist in a fresh venv of $("$python" --version 2>&1), built by cargo from its rust/ sources"
 command -v cargo >/dev/null || die "cargo is not on PATH: the sdist check builds libjwks with it"
