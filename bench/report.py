@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The published benchmark report, written from one `make bench` run and the runs before it.
 
-    bench/report.py RESULTS_DIR [--history FILE] [--out FILE] [--readme FILE]
+    bench/report.py RESULTS_DIR [--history FILE] [--out FILE] [--readme FILE]...
+    bench/report.py --check [--history FILE] [--out FILE] [--readme FILE]...
 
 Reads RESULTS_DIR/results.json (written by ``bench/rust/core.rs report``), RESULTS_DIR/failed.txt
 (one line per side of the benchmark that failed to build or run, written by scripts/bench.sh),
@@ -16,7 +17,14 @@ measured; else the repository's HEAD now) and RESULTS_DIR/seconds (how long the 
   the part of the report from its ``## Measured while designing`` heading on is kept by hand
   (the figures behind design choices that the code's comments refer to) and left as it is;
 * replaces the block between ``<!-- bench:begin -->`` and ``<!-- bench:end -->`` of the README
-  (default ``README.md``) with a short summary of the same figures.
+  (default ``README.md``) with a short summary of the same figures, and fills every figure
+  marked ``<!-- bench:KEY -->...<!-- /bench -->`` in the text of the READMEs (default: the
+  top-level one and those of bindings/python and bindings/go) with its span over the runs of
+  the history (KEY: see ``figures``).
+
+``--check`` writes nothing and exits with status 1 when the report, the block or a marked figure
+differs from what the history gives (bench/test_report.py runs it on the committed files, in
+scripts/test.sh), so that no benchmark figure is edited by hand.
 
 Every figure in those files comes from here. A figure that the run could not take (the ring
 floor not built, valgrind missing, a side that failed) is written as NOT MEASURED, and the
@@ -29,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +59,8 @@ COLUMNS: List[Tuple[str, str, int, str]] = [
 ]
 
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+# A figure in a README's text: <!-- bench:KEY -->1.0–2.0<!-- /bench -->, KEY one of figures().
+FIGURE = re.compile(r"<!-- bench:([a-z0-9_]+) -->([^<]*)<!-- /bench -->")
 
 # The heading of the report's hand-kept end: from it on, the report is left as it is.
 KEPT = "## Measured while designing"
@@ -344,6 +355,79 @@ def readme_block(entry: Dict[str, Any], history: List[Dict[str, Any]], missing: 
     return "\n".join(lines)
 
 
+def figures(history: List[Dict[str, Any]]) -> Dict[str, str]:
+    """The figures the READMEs quote in their text, each the span over the runs of the history."""
+
+    def over_runs(key: str, names: Optional[Tuple[str, ...]] = None, section: str = "token_cache",
+                  digits: int = 1) -> str:
+        values = [row.get(key) for e in history for name, row in (e.get(section) or {}).items()
+                  if names is None or name in names]
+        values = [v for v in values if v is not None]
+        return span((min(values), max(values), len(values)), digits) if values else "NOT MEASURED"
+
+    # The fastest run of each algorithm's bare ring verify: from the cheapest to the dearest.
+    fastest = [min(vs) for vs in ([e["cases"].get(n, {}).get("ring_us") for e in history] for n in CASES)
+               if any(v is not None for v in vs) for vs in [[v for v in vs if v is not None]]]
+    return {
+        "cache_hit_us": over_runs("hit_us"),
+        "ring_us_fastest": span((min(fastest), max(fastest), len(fastest)), 0) if fastest else "NOT MEASURED",
+        "cache_miss_ratio": over_runs("miss_over_no_cache", digits=3),
+        "cache_first_two_ratio": over_runs("twice_over_no_cache", digits=3),
+    }
+
+
+def fill_figures(text: str, figs: Dict[str, str]) -> Tuple[str, List[str]]:
+    """The text with every <!-- bench:KEY --> figure filled in, and the unknown keys."""
+    unknown: List[str] = []
+
+    def fill(m: "re.Match[str]") -> str:
+        if m.group(1) not in figs:
+            unknown.append(m.group(1))
+            return m.group(0)
+        return f"<!-- bench:{m.group(1)} -->{figs[m.group(1)]}<!-- /bench -->"
+
+    return FIGURE.sub(fill, text), unknown
+
+
+def expected_files(history: List[Dict[str, Any]], readmes: List[Path], out: Path) -> Dict[Path, str]:
+    """What the report and the READMEs must hold for this history: the report and the block
+    from its last run, the text figures from all of them."""
+    entry = history[-1]
+    missing = not_measured(entry)
+    figs = figures(history)
+    files = {out: report_text(entry, history, missing) + kept_part(out)}
+    for readme in readmes:
+        text = readme.read_text()
+        if BEGIN in text:
+            text = replace_block(text, readme_block(entry, history, missing))
+        files[readme] = fill_figures(text, figs)[0]
+    return files
+
+
+def check(history_path: Path, readmes: List[Path], out: Path) -> int:
+    """Exit status 1 when a figure of the report or a README is not what the history gives."""
+    history = read_history(history_path)
+    if not history:
+        print(f"report.py: no runs in {history_path}", file=sys.stderr)
+        return 1
+    failures = []
+    for readme in readmes:
+        for key in fill_figures(readme.read_text(), figures(history))[1]:
+            failures.append(f"{readme}: no figure {key}")
+    for path, want in expected_files(history, readmes, out).items():
+        have = path.read_text() if path.is_file() else ""
+        if have != want:
+            lines = [f"    README:    {a.strip()}\n    generated: {b.strip()}"
+                     for a, b in zip(have.splitlines(), want.splitlines()) if a != b]
+            failures.append(f"{path}: differs from what {history_path.name} gives:\n" + "\n".join(lines[:10]))
+    for f in failures:
+        print(f"report.py: FAIL: {f}", file=sys.stderr)
+    if not failures:
+        print(f"report.py: the benchmark figures of {len(readmes)} README(s) and {out.name} are those of "
+              f"the {len(history)} runs of {history_path.name}")
+    return 1 if failures else 0
+
+
 def replace_block(text: str, block: str) -> str:
     start, end = text.find(BEGIN), text.find(END)
     if start < 0 or end < start:
@@ -363,12 +447,22 @@ def kept_part(report_file: Path) -> str:
 def main(argv: Optional[List[str]] = None) -> int:
     repo = Path(__file__).resolve().parent.parent
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("results_dir", type=Path)
+    ap.add_argument("results_dir", type=Path, nargs="?")
     ap.add_argument("--history", type=Path, default=repo / "docs" / "bench-history.jsonl")
     ap.add_argument("--out", type=Path, default=repo / "docs" / "benchmarks.md")
-    ap.add_argument("--readme", type=Path, default=repo / "README.md")
+    ap.add_argument("--readme", type=Path, action="append",
+                    help="a README with the block or text figures (repeatable; default: README.md and "
+                    "those of bindings/python and bindings/go)")
     ap.add_argument("--date", help="the run's date (default: now, UTC)")
+    ap.add_argument("--check", action="store_true",
+                    help="write nothing: fail when the report or a README differs from what the history gives")
     args = ap.parse_args(argv)
+    readmes = args.readme or [repo / "README.md", repo / "bindings" / "python" / "README.md",
+                              repo / "bindings" / "go" / "README.md"]
+    if args.check:
+        return check(args.history, readmes, args.out)
+    if args.results_dir is None:
+        ap.error("RESULTS_DIR is needed, unless --check")
 
     results, failed, loadavg_start = load_run(args.results_dir)
     if not results:
@@ -386,9 +480,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         f.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
     history = read_history(args.history)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report_text(entry, history, missing) + kept_part(args.out))
-    args.readme.write_text(replace_block(args.readme.read_text(), readme_block(entry, history, missing)))
-    print(f"wrote {args.out}, {args.readme} (bench block); appended to {args.history}")
+    for path, text in expected_files(history, readmes, args.out).items():
+        path.write_text(text)
+    print(f"wrote {args.out}, {', '.join(str(r) for r in readmes)} (bench block and figures); "
+          f"appended to {args.history}")
     print(quiet_note(entry).replace("**", ""))
     if missing:
         print(f"NOT MEASURED ({len(missing)}):", file=sys.stderr)

@@ -103,6 +103,37 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(self.run_report(results), 0)
         self.assertIn("NOT a quiet machine", self.out.read_text())
 
+    def test_text_figures_are_filled_from_the_history_and_checked(self) -> None:
+        self.readme.write_text(README + "a hit takes <!-- bench:cache_hit_us -->9.9<!-- /bench --> µs\n")
+        self.assertEqual(self.run_report(full_results()), 0)
+        self.assertIn("<!-- bench:cache_hit_us -->0.4<!-- /bench --> µs", self.readme.read_text())
+        check = ["--check", "--history", str(self.history), "--out", str(self.out), "--readme", str(self.readme)]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(report.main(check), 0)
+        # A figure edited by hand, in the text or in the block, fails the check.
+        for old, new in (("-->0.4<", "-->0.3<"), ("| RS256-2048 | 1.050 |", "| RS256-2048 | 1.040 |")):
+            text = self.readme.read_text()
+            self.readme.write_text(text.replace(old, new))
+            err = io.StringIO()
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+                self.assertEqual(report.main(check), 1, old)
+            self.assertIn("differs", err.getvalue())
+            self.readme.write_text(text)
+        # So does a figure the report does not know.
+        self.readme.write_text(self.readme.read_text() + "<!-- bench:no_such_figure -->1<!-- /bench -->\n")
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            self.assertEqual(report.main(check), 1)
+
+
+class CommittedFiguresTest(unittest.TestCase):
+    def test_the_readmes_and_the_report_hold_the_figures_of_the_history(self) -> None:
+        """Every benchmark figure the READMEs and docs/benchmarks.md quote is the one
+        bench/report.py derives from docs/bench-history.jsonl (`make bench` writes them)."""
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            status = report.main(["--check"])
+        self.assertEqual(status, 0, err.getvalue())
+
 
 if __name__ == "__main__":
     unittest.main()
