@@ -10,7 +10,7 @@ INCDIR := $(DESTDIR)$(PREFIX)/include
 .PHONY: help build generate demo test test-c bench bench-e2e dist test-dist sizes install uninstall clean
 
 help:
-	@echo "make build                   build target/release/libjwks.{so,a} and the jwks tool"
+	@echo "make build                   build target/release/libjwks.{so,a} and the jwks tool (cli/)"
 	@echo "make generate                rewrite every file generated from the core's catalogues"
 	@echo "                             (src/catalogue/): the bindings' tables, then include/jwks.h"
 	@echo "make demo                    run the end-to-end demo"
@@ -20,16 +20,17 @@ help:
 	@echo "make bench-e2e               services under load (wrk; Go and Python servers against their"
 	@echo "                             usual peers): docs/benchmarks-e2e.md, about 20 minutes"
 	@echo "make dist                    release artefacts in dist/: C tarball, Python wheel and sdist,"
-	@echo "                             Go module proxy (dist/goproxy), the jwkskit .crate, SHA256SUMS"
+	@echo "                             Go modules proxy (dist/goproxy), the jwkskit and jwkskit-cli"
+	@echo "                             .crate files, sizes.json, SHA256SUMS"
 	@echo "make test-dist               install and verify from dist/ with no cargo on PATH; sizes,"
 	@echo "                             glibc versions, the READMEs' size figures"
 	@echo "make sizes                   write the READMEs' size figures from dist/ (after make dist)"
 	@echo "make install PREFIX=/usr/local   install libraries, header and jwks.pc"
 
 build:
-	# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml)
+	# libjwks on its own, so that it is built without the tool's features (Cargo.toml)
 	cargo build --release -p jwks-capi
-	cargo build --release --bin jwks
+	cargo build --release -p jwkskit-cli --bin jwks
 	ln -sf libjwks.so target/release/libjwks.so.$(MAJOR)
 
 # The generated Rust sources first (cbindgen reads them), then the header from them. A plain
@@ -65,9 +66,10 @@ dist:
 	  if [ -x scripts/$$s.sh ]; then echo "== scripts/$$s.sh"; ./scripts/$$s.sh || exit 1; \
 	  else echo "== scripts/$$s.sh does not exist: skipped"; fi; \
 	done
-	@echo "== cargo package (jwkskit)"
-	cargo package --locked -p jwkskit
-	cp target/package/jwkskit-$(VERSION).crate dist/
+	@echo "== cargo package (jwkskit, jwkskit-cli)"
+	# Together: cargo verifies the tool's crate against the library's, not yet on crates.io.
+	cargo package --locked -p jwkskit -p jwkskit-cli
+	cp target/package/jwkskit-$(VERSION).crate target/package/jwkskit-cli-$(VERSION).crate dist/
 	@echo "== dist/sizes.json (scripts/sizes.py measure)"
 	./scripts/sizes.py measure dist
 	cd dist && { find . -maxdepth 1 -type f ! -name SHA256SUMS; \

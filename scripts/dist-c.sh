@@ -22,11 +22,11 @@ tarball=$out/$name-linux-x86_64.tar.gz
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 
 # Linked against glibc 2.17 (scripts/dist-common.sh), the build the wheel and the Go module
-# ship too. libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+# ship too. libjwks on its own, so that it is built without the tool's features (Cargo.toml).
 # shellcheck source=scripts/dist-common.sh
 . scripts/dist-common.sh
 dist_build -p jwks-capi --lib
-dist_build --bin jwks
+dist_build -p jwkskit-cli --bin jwks
 rel=$dist_out
 if [ "$dist_glibc" = system ]; then glibc_note="the build machine's glibc"; else glibc_note="glibc $dist_glibc or later"; fi
 

@@ -57,7 +57,7 @@ else
     command -v cargo >/dev/null || die "cargo is not installed (it builds libjwks)"
     # shellcheck source=scripts/dist-common.sh
     . scripts/dist-common.sh
-    # -p jwks-capi: libjwks on its own, without the crate's default `cli` feature.
+    # -p jwks-capi: libjwks on its own, without the features the tool turns on.
     dist_build -p jwks-capi --lib
     library=$dist_out/libjwks.a
 fi

@@ -61,7 +61,7 @@ step "build tools in a temporary virtual environment"
 # shellcheck source=scripts/dist-common.sh
 . scripts/dist-common.sh
 step "libjwks (-p jwks-capi --lib, against glibc $dist_glibc)"
-# -p jwks-capi: libjwks on its own, without the crate's default `cli` feature. The C tarball
+# -p jwks-capi: libjwks on its own, without the features the tool turns on. The C tarball
 # ships the same build (scripts/dist-c.sh): when it ran first, this is a no-op.
 dist_build -p jwks-capi --lib
 library=$dist_out/libjwks.so

@@ -16,7 +16,7 @@ threads=${3:-8}
 rel=$PWD/target/release
 out=$PWD/target/rotation-test
 
-# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+# libjwks on its own, so that it is built without the tool's features (Cargo.toml).
 cargo build --release --quiet -p jwks-capi
 cargo build --release --quiet --bin jwks
 ln -sf libjwks.so "$rel/libjwks.so.0"

@@ -14,7 +14,7 @@ root=$PWD
 out=$root/target/c-tests
 mkdir -p "$out"
 
-# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+# libjwks on its own, so that it is built without the tool's features (Cargo.toml).
 cargo build --release -p jwks-capi
 cargo build --release --bin jwks
 # The library's soname is libjwks.so.0: programs linked against target/release load that name.

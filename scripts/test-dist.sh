@@ -9,8 +9,9 @@
 #     wheel's libjwks.so need no GLIBC_ symbol version above 2.17, and libjwks.a (the
 #     tarball's, and the Go module's, the same file) uses nothing a glibc 2.17 lacks;
 #   - scripts/test-dist-c.sh and scripts/test-dist-go.sh when they exist, each with a PATH that
-#     has no cargo or rustc (as a user of the packages has), and scripts/test-dist-python.sh,
-#     which takes cargo off PATH itself for the wheel and builds the sdist with it.
+#     has no cargo or rustc (as a user of the packages has), scripts/test-dist-python.sh,
+#     which takes cargo off PATH itself for the wheel and builds the sdist with it, and
+#     scripts/test-dist-rust.sh, which installs the crates with cargo.
 # Usage: scripts/test-dist.sh [DIST_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,12 +105,15 @@ if PATH=$clean_path command -v cargo >/dev/null || PATH=$clean_path command -v r
 fi
 
 ran=0
-for kind in c python go; do
+for kind in c python go rust; do
   script=scripts/test-dist-$kind.sh
   if [ -x "$script" ]; then
     if [ "$kind" = python ]; then
       # It takes cargo off PATH itself for the wheel installs, and needs it for the sdist.
       echo "== $script (wheel: PATH without cargo and rustc; sdist: built by cargo)"
+      "$script" "$dist"
+    elif [ "$kind" = rust ]; then
+      echo "== $script (the crates, with cargo)"
       "$script" "$dist"
     else
       echo "== $script (PATH without cargo and rustc)"

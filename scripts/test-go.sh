@@ -19,7 +19,7 @@ export CGO_ENABLED=1
 unset CARGO_TARGET_DIR
 
 step "cargo build --release -p jwks-capi; the prebuilt library into bindings/go/lib"
-# libjwks on its own, so that it is built without the `cli` feature (Cargo.toml).
+# libjwks on its own, so that it is built without the tool's features (Cargo.toml).
 cargo build --release --quiet -p jwks-capi
 test -f target/release/libjwks.a
 # The cgo directives link bindings/go/lib/linux_amd64/libjwks.a (as in the released module).

@@ -45,9 +45,10 @@ HERE = Path(__file__).resolve().parent
 BUNDLED_SOURCES = HERE / "rust"
 #: What of the repository the sdist carries under ``rust/``: the workspace manifest and lock,
 #: the crate (``src/``), the C library member (``capi/``), the header and its cbindgen
-#: configuration, and ``bench/rust/`` (Cargo.toml names a bench target there, and cargo refuses
-#: a manifest whose named targets are missing). Tests, fuzz targets and docs stay out.
-RUST_SOURCES = ("Cargo.toml", "Cargo.lock", "cbindgen.toml", "include", "src", "capi", "bench/rust")
+#: configuration, ``bench/rust/`` (Cargo.toml names a bench target there, and cargo refuses
+#: a manifest whose named targets are missing) and the tool's member ``cli/`` (cargo loads every
+#: member of the workspace; it is not built). Tests, fuzz targets and docs stay out.
+RUST_SOURCES = ("Cargo.toml", "Cargo.lock", "cbindgen.toml", "include", "src", "capi", "cli", "bench/rust")
 #: Files of the repository root that go into ``rust/`` when they exist.
 OPTIONAL_SOURCES = ("LICENSE", "LICENSE-APACHE", "NOTICE")
 
@@ -109,8 +110,8 @@ def cargo_build(root: Path) -> Path:
         cargo,
         "build",
         "--release",
-        # libjwks on its own: built with the workspace, the crate would get its default `cli`
-        # feature (the command line tool's HTTP server and key generation), which the library
+        # libjwks on its own: built with the workspace, the crate would get the features the
+        # command line tool turns on (its HTTP server and key generation), which the library
         # never uses.
         "-p",
         "jwks-capi",

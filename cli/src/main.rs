@@ -2,25 +2,16 @@
 
 #![deny(unsafe_code)]
 
-// The subcommands live in src/bin/jwks/, one file each.
+// One file per subcommand, beside this one.
 
-#[path = "jwks/args.rs"]
 mod args;
-#[path = "jwks/common.rs"]
 mod common;
-#[path = "jwks/demo.rs"]
 mod demo;
-#[path = "jwks/inspect.rs"]
 mod inspect;
-#[path = "jwks/keygen.rs"]
 mod keygen;
-#[path = "jwks/serve.rs"]
 mod serve;
-#[path = "jwks/sign.rs"]
 mod sign;
-#[path = "jwks/thumbprint.rs"]
 mod thumbprint;
-#[path = "jwks/verify.rs"]
 mod verify;
 
 use common::{emit, note, CliResult, EXIT_OK, EXIT_TROUBLE};

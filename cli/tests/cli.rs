@@ -102,8 +102,9 @@ impl Drop for TempDir {
     }
 }
 
+/// A file of the repository's test data (tests/data/ of the jwkskit crate, beside this package).
 fn data(name: &str) -> String {
-    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/../tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A key, its key file and a JWKS file holding its public key.
@@ -1067,6 +1068,34 @@ fn verify_against_an_unreachable_url_is_keys_unavailable() {
         "--allow-http",
     ]);
     expect(&run, 2, &["KEYS_UNAVAILABLE"]);
+}
+
+#[test]
+fn verify_never_shows_a_url_password() {
+    let fx = fixture(Algorithm::ES256);
+    let token = sign(&fx.key, json!({"exp": NOW + 60}));
+    // A key server that answers every request with status 500.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut head = [0u8; 4096];
+            let _ = conn.read(&mut head);
+            let _ = conn.write_all(
+                b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+        }
+    });
+    let url = format!("http://user:secret@127.0.0.1:{port}/jwks");
+    for extra in [&[][..], &["--json"][..]] {
+        let mut args = vec!["verify", &token, "--jwks", &url, "--allow-http"];
+        args.extend_from_slice(extra);
+        let run = jwks(&args);
+        expect(&run, 2, &["127.0.0.1"]);
+        let text = format!("{}{}", run.stdout, run.stderr);
+        assert!(!text.contains("secret"), "{text}");
+    }
 }
 
 #[test]

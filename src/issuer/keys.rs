@@ -143,7 +143,7 @@ fn bit_len(be: &[u8]) -> usize {
 
 impl SigningKey {
     /// Generates a fresh key: ES256, ES384 and EdDSA with `ring`; HS256/384/512 as a random
-    /// secret as long as the hash output. RS*/PS*: a 3072-bit key with the `cli` feature
+    /// secret as long as the hash output. RS*/PS*: a 3072-bit key with the `rsa-keygen` feature
     /// (see `SigningKey::generate_rsa`); without it [`ErrorKind::InvalidArgument`] (`ring` has
     /// no RSA key generation): load one with [`SigningKey::from_pkcs8_pem`].
     pub fn generate(alg: Algorithm) -> Result<SigningKey, Error> {
@@ -166,9 +166,9 @@ impl SigningKey {
                 SigningKey::from_hmac_secret(&secret, alg)
             }
             KeyFamily::EcP521 => SigningKey::from_pkcs8_der(&P521Key::generate_pkcs8()?, alg),
-            #[cfg(feature = "cli")]
+            #[cfg(feature = "rsa-keygen")]
             KeyFamily::Rsa => SigningKey::generate_rsa(alg, 3072),
-            #[cfg(not(feature = "cli"))]
+            #[cfg(not(feature = "rsa-keygen"))]
             KeyFamily::Rsa => Err(invalid(format!(
                 "{alg} keys cannot be generated here (ring has no RSA key generation); create one \
                  with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072` and load it"
@@ -325,7 +325,7 @@ impl SigningKey {
     /// `n`/`e`), plus `kid`, `alg` and `"use": "sig"`.
     ///
     /// **For HMAC keys this is the secret** (`kty: oct` with `k`): it verifies because it is
-    /// the key. Never publish it; [`crate::issuer::JwksServer`] leaves HMAC keys out.
+    /// the key. Never publish it; `JwksServer` (feature `serve`) leaves HMAC keys out.
     pub fn public_jwk(&self) -> Value {
         let mut jwk = self.key_members.clone();
         jwk.insert("kid".into(), Value::String(self.kid.clone()));

@@ -1,8 +1,9 @@
 //! The issuer side: signing keys, signing tokens, and publishing the public keys as a JWKS.
 //!
-//! [`JwksServer`] (and the HTTP server it runs on) and RSA key generation
-//! ([`SigningKey::generate_rsa`]) are part of the `cli` feature, on by
-//! default and off in the C library.
+//! `JwksServer` (and the HTTP server it runs on) is the `serve` feature, and RSA key
+//! generation (`SigningKey::generate_rsa`) the `rsa-keygen` feature: both off by default (a
+//! library dependency brings neither tokio, hyper nor `rsa`), and on in the `jwks` tool
+//! (the crate jwkskit-cli).
 //!
 //! Used by the `jwks` command line tool (`keygen`, `sign`, `serve`, `demo`) and by tests that
 //! need real tokens and a real endpoint.
@@ -25,15 +26,15 @@ mod keyfile;
 mod keys;
 mod p521_key;
 mod rng;
-#[cfg(feature = "cli")]
+#[cfg(feature = "rsa-keygen")]
 mod rsa_keygen;
-#[cfg(feature = "cli")]
+#[cfg(feature = "serve")]
 mod serve;
 mod signing;
 
 pub use keydir::{load_key_dir, KeyDir, SkippedFile};
 pub use keys::SigningKey;
-#[cfg(feature = "cli")]
+#[cfg(feature = "serve")]
 pub use serve::{JwksServer, ServeOptions, DISCOVERY_PATH, JWKS_PATH};
 
 use serde_json::{json, Value};
@@ -41,7 +42,8 @@ use serde_json::{json, Value};
 /// `{"keys": [...]}` with [`SigningKey::public_jwk`] of each key.
 ///
 /// HMAC keys appear with their secret (that is how they verify): such a document is for local
-/// verifiers only and must never be published. [`JwksServer`] leaves HMAC keys out.
+/// verifiers only and must never be published. `JwksServer` (feature `serve`) leaves HMAC keys
+/// out.
 pub fn jwks_document(keys: &[&SigningKey]) -> Value {
     let keys: Vec<Value> = keys.iter().map(|k| k.public_jwk()).collect();
     json!({ "keys": keys })

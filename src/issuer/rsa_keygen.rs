@@ -1,5 +1,5 @@
-//! RSA key generation, which ring does not have, with RustCrypto's `rsa`; part of the `cli`
-//! feature. The key is handed over as PKCS#8 and signs through ring like an imported key:
+//! RSA key generation, which ring does not have, with RustCrypto's `rsa`; the `rsa-keygen`
+//! feature (off by default). The key is handed over as PKCS#8 and signs through ring like an imported key:
 //! `rsa` only does the prime search, with ring's random generator (see `rng`).
 
 use ring::rand::SystemRandom;

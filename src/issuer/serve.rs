@@ -7,7 +7,7 @@
 //! a new client comes to a full server, the oldest connection still waiting for its request
 //! head is closed to make room (see `connections`), so idle or trickling clients cannot lock
 //! the others out either, and an answer under way is never cut. It is meant for development,
-//! tests and demos, and binds 127.0.0.1 only. Part of the `cli` feature.
+//! tests and demos, and binds 127.0.0.1 only. The `serve` feature (off by default).
 
 mod connections;
 
