@@ -102,9 +102,10 @@ impl Drop for TempDir {
     }
 }
 
-/// A file of the repository's test data (tests/data/ of the jwkskit crate, beside this package).
+/// A file of tests/data/ (links to the library's test data, so that the published crate
+/// carries them).
 fn data(name: &str) -> String {
-    format!("{}/../tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A key, its key file and a JWKS file holding its public key.
