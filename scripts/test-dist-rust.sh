@@ -70,7 +70,7 @@ fn main() -> Result<(), jwkskit::Error> {
         audiences: vec!["api".into()],
         ..Policy::default()
     };
-    let verifier = Verifier::from_jwks_json(jwks_json.as_bytes(), policy)?;
+    let verifier = Verifier::from_json(jwks_json.as_bytes(), policy)?;
     let token = verifier.verify(bearer.as_bytes())?;
     let sub = token.claim("sub").and_then(|v| v.as_str());
     println!("{}", sub.unwrap_or("(no sub)"));
