@@ -67,9 +67,19 @@ dist:
 	  else echo "== scripts/$$s.sh does not exist: skipped"; fi; \
 	done
 	@echo "== cargo package (jwkskit, jwkskit-cli)"
-	# Together: cargo verifies the tool's crate against the library's, not yet on crates.io.
-	cargo package --locked -p jwkskit -p jwkskit-cli
-	cp target/package/jwkskit-$(VERSION).crate target/package/jwkskit-cli-$(VERSION).crate dist/
+	# Together: cargo verifies the tool's crate against the library's, not yet on crates.io,
+	# through a registry of its own under the target directory. Cargo takes what comes from a
+	# registry never to change: the library unpacked from there (into
+	# $CARGO_HOME/registry/src/-HASH/, crates.io's being named after it) and compiled would be
+	# reused on the next run, and the tool verified against the library of an earlier
+	# `make dist`. So both go first: the unpacked copies of these crates from such local
+	# registries, and the compiled library, in a target directory of the packaging's own.
+	rm -rf "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/jwkskit-$(VERSION) \
+	       "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/-*/jwkskit-cli-$(VERSION) \
+	       target/package-verify/debug/.fingerprint/jwkskit-* target/package-verify/debug/deps/*jwkskit*
+	cargo package --locked -p jwkskit -p jwkskit-cli --target-dir target/package-verify
+	cp target/package-verify/package/jwkskit-$(VERSION).crate \
+	   target/package-verify/package/jwkskit-cli-$(VERSION).crate dist/
 	@echo "== dist/sizes.json (scripts/sizes.py measure)"
 	./scripts/sizes.py measure dist
 	cd dist && { find . -maxdepth 1 -type f ! -name SHA256SUMS; \
