@@ -35,6 +35,12 @@
 #include <stdint.h>
 
 /**
+ * The longest `jti` accepted (RFC 9449 §11.1: refuse unnecessarily large values; a UUID is
+ * 36 characters, 96 random bits in base64url 16).
+ */
+#define MAX_JTI_LEN 256
+
+/**
  * Major version, equal to `JWKS_VERSION_MAJOR` in the header.
  */
 #define JWKS_VERSION_MAJOR 0
@@ -48,6 +54,11 @@
  * Patch version, equal to `JWKS_VERSION_PATCH` in the header.
  */
 #define JWKS_VERSION_PATCH 0
+
+/**
+ * The smallest byte bound (`dpop_replay_cache_bytes`): 16 shards of 128 slots.
+ */
+#define MIN_BYTES (64 * 1024)
 
 /**
  * The outcome of a call. `JWKS_RESULT_OK` (0) is success; every other value is an error.
@@ -134,6 +145,67 @@ enum jwks_result
    */
   JWKS_RESULT_WRONG_TYPE = 17,
   /**
+   * The request carries no access token (no `Authorization` header, or one of another
+   * scheme): answered with a challenge and no error code (RFC 6750 §3.1).
+   */
+  JWKS_RESULT_NO_CREDENTIALS = 18,
+  /**
+   * The request is malformed: several `Authorization` headers, one that is not
+   * `scheme token68`, an unusable request URI (HTTP 400, `invalid_request`).
+   */
+  JWKS_RESULT_INVALID_REQUEST = 19,
+  /**
+   * The `Authorization` scheme (`Bearer` or `DPoP`) is not one the verifier or the route
+   * accepts (`token_scheme`).
+   */
+  JWKS_RESULT_SCHEME_NOT_ALLOWED = 20,
+  /**
+   * The token grants none or not all of the scopes the request needs (HTTP 403,
+   * `insufficient_scope`).
+   */
+  JWKS_RESULT_INSUFFICIENT_SCOPE = 21,
+  /**
+   * The DPoP proof is not a valid proof (RFC 9449 §4.3): missing or repeated `DPoP`
+   * header, not a compact JWS, `typ` not `dpop+jwt`, `alg` not an allowed asymmetric
+   * algorithm, `jwk` missing, private or unusable, bad signature, a required claim missing.
+   */
+  JWKS_RESULT_DPOP_PROOF_INVALID = 22,
+  /**
+   * The DPoP proof was made for another request: `htm`, `htu` or `ath` differ from the
+   * request's method, URI or access token.
+   */
+  JWKS_RESULT_DPOP_PROOF_MISMATCH = 23,
+  /**
+   * The DPoP proof's `iat` lies outside the accepted window (`dpop_max_age`,
+   * `dpop_leeway`).
+   */
+  JWKS_RESULT_DPOP_PROOF_STALE = 24,
+  /**
+   * The DPoP proof's `jti` was seen before within its window: a replay.
+   */
+  JWKS_RESULT_DPOP_PROOF_REPLAYED = 25,
+  /**
+   * The DPoP proof lacks the server's current nonce, or carries one that is not valid
+   * (RFC 9449 §8, §9: answered `use_dpop_nonce` with a `DPoP-Nonce` header).
+   */
+  JWKS_RESULT_DPOP_NONCE_REQUIRED = 26,
+  /**
+   * The token is bound (`cnf.jkt`, `cnf.x5t#S256`) to another key or certificate than the
+   * request's DPoP proof key or client certificate, or to a certificate the request did
+   * not present.
+   */
+  JWKS_RESULT_BINDING_MISMATCH = 27,
+  /**
+   * The token is not bound as the request requires: a token without `cnf.jkt` sent with
+   * the `DPoP` scheme, or one without `cnf.x5t#S256` where certificate binding is required.
+   */
+  JWKS_RESULT_TOKEN_NOT_BOUND = 28,
+  /**
+   * A DPoP-bound token (`cnf.jkt`) was sent with the `Bearer` scheme (RFC 9449 §7.2), and
+   * the policy refuses it (`allow_dpop_bound_bearer` off).
+   */
+  JWKS_RESULT_BOUND_TOKEN_AS_BEARER = 29,
+  /**
    * The keys could not be obtained (network, HTTP status, timeout, file) and none usable are cached.
    */
   JWKS_RESULT_KEYS_UNAVAILABLE = 100,
@@ -141,6 +213,12 @@ enum jwks_result
    * The key set is malformed, too large, or has no usable key.
    */
   JWKS_RESULT_KEY_SET_INVALID = 101,
+  /**
+   * The DPoP replay store refused to record a proof: the in-memory store is full of proofs
+   * still inside their window (it refuses rather than forgets), or a shared store failed.
+   * Answer 503: the request may succeed later with a new proof.
+   */
+  JWKS_RESULT_REPLAY_STORE_UNAVAILABLE = 102,
   /**
    * A required pointer argument was NULL.
    */
@@ -210,6 +288,11 @@ typedef enum jwks_category jwks_category;
 typedef uint32_t jwks_category;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+/**
+ * Which `Authorization` schemes a verifier (or a route) accepts.
+ */
+typedef struct TokenScheme TokenScheme;
 
 /**
  * The details of a failure: its code and a precise message.
@@ -378,6 +461,56 @@ typedef struct jwks_token_cache_stats {
    */
   uint64_t max_bytes;
 } jwks_token_cache_stats;
+
+/**
+ * The DPoP proof counters and the replay store's occupancy (filled by
+ * `jwks_verifier_dpop_stats` in C, which writes as many bytes as the caller says it has).
+ * Fields are only ever added at the end.
+ */
+typedef struct jwks_dpop_stats {
+  /**
+   * DPoP proofs accepted (every check passed, the replay store recorded them).
+   */
+  uint64_t proofs_verified;
+  /**
+   * DPoP proofs refused, whatever the reason (replays included).
+   */
+  uint64_t proofs_rejected;
+  /**
+   * DPoP proofs refused because their `jti` was seen within its window.
+   */
+  uint64_t replays;
+  /**
+   * DPoP proofs refused because the replay store was full of unexpired keys or failed
+   * (answered 503).
+   */
+  uint64_t store_refusals;
+  /**
+   * DPoP proofs refused for a missing or stale server nonce (`use_dpop_nonce`).
+   */
+  uint64_t nonce_challenges;
+  /**
+   * Keys the in-memory replay store holds now, expired ones not yet removed included (0 with
+   * a shared store).
+   */
+  uint64_t replay_entries;
+  /**
+   * The most keys the in-memory replay store can hold (0 until its first proof, and with a
+   * shared store).
+   */
+  uint64_t replay_max_entries;
+  /**
+   * Bytes the in-memory replay store has allocated (its shards' tables, each allocated whole
+   * on its first proof).
+   */
+  uint64_t replay_bytes;
+  /**
+   * The in-memory replay store's byte bound (`dpop_replay_cache_bytes`).
+   */
+  uint64_t replay_max_bytes;
+} jwks_dpop_stats;
+
+
 
 
 
@@ -578,6 +711,72 @@ jwks_result jwks_options_set_max_token_age(struct jwks_options *opts, uint32_t s
  * builder).
  */
 jwks_result jwks_options_set_max_token_size(struct jwks_options *opts, size_t bytes);
+
+/**
+ * Sets `token_scheme`: the `Authorization` schemes a request verification accepts: `bearer`
+ * (RFC 6750), `dpop` (RFC 9449: the token with a DPoP proof of its key), or `either`. A route
+ * may ask for another when it verifies a request. Default: `bearer`. Not thread-safe (a
+ * builder).
+ */
+jwks_result jwks_options_set_token_scheme(struct jwks_options *opts, const char *scheme);
+
+/**
+ * Sets `dpop_max_age`: the oldest a DPoP proof may be, from its `iat`; its `jti` is remembered
+ * that long (plus the leeway) to refuse a replay. In seconds. Default: 60 s. Range: above 0 s,
+ * at most 3600 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+ * builder).
+ */
+jwks_result jwks_options_set_dpop_max_age(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets `dpop_leeway`: the clock-skew leeway for a DPoP proof's `iat`: how far ahead of the
+ * server's clock it may be, and how much older than `dpop_max_age`. In seconds. Default: 5 s.
+ * Range: 0 to 300 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+ * builder).
+ */
+jwks_result jwks_options_set_dpop_leeway(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets `dpop_replay_cache_bytes`: the most memory the in-memory DPoP replay store takes (each
+ * shard's table is allocated on its first proof). It never forgets a `jti` inside its window:
+ * when full of them it refuses new proofs (`REPLAY_STORE_UNAVAILABLE`, answer 503). About
+ * 50,000 proofs per MiB: the default holds 66 s of proofs (window and leeway) at 13,000 a
+ * second. Unused with a shared replay store. In bytes. Default: 16777216 bytes. Range: at
+ * least 65536 bytes; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+ * builder).
+ */
+jwks_result jwks_options_set_dpop_replay_cache_bytes(struct jwks_options *opts, size_t max_bytes);
+
+/**
+ * Sets `dpop_nonce_lifetime`: server nonces (RFC 9449 §9): a proof must carry a nonce the
+ * server issued (sent in `DPoP-Nonce` with a `use_dpop_nonce` refusal); the built-in nonce
+ * changes this often and is accepted for one period more. In seconds. Default: off. Range: 1
+ * to 86400 s, or 0 for off; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not
+ * thread-safe (a builder).
+ */
+jwks_result jwks_options_set_dpop_nonce_lifetime(struct jwks_options *opts, uint32_t seconds);
+
+/**
+ * Sets `dpop_nonce_secret`: the secret (at least 32 bytes) under which the built-in nonces are
+ * made, so that every server of a fleet accepts the others' nonces; by default each verifier
+ * draws its own. Default: none. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_dpop_nonce_secret(struct jwks_options *opts, const char *secret);
+
+/**
+ * Sets `allow_dpop_bound_bearer`: accepts a DPoP-bound token (one with `cnf.jkt`) sent with
+ * the `Bearer` scheme, without a proof; RFC 9449 §7.2 says to refuse it, which is the
+ * default. Default: off. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_allow_dpop_bound_bearer(struct jwks_options *opts, bool allow);
+
+/**
+ * Sets `require_certificate_binding`: requires every token of a request verification to be
+ * bound to the client certificate (`cnf.x5t#S256`, RFC 8705 §3). Without it, a token that is
+ * bound is still checked against the certificate, and refused without one. Default: off. Not
+ * thread-safe (a builder).
+ */
+jwks_result jwks_options_set_require_certificate_binding(struct jwks_options *opts, bool require);
 
 /**
  * Sets `token_cache`: how many verified tokens a verifier keeps, so that a token seen again is

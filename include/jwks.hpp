@@ -103,10 +103,36 @@ enum class result : std::uint32_t {
   invalid_claim = JWKS_RESULT_INVALID_CLAIM,
   /// the token type (typ) is not the expected one
   wrong_type = JWKS_RESULT_WRONG_TYPE,
+  /// the request carries no access token
+  no_credentials = JWKS_RESULT_NO_CREDENTIALS,
+  /// the request is malformed
+  invalid_request = JWKS_RESULT_INVALID_REQUEST,
+  /// the authorization scheme is not accepted here
+  scheme_not_allowed = JWKS_RESULT_SCHEME_NOT_ALLOWED,
+  /// the token lacks a required scope
+  insufficient_scope = JWKS_RESULT_INSUFFICIENT_SCOPE,
+  /// the DPoP proof is invalid
+  dpop_proof_invalid = JWKS_RESULT_DPOP_PROOF_INVALID,
+  /// the DPoP proof is for another request or token
+  dpop_proof_mismatch = JWKS_RESULT_DPOP_PROOF_MISMATCH,
+  /// the DPoP proof is too old or issued in the future
+  dpop_proof_stale = JWKS_RESULT_DPOP_PROOF_STALE,
+  /// the DPoP proof was already used
+  dpop_proof_replayed = JWKS_RESULT_DPOP_PROOF_REPLAYED,
+  /// a fresh DPoP nonce is required
+  dpop_nonce_required = JWKS_RESULT_DPOP_NONCE_REQUIRED,
+  /// the token's key or certificate binding does not match the request
+  binding_mismatch = JWKS_RESULT_BINDING_MISMATCH,
+  /// the token is not bound as the request requires
+  token_not_bound = JWKS_RESULT_TOKEN_NOT_BOUND,
+  /// a DPoP-bound token was sent as a bearer token
+  bound_token_as_bearer = JWKS_RESULT_BOUND_TOKEN_AS_BEARER,
   /// the keys are unavailable
   keys_unavailable = JWKS_RESULT_KEYS_UNAVAILABLE,
   /// the key set is invalid
   key_set_invalid = JWKS_RESULT_KEY_SET_INVALID,
+  /// the DPoP replay store is full or unavailable
+  replay_store_unavailable = JWKS_RESULT_REPLAY_STORE_UNAVAILABLE,
   /// a required argument was NULL
   null_argument = JWKS_RESULT_NULL_ARGUMENT,
   /// an argument is invalid
@@ -391,6 +417,50 @@ class options {
   /// The largest accepted token. Default: 16384 bytes. Range: 256 to 1048576 bytes.
   options &max_token_size(std::size_t bytes) {
     return check(jwks_options_set_max_token_size(p_, bytes), "max_token_size", std::uint64_t{bytes});
+  }
+  /// The Authorization schemes a request verification accepts: bearer (RFC 6750), dpop (RFC 9449: the token
+  /// with a DPoP proof of its key), or either. A route may ask for another when it verifies a request. Default:
+  /// `bearer`.
+  options &token_scheme(std::string_view scheme) {
+    return str("token_scheme", jwks_options_set_token_scheme, scheme);
+  }
+  /// The oldest a DPoP proof may be, from its iat; its jti is remembered that long (plus the leeway) to refuse
+  /// a replay. Default: 60 s. Range: above 0 s, at most 3600 s.
+  options &dpop_max_age(std::chrono::seconds s) { return u32("dpop_max_age", jwks_options_set_dpop_max_age, s); }
+  /// The clock-skew leeway for a DPoP proof's iat: how far ahead of the server's clock it may be, and how much
+  /// older than dpop_max_age. Default: 5 s. Range: 0 to 300 s.
+  options &dpop_leeway(std::chrono::seconds s) { return u32("dpop_leeway", jwks_options_set_dpop_leeway, s); }
+  /// The most memory the in-memory DPoP replay store takes (each shard's table is allocated on its first
+  /// proof). It never forgets a jti inside its window: when full of them it refuses new proofs
+  /// (REPLAY_STORE_UNAVAILABLE, answer 503). About 50,000 proofs per MiB: the default holds 66 s of proofs
+  /// (window and leeway) at 13,000 a second. Unused with a shared replay store. Default: 16777216 bytes. Range:
+  /// at least 65536 bytes.
+  options &dpop_replay_cache_bytes(std::size_t max_bytes) {
+    return check(jwks_options_set_dpop_replay_cache_bytes(p_, max_bytes), "dpop_replay_cache_bytes", std::uint64_t{max_bytes});
+  }
+  /// Server nonces (RFC 9449 §9): a proof must carry a nonce the server issued (sent in DPoP-Nonce with a
+  /// use_dpop_nonce refusal); the built-in nonce changes this often and is accepted for one period more.
+  /// Default: off. Range: 1 to 86400 s, or 0 for off.
+  options &dpop_nonce_lifetime(std::chrono::seconds s) {
+    return u32("dpop_nonce_lifetime", jwks_options_set_dpop_nonce_lifetime, s);
+  }
+  /// The secret (at least 32 bytes) under which the built-in nonces are made, so that every server of a fleet
+  /// accepts the others' nonces; by default each verifier draws its own. Default: none.
+  options &dpop_nonce_secret(std::string_view secret) {
+    detail::c_string c(secret);
+    if (!c.ok()) nul_refused("dpop_nonce_secret", detail::hidden{});
+    return check(jwks_options_set_dpop_nonce_secret(p_, c.get()), "dpop_nonce_secret", detail::hidden{});
+  }
+  /// Accepts a DPoP-bound token (one with cnf.jkt) sent with the Bearer scheme, without a proof; RFC 9449 §7.2
+  /// says to refuse it, which is the default. Default: off.
+  options &allow_dpop_bound_bearer(bool allow) {
+    return check(jwks_options_set_allow_dpop_bound_bearer(p_, allow), "allow_dpop_bound_bearer", allow);
+  }
+  /// Requires every token of a request verification to be bound to the client certificate (cnf.x5t#S256, RFC
+  /// 8705 §3). Without it, a token that is bound is still checked against the certificate, and refused without
+  /// one. Default: off.
+  options &require_certificate_binding(bool require) {
+    return check(jwks_options_set_require_certificate_binding(p_, require), "require_certificate_binding", require);
   }
   /// How many verified tokens a verifier keeps, so that a token seen again is answered without its signature
   /// check, with the verdict a full verification would give (the time rules are checked again at each call's

@@ -146,11 +146,65 @@ error_kinds! {
     /// The header's `typ` is not the expected one.
     WrongType = 17, "WRONG_TYPE", python "WrongType",
         "the token type (typ) is not the expected one";
+    /// The request carries no access token (no `Authorization` header, or one of another
+    /// scheme): answered with a challenge and no error code (RFC 6750 §3.1).
+    NoCredentials = 18, "NO_CREDENTIALS", python "NoCredentials",
+        "the request carries no access token";
+    /// The request is malformed: several `Authorization` headers, one that is not
+    /// `scheme token68`, an unusable request URI (HTTP 400, `invalid_request`).
+    InvalidRequest = 19, "INVALID_REQUEST", python "InvalidRequest",
+        "the request is malformed";
+    /// The `Authorization` scheme (`Bearer` or `DPoP`) is not one the verifier or the route
+    /// accepts (`token_scheme`).
+    SchemeNotAllowed = 20, "SCHEME_NOT_ALLOWED", python "SchemeNotAllowed",
+        "the authorization scheme is not accepted here";
+    /// The token grants none or not all of the scopes the request needs (HTTP 403,
+    /// `insufficient_scope`).
+    InsufficientScope = 21, "INSUFFICIENT_SCOPE", python "InsufficientScope",
+        "the token lacks a required scope";
+    /// The DPoP proof is not a valid proof (RFC 9449 §4.3): missing or repeated `DPoP`
+    /// header, not a compact JWS, `typ` not `dpop+jwt`, `alg` not an allowed asymmetric
+    /// algorithm, `jwk` missing, private or unusable, bad signature, a required claim missing.
+    DpopProofInvalid = 22, "DPOP_PROOF_INVALID", python "InvalidDpopProof",
+        "the DPoP proof is invalid";
+    /// The DPoP proof was made for another request: `htm`, `htu` or `ath` differ from the
+    /// request's method, URI or access token.
+    DpopProofMismatch = 23, "DPOP_PROOF_MISMATCH", python "DpopProofMismatch",
+        "the DPoP proof is for another request or token";
+    /// The DPoP proof's `iat` lies outside the accepted window (`dpop_max_age`,
+    /// `dpop_leeway`).
+    DpopProofStale = 24, "DPOP_PROOF_STALE", python "DpopProofStale",
+        "the DPoP proof is too old or issued in the future";
+    /// The DPoP proof's `jti` was seen before within its window: a replay.
+    DpopProofReplayed = 25, "DPOP_PROOF_REPLAYED", python "DpopProofReplayed",
+        "the DPoP proof was already used";
+    /// The DPoP proof lacks the server's current nonce, or carries one that is not valid
+    /// (RFC 9449 §8, §9: answered `use_dpop_nonce` with a `DPoP-Nonce` header).
+    DpopNonceRequired = 26, "DPOP_NONCE_REQUIRED", python "UseDpopNonce",
+        "a fresh DPoP nonce is required";
+    /// The token is bound (`cnf.jkt`, `cnf.x5t#S256`) to another key or certificate than the
+    /// request's DPoP proof key or client certificate, or to a certificate the request did
+    /// not present.
+    BindingMismatch = 27, "BINDING_MISMATCH", python "BindingMismatch",
+        "the token's key or certificate binding does not match the request";
+    /// The token is not bound as the request requires: a token without `cnf.jkt` sent with
+    /// the `DPoP` scheme, or one without `cnf.x5t#S256` where certificate binding is required.
+    TokenNotBound = 28, "TOKEN_NOT_BOUND", python "TokenNotBound",
+        "the token is not bound as the request requires";
+    /// A DPoP-bound token (`cnf.jkt`) was sent with the `Bearer` scheme (RFC 9449 §7.2), and
+    /// the policy refuses it (`allow_dpop_bound_bearer` off).
+    BoundTokenAsBearer = 29, "BOUND_TOKEN_AS_BEARER", python "BoundTokenAsBearer",
+        "a DPoP-bound token was sent as a bearer token";
 
     /// The keys could not be obtained (network, HTTP status, timeout, file) and none usable are cached.
     KeysUnavailable = 100, "KEYS_UNAVAILABLE", python "KeyFetchFailed", "the keys are unavailable";
     /// The key set is malformed, too large, or has no usable key.
     KeySetInvalid = 101, "KEY_SET_INVALID", python "KeySetInvalid", "the key set is invalid";
+    /// The DPoP replay store refused to record a proof: the in-memory store is full of proofs
+    /// still inside their window (it refuses rather than forgets), or a shared store failed.
+    /// Answer 503: the request may succeed later with a new proof.
+    ReplayStoreUnavailable = 102, "REPLAY_STORE_UNAVAILABLE", python "ReplayStoreUnavailable",
+        "the DPoP replay store is full or unavailable";
 
     /// A required pointer argument was NULL.
     NullArgument = 200, "NULL_ARGUMENT", python "NullArgument", "a required argument was NULL";
@@ -283,6 +337,49 @@ impl ErrorKind {
             .into_iter()
             .find(|c| c.codes().contains(&self.code()))
             .unwrap_or(Category::Misuse)
+    }
+}
+
+impl ErrorKind {
+    /// The HTTP status a server answers a request refused with this kind: 401 for a rejected
+    /// token, but 400 for [`ErrorKind::InvalidRequest`] and 403 for
+    /// [`ErrorKind::InsufficientScope`]; 503 when keys or the replay store are unavailable;
+    /// 500 for misuse; `None` for a lookup, which refuses nothing.
+    pub fn http_status(self) -> Option<u16> {
+        match self {
+            ErrorKind::InvalidRequest => Some(400),
+            ErrorKind::InsufficientScope => Some(403),
+            _ => self.category().http_status(),
+        }
+    }
+
+    /// The `error` of the `WWW-Authenticate` challenge (RFC 6750 §3.1, RFC 9449 §7.1, §9):
+    /// `invalid_token` for a rejected token, `invalid_dpop_proof` for a bad DPoP proof,
+    /// `use_dpop_nonce` when a nonce is needed, `invalid_request`, `insufficient_scope`; `None`
+    /// when the request carried no token (§3.1: no error code) and for answers that are no
+    /// refusal of the token (503, 500).
+    pub fn oauth_error(self) -> Option<&'static str> {
+        match self {
+            ErrorKind::NoCredentials => None,
+            ErrorKind::InvalidRequest => Some("invalid_request"),
+            ErrorKind::InsufficientScope => Some("insufficient_scope"),
+            ErrorKind::DpopProofInvalid
+            | ErrorKind::DpopProofMismatch
+            | ErrorKind::DpopProofStale
+            | ErrorKind::DpopProofReplayed => Some("invalid_dpop_proof"),
+            ErrorKind::DpopNonceRequired => Some("use_dpop_nonce"),
+            _ if self.category() == Category::TokenRejected => Some("invalid_token"),
+            _ => None,
+        }
+    }
+
+    /// Whether the refusal concerns the DPoP proof (its error belongs on the `DPoP`
+    /// challenge alone, RFC 9449 §7.2).
+    pub fn is_dpop_proof_error(self) -> bool {
+        matches!(
+            self.oauth_error(),
+            Some("invalid_dpop_proof" | "use_dpop_nonce")
+        )
     }
 }
 

@@ -118,6 +118,131 @@ pub(crate) fn read_fields<'a>(
     })
 }
 
+/// What [`read_object_member`] found of the member it was asked for.
+#[derive(Debug)]
+pub(crate) enum MemberObject<'a> {
+    /// The object has no such member.
+    Absent,
+    /// The member's value is not an object.
+    NotObject,
+    /// The member is an object: its members that `keep` names.
+    Object(Fields<'a>),
+}
+
+/// Reads `bytes` under exactly the rules of [`parse_object`], keeping of the top-level member
+/// `name`, when its value is an object, that object's members which `keep` names (as
+/// [`read_fields`] keeps top-level ones): e.g. a token's `cnf` confirmation members.
+pub(crate) fn read_object_member<'a>(
+    bytes: &'a [u8],
+    max_depth: usize,
+    name: &str,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<MemberObject<'a>, ObjectError> {
+    read(bytes, max_depth, |rules, de| {
+        de.deserialize_map(MemberTop { rules, name, keep })
+    })
+}
+
+/// The top-level object for [`read_object_member`].
+struct MemberTop<'f, 'k> {
+    rules: Rules<'f>,
+    name: &'k str,
+    keep: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> Visitor<'de> for MemberTop<'_, '_> {
+    type Value = MemberObject<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MemberObject<'de>, A::Error> {
+        let inner = self.rules.enter()?;
+        let mut found = MemberObject::Absent;
+        let mut names = Names::default();
+        while let Some(name) = map.next_key_seed(Name)? {
+            if name == self.name {
+                found = map.next_value_seed(InnerObject {
+                    rules: inner,
+                    keep: self.keep,
+                })?;
+            } else {
+                map.next_value_seed(Check(inner))?;
+            }
+            if !names.insert(name.clone()) {
+                return Err(inner.fail(ObjectError::Duplicate(name.into_owned())));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The value of the member [`read_object_member`] looks for: its kept members if an object,
+/// any other value checked as [`Check`] does.
+#[derive(Clone, Copy)]
+struct InnerObject<'f, 'k> {
+    rules: Rules<'f>,
+    keep: &'k dyn Fn(&str) -> bool,
+}
+
+impl<'de> DeserializeSeed<'de> for InnerObject<'_, '_> {
+    type Value = MemberObject<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for InnerObject<'_, '_> {
+    type Value = MemberObject<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(MemberObject::NotObject)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(MemberObject::NotObject)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(MemberObject::NotObject)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(MemberObject::NotObject)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Check(self.rules)
+            .visit_f64(v)
+            .map(|()| MemberObject::NotObject)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(MemberObject::NotObject)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        Check(self.rules)
+            .visit_seq(seq)
+            .map(|()| MemberObject::NotObject)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        TopLevel {
+            rules: self.rules,
+            keep: self.keep,
+        }
+        .visit_map(map)
+        .map(MemberObject::Object)
+    }
+}
+
 /// Runs `visit` over `bytes` as the whole JSON text, under fresh [`Rules`].
 fn read<'a, T>(
     bytes: &'a [u8],

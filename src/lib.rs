@@ -27,6 +27,8 @@ pub mod catalogue;
 mod claim_reader;
 pub mod claims;
 mod claims_view;
+pub mod cnf;
+pub mod dpop;
 pub mod error;
 pub mod ffi;
 pub mod issuer;
@@ -37,6 +39,8 @@ mod members;
 mod nul_str;
 pub mod policy;
 mod read_mostly;
+pub mod refusal;
+pub mod replay;
 mod roca;
 pub mod scopes;
 pub mod source;
@@ -46,6 +50,7 @@ mod verified_token;
 pub mod verifier;
 
 pub use alg::{Algorithm, KeyFamily};
+pub use catalogue::DpopStats;
 pub use error::{Category, Error, ErrorKind};
 pub use jwk::{thumbprint, Jwk};
 pub use keyset::{KeySet, KeySetOptions, SkippedKey};
@@ -54,6 +59,7 @@ pub use scopes::ScopeMatch;
 pub use source::{KeyQuery, KeySource, RemoteOptions, SourceStats, StaticSource};
 pub use token::Limits;
 pub use token_cache::TokenCacheStats;
+pub use verifier::request::{ClientCert, Request, Scheme, VerifiedRequest};
 pub use verifier::{unix_now, VerifiedToken, Verifier};
 
 /// The library version (from Cargo.toml).

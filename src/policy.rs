@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::alg::Algorithm;
 use crate::catalogue::options::{self as opt, OptionSpec, Value};
+use crate::dpop::{DpopPolicy, TokenScheme};
 use crate::error::{Error, ErrorKind};
 use crate::token::Limits;
 
@@ -36,6 +37,12 @@ pub struct Policy {
     pub limits: Limits,
     /// The verified-token cache (on by default; see [`crate::token_cache`]).
     pub token_cache: TokenCacheOptions,
+    /// What a request verification accepts of DPoP (see [`crate::dpop`]).
+    pub dpop: DpopPolicy,
+    /// Whether every token of a request verification must be bound to the client certificate
+    /// (`cnf.x5t#S256`, RFC 8705; default false: a bound token is checked, an unbound one
+    /// accepted).
+    pub require_certificate_binding: bool,
 }
 
 impl Default for Policy {
@@ -51,6 +58,8 @@ impl Default for Policy {
             max_age: None,
             limits: Limits::default(),
             token_cache: TokenCacheOptions::default(),
+            dpop: DpopPolicy::default(),
+            require_certificate_binding: opt::REQUIRE_CERTIFICATE_BINDING.default_flag(),
         }
     }
 }
@@ -82,6 +91,7 @@ impl Policy {
         opt::MAX_TOKEN_SIZE.check_usize(self.limits.max_token_len)?;
         opt::MAX_HEADER_SIZE.check_usize(self.limits.max_header_len)?;
         opt::MAX_JSON_DEPTH.check_usize(self.limits.max_json_depth)?;
+        self.dpop.check()?;
         self.token_cache.check()
     }
 
@@ -110,6 +120,21 @@ impl Policy {
                 self.max_age = (age > 0).then_some(age);
             }
             "max_token_size" => self.limits.max_token_len = spec.size(v)?,
+            "token_scheme" => self.dpop.token_scheme = TokenScheme::from_name(spec.text(v)?)?,
+            "dpop_max_age" => self.dpop.max_age = spec.seconds(v)?.as_secs(),
+            "dpop_leeway" => self.dpop.leeway = spec.seconds(v)?.as_secs(),
+            "dpop_replay_cache_bytes" => self.dpop.replay_cache_bytes = spec.size(v)?,
+            "dpop_nonce_lifetime" => {
+                let lifetime = spec.seconds(v)?.as_secs();
+                self.dpop.nonce_lifetime = (lifetime > 0).then_some(lifetime);
+            }
+            "dpop_nonce_secret" => {
+                let secret = spec.text(v)?;
+                opt::check_nonce_secret(secret)?;
+                self.dpop.nonce_secret = Some(secret.to_owned());
+            }
+            "allow_dpop_bound_bearer" => self.dpop.allow_bound_bearer = spec.flag(v)?,
+            "require_certificate_binding" => self.require_certificate_binding = spec.flag(v)?,
             "token_cache" => self.token_cache.max_entries = spec.count(v)?,
             "token_cache_bytes" => self.token_cache.max_bytes = spec.size(v)?,
             "token_cache_max_reuse" => self.token_cache.max_reuse = spec.seconds(v)?,

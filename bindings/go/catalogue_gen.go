@@ -54,12 +54,60 @@ const (
 	CodeInvalidClaim Code = 16
 	// CodeWrongType (WRONG_TYPE): the header's typ is not the expected one.
 	CodeWrongType Code = 17
+	// CodeNoCredentials (NO_CREDENTIALS): the request carries no access token (no Authorization
+	// header, or one of another scheme): answered with a challenge and no error code (RFC 6750
+	// §3.1).
+	CodeNoCredentials Code = 18
+	// CodeInvalidRequest (INVALID_REQUEST): the request is malformed: several Authorization
+	// headers, one that is not scheme token68, an unusable request URI (HTTP 400,
+	// invalid_request).
+	CodeInvalidRequest Code = 19
+	// CodeSchemeNotAllowed (SCHEME_NOT_ALLOWED): the Authorization scheme (Bearer or DPoP) is not
+	// one the verifier or the route accepts (token_scheme).
+	CodeSchemeNotAllowed Code = 20
+	// CodeInsufficientScope (INSUFFICIENT_SCOPE): the token grants none or not all of the scopes
+	// the request needs (HTTP 403, insufficient_scope).
+	CodeInsufficientScope Code = 21
+	// CodeDpopProofInvalid (DPOP_PROOF_INVALID): the DPoP proof is not a valid proof (RFC 9449
+	// §4.3): missing or repeated DPoP header, not a compact JWS, typ not dpop+jwt, alg not an
+	// allowed asymmetric algorithm, jwk missing, private or unusable, bad signature, a required
+	// claim missing.
+	CodeDpopProofInvalid Code = 22
+	// CodeDpopProofMismatch (DPOP_PROOF_MISMATCH): the DPoP proof was made for another request:
+	// htm, htu or ath differ from the request's method, URI or access token.
+	CodeDpopProofMismatch Code = 23
+	// CodeDpopProofStale (DPOP_PROOF_STALE): the DPoP proof's iat lies outside the accepted window
+	// (dpop_max_age, dpop_leeway).
+	CodeDpopProofStale Code = 24
+	// CodeDpopProofReplayed (DPOP_PROOF_REPLAYED): the DPoP proof's jti was seen before within its
+	// window: a replay.
+	CodeDpopProofReplayed Code = 25
+	// CodeDpopNonceRequired (DPOP_NONCE_REQUIRED): the DPoP proof lacks the server's current
+	// nonce, or carries one that is not valid (RFC 9449 §8, §9: answered use_dpop_nonce with a
+	// DPoP-Nonce header).
+	CodeDpopNonceRequired Code = 26
+	// CodeBindingMismatch (BINDING_MISMATCH): the token is bound (cnf.jkt, cnf.x5t#S256) to
+	// another key or certificate than the request's DPoP proof key or client certificate, or to a
+	// certificate the request did not present.
+	CodeBindingMismatch Code = 27
+	// CodeTokenNotBound (TOKEN_NOT_BOUND): the token is not bound as the request requires: a token
+	// without cnf.jkt sent with the DPoP scheme, or one without cnf.x5t#S256 where certificate
+	// binding is required.
+	CodeTokenNotBound Code = 28
+	// CodeBoundTokenAsBearer (BOUND_TOKEN_AS_BEARER): a DPoP-bound token (cnf.jkt) was sent with
+	// the Bearer scheme (RFC 9449 §7.2), and the policy refuses it (allow_dpop_bound_bearer off).
+	CodeBoundTokenAsBearer Code = 29
 	// CodeKeysUnavailable (KEYS_UNAVAILABLE): the keys could not be obtained (network, HTTP
 	// status, timeout, file) and none usable are cached.
 	CodeKeysUnavailable Code = 100
 	// CodeKeySetInvalid (KEY_SET_INVALID): the key set is malformed, too large, or has no usable
 	// key.
 	CodeKeySetInvalid Code = 101
+	// CodeReplayStoreUnavailable (REPLAY_STORE_UNAVAILABLE): the DPoP replay store refused to
+	// record a proof: the in-memory store is full of proofs still inside their window (it refuses
+	// rather than forgets), or a shared store failed. Answer 503: the request may succeed later
+	// with a new proof.
+	CodeReplayStoreUnavailable Code = 102
 	// CodeNullArgument (NULL_ARGUMENT): a required pointer argument was NULL.
 	CodeNullArgument Code = 200
 	// CodeInvalidArgument (INVALID_ARGUMENT): an argument is invalid (bad UTF-8, unknown algorithm
@@ -130,10 +178,36 @@ func codeInfo(c Code) (name, description string, category Category, known bool) 
 		return "INVALID_CLAIM", "a claim has an invalid value", CategoryTokenRejected, true
 	case CodeWrongType:
 		return "WRONG_TYPE", "the token type (typ) is not the expected one", CategoryTokenRejected, true
+	case CodeNoCredentials:
+		return "NO_CREDENTIALS", "the request carries no access token", CategoryTokenRejected, true
+	case CodeInvalidRequest:
+		return "INVALID_REQUEST", "the request is malformed", CategoryTokenRejected, true
+	case CodeSchemeNotAllowed:
+		return "SCHEME_NOT_ALLOWED", "the authorization scheme is not accepted here", CategoryTokenRejected, true
+	case CodeInsufficientScope:
+		return "INSUFFICIENT_SCOPE", "the token lacks a required scope", CategoryTokenRejected, true
+	case CodeDpopProofInvalid:
+		return "DPOP_PROOF_INVALID", "the DPoP proof is invalid", CategoryTokenRejected, true
+	case CodeDpopProofMismatch:
+		return "DPOP_PROOF_MISMATCH", "the DPoP proof is for another request or token", CategoryTokenRejected, true
+	case CodeDpopProofStale:
+		return "DPOP_PROOF_STALE", "the DPoP proof is too old or issued in the future", CategoryTokenRejected, true
+	case CodeDpopProofReplayed:
+		return "DPOP_PROOF_REPLAYED", "the DPoP proof was already used", CategoryTokenRejected, true
+	case CodeDpopNonceRequired:
+		return "DPOP_NONCE_REQUIRED", "a fresh DPoP nonce is required", CategoryTokenRejected, true
+	case CodeBindingMismatch:
+		return "BINDING_MISMATCH", "the token's key or certificate binding does not match the request", CategoryTokenRejected, true
+	case CodeTokenNotBound:
+		return "TOKEN_NOT_BOUND", "the token is not bound as the request requires", CategoryTokenRejected, true
+	case CodeBoundTokenAsBearer:
+		return "BOUND_TOKEN_AS_BEARER", "a DPoP-bound token was sent as a bearer token", CategoryTokenRejected, true
 	case CodeKeysUnavailable:
 		return "KEYS_UNAVAILABLE", "the keys are unavailable", CategoryKeysUnavailable, true
 	case CodeKeySetInvalid:
 		return "KEY_SET_INVALID", "the key set is invalid", CategoryKeysUnavailable, true
+	case CodeReplayStoreUnavailable:
+		return "REPLAY_STORE_UNAVAILABLE", "the DPoP replay store is full or unavailable", CategoryKeysUnavailable, true
 	case CodeNullArgument:
 		return "NULL_ARGUMENT", "a required argument was NULL", CategoryMisuse, true
 	case CodeInvalidArgument:
@@ -204,10 +278,42 @@ var (
 	ErrInvalidClaim = sentinel(CodeInvalidClaim)
 	// ErrWrongType matches CodeWrongType: the token type (typ) is not the expected one.
 	ErrWrongType = sentinel(CodeWrongType)
+	// ErrNoCredentials matches CodeNoCredentials: the request carries no access token.
+	ErrNoCredentials = sentinel(CodeNoCredentials)
+	// ErrInvalidRequest matches CodeInvalidRequest: the request is malformed.
+	ErrInvalidRequest = sentinel(CodeInvalidRequest)
+	// ErrSchemeNotAllowed matches CodeSchemeNotAllowed: the authorization scheme is not accepted
+	// here.
+	ErrSchemeNotAllowed = sentinel(CodeSchemeNotAllowed)
+	// ErrInsufficientScope matches CodeInsufficientScope: the token lacks a required scope.
+	ErrInsufficientScope = sentinel(CodeInsufficientScope)
+	// ErrDpopProofInvalid matches CodeDpopProofInvalid: the DPoP proof is invalid.
+	ErrDpopProofInvalid = sentinel(CodeDpopProofInvalid)
+	// ErrDpopProofMismatch matches CodeDpopProofMismatch: the DPoP proof is for another request or
+	// token.
+	ErrDpopProofMismatch = sentinel(CodeDpopProofMismatch)
+	// ErrDpopProofStale matches CodeDpopProofStale: the DPoP proof is too old or issued in the
+	// future.
+	ErrDpopProofStale = sentinel(CodeDpopProofStale)
+	// ErrDpopProofReplayed matches CodeDpopProofReplayed: the DPoP proof was already used.
+	ErrDpopProofReplayed = sentinel(CodeDpopProofReplayed)
+	// ErrDpopNonceRequired matches CodeDpopNonceRequired: a fresh DPoP nonce is required.
+	ErrDpopNonceRequired = sentinel(CodeDpopNonceRequired)
+	// ErrBindingMismatch matches CodeBindingMismatch: the token's key or certificate binding does
+	// not match the request.
+	ErrBindingMismatch = sentinel(CodeBindingMismatch)
+	// ErrTokenNotBound matches CodeTokenNotBound: the token is not bound as the request requires.
+	ErrTokenNotBound = sentinel(CodeTokenNotBound)
+	// ErrBoundTokenAsBearer matches CodeBoundTokenAsBearer: a DPoP-bound token was sent as a
+	// bearer token.
+	ErrBoundTokenAsBearer = sentinel(CodeBoundTokenAsBearer)
 	// ErrKeysUnavailable matches CodeKeysUnavailable: the keys are unavailable.
 	ErrKeysUnavailable = sentinel(CodeKeysUnavailable)
 	// ErrKeySetInvalid matches CodeKeySetInvalid: the key set is invalid.
 	ErrKeySetInvalid = sentinel(CodeKeySetInvalid)
+	// ErrReplayStoreUnavailable matches CodeReplayStoreUnavailable: the DPoP replay store is full
+	// or unavailable.
+	ErrReplayStoreUnavailable = sentinel(CodeReplayStoreUnavailable)
 	// ErrNullArgument matches CodeNullArgument: a required argument was NULL.
 	ErrNullArgument = sentinel(CodeNullArgument)
 	// ErrInvalidArgument matches CodeInvalidArgument: an argument is invalid.
@@ -324,5 +430,48 @@ func tokenCacheStatsFromC(s *C.jwks_token_cache_stats) TokenCacheStats {
 	out.Bytes = uint64(s.bytes)
 	out.MaxEntries = uint64(s.max_entries)
 	out.MaxBytes = uint64(s.max_bytes)
+	return out
+}
+
+// DPoPStats are the DPoP proof counters and the replay store's occupancy (filled by
+// jwks_verifier_dpop_stats in C, which writes as many bytes as the caller says it has). Fields
+// are only ever added at the end.
+type DPoPStats struct {
+	// ProofsVerified: dPoP proofs accepted (every check passed, the replay store recorded them).
+	ProofsVerified uint64
+	// ProofsRejected: dPoP proofs refused, whatever the reason (replays included).
+	ProofsRejected uint64
+	// Replays: dPoP proofs refused because their jti was seen within its window.
+	Replays uint64
+	// StoreRefusals: dPoP proofs refused because the replay store was full of unexpired keys or
+	// failed (answered 503).
+	StoreRefusals uint64
+	// NonceChallenges: dPoP proofs refused for a missing or stale server nonce (use_dpop_nonce).
+	NonceChallenges uint64
+	// ReplayEntries: keys the in-memory replay store holds now, expired ones not yet removed
+	// included (0 with a shared store).
+	ReplayEntries uint64
+	// ReplayMaxEntries: the most keys the in-memory replay store can hold (0 until its first
+	// proof, and with a shared store).
+	ReplayMaxEntries uint64
+	// ReplayBytes: bytes the in-memory replay store has allocated (its shards' tables, each
+	// allocated whole on its first proof).
+	ReplayBytes uint64
+	// ReplayMaxBytes: the in-memory replay store's byte bound (dpop_replay_cache_bytes).
+	ReplayMaxBytes uint64
+}
+
+// dPoPStatsFromC converts the C struct.
+func dPoPStatsFromC(s *C.jwks_dpop_stats) DPoPStats {
+	var out DPoPStats
+	out.ProofsVerified = uint64(s.proofs_verified)
+	out.ProofsRejected = uint64(s.proofs_rejected)
+	out.Replays = uint64(s.replays)
+	out.StoreRefusals = uint64(s.store_refusals)
+	out.NonceChallenges = uint64(s.nonce_challenges)
+	out.ReplayEntries = uint64(s.replay_entries)
+	out.ReplayMaxEntries = uint64(s.replay_max_entries)
+	out.ReplayBytes = uint64(s.replay_bytes)
+	out.ReplayMaxBytes = uint64(s.replay_max_bytes)
 	return out
 }

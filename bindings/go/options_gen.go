@@ -44,6 +44,43 @@ type Options struct {
 	// MaxTokenSize (max_token_size): the largest accepted token. In bytes. Default: 16384 bytes.
 	// Range: 256 to 1048576 bytes.
 	MaxTokenSize int
+	// TokenScheme (token_scheme): the Authorization schemes a request verification accepts: bearer
+	// (RFC 6750), dpop (RFC 9449: the token with a DPoP proof of its key), or either. A route may
+	// ask for another when it verifies a request. Default: bearer.
+	TokenScheme string
+	// DPoPMaxAge (dpop_max_age): the oldest a DPoP proof may be, from its iat; its jti is
+	// remembered that long (plus the leeway) to refuse a replay. Whole seconds. Default: 60 s.
+	// Range: above 0 s, at most 3600 s.
+	DPoPMaxAge time.Duration
+	// DPoPLeeway (dpop_leeway): the clock-skew leeway for a DPoP proof's iat: how far ahead of the
+	// server's clock it may be, and how much older than dpop_max_age. Whole seconds. Default: 5 s.
+	// Range: 0 to 300 s.
+	DPoPLeeway time.Duration
+	// DPoPReplayCacheBytes (dpop_replay_cache_bytes): the most memory the in-memory DPoP replay
+	// store takes (each shard's table is allocated on its first proof). It never forgets a jti
+	// inside its window: when full of them it refuses new proofs (REPLAY_STORE_UNAVAILABLE, answer
+	// 503). About 50,000 proofs per MiB: the default holds 66 s of proofs (window and leeway) at
+	// 13,000 a second. Unused with a shared replay store. In bytes. Default: 16777216 bytes.
+	// Range: at least 65536 bytes.
+	DPoPReplayCacheBytes int
+	// DPoPNonceLifetime (dpop_nonce_lifetime): server nonces (RFC 9449 §9): a proof must carry a
+	// nonce the server issued (sent in DPoP-Nonce with a use_dpop_nonce refusal); the built-in
+	// nonce changes this often and is accepted for one period more. Whole seconds. Default: off.
+	// Range: 1 to 86400 s, or 0 for off.
+	DPoPNonceLifetime time.Duration
+	// DPoPNonceSecret (dpop_nonce_secret): the secret (at least 32 bytes) under which the built-in
+	// nonces are made, so that every server of a fleet accepts the others' nonces; by default each
+	// verifier draws its own. Default: none.
+	DPoPNonceSecret string
+	// AllowDPoPBoundBearer (allow_dpop_bound_bearer): accepts a DPoP-bound token (one with
+	// cnf.jkt) sent with the Bearer scheme, without a proof; RFC 9449 §7.2 says to refuse it,
+	// which is the default. Default: off.
+	AllowDPoPBoundBearer bool
+	// RequireCertificateBinding (require_certificate_binding): requires every token of a request
+	// verification to be bound to the client certificate (cnf.x5t#S256, RFC 8705 §3). Without it,
+	// a token that is bound is still checked against the certificate, and refused without one.
+	// Default: off.
+	RequireCertificateBinding bool
 
 	// TokenCacheEntries (token_cache): how many verified tokens a verifier keeps, so that a token
 	// seen again is answered without its signature check, with the verdict a full verification
@@ -163,6 +200,46 @@ func (o *Options) apply(p *C.jwks_options) error {
 	}); err != nil {
 		return err
 	}
+	if err := setString("TokenScheme", o.TokenScheme, func(s *C.char) C.jwks_result {
+		return C.jwks_options_set_token_scheme(p, s)
+	}); err != nil {
+		return err
+	}
+	if err := setDuration("DPoPMaxAge", o.DPoPMaxAge, time.Second, func(n C.uint32_t) C.jwks_result {
+		return C.jwks_options_set_dpop_max_age(p, n)
+	}); err != nil {
+		return err
+	}
+	if err := setDuration("DPoPLeeway", o.DPoPLeeway, time.Second, func(n C.uint32_t) C.jwks_result {
+		return C.jwks_options_set_dpop_leeway(p, n)
+	}); err != nil {
+		return err
+	}
+	if err := setSize("DPoPReplayCacheBytes", o.DPoPReplayCacheBytes, func(n C.size_t) C.jwks_result {
+		return C.jwks_options_set_dpop_replay_cache_bytes(p, n)
+	}); err != nil {
+		return err
+	}
+	if err := setDuration("DPoPNonceLifetime", o.DPoPNonceLifetime, time.Second, func(n C.uint32_t) C.jwks_result {
+		return C.jwks_options_set_dpop_nonce_lifetime(p, n)
+	}); err != nil {
+		return err
+	}
+	if err := setString("DPoPNonceSecret", o.DPoPNonceSecret, func(s *C.char) C.jwks_result {
+		return C.jwks_options_set_dpop_nonce_secret(p, s)
+	}); err != nil {
+		return err
+	}
+	if err := setFlag("AllowDPoPBoundBearer", o.AllowDPoPBoundBearer, func() C.jwks_result {
+		return C.jwks_options_set_allow_dpop_bound_bearer(p, true)
+	}); err != nil {
+		return err
+	}
+	if err := setFlag("RequireCertificateBinding", o.RequireCertificateBinding, func() C.jwks_result {
+		return C.jwks_options_set_require_certificate_binding(p, true)
+	}); err != nil {
+		return err
+	}
 	if err := setCount("TokenCacheEntries", o.TokenCacheEntries, o.NoTokenCache, func(n C.uint32_t) C.jwks_result {
 		return C.jwks_options_set_token_cache(p, n)
 	}); err != nil {
@@ -250,6 +327,14 @@ func optionRange(field string) string {
 		return "1 to 4294967295 s, or 0 for off"
 	case "MaxTokenSize":
 		return "256 to 1048576 bytes"
+	case "DPoPMaxAge":
+		return "above 0 s, at most 3600 s"
+	case "DPoPLeeway":
+		return "0 to 300 s"
+	case "DPoPReplayCacheBytes":
+		return "at least 65536 bytes"
+	case "DPoPNonceLifetime":
+		return "1 to 86400 s, or 0 for off"
 	case "TokenCacheEntries", "NoTokenCache":
 		return "1 to 4294967295, or 0 for off"
 	case "TokenCacheBytes":

@@ -4,9 +4,9 @@
 //! - error codes: [`ErrorKind`](crate::ErrorKind) (number, name, category, description,
 //!   Python class), declared in `error.rs`, and the [`Category`](crate::Category) of each;
 //! - algorithm names: [`Algorithm`](crate::Algorithm), declared in `alg.rs`;
-//! - statistics fields: [`stats`], the counters of [`SourceStats`] and
-//!   [`TokenCacheStats`], whose structs (shared with the C ABI as
-//!   `jwks_stats` and `jwks_token_cache_stats`) are generated from the tables.
+//! - statistics fields: [`stats`], the counters of [`SourceStats`], [`TokenCacheStats`] and
+//!   [`DpopStats`], whose structs (shared with the C ABI as `jwks_stats`,
+//!   `jwks_token_cache_stats` and `jwks_dpop_stats`) are generated from the tables.
 //!
 //! `make generate` runs the generator (`tests/generate/`), which writes every derived file and
 //! then the header; in `cargo test` the same generator fails when a checked-in file differs
@@ -16,4 +16,4 @@ pub mod options;
 pub mod stats;
 mod stats_gen;
 
-pub use stats_gen::{SourceStats, TokenCacheStats};
+pub use stats_gen::{DpopStats, SourceStats, TokenCacheStats};

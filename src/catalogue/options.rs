@@ -586,6 +586,144 @@ pub const MAX_JSON_DEPTH: OptionSpec = OptionSpec {
 };
 
 // ---------------------------------------------------------------------------------------
+// Sender-constrained tokens: DPoP (RFC 9449) and certificate binding (RFC 8705)
+
+/// Which `Authorization` schemes are accepted.
+pub const TOKEN_SCHEME: OptionSpec = OptionSpec {
+    name: "token_scheme",
+    unit: Unit::Text,
+    default: DefaultValue::Text("bearer"),
+    rust: "Policy::dpop.token_scheme",
+    c: c("jwks_options_set_token_scheme", &["scheme"]),
+    python: Some("token_scheme"),
+    go: &["TokenScheme"],
+    doc: "The `Authorization` schemes a request verification accepts: `bearer` (RFC 6750), \
+          `dpop` (RFC 9449: the token with a DPoP proof of its key), or `either`. A route may \
+          ask for another when it verifies a request.",
+    ..BASE
+};
+
+/// The oldest a DPoP proof may be.
+pub const DPOP_MAX_AGE: OptionSpec = OptionSpec {
+    name: "dpop_max_age",
+    unit: Unit::Seconds,
+    default: DefaultValue::Number(60),
+    range: range(1, 3_600),
+    rust: "Policy::dpop.max_age",
+    c: c("jwks_options_set_dpop_max_age", &["seconds"]),
+    python: Some("dpop_max_age"),
+    go: &["DPoPMaxAge"],
+    doc: "The oldest a DPoP proof may be, from its `iat`; its `jti` is remembered that long \
+          (plus the leeway) to refuse a replay.",
+    ..BASE
+};
+
+/// Clock skew tolerated for a DPoP proof's `iat`.
+pub const DPOP_LEEWAY: OptionSpec = OptionSpec {
+    name: "dpop_leeway",
+    unit: Unit::Seconds,
+    default: DefaultValue::Number(5),
+    range: range(0, 300),
+    rust: "Policy::dpop.leeway",
+    c: c("jwks_options_set_dpop_leeway", &["seconds"]),
+    python: Some("dpop_leeway"),
+    go: &["DPoPLeeway"],
+    doc: "The clock-skew leeway for a DPoP proof's `iat`: how far ahead of the server's clock \
+          it may be, and how much older than `dpop_max_age`.",
+    ..BASE
+};
+
+/// The most memory the in-memory DPoP replay store may take.
+pub const DPOP_REPLAY_CACHE_BYTES: OptionSpec = OptionSpec {
+    name: "dpop_replay_cache_bytes",
+    unit: Unit::Bytes,
+    default: DefaultValue::Number(16 << 20),
+    range: range(crate::replay::MIN_BYTES as u64, SIZE_MAX),
+    rust: "Policy::dpop.replay_cache_bytes",
+    c: c("jwks_options_set_dpop_replay_cache_bytes", &["max_bytes"]),
+    python: Some("dpop_replay_cache_bytes"),
+    go: &["DPoPReplayCacheBytes"],
+    doc: "The most memory the in-memory DPoP replay store takes (each shard's table is \
+          allocated on its first proof). It never forgets a `jti` inside its window: when full \
+          of them it refuses new proofs (`REPLAY_STORE_UNAVAILABLE`, answer 503). About 50,000 \
+          proofs per MiB: the default holds 66 s of proofs (window and leeway) at 13,000 a \
+          second. Unused with a shared replay store.",
+    ..BASE
+};
+
+/// How often the built-in DPoP nonce rotates; 0 turns nonces off.
+pub const DPOP_NONCE_LIFETIME: OptionSpec = OptionSpec {
+    name: "dpop_nonce_lifetime",
+    unit: Unit::Seconds,
+    default: DefaultValue::Number(0),
+    range: range(1, 86_400),
+    zero_is_off: true,
+    rust: "Policy::dpop.nonce_lifetime",
+    c: c("jwks_options_set_dpop_nonce_lifetime", &["seconds"]),
+    python: Some("dpop_nonce_lifetime"),
+    go: &["DPoPNonceLifetime"],
+    doc: "Server nonces (RFC 9449 §9): a proof must carry a nonce the server issued (sent in \
+          `DPoP-Nonce` with a `use_dpop_nonce` refusal); the built-in nonce changes this often \
+          and is accepted for one period more.",
+    ..BASE
+};
+
+/// The secret of the built-in DPoP nonces.
+pub const DPOP_NONCE_SECRET: OptionSpec = OptionSpec {
+    name: "dpop_nonce_secret",
+    unit: Unit::Text,
+    hidden: true,
+    rust: "Policy::dpop.nonce_secret",
+    c: c("jwks_options_set_dpop_nonce_secret", &["secret"]),
+    python: Some("dpop_nonce_secret"),
+    go: &["DPoPNonceSecret"],
+    doc: "The secret (at least 32 bytes) under which the built-in nonces are made, so that \
+          every server of a fleet accepts the others' nonces; by default each verifier draws \
+          its own.",
+    ..BASE
+};
+
+/// Refuses a nonce secret shorter than 32 bytes.
+pub fn check_nonce_secret(secret: &str) -> Result<(), Error> {
+    if secret.len() < 32 {
+        return Err(invalid(format!(
+            "dpop_nonce_secret: {} bytes; at least 32 required",
+            secret.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Whether a DPoP-bound token is accepted with the `Bearer` scheme.
+pub const ALLOW_DPOP_BOUND_BEARER: OptionSpec = OptionSpec {
+    name: "allow_dpop_bound_bearer",
+    unit: Unit::Flag,
+    default: DefaultValue::Flag(false),
+    rust: "Policy::dpop.allow_bound_bearer",
+    c: c("jwks_options_set_allow_dpop_bound_bearer", &["allow"]),
+    python: Some("allow_dpop_bound_bearer"),
+    go: &["AllowDPoPBoundBearer"],
+    doc: "Accepts a DPoP-bound token (one with `cnf.jkt`) sent with the `Bearer` scheme, \
+          without a proof; RFC 9449 §7.2 says to refuse it, which is the default.",
+    ..BASE
+};
+
+/// Whether every token must be bound to the client certificate.
+pub const REQUIRE_CERTIFICATE_BINDING: OptionSpec = OptionSpec {
+    name: "require_certificate_binding",
+    unit: Unit::Flag,
+    default: DefaultValue::Flag(false),
+    rust: "Policy::require_certificate_binding",
+    c: c("jwks_options_set_require_certificate_binding", &["require"]),
+    python: Some("require_certificate_binding"),
+    go: &["RequireCertificateBinding"],
+    doc: "Requires every token of a request verification to be bound to the client \
+          certificate (`cnf.x5t#S256`, RFC 8705 §3). Without it, a token that is bound is \
+          still checked against the certificate, and refused without one.",
+    ..BASE
+};
+
+// ---------------------------------------------------------------------------------------
 // Token cache
 
 /// How many verified tokens are kept.
@@ -928,6 +1066,14 @@ pub const ALL: &[&OptionSpec] = &[
     &MAX_TOKEN_SIZE,
     &MAX_HEADER_SIZE,
     &MAX_JSON_DEPTH,
+    &TOKEN_SCHEME,
+    &DPOP_MAX_AGE,
+    &DPOP_LEEWAY,
+    &DPOP_REPLAY_CACHE_BYTES,
+    &DPOP_NONCE_LIFETIME,
+    &DPOP_NONCE_SECRET,
+    &ALLOW_DPOP_BOUND_BEARER,
+    &REQUIRE_CERTIFICATE_BINDING,
     &TOKEN_CACHE,
     &TOKEN_CACHE_BYTES,
     &TOKEN_CACHE_MAX_REUSE,

@@ -227,8 +227,88 @@ pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
     ],
 };
 
+/// The DPoP proof counters and the replay store's occupancy ([`DpopStats`](crate::DpopStats),
+/// `jwks_dpop_stats`).
+pub const DPOP_STATS: StatsTable = StatsTable {
+    rust: "DpopStats",
+    c: "jwks_dpop_stats",
+    binding: "DPoPStats",
+    doc: "The DPoP proof counters and the replay store's occupancy (filled by \
+          `jwks_verifier_dpop_stats` in C, which writes as many bytes as the caller says it \
+          has). Fields are only ever added at the end.",
+    fields: &[
+        field(
+            "proofs_verified",
+            U64,
+            Counter,
+            Count,
+            "DPoP proofs accepted (every check passed, the replay store recorded them).",
+        ),
+        field(
+            "proofs_rejected",
+            U64,
+            Counter,
+            Count,
+            "DPoP proofs refused, whatever the reason (replays included).",
+        ),
+        field(
+            "replays",
+            U64,
+            Counter,
+            Count,
+            "DPoP proofs refused because their `jti` was seen within its window.",
+        ),
+        field(
+            "store_refusals",
+            U64,
+            Counter,
+            Count,
+            "DPoP proofs refused because the replay store was full of unexpired keys or \
+             failed (answered 503).",
+        ),
+        field(
+            "nonce_challenges",
+            U64,
+            Counter,
+            Count,
+            "DPoP proofs refused for a missing or stale server nonce (`use_dpop_nonce`).",
+        ),
+        field(
+            "replay_entries",
+            U64,
+            Gauge,
+            Count,
+            "Keys the in-memory replay store holds now, expired ones not yet removed included \
+             (0 with a shared store).",
+        ),
+        field(
+            "replay_max_entries",
+            U64,
+            Gauge,
+            Count,
+            "The most keys the in-memory replay store can hold (0 until its first proof, and \
+             with a shared store).",
+        ),
+        field(
+            "replay_bytes",
+            U64,
+            Gauge,
+            Bytes,
+            "Bytes the in-memory replay store has allocated (its shards' tables, each \
+             allocated whole on its first proof).",
+        ),
+        field(
+            "replay_max_bytes",
+            U64,
+            Gauge,
+            Bytes,
+            "The in-memory replay store's byte bound (`dpop_replay_cache_bytes`).",
+        ),
+    ],
+};
+
 /// Every statistics struct.
-pub const ALL: [&StatsTable; 2] = [&SOURCE_STATS, &TOKEN_CACHE_STATS];
+pub const ALL: [&StatsTable; 3] = [&SOURCE_STATS, &TOKEN_CACHE_STATS, &DPOP_STATS];
 
 #[cfg(test)]
 mod tests {

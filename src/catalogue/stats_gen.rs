@@ -94,3 +94,55 @@ impl TokenCacheStats {
         ]
     }
 }
+
+/// The DPoP proof counters and the replay store's occupancy (filled by
+/// `jwks_verifier_dpop_stats` in C, which writes as many bytes as the caller says it has).
+/// Fields are only ever added at the end.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DpopStats {
+    /// DPoP proofs accepted (every check passed, the replay store recorded them).
+    pub proofs_verified: u64,
+    /// DPoP proofs refused, whatever the reason (replays included).
+    pub proofs_rejected: u64,
+    /// DPoP proofs refused because their `jti` was seen within its window.
+    pub replays: u64,
+    /// DPoP proofs refused because the replay store was full of unexpired keys or failed
+    /// (answered 503).
+    pub store_refusals: u64,
+    /// DPoP proofs refused for a missing or stale server nonce (`use_dpop_nonce`).
+    pub nonce_challenges: u64,
+    /// Keys the in-memory replay store holds now, expired ones not yet removed included (0 with
+    /// a shared store).
+    pub replay_entries: u64,
+    /// The most keys the in-memory replay store can hold (0 until its first proof, and with a
+    /// shared store).
+    pub replay_max_entries: u64,
+    /// Bytes the in-memory replay store has allocated (its shards' tables, each allocated whole
+    /// on its first proof).
+    pub replay_bytes: u64,
+    /// The in-memory replay store's byte bound (`dpop_replay_cache_bytes`).
+    pub replay_max_bytes: u64,
+}
+
+impl DpopStats {
+    /// The table this struct is generated from (names, types, units, docs of the fields).
+    pub fn table() -> &'static StatsTable {
+        &stats::DPOP_STATS
+    }
+
+    /// The values of the fields, in the order of [`DpopStats::table`]'s fields.
+    pub fn values(&self) -> [StatValue; 9] {
+        [
+            StatValue::U64(self.proofs_verified),
+            StatValue::U64(self.proofs_rejected),
+            StatValue::U64(self.replays),
+            StatValue::U64(self.store_refusals),
+            StatValue::U64(self.nonce_challenges),
+            StatValue::U64(self.replay_entries),
+            StatValue::U64(self.replay_max_entries),
+            StatValue::U64(self.replay_bytes),
+            StatValue::U64(self.replay_max_bytes),
+        ]
+    }
+}

@@ -67,7 +67,11 @@ mod tests {
                 Unit::Seconds | Unit::Milliseconds | Unit::Count => Value::U32(low as u32),
                 Unit::Bytes => Value::Usize(low as usize),
                 Unit::Flag => Value::Flag(true),
-                Unit::Text | Unit::TextList => Value::Text("RS256"),
+                Unit::Text | Unit::TextList => Value::Text(match spec.name {
+                    "token_scheme" => "either",
+                    "dpop_nonce_secret" => "a secret of thirty-two bytes or more",
+                    _ => "RS256",
+                }),
                 Unit::SecondsPair => Value::U32Pair(1, 2),
                 Unit::TextPairs => Value::TextPair("X-Key", "v"),
                 Unit::Pem => Value::Bytes(b"-----BEGIN CERTIFICATE-----"),

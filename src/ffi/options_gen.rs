@@ -117,6 +117,116 @@ pub unsafe extern "C" fn jwks_options_set_max_token_size(
     set(opts, &catalogue::MAX_TOKEN_SIZE, || Ok(Value::Usize(bytes)))
 }
 
+/// Sets `token_scheme`: the `Authorization` schemes a request verification accepts: `bearer`
+/// (RFC 6750), `dpop` (RFC 9449: the token with a DPoP proof of its key), or `either`. A route
+/// may ask for another when it verifies a request. Default: `bearer`. Not thread-safe (a
+/// builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_token_scheme(
+    opts: *mut jwks_options,
+    scheme: *const c_char,
+) -> jwks_result {
+    set(opts, &catalogue::TOKEN_SCHEME, || {
+        Ok(Value::Text(try_str(scheme, "scheme")?))
+    })
+}
+
+/// Sets `dpop_max_age`: the oldest a DPoP proof may be, from its `iat`; its `jti` is remembered
+/// that long (plus the leeway) to refuse a replay. In seconds. Default: 60 s. Range: above 0 s,
+/// at most 3600 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+/// builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_dpop_max_age(
+    opts: *mut jwks_options,
+    seconds: u32,
+) -> jwks_result {
+    set(opts, &catalogue::DPOP_MAX_AGE, || Ok(Value::U32(seconds)))
+}
+
+/// Sets `dpop_leeway`: the clock-skew leeway for a DPoP proof's `iat`: how far ahead of the
+/// server's clock it may be, and how much older than `dpop_max_age`. In seconds. Default: 5 s.
+/// Range: 0 to 300 s; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+/// builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_dpop_leeway(
+    opts: *mut jwks_options,
+    seconds: u32,
+) -> jwks_result {
+    set(opts, &catalogue::DPOP_LEEWAY, || Ok(Value::U32(seconds)))
+}
+
+/// Sets `dpop_replay_cache_bytes`: the most memory the in-memory DPoP replay store takes (each
+/// shard's table is allocated on its first proof). It never forgets a `jti` inside its window:
+/// when full of them it refuses new proofs (`REPLAY_STORE_UNAVAILABLE`, answer 503). About
+/// 50,000 proofs per MiB: the default holds 66 s of proofs (window and leeway) at 13,000 a
+/// second. Unused with a shared replay store. In bytes. Default: 16777216 bytes. Range: at
+/// least 65536 bytes; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+/// builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_dpop_replay_cache_bytes(
+    opts: *mut jwks_options,
+    max_bytes: usize,
+) -> jwks_result {
+    set(opts, &catalogue::DPOP_REPLAY_CACHE_BYTES, || {
+        Ok(Value::Usize(max_bytes))
+    })
+}
+
+/// Sets `dpop_nonce_lifetime`: server nonces (RFC 9449 §9): a proof must carry a nonce the
+/// server issued (sent in `DPoP-Nonce` with a `use_dpop_nonce` refusal); the built-in nonce
+/// changes this often and is accepted for one period more. In seconds. Default: off. Range: 1
+/// to 86400 s, or 0 for off; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not
+/// thread-safe (a builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_dpop_nonce_lifetime(
+    opts: *mut jwks_options,
+    seconds: u32,
+) -> jwks_result {
+    set(opts, &catalogue::DPOP_NONCE_LIFETIME, || {
+        Ok(Value::U32(seconds))
+    })
+}
+
+/// Sets `dpop_nonce_secret`: the secret (at least 32 bytes) under which the built-in nonces are
+/// made, so that every server of a fleet accepts the others' nonces; by default each verifier
+/// draws its own. Default: none. Not thread-safe (a builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_dpop_nonce_secret(
+    opts: *mut jwks_options,
+    secret: *const c_char,
+) -> jwks_result {
+    set(opts, &catalogue::DPOP_NONCE_SECRET, || {
+        Ok(Value::Text(try_str(secret, "secret")?))
+    })
+}
+
+/// Sets `allow_dpop_bound_bearer`: accepts a DPoP-bound token (one with `cnf.jkt`) sent with
+/// the `Bearer` scheme, without a proof; RFC 9449 §7.2 says to refuse it, which is the
+/// default. Default: off. Not thread-safe (a builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_allow_dpop_bound_bearer(
+    opts: *mut jwks_options,
+    allow: bool,
+) -> jwks_result {
+    set(opts, &catalogue::ALLOW_DPOP_BOUND_BEARER, || {
+        Ok(Value::Flag(allow))
+    })
+}
+
+/// Sets `require_certificate_binding`: requires every token of a request verification to be
+/// bound to the client certificate (`cnf.x5t#S256`, RFC 8705 §3). Without it, a token that is
+/// bound is still checked against the certificate, and refused without one. Default: off. Not
+/// thread-safe (a builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_require_certificate_binding(
+    opts: *mut jwks_options,
+    require: bool,
+) -> jwks_result {
+    set(opts, &catalogue::REQUIRE_CERTIFICATE_BINDING, || {
+        Ok(Value::Flag(require))
+    })
+}
+
 /// Sets `token_cache`: how many verified tokens a verifier keeps, so that a token seen again is
 /// answered without its signature check, with the verdict a full verification would give (the
 /// time rules are checked again at each call's time; an entry is dropped when the key set

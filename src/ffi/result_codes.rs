@@ -49,10 +49,51 @@ pub enum jwks_result {
     InvalidClaim = 16,
     /// The header's `typ` is not the expected one.
     WrongType = 17,
+    /// The request carries no access token (no `Authorization` header, or one of another
+    /// scheme): answered with a challenge and no error code (RFC 6750 §3.1).
+    NoCredentials = 18,
+    /// The request is malformed: several `Authorization` headers, one that is not
+    /// `scheme token68`, an unusable request URI (HTTP 400, `invalid_request`).
+    InvalidRequest = 19,
+    /// The `Authorization` scheme (`Bearer` or `DPoP`) is not one the verifier or the route
+    /// accepts (`token_scheme`).
+    SchemeNotAllowed = 20,
+    /// The token grants none or not all of the scopes the request needs (HTTP 403,
+    /// `insufficient_scope`).
+    InsufficientScope = 21,
+    /// The DPoP proof is not a valid proof (RFC 9449 §4.3): missing or repeated `DPoP`
+    /// header, not a compact JWS, `typ` not `dpop+jwt`, `alg` not an allowed asymmetric
+    /// algorithm, `jwk` missing, private or unusable, bad signature, a required claim missing.
+    DpopProofInvalid = 22,
+    /// The DPoP proof was made for another request: `htm`, `htu` or `ath` differ from the
+    /// request's method, URI or access token.
+    DpopProofMismatch = 23,
+    /// The DPoP proof's `iat` lies outside the accepted window (`dpop_max_age`,
+    /// `dpop_leeway`).
+    DpopProofStale = 24,
+    /// The DPoP proof's `jti` was seen before within its window: a replay.
+    DpopProofReplayed = 25,
+    /// The DPoP proof lacks the server's current nonce, or carries one that is not valid
+    /// (RFC 9449 §8, §9: answered `use_dpop_nonce` with a `DPoP-Nonce` header).
+    DpopNonceRequired = 26,
+    /// The token is bound (`cnf.jkt`, `cnf.x5t#S256`) to another key or certificate than the
+    /// request's DPoP proof key or client certificate, or to a certificate the request did
+    /// not present.
+    BindingMismatch = 27,
+    /// The token is not bound as the request requires: a token without `cnf.jkt` sent with
+    /// the `DPoP` scheme, or one without `cnf.x5t#S256` where certificate binding is required.
+    TokenNotBound = 28,
+    /// A DPoP-bound token (`cnf.jkt`) was sent with the `Bearer` scheme (RFC 9449 §7.2), and
+    /// the policy refuses it (`allow_dpop_bound_bearer` off).
+    BoundTokenAsBearer = 29,
     /// The keys could not be obtained (network, HTTP status, timeout, file) and none usable are cached.
     KeysUnavailable = 100,
     /// The key set is malformed, too large, or has no usable key.
     KeySetInvalid = 101,
+    /// The DPoP replay store refused to record a proof: the in-memory store is full of proofs
+    /// still inside their window (it refuses rather than forgets), or a shared store failed.
+    /// Answer 503: the request may succeed later with a new proof.
+    ReplayStoreUnavailable = 102,
     /// A required pointer argument was NULL.
     NullArgument = 200,
     /// An argument is invalid (bad UTF-8, unknown algorithm name, out-of-range value...).
@@ -87,8 +128,21 @@ impl From<ErrorKind> for jwks_result {
             ErrorKind::MissingClaim => jwks_result::MissingClaim,
             ErrorKind::InvalidClaim => jwks_result::InvalidClaim,
             ErrorKind::WrongType => jwks_result::WrongType,
+            ErrorKind::NoCredentials => jwks_result::NoCredentials,
+            ErrorKind::InvalidRequest => jwks_result::InvalidRequest,
+            ErrorKind::SchemeNotAllowed => jwks_result::SchemeNotAllowed,
+            ErrorKind::InsufficientScope => jwks_result::InsufficientScope,
+            ErrorKind::DpopProofInvalid => jwks_result::DpopProofInvalid,
+            ErrorKind::DpopProofMismatch => jwks_result::DpopProofMismatch,
+            ErrorKind::DpopProofStale => jwks_result::DpopProofStale,
+            ErrorKind::DpopProofReplayed => jwks_result::DpopProofReplayed,
+            ErrorKind::DpopNonceRequired => jwks_result::DpopNonceRequired,
+            ErrorKind::BindingMismatch => jwks_result::BindingMismatch,
+            ErrorKind::TokenNotBound => jwks_result::TokenNotBound,
+            ErrorKind::BoundTokenAsBearer => jwks_result::BoundTokenAsBearer,
             ErrorKind::KeysUnavailable => jwks_result::KeysUnavailable,
             ErrorKind::KeySetInvalid => jwks_result::KeySetInvalid,
+            ErrorKind::ReplayStoreUnavailable => jwks_result::ReplayStoreUnavailable,
             ErrorKind::NullArgument => jwks_result::NullArgument,
             ErrorKind::InvalidArgument => jwks_result::InvalidArgument,
             ErrorKind::InsecureUrl => jwks_result::InsecureUrl,

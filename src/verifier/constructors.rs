@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::{Inner, Verifier};
+use crate::dpop::ProofVerifier;
 use crate::error::{err, Error, ErrorKind};
 use crate::keyset::{KeySet, KeySetOptions};
 use crate::policy::Policy;
@@ -21,10 +22,12 @@ impl Verifier {
     /// Errors: [`ErrorKind::InvalidArgument`] naming the setting, its value and its range.
     pub fn new(source: impl KeySource + 'static, policy: Policy) -> Result<Verifier, Error> {
         policy.check()?;
+        let dpop = ProofVerifier::new(&policy.dpop, &policy.algorithms, policy.limits)?;
         Ok(Verifier {
             inner: Arc::new(Inner {
                 source: Box::new(source),
                 cache: TokenCache::new(policy.token_cache),
+                dpop,
                 policy,
             }),
         })

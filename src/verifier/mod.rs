@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
+use crate::catalogue::DpopStats;
 use crate::claims::issuer;
+use crate::dpop::ProofVerifier;
 use crate::error::{err, shorten, Error, ErrorKind};
 use crate::jwk::Jwk;
 use crate::keyset::{Candidates, KeySet};
@@ -21,6 +23,7 @@ use crate::token_cache::{Facts, TokenCache, TokenCacheStats};
 pub use crate::verified_token::VerifiedToken;
 
 mod constructors;
+pub mod request;
 
 /// Verifies tokens against a key source under a policy. `Send + Sync`; clones share state.
 #[derive(Clone)]
@@ -32,6 +35,8 @@ struct Inner {
     source: Box<dyn KeySource>,
     policy: Policy,
     cache: Option<TokenCache>,
+    /// DPoP proofs: their keys, replay store and nonces.
+    dpop: ProofVerifier,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -114,6 +119,31 @@ impl Verifier {
             .cache
             .as_ref()
             .map_or_else(TokenCacheStats::default, TokenCache::stats)
+    }
+
+    /// The DPoP proof counters and the replay store's occupancy.
+    pub fn dpop_stats(&self) -> DpopStats {
+        let dpop = &self.inner.dpop;
+        let c = &dpop.counters;
+        let (replay_entries, replay_max_entries, replay_bytes, replay_max_bytes) =
+            dpop.store_occupancy();
+        let n = |a: &std::sync::atomic::AtomicU64| a.load(std::sync::atomic::Ordering::Relaxed);
+        DpopStats {
+            proofs_verified: n(&c.verified),
+            proofs_rejected: n(&c.rejected),
+            replays: n(&c.replays),
+            store_refusals: n(&c.store_refusals),
+            nonce_challenges: n(&c.nonce_challenges),
+            replay_entries,
+            replay_max_entries,
+            replay_bytes,
+            replay_max_bytes,
+        }
+    }
+
+    /// The DPoP proof verifier: the algorithms a proof may use, its replay store, its nonces.
+    pub fn dpop_verifier(&self) -> &ProofVerifier {
+        &self.inner.dpop
     }
 
     /// Forces the source to refresh its keys.

@@ -47,8 +47,21 @@ CODES: Dict[int, Tuple[str, int, str]] = {
     15: ("MISSING_CLAIM", Category.TOKEN_REJECTED, "a required claim is missing"),
     16: ("INVALID_CLAIM", Category.TOKEN_REJECTED, "a claim has an invalid value"),
     17: ("WRONG_TYPE", Category.TOKEN_REJECTED, "the token type (typ) is not the expected one"),
+    18: ("NO_CREDENTIALS", Category.TOKEN_REJECTED, "the request carries no access token"),
+    19: ("INVALID_REQUEST", Category.TOKEN_REJECTED, "the request is malformed"),
+    20: ("SCHEME_NOT_ALLOWED", Category.TOKEN_REJECTED, "the authorization scheme is not accepted here"),
+    21: ("INSUFFICIENT_SCOPE", Category.TOKEN_REJECTED, "the token lacks a required scope"),
+    22: ("DPOP_PROOF_INVALID", Category.TOKEN_REJECTED, "the DPoP proof is invalid"),
+    23: ("DPOP_PROOF_MISMATCH", Category.TOKEN_REJECTED, "the DPoP proof is for another request or token"),
+    24: ("DPOP_PROOF_STALE", Category.TOKEN_REJECTED, "the DPoP proof is too old or issued in the future"),
+    25: ("DPOP_PROOF_REPLAYED", Category.TOKEN_REJECTED, "the DPoP proof was already used"),
+    26: ("DPOP_NONCE_REQUIRED", Category.TOKEN_REJECTED, "a fresh DPoP nonce is required"),
+    27: ("BINDING_MISMATCH", Category.TOKEN_REJECTED, "the token's key or certificate binding does not match the request"),
+    28: ("TOKEN_NOT_BOUND", Category.TOKEN_REJECTED, "the token is not bound as the request requires"),
+    29: ("BOUND_TOKEN_AS_BEARER", Category.TOKEN_REJECTED, "a DPoP-bound token was sent as a bearer token"),
     100: ("KEYS_UNAVAILABLE", Category.KEYS_UNAVAILABLE, "the keys are unavailable"),
     101: ("KEY_SET_INVALID", Category.KEYS_UNAVAILABLE, "the key set is invalid"),
+    102: ("REPLAY_STORE_UNAVAILABLE", Category.KEYS_UNAVAILABLE, "the DPoP replay store is full or unavailable"),
     200: ("NULL_ARGUMENT", Category.MISUSE, "a required argument was NULL"),
     201: ("INVALID_ARGUMENT", Category.MISUSE, "an argument is invalid"),
     202: ("INSECURE_URL", Category.MISUSE, "the URL is not https and plain http is not allowed"),
@@ -183,6 +196,67 @@ def token_cache_stats_from_c(s: jwks_token_cache_stats) -> TokenCacheStats:
     )
 
 
+class jwks_dpop_stats(ctypes.Structure):
+    """``struct jwks_dpop_stats``."""
+
+    _fields_ = [
+        ("proofs_verified", ctypes.c_uint64),
+        ("proofs_rejected", ctypes.c_uint64),
+        ("replays", ctypes.c_uint64),
+        ("store_refusals", ctypes.c_uint64),
+        ("nonce_challenges", ctypes.c_uint64),
+        ("replay_entries", ctypes.c_uint64),
+        ("replay_max_entries", ctypes.c_uint64),
+        ("replay_bytes", ctypes.c_uint64),
+        ("replay_max_bytes", ctypes.c_uint64),
+    ]
+
+
+@dataclass(frozen=True)
+class DPoPStats:
+    """The DPoP proof counters and the replay store's occupancy (filled by
+    ``jwks_verifier_dpop_stats`` in C, which writes as many bytes as the caller says it has).
+    Fields are only ever added at the end."""
+
+    #: DPoP proofs accepted (every check passed, the replay store recorded them).
+    proofs_verified: int
+    #: DPoP proofs refused, whatever the reason (replays included).
+    proofs_rejected: int
+    #: DPoP proofs refused because their ``jti`` was seen within its window.
+    replays: int
+    #: DPoP proofs refused because the replay store was full of unexpired keys or failed
+    #: (answered 503).
+    store_refusals: int
+    #: DPoP proofs refused for a missing or stale server nonce (``use_dpop_nonce``).
+    nonce_challenges: int
+    #: Keys the in-memory replay store holds now, expired ones not yet removed included (0 with
+    #: a shared store).
+    replay_entries: int
+    #: The most keys the in-memory replay store can hold (0 until its first proof, and with a
+    #: shared store).
+    replay_max_entries: int
+    #: Bytes the in-memory replay store has allocated (its shards' tables, each allocated whole
+    #: on its first proof).
+    replay_bytes: int
+    #: The in-memory replay store's byte bound (``dpop_replay_cache_bytes``).
+    replay_max_bytes: int
+
+
+def dpop_stats_from_c(s: jwks_dpop_stats) -> DPoPStats:
+    """The :class:`DPoPStats` of a filled ``jwks_dpop_stats``."""
+    return DPoPStats(
+        proofs_verified=s.proofs_verified,
+        proofs_rejected=s.proofs_rejected,
+        replays=s.replays,
+        store_refusals=s.store_refusals,
+        nonce_challenges=s.nonce_challenges,
+        replay_entries=s.replay_entries,
+        replay_max_entries=s.replay_max_entries,
+        replay_bytes=s.replay_bytes,
+        replay_max_bytes=s.replay_max_bytes,
+    )
+
+
 #: A duration: seconds as a number, or a ``datetime.timedelta``.
 Duration = Union[int, float, datetime.timedelta]
 #: One string or several (``"RS256"`` or ``["RS256", "ES256"]``).
@@ -227,6 +301,14 @@ OPTIONS: Tuple[Option, ...] = (
     Option("required_claims", "text_list", "jwks_options_add_required_claim", "none", "", False, None, None, False),
     Option("max_token_age", "seconds", "jwks_options_set_max_token_age", "off", "1 to 4294967295 s, or 0 for off", False, 1, 4294967295, True),
     Option("max_token_size", "bytes", "jwks_options_set_max_token_size", "16384 bytes", "256 to 1048576 bytes", False, 256, 1048576, False),
+    Option("token_scheme", "text", "jwks_options_set_token_scheme", "`bearer`", "", False, None, None, False),
+    Option("dpop_max_age", "seconds", "jwks_options_set_dpop_max_age", "60 s", "above 0 s, at most 3600 s", False, 1, 3600, False),
+    Option("dpop_leeway", "seconds", "jwks_options_set_dpop_leeway", "5 s", "0 to 300 s", False, 0, 300, False),
+    Option("dpop_replay_cache_bytes", "bytes", "jwks_options_set_dpop_replay_cache_bytes", "16777216 bytes", "at least 65536 bytes", False, 65536, 18446744073709551615, False),
+    Option("dpop_nonce_lifetime", "seconds", "jwks_options_set_dpop_nonce_lifetime", "off", "1 to 86400 s, or 0 for off", False, 1, 86400, True),
+    Option("dpop_nonce_secret", "text", "jwks_options_set_dpop_nonce_secret", "none", "", True, None, None, False),
+    Option("allow_dpop_bound_bearer", "flag", "jwks_options_set_allow_dpop_bound_bearer", "off", "", False, None, None, False),
+    Option("require_certificate_binding", "flag", "jwks_options_set_require_certificate_binding", "off", "", False, None, None, False),
     Option("token_cache", "count", "jwks_options_set_token_cache", "4096", "1 to 4294967295, or 0 for off", False, 1, 4294967295, True),
     Option("token_cache_bytes", "bytes", "jwks_options_set_token_cache_bytes", "8388608 bytes", "at least 4096 bytes", False, 4096, 18446744073709551615, False),
     Option("token_cache_max_reuse", "seconds", "jwks_options_set_token_cache_max_reuse", "300 s", "above 0 s, at most 86400 s", False, 1, 86400, False),
@@ -257,6 +339,14 @@ class CatalogueOptions(TypedDict, total=False):
     required_claims: Optional[Strings]
     max_token_age: Optional[Duration]
     max_token_size: Optional[int]
+    token_scheme: Optional[str]
+    dpop_max_age: Optional[Duration]
+    dpop_leeway: Optional[Duration]
+    dpop_replay_cache_bytes: Optional[int]
+    dpop_nonce_lifetime: Optional[Duration]
+    dpop_nonce_secret: Optional[str]
+    allow_dpop_bound_bearer: Optional[bool]
+    require_certificate_binding: Optional[bool]
     token_cache: Optional[int]
     token_cache_bytes: Optional[int]
     token_cache_max_reuse: Optional[Duration]
@@ -285,6 +375,14 @@ SETTER_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_options_add_required_claim": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_char_p]),
     "jwks_options_set_max_token_age": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_uint32]),
     "jwks_options_set_max_token_size": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_size_t]),
+    "jwks_options_set_token_scheme": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_char_p]),
+    "jwks_options_set_dpop_max_age": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_uint32]),
+    "jwks_options_set_dpop_leeway": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_uint32]),
+    "jwks_options_set_dpop_replay_cache_bytes": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_size_t]),
+    "jwks_options_set_dpop_nonce_lifetime": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_uint32]),
+    "jwks_options_set_dpop_nonce_secret": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_char_p]),
+    "jwks_options_set_allow_dpop_bound_bearer": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_bool]),
+    "jwks_options_set_require_certificate_binding": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_bool]),
     "jwks_options_set_token_cache": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_uint32]),
     "jwks_options_set_token_cache_bytes": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_size_t]),
     "jwks_options_set_token_cache_max_reuse": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_uint32]),

@@ -601,6 +601,36 @@ class Verifier:
             ``iat`` is required). Default: off. Range: 1 to 4294967295 s, or 0 for off.
         max_token_size (int, bytes): The largest accepted token. Default: 16384 bytes.
             Range: 256 to 1048576 bytes.
+        token_scheme (str): The ``Authorization`` schemes a request verification accepts:
+            ``bearer`` (RFC 6750), ``dpop`` (RFC 9449: the token with a DPoP proof of its key),
+            or ``either``. A route may ask for another when it verifies a request. Default:
+            `bearer`.
+        dpop_max_age (seconds): The oldest a DPoP proof may be, from its ``iat``; its
+            ``jti`` is remembered that long (plus the leeway) to refuse a replay. Default: 60 s.
+            Range: above 0 s, at most 3600 s.
+        dpop_leeway (seconds): The clock-skew leeway for a DPoP proof's ``iat``: how far
+            ahead of the server's clock it may be, and how much older than ``dpop_max_age``.
+            Default: 5 s. Range: 0 to 300 s.
+        dpop_replay_cache_bytes (int, bytes): The most memory the in-memory DPoP replay
+            store takes (each shard's table is allocated on its first proof). It never forgets a
+            ``jti`` inside its window: when full of them it refuses new proofs
+            (``REPLAY_STORE_UNAVAILABLE``, answer 503). About 50,000 proofs per MiB: the default
+            holds 66 s of proofs (window and leeway) at 13,000 a second. Unused with a shared
+            replay store. Default: 16777216 bytes. Range: at least 65536 bytes.
+        dpop_nonce_lifetime (seconds): Server nonces (RFC 9449 §9): a proof must carry a
+            nonce the server issued (sent in ``DPoP-Nonce`` with a ``use_dpop_nonce`` refusal);
+            the built-in nonce changes this often and is accepted for one period more. Default:
+            off. Range: 1 to 86400 s, or 0 for off.
+        dpop_nonce_secret (str): The secret (at least 32 bytes) under which the built-in
+            nonces are made, so that every server of a fleet accepts the others' nonces; by
+            default each verifier draws its own. Default: none.
+        allow_dpop_bound_bearer (bool): Accepts a DPoP-bound token (one with ``cnf.jkt``)
+            sent with the ``Bearer`` scheme, without a proof; RFC 9449 §7.2 says to refuse it,
+            which is the default. Default: off.
+        require_certificate_binding (bool): Requires every token of a request verification
+            to be bound to the client certificate (``cnf.x5t#S256``, RFC 8705 §3). Without it,
+            a token that is bound is still checked against the certificate, and refused without
+            one. Default: off.
 
     Remote key sets (URL, issuer, file):
         allow_http (bool): Allows plain ``http://`` key URLs (for tests and private

@@ -22,10 +22,23 @@
     │   ├── WrongAudience          14
     │   ├── MissingClaim           15
     │   ├── InvalidClaim           16
-    │   └── WrongType              17
+    │   ├── WrongType              17
+    │   ├── NoCredentials          18
+    │   ├── InvalidRequest         19
+    │   ├── SchemeNotAllowed       20
+    │   ├── InsufficientScope      21
+    │   ├── InvalidDpopProof       22
+    │   ├── DpopProofMismatch      23
+    │   ├── DpopProofStale         24
+    │   ├── DpopProofReplayed      25
+    │   ├── UseDpopNonce           26
+    │   ├── BindingMismatch        27
+    │   ├── TokenNotBound          28
+    │   └── BoundTokenAsBearer     29
     ├── KeysUnavailable            codes 100-199: keys unavailable (HTTP 503)
     │   ├── KeyFetchFailed         100
-    │   └── KeySetInvalid          101
+    │   ├── KeySetInvalid          101
+    │   └── ReplayStoreUnavailable 102
     ├── Misuse                     codes 200-299 and unknown: misuse (HTTP 500)
     │   ├── NullArgument           200
     │   ├── InvalidArgument        201 (also a ValueError)
@@ -216,6 +229,71 @@ class WrongType(TokenRejected):
     """The header's ``typ`` is not the expected one (``WRONG_TYPE``, 17)."""
 
 
+class NoCredentials(TokenRejected):
+    """The request carries no access token (no ``Authorization`` header, or one of another scheme):
+    answered with a challenge and no error code (RFC 6750 §3.1) (``NO_CREDENTIALS``, 18)."""
+
+
+class InvalidRequest(TokenRejected):
+    """The request is malformed: several ``Authorization`` headers, one that is not ``scheme
+    token68``, an unusable request URI (HTTP 400, ``invalid_request``) (``INVALID_REQUEST``, 19)."""
+
+
+class SchemeNotAllowed(TokenRejected):
+    """The ``Authorization`` scheme (``Bearer`` or ``DPoP``) is not one the verifier or the route
+    accepts (``token_scheme``) (``SCHEME_NOT_ALLOWED``, 20)."""
+
+
+class InsufficientScope(TokenRejected):
+    """The token grants none or not all of the scopes the request needs (HTTP 403,
+    ``insufficient_scope``) (``INSUFFICIENT_SCOPE``, 21)."""
+
+
+class InvalidDpopProof(TokenRejected):
+    """The DPoP proof is not a valid proof (RFC 9449 §4.3): missing or repeated ``DPoP`` header,
+    not a compact JWS, ``typ`` not ``dpop+jwt``, ``alg`` not an allowed asymmetric algorithm,
+    ``jwk`` missing, private or unusable, bad signature, a required claim missing
+    (``DPOP_PROOF_INVALID``, 22)."""
+
+
+class DpopProofMismatch(TokenRejected):
+    """The DPoP proof was made for another request: ``htm``, ``htu`` or ``ath`` differ from the
+    request's method, URI or access token (``DPOP_PROOF_MISMATCH``, 23)."""
+
+
+class DpopProofStale(TokenRejected):
+    """The DPoP proof's ``iat`` lies outside the accepted window (``dpop_max_age``, ``dpop_leeway``)
+    (``DPOP_PROOF_STALE``, 24)."""
+
+
+class DpopProofReplayed(TokenRejected):
+    """The DPoP proof's ``jti`` was seen before within its window: a replay
+    (``DPOP_PROOF_REPLAYED``, 25)."""
+
+
+class UseDpopNonce(TokenRejected):
+    """The DPoP proof lacks the server's current nonce, or carries one that is not valid (RFC 9449
+    §8, §9: answered ``use_dpop_nonce`` with a ``DPoP-Nonce`` header) (``DPOP_NONCE_REQUIRED``,
+    26)."""
+
+
+class BindingMismatch(TokenRejected):
+    """The token is bound (``cnf.jkt``, ``cnf.x5t#S256``) to another key or certificate than the
+    request's DPoP proof key or client certificate, or to a certificate the request did not
+    present (``BINDING_MISMATCH``, 27)."""
+
+
+class TokenNotBound(TokenRejected):
+    """The token is not bound as the request requires: a token without ``cnf.jkt`` sent with the
+    ``DPoP`` scheme, or one without ``cnf.x5t#S256`` where certificate binding is required
+    (``TOKEN_NOT_BOUND``, 28)."""
+
+
+class BoundTokenAsBearer(TokenRejected):
+    """A DPoP-bound token (``cnf.jkt``) was sent with the ``Bearer`` scheme (RFC 9449 §7.2), and
+    the policy refuses it (``allow_dpop_bound_bearer`` off) (``BOUND_TOKEN_AS_BEARER``, 29)."""
+
+
 class KeysUnavailable(JwksError):
     """The keys are unavailable: answer HTTP 503 and retry later (codes 100-199)."""
 
@@ -227,6 +305,12 @@ class KeyFetchFailed(KeysUnavailable):
 
 class KeySetInvalid(KeysUnavailable):
     """The key set is malformed, too large, or has no usable key (``KEY_SET_INVALID``, 101)."""
+
+
+class ReplayStoreUnavailable(KeysUnavailable):
+    """The DPoP replay store refused to record a proof: the in-memory store is full of proofs still
+    inside their window (it refuses rather than forgets), or a shared store failed. Answer 503:
+    the request may succeed later with a new proof (``REPLAY_STORE_UNAVAILABLE``, 102)."""
 
 
 class Misuse(JwksError):
@@ -282,8 +366,21 @@ _BY_CODE: Dict[int, Type[JwksError]] = {
     15: MissingClaim,
     16: InvalidClaim,
     17: WrongType,
+    18: NoCredentials,
+    19: InvalidRequest,
+    20: SchemeNotAllowed,
+    21: InsufficientScope,
+    22: InvalidDpopProof,
+    23: DpopProofMismatch,
+    24: DpopProofStale,
+    25: DpopProofReplayed,
+    26: UseDpopNonce,
+    27: BindingMismatch,
+    28: TokenNotBound,
+    29: BoundTokenAsBearer,
     100: KeyFetchFailed,
     101: KeySetInvalid,
+    102: ReplayStoreUnavailable,
     200: NullArgument,
     201: InvalidArgument,
     202: InsecureURL,
