@@ -521,3 +521,46 @@ impl ProofVerifier {
         self.keys.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::issuer::{ProofClaims, SigningKey};
+
+    #[test]
+    fn each_client_key_is_parsed_once_and_refused_keys_are_not_kept() {
+        let v = ProofVerifier::new(&DpopPolicy::default(), &[], Limits::default()).unwrap();
+        let client = SigningKey::generate(Algorithm::ES256).unwrap();
+        let target = ProofTarget {
+            method: "GET",
+            uri: "https://a.example/x",
+            access_token: None,
+        };
+        for iat in 0..5 {
+            let proof = client
+                .sign_dpop_proof(&ProofClaims {
+                    method: "GET",
+                    uri: "https://a.example/x",
+                    iat: 1000 + iat,
+                    ..ProofClaims::default()
+                })
+                .unwrap();
+            v.verify(proof.as_bytes(), &target, 1004).unwrap();
+        }
+        assert_eq!(v.cached_keys(), 1);
+        let mut private = client.proof_jwk();
+        private["d"] = "AAAA".into();
+        let mut h = serde_json::Map::new();
+        h.insert("jwk".into(), private);
+        let proof = client
+            .sign_dpop_payload(
+                &h,
+                &serde_json::json!({"jti": "j", "htm": "GET", "htu": "https://a.example/x", "iat": 1004}),
+            )
+            .unwrap();
+        let e = v.verify(proof.as_bytes(), &target, 1004).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DpopProofInvalid);
+        assert!(e.message().contains("\"d\""), "{e}");
+        assert_eq!(v.cached_keys(), 1);
+    }
+}

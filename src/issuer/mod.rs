@@ -21,6 +21,7 @@
 //! ```
 
 mod der;
+mod dpop;
 mod keydir;
 mod keyfile;
 mod keys;
@@ -32,6 +33,7 @@ mod rsa_keygen;
 mod serve;
 mod signing;
 
+pub use dpop::ProofClaims;
 pub use keydir::{load_key_dir, KeyDir, SkippedFile};
 pub use keys::SigningKey;
 #[cfg(feature = "serve")]
