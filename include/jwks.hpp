@@ -548,7 +548,25 @@ class options {
   }
   // END GENERATED: option setters
 
+  /// A DPoP replay store of the caller's (one a fleet shares) instead of the in-memory one:
+  /// see jwks_options_set_dpop_replay_store. `check` is called from any thread, concurrently;
+  /// `free_ctx` (may be null) releases `ctx` once nothing holds the callbacks. Throws
+  /// jwks::error for a null `check`.
+  options &dpop_replay_store(jwks_replay_check_fn check, jwks_free_fn free_ctx, void *ctx) {
+    return check_cb(jwks_options_set_dpop_replay_store(p_, check, free_ctx, ctx), "dpop_replay_store");
+  }
+  /// A DPoP nonce source of the caller's instead of the built-in one: see
+  /// jwks_options_set_dpop_nonce_source. Throws jwks::error for a null callback.
+  options &dpop_nonce_source(jwks_nonce_issue_fn issue, jwks_nonce_check_fn check, jwks_free_fn free_ctx,
+                             void *ctx) {
+    return check_cb(jwks_options_set_dpop_nonce_source(p_, issue, check, free_ctx, ctx), "dpop_nonce_source");
+  }
+
  private:
+  options &check_cb(jwks_result r, const char *setter) {
+    if (r == JWKS_RESULT_OK) return *this;
+    detail::throw_option(static_cast<result>(r), setter, detail::hidden{}, description_of(static_cast<result>(r)));
+  }
   static constexpr const char *out_of_range = "out of the range of the C API (0 to 4294967295)";
 
   /// Throws for a refused value (code r), unless r is OK; returns *this.
@@ -637,6 +655,16 @@ class token {
   std::optional<std::string_view> key_id() const noexcept { return opt(jwks_token_key_id(p_)); }
   /// The RFC 7638 thumbprint of the key that verified the signature.
   std::string_view key_thumbprint() const noexcept { return view(jwks_token_key_thumbprint(p_)); }
+  /// For a token of verify_request: the scheme it came with, "Bearer" or "DPoP".
+  std::optional<std::string_view> scheme() const noexcept { return opt(jwks_token_scheme(p_)); }
+  /// For a DPoP request: the thumbprint of the proof's key (the token's cnf.jkt).
+  std::optional<std::string_view> dpop_jkt() const noexcept { return opt(jwks_token_dpop_jkt(p_)); }
+  /// For a certificate-bound token: the client certificate's x5t#S256.
+  std::optional<std::string_view> certificate_thumbprint() const noexcept {
+    return opt(jwks_token_certificate_thumbprint(p_));
+  }
+  /// With server nonces on: the nonce to send in a DPoP-Nonce header of the response.
+  std::optional<std::string_view> dpop_nonce() const noexcept { return opt(jwks_token_dpop_nonce(p_)); }
 
   /// The string claim `name` (a view into the token). Throws jwks::error: not_found,
   /// type_mismatch.
@@ -970,6 +998,116 @@ class claims {
   std::vector<std::uint32_t> index_;
 };
 
+/// A request to verify as a whole (`jwks_request`): method, URI as the client addressed it
+/// (behind a proxy, the external URI), the values of its Authorization and DPoP headers, the
+/// client certificate, the route's schemes. A builder whose calls return `*this` and throw
+/// jwks::error; a built request may be verified from several threads. Move-only.
+class request {
+ public:
+  /// Throws jwks::error (invalid_argument for a NUL in a string).
+  request(std::string_view method, std::string_view uri) {
+    detail::c_string m(method), u(uri);
+    if (!m.ok() || !u.ok()) throw error(result::invalid_argument, detail::nul_message);
+    detail::check(jwks_request_new(m.get(), u.get(), &p_));
+  }
+  ~request() { jwks_request_free(p_); }
+  request(request &&other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  request &operator=(request &&other) noexcept {
+    if (this != &other) {
+      jwks_request_free(p_);
+      p_ = std::exchange(other.p_, nullptr);
+    }
+    return *this;
+  }
+  request(const request &) = delete;
+  request &operator=(const request &) = delete;
+
+  /// The C object, owned by this handle.
+  const jwks_request *get() const noexcept { return p_; }
+  /// Adds the value of one Authorization header (once per header received).
+  request &add_authorization(std::string_view value) { return str(jwks_request_add_authorization, value); }
+  /// Adds the value of one DPoP header (once per header received).
+  request &add_dpop(std::string_view value) { return str(jwks_request_add_dpop, value); }
+  /// The client certificate as DER.
+  request &client_cert_der(std::string_view der) {
+    detail::check(jwks_request_set_client_cert_der(p_, reinterpret_cast<const std::uint8_t *>(der.data()), der.size()));
+    return *this;
+  }
+  /// The client certificate as PEM.
+  request &client_cert_pem(std::string_view pem) {
+    detail::check(jwks_request_set_client_cert_pem(p_, pem.data(), pem.size()));
+    return *this;
+  }
+  /// The client certificate from nginx's $ssl_client_escaped_cert (empty: none).
+  request &client_cert_nginx(std::string_view escaped) { return str(jwks_request_set_client_cert_nginx, escaped); }
+  /// The client certificate from Envoy's x-forwarded-client-cert.
+  request &client_cert_xfcc(std::string_view xfcc) { return str(jwks_request_set_client_cert_xfcc, xfcc); }
+  /// The schemes this route accepts: "bearer", "dpop" or "either".
+  request &token_scheme(std::string_view scheme) { return str(jwks_request_set_token_scheme, scheme); }
+
+ private:
+  request &str(jwks_result (*f)(jwks_request *, const char *), std::string_view s) {
+    detail::c_string c(s);
+    if (!c.ok()) throw error(result::invalid_argument, detail::nul_message);
+    detail::check(f(p_, c.get()));
+    return *this;
+  }
+  jwks_request *p_ = nullptr;
+};
+
+/// How to answer a refused request (`jwks_refusal`): status, WWW-Authenticate challenges (one
+/// header each), DPoP-Nonce. Immutable; views stay valid while it lives. Move-only.
+class refusal {
+ public:
+  explicit refusal(jwks_refusal *p) noexcept : p_(p) {}
+  ~refusal() { jwks_refusal_free(p_); }
+  refusal(refusal &&other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  refusal &operator=(refusal &&other) noexcept {
+    if (this != &other) {
+      jwks_refusal_free(p_);
+      p_ = std::exchange(other.p_, nullptr);
+    }
+    return *this;
+  }
+  refusal(const refusal &) = delete;
+  refusal &operator=(const refusal &) = delete;
+
+  /// The HTTP status: 400, 401, 403, 500 or 503.
+  std::uint32_t status() const noexcept { return jwks_refusal_status(p_); }
+  /// The error code ("invalid_token", "invalid_dpop_proof", ...), if any.
+  std::optional<std::string_view> error() const noexcept { return opt(jwks_refusal_error(p_)); }
+  /// The error_description.
+  std::string_view description() const noexcept {
+    const char *d = jwks_refusal_description(p_);
+    return d == nullptr ? std::string_view() : d;
+  }
+  /// The WWW-Authenticate values, one header each.
+  std::vector<std::string_view> challenges() const {
+    std::vector<std::string_view> out;
+    std::size_t n = jwks_refusal_challenge_count(p_);
+    for (std::size_t i = 0; i < n; ++i) out.emplace_back(jwks_refusal_challenge(p_, i));
+    return out;
+  }
+  /// The DPoP-Nonce value to send, if any.
+  std::optional<std::string_view> dpop_nonce() const noexcept { return opt(jwks_refusal_dpop_nonce(p_)); }
+
+ private:
+  static std::optional<std::string_view> opt(const char *s) noexcept {
+    if (s == nullptr) return std::nullopt;
+    return std::string_view(s);
+  }
+  jwks_refusal *p_ = nullptr;
+};
+
+/// The HTTP status answering a refusal with `code` (0 for ok and lookups).
+inline std::uint32_t http_status(result code) noexcept { return jwks_result_http_status(static_cast<std::uint32_t>(code)); }
+/// The RFC 6750 / RFC 9449 error code of a refusal with `code`, if it has one.
+inline std::optional<std::string_view> oauth_error(result code) noexcept {
+  const char *e = jwks_result_oauth_error(static_cast<std::uint32_t>(code));
+  if (e == nullptr) return std::nullopt;
+  return std::string_view(e);
+}
+
 /// A verifier (`jwks_verifier`): a key source plus a policy. Its const member functions are
 /// thread-safe: share one verifier between all threads (by reference or pointer), and destroy
 /// it only after every other call on it has returned. Move-only; a moved-from verifier is empty
@@ -1112,6 +1250,70 @@ class verifier {
           return jwks_verify_payload_at(p_, jwt.data(), jwt.size(), now, buf, cap, len, err);
         },
         ec);
+  }
+
+  /// Verifies a request (Authorization and DPoP headers, the token, its binding) at the
+  /// current time. Throws jwks::error; refusal() says how to answer. Thread-safe.
+  token verify_request(const request &req) const {
+    return call([&](jwks_token **out, jwks_error **err) { return jwks_verify_request(p_, req.get(), out, err); });
+  }
+  /// Non-throwing form of verify_request. Thread-safe.
+  token verify_request(const request &req, std::error_code &ec) const noexcept {
+    jwks_token *out = nullptr;
+    detail::set(ec, jwks_verify_request(p_, req.get(), &out, nullptr));
+    return token(out);
+  }
+  /// Verifies a request at unix time `now`. Throws jwks::error. Thread-safe.
+  token verify_request_at(const request &req, std::int64_t now) const {
+    return call(
+        [&](jwks_token **out, jwks_error **err) { return jwks_verify_request_at(p_, req.get(), now, out, err); });
+  }
+  /// Non-throwing form of verify_request_at. Thread-safe.
+  token verify_request_at(const request &req, std::int64_t now, std::error_code &ec) const noexcept {
+    jwks_token *out = nullptr;
+    detail::set(ec, jwks_verify_request_at(p_, req.get(), now, &out, nullptr));
+    return token(out);
+  }
+  /// How to answer a request refused with `code`: `req` may be null; `realm` and `scope` may
+  /// be empty (not sent). Throws jwks::error. Thread-safe.
+  jwks::refusal refusal(result code, const request *req, std::string_view realm, std::string_view scope,
+                        std::int64_t now) const {
+    detail::c_string r(realm), s(scope);
+    if (!r.ok() || !s.ok()) throw error(result::invalid_argument, detail::nul_message);
+    jwks_refusal *out = nullptr;
+    detail::check(jwks_verifier_refusal(p_, req == nullptr ? nullptr : req->get(), static_cast<std::uint32_t>(code),
+                                        realm.empty() ? nullptr : r.get(), scope.empty() ? nullptr : s.get(), now,
+                                        &out));
+    return jwks::refusal(out);
+  }
+  /// The DPoP nonce to send now, if server nonces are on. Throws jwks::error. Thread-safe.
+  std::optional<std::string> dpop_nonce(std::int64_t now) const {
+    detail::c_error e;
+    detail::c_owned_string out;
+    detail::check(jwks_verifier_dpop_nonce(p_, now, &out.p, &e.p), e);
+    if (out.p == nullptr) return std::nullopt;
+    return out.str();
+  }
+  /// Checks a DPoP proof on its own (with the access token it came with, or empty for none)
+  /// and records it; returns the thumbprint of its key. Throws jwks::error. Thread-safe.
+  std::string verify_dpop_proof_at(std::string_view proof, std::string_view method, std::string_view uri,
+                                   std::string_view access_token, std::int64_t now) const {
+    detail::c_string m(method), u(uri);
+    if (!m.ok() || !u.ok()) throw error(result::invalid_argument, detail::nul_message);
+    detail::c_error e;
+    detail::c_owned_string jkt;
+    detail::check(jwks_verify_dpop_proof_at(p_, proof.data(), proof.size(), m.get(), u.get(),
+                                            access_token.empty() ? nullptr : access_token.data(),
+                                            access_token.size(), now, &jkt.p, &e.p),
+                  e);
+    return jkt.str();
+  }
+  /// The DPoP counters and the replay store's occupancy. Throws jwks::error (only for an
+  /// empty handle). Thread-safe.
+  jwks_dpop_stats dpop_stats() const {
+    jwks_dpop_stats s{};
+    detail::check(jwks_verifier_dpop_stats(p_, &s, sizeof s));
+    return s;
   }
 
   /// Whether verifying `jwt` now would wait for a key fetch (no keys yet, keys past their

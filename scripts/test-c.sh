@@ -6,8 +6,9 @@
 # then the ABI abuse tests (tests/c/test_abuse.c: NULL for every pointer argument of every
 # function, generated from the header; freed handles; 16 threads verifying through a remote
 # verifier while another forces refreshes against `jwks serve` on loopback) under ASan+UBSan
-# and valgrind, and the option limits (tests/c/test_limits.c: 0, 1 and the type's maximum
-# through every numeric setter, then verifications with what was taken) under both too.
+# and valgrind, the option limits (tests/c/test_limits.c: 0, 1 and the type's maximum
+# through every numeric setter, then verifications with what was taken) under both too, and
+# DPoP (tests/c/test_dpop.c: the corpus of tests/vectors/dpop/, callbacks, threads) all three ways.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -117,6 +118,18 @@ cc "${cflags[@]}" -I"$out" tests/c/test_abuse.c -o "$out/abuse" -L"$rel" -ljwks 
 LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
   "$out/abuse" "$out/fixtures" "$url"
+
+echo "== C DPoP and certificate binding: the corpus, callbacks, threads (plain, ASan+UBSan, valgrind)"
+corpus=tests/vectors/dpop/corpus.txt
+cc "${cflags[@]}" tests/c/test_dpop.c -o "$out/dpop" -L"$rel" -ljwks "${libs[@]}"
+LD_LIBRARY_PATH=$rel "$out/dpop" "$corpus"
+cc "${cflags[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+  -fno-sanitize-recover=all tests/c/test_dpop.c -o "$out/dpop_asan" -L"$rel" -ljwks "${libs[@]}"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LD_LIBRARY_PATH=$rel "$out/dpop_asan" "$corpus"
+LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+  "$out/dpop" "$corpus"
 
 echo "== C option limits: 0, 1 and the type's maximum through every setter"
 cc "${cflags[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Rust (unit, integration, vectors, header drift, doctests), C and C++
 # (plain, ASan+UBSan, valgrind, static, installed), remote options for their effect and key
-# rotation under load through the C ABI, Python (pytest, threads, fork) and Go (go test
+# rotation under load through the C ABI, DPoP proofs minted by other implementations (npm
+# `dpop` and `jose`), Python (pytest, threads, fork) and Go (go test
 # -race), a short fuzzing pass of every cargo-fuzz target under AddressSanitizer
 # (scripts/fuzz.sh, FUZZ_SECONDS per target, default 30), then the demo. Needs only the
 # toolchains; installs the rest itself (cargo-fuzz from crates.io).
@@ -25,6 +26,9 @@ step "C ABI tests"
 
 step "Remote verifiers through the C ABI: options for their effect, rotation under load"
 ./scripts/test-c-remote.sh
+
+step "Interoperability: DPoP proofs and tokens minted by the npm packages dpop and jose"
+./scripts/test-interop.sh
 
 step "Python tests"
 ./scripts/test-python.sh

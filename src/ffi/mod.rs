@@ -11,18 +11,22 @@
 
 mod boundary;
 mod claims;
+mod dpop;
 mod error;
 mod options;
 mod options_gen;
+mod request;
 mod result;
 mod result_codes;
 mod token;
 mod verifier;
 
 pub use claims::*;
+pub use dpop::*;
 pub use error::*;
 pub use options::*;
 pub use options_gen::*;
+pub use request::*;
 pub use result::*;
 pub use token::*;
 pub use verifier::*;

@@ -13,11 +13,16 @@ use crate::verified_token::VerifiedToken;
 /// Every pointer it hands out stays valid until `jwks_token_free`.
 pub struct jwks_token {
     inner: VerifiedToken,
+    /// What bound the token, when it came from a request verification.
+    pub(crate) request: Option<Box<super::request::RequestFacts>>,
 }
 
 impl jwks_token {
     pub(crate) fn new(inner: VerifiedToken) -> jwks_token {
-        jwks_token { inner }
+        jwks_token {
+            inner,
+            request: None,
+        }
     }
 }
 

@@ -21,6 +21,13 @@ pub struct jwks_verifier {
     inner: Verifier,
 }
 
+impl jwks_verifier {
+    /// The verifier.
+    pub(crate) fn inner(&self) -> &Verifier {
+        &self.inner
+    }
+}
+
 /// The Rust name of the C `jwks_stats`: the core's [`SourceStats`], written as it is.
 ///
 /// cbindgen:ignore

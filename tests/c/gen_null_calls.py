@@ -15,8 +15,12 @@ import re
 import sys
 
 # Parameters that the header documents as optional (NULL allowed).
-OPTIONAL = {"err", "len"}
+OPTIONAL = {"err", "len", "ctx"}
 OPTIONAL_BY_FUNCTION = {
+    ("jwks_verifier_refusal", "request"),
+    ("jwks_verifier_refusal", "realm"),
+    ("jwks_verifier_refusal", "scope"),
+    ("jwks_verify_dpop_proof_at", "access_token"),
     ("jwks_verifier_from_json", "opts"),
     ("jwks_verifier_from_url", "opts"),
     ("jwks_verifier_from_issuer", "opts"),
@@ -32,6 +36,8 @@ NO_BASELINE = {
     "jwks_verifier_from_issuer",
     # The error accessors take an error, not a result.
     "jwks_error_code",
+    # A DPoP proof is needed; tests/c/test_dpop.c verifies the RFC 9449 example through it.
+    "jwks_verify_dpop_proof_at",
 }
 # Functions that release their argument: NULL must be accepted (called, nothing to check).
 FREES = re.compile(r"_free$")
@@ -70,6 +76,17 @@ VALUE_BY_FUNCTION = {
     ("jwks_claims_has_scopes", "names"): "\"read\"",
     ("jwks_claims_has_scopes", "lens"): "lens_read",
     ("jwks_claims_has_scopes", "count"): "1",
+    ("jwks_options_set_dpop_replay_cache_bytes", "max_bytes"): "1048576",
+    ("jwks_options_set_dpop_max_age", "seconds"): "60",
+    ("jwks_request_add_authorization", "value"): "ctx->authorization",
+    ("jwks_request_add_dpop", "value"): "\"abc\"",
+    ("jwks_request_set_client_cert_der", "der"): "abuse_der",
+    ("jwks_request_set_client_cert_der", "len"): "sizeof abuse_der",
+    ("jwks_request_set_client_cert_pem", "len"): "1",
+    ("jwks_verifier_dpop_stats", "size"): "sizeof out_dpop_stats",
+    ("jwks_verifier_refusal", "code"): "JWKS_RESULT_EXPIRED",
+    ("jwks_verifier_refusal", "scope"): "\"orders:read\"",
+    ("jwks_verify_dpop_proof_at", "access_token_len"): "0",
 }
 VALUE_BY_NAME = {
     "issuer": "\"https://issuer.test\"",
@@ -85,6 +102,15 @@ VALUE_BY_NAME = {
     "jws": "ctx->token",
     "now": "ctx->now",
     "scope": "\"read\"",
+    "method": "\"GET\"",
+    "uri": "\"https://api.example/x\"",
+    "scheme": "\"either\"",
+    "secret": "\"a secret of thirty-two bytes or more\"",
+    "escaped": "\"\"",
+    "xfcc": "\"Hash=00\"",
+    "realm": "\"api\"",
+    "proof": "ctx->token",
+    "access_token": "NULL",
 }
 VALUE_BY_TYPE = {
     "struct jwks_options *": "ctx->opts",
@@ -97,6 +123,17 @@ VALUE_BY_TYPE = {
     "struct jwks_error **": "&out_error",
     "struct jwks_stats *": "&out_stats",
     "struct jwks_token_cache_stats *": "&out_cache_stats",
+    "struct jwks_dpop_stats *": "&out_dpop_stats",
+    "struct jwks_request *": "ctx->scratch_request",
+    "const struct jwks_request *": "ctx->request",
+    "struct jwks_request **": "&out_request",
+    "const struct jwks_refusal *": "ctx->refusal",
+    "struct jwks_refusal **": "&out_refusal",
+    "jwks_replay_check_fn": "abuse_replay_check",
+    "jwks_nonce_issue_fn": "abuse_nonce_issue",
+    "jwks_nonce_check_fn": "abuse_nonce_check",
+    "jwks_free_fn": "abuse_free",
+    "void *": "&abuse_ctx",
     "char *": "out_buf",
     "char **": "&out_string",
     "const char **": "&out_chars",

@@ -50,7 +50,28 @@ typedef struct {
   /* A copy of the live token's claims (jwks_claims_*). */
   uint32_t claims_index[64];
   jwks_claims claims;
+  char authorization[16384];
+  jwks_request *request;         /* Bearer with the live token: verifies */
+  jwks_request *scratch_request; /* what the generated setters change */
+  jwks_refusal *refusal;
 } context;
+
+/* Callbacks for the DPoP setters: never called by the abuse tests (no proof verifies). */
+static int abuse_ctx;
+static const uint8_t abuse_der[] = {0x30, 0x03, 0x02, 0x01, 0x00};
+static uint32_t abuse_replay_check(void *c, const char *key, int64_t expires_at, int64_t now) {
+  (void)c, (void)key, (void)expires_at, (void)now;
+  return JWKS_REPLAY_VERDICT_UNAVAILABLE;
+}
+static size_t abuse_nonce_issue(void *c, int64_t now, char *buf, size_t cap) {
+  (void)c, (void)now, (void)buf, (void)cap;
+  return 0;
+}
+static bool abuse_nonce_check(void *c, const char *nonce, int64_t now) {
+  (void)c, (void)nonce, (void)now;
+  return false;
+}
+static void abuse_free(void *c) { (void)c; }
 
 static void test_null_everywhere(context *ctx) {
   jwks_verifier *out_verifier;
@@ -58,6 +79,9 @@ static void test_null_everywhere(context *ctx) {
   jwks_error *out_error;
   jwks_stats out_stats;
   jwks_token_cache_stats out_cache_stats;
+  jwks_dpop_stats out_dpop_stats;
+  jwks_request *out_request;
+  jwks_refusal *out_refusal;
   char *out_string;
   const char *out_chars;
   size_t out_len;
@@ -74,6 +98,8 @@ static void test_null_everywhere(context *ctx) {
 #define RESET_OUTPUTS()  \
   do {                   \
     out_verifier = NULL; \
+    out_request = NULL;  \
+    out_refusal = NULL;  \
     out_token = NULL;    \
     out_error = NULL;    \
     out_string = NULL;   \
@@ -82,6 +108,9 @@ static void test_null_everywhere(context *ctx) {
 #define RELEASE_OUTPUTS()                \
   do {                                   \
     jwks_verifier_free(out_verifier);    \
+    jwks_request_free(out_request);      \
+    jwks_refusal_free(out_refusal);      \
+    (void)out_dpop_stats;                \
     jwks_token_free(out_token);          \
     jwks_error_free(out_error);          \
     jwks_string_free(out_string);        \
@@ -93,7 +122,7 @@ static void test_null_everywhere(context *ctx) {
     (void)out_claim, (void)out_ends;     \
     (void)out_index;                     \
   } while (0)
-#define UNTOUCHED() (!out_verifier && !out_token && !out_string && !out_chars)
+#define UNTOUCHED() (!out_verifier && !out_token && !out_string && !out_chars && !out_request && !out_refusal)
 #define BASELINE(label, expr)                                                            \
   do {                                                                                   \
     jwks_result r_ = (expr);                                                             \
@@ -401,7 +430,13 @@ int main(int argc, char **argv) {
   jwks_token *none = NULL;
   CHECK(jwks_verify(ctx.verifier, "x.y.z", 5, &none, &ctx.error) == JWKS_RESULT_MALFORMED,
         "an error to inspect");
-  if (ctx.verifier && ctx.token_handle && ctx.error) {
+  snprintf(ctx.authorization, sizeof ctx.authorization, "Bearer %s", ctx.token);
+  CHECK(jwks_request_new("GET", "https://api.example/x", &ctx.request) == JWKS_RESULT_OK, "request");
+  CHECK(jwks_request_add_authorization(ctx.request, ctx.authorization) == JWKS_RESULT_OK, "authorization");
+  CHECK(jwks_request_new("GET", "https://api.example/x", &ctx.scratch_request) == JWKS_RESULT_OK, "scratch");
+  CHECK(jwks_verifier_refusal(ctx.verifier, ctx.request, JWKS_RESULT_EXPIRED, NULL, NULL, ctx.now, &ctx.refusal) ==
+            JWKS_RESULT_OK, "a refusal to inspect");
+  if (ctx.verifier && ctx.token_handle && ctx.error && ctx.refusal) {
     test_null_everywhere(&ctx);
     test_freed_handles(&ctx);
   }
@@ -409,6 +444,9 @@ int main(int argc, char **argv) {
   test_token_cache_threads_and_rotation(dir, argv[2]);
 
   jwks_token_free(ctx.token_handle);
+  jwks_request_free(ctx.request);
+  jwks_request_free(ctx.scratch_request);
+  jwks_refusal_free(ctx.refusal);
   jwks_error_free(ctx.error);
   jwks_verifier_free(ctx.verifier);
   jwks_options_free(ctx.opts);

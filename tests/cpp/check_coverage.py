@@ -31,7 +31,9 @@ ALLOWED = {}
 GENERATED = {
     "result codes": "JWKS_RESULT_",
     "categories": "JWKS_CATEGORY_",
-    "option setters": re.compile(r"jwks_options_(?:set|add)_\w+"),
+    # The catalogue's options; the setters of the DPoP callbacks (function pointers and a
+    # context, no catalogue value) are written by hand beside the block.
+    "option setters": re.compile(r"jwks_options_(?:set|add)_(?!dpop_replay_store\b|dpop_nonce_source\b)\w+"),
 }
 
 BEGIN = re.compile(r"^\s*// BEGIN GENERATED: (.+?) \(do not edit; make generate\)\s*$", re.M)

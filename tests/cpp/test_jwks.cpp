@@ -1,10 +1,11 @@
-// Tests of include/jwks.hpp against the fixtures of examples/c_fixtures.rs:
-//   test_jwks FIXTURES_DIR
+// Tests of include/jwks.hpp against the fixtures of examples/c_fixtures.rs and the DPoP corpus:
+//   test_jwks FIXTURES_DIR [DPOP_CORPUS]   (default tests/vectors/dpop/corpus.txt)
 // Every token of tokens.txt through the throwing and the non-throwing forms, claim access,
 // the exception and error_code paths, moved-from handles, and 8 threads sharing one verifier.
 #include <jwks.hpp>
 
 #include <atomic>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -542,9 +543,165 @@ void test_threads(const jwks::verifier &v, const std::vector<fixture> &tokens) {
 
 }  // namespace
 
+// The DPoP corpus (tests/vectors/dpop/corpus.txt) through jwks::request, verify_request_at and
+// refusal, and the DPoP calls of jwks::verifier and jwks::options.
+struct dpop_case {
+  std::string name, method, uri, route, cert_kind, cert_value;
+  long long now = 0;
+  std::vector<std::pair<std::string, std::string>> options;
+  std::vector<std::string> auth, dpop, expect;
+};
+
+std::string percent_decode(const std::string &s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::uint32_t replay_calls = 0;
+std::uint32_t reject_all(void *, const char *, std::int64_t, std::int64_t) {
+  ++replay_calls;
+  return JWKS_REPLAY_VERDICT_UNAVAILABLE;
+}
+std::size_t issue_nonce(void *, std::int64_t, char *buf, std::size_t cap) {
+  const std::string n = "cpp-nonce";
+  if (cap < n.size()) return 0;
+  std::memcpy(buf, n.data(), n.size());
+  return n.size();
+}
+bool check_nonce(void *, const char *nonce, std::int64_t) { return std::string(nonce) == "cpp-nonce"; }
+
+jwks::verifier dpop_verifier(const std::string &jwks_json, const dpop_case &c, jwks::options o) {
+  o.add_issuer("https://issuer.example").add_audience("api");
+  for (const auto &[name, value] : c.options) {
+    if (name == "token_scheme") o.token_scheme(value);
+    else if (name == "dpop_nonce_lifetime") o.dpop_nonce_lifetime(std::chrono::seconds(std::stoul(value)));
+    else if (name == "dpop_nonce_secret") o.dpop_nonce_secret(value);
+    else if (name == "allow_dpop_bound_bearer") o.allow_dpop_bound_bearer(value == "true");
+    else if (name == "require_certificate_binding") o.require_certificate_binding(value == "true");
+    else if (name == "algorithms") o.add_algorithm(value);
+    else CHECK(false && "unknown option");
+  }
+  return jwks::verifier::from_json(jwks_json, o.get());
+}
+
+jwks::request dpop_request(const dpop_case &c) {
+  jwks::request req(c.method, c.uri);
+  for (const auto &a : c.auth) req.add_authorization(a);
+  for (const auto &d : c.dpop) req.add_dpop(d);
+  if (c.cert_kind == "cert_pem_escaped") req.client_cert_pem(percent_decode(c.cert_value));
+  else if (c.cert_kind == "cert_nginx") req.client_cert_nginx(c.cert_value);
+  else if (c.cert_kind == "cert_xfcc") req.client_cert_xfcc(c.cert_value);
+  if (!c.route.empty()) req.token_scheme(c.route);
+  return req;
+}
+
+void test_dpop(const std::string &path) {
+  std::ifstream in(path);
+  CHECK(in.good());
+  std::string line, jwks_json;
+  dpop_case c, valid;
+  int cases = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto sp = line.find(' ');
+    std::string key = line.substr(0, sp), value = sp == std::string::npos ? "" : line.substr(sp + 1);
+    if (key == "jwks") jwks_json = value;
+    else if (key == "case") c = dpop_case{value};
+    else if (key == "now") c.now = std::stoll(value);
+    else if (key == "option") c.options.emplace_back(value.substr(0, value.find(' ')), value.substr(value.find(' ') + 1));
+    else if (key == "method") c.method = value;
+    else if (key == "uri") c.uri = value;
+    else if (key == "route_scheme") c.route = value;
+    else if (key == "authorization") c.auth.push_back(value);
+    else if (key == "dpop") c.dpop.push_back(value);
+    else if (key.rfind("cert_", 0) == 0) c.cert_kind = key, c.cert_value = value;
+    else if (key == "expect") c.expect.push_back(value);
+    else if (key == "end") {
+      ++cases;
+      if (c.name == "dpop_valid") valid = c;
+      jwks::verifier v = dpop_verifier(jwks_json, c, jwks::options());
+      jwks::request req = dpop_request(c);
+      for (const auto &want : c.expect) {
+        std::error_code ec;
+        jwks::token t = v.verify_request_at(req, c.now, ec);
+        std::string got = ec ? jwks::name_of(static_cast<jwks::result>(ec.value())) : "OK";
+        if (got != want) std::fprintf(stderr, "%s: %s, want %s\n", c.name.c_str(), got.c_str(), want.c_str());
+        CHECK(got == want);
+        if (!ec) {
+          CHECK(t.scheme().has_value());
+        } else {
+          auto code = static_cast<jwks::result>(ec.value());
+          jwks::refusal r = v.refusal(code, &req, "cpp", "", c.now);
+          CHECK(r.status() == jwks::http_status(code));
+          CHECK(r.error() == jwks::oauth_error(code));
+          if (r.status() == 401) CHECK(!r.challenges().empty());
+        }
+      }
+    }
+  }
+  CHECK(cases >= 50);
+  CHECK(!valid.name.empty());
+  // The throwing form, the binding getters, the counters.
+  {
+    jwks::verifier v = dpop_verifier(jwks_json, valid, jwks::options());
+    jwks::request req = dpop_request(valid);
+    jwks::token t = v.verify_request_at(req, valid.now);
+    CHECK(t.scheme() == std::optional<std::string_view>("DPoP"));
+    CHECK(t.dpop_jkt().has_value() && !t.certificate_thumbprint() && !t.dpop_nonce());
+    expect_error([&] { v.verify_request_at(req, valid.now); }, jwks::result::dpop_proof_replayed, __LINE__);
+    jwks_dpop_stats st = v.dpop_stats();
+    CHECK(st.proofs_verified == 1 && st.replays == 1 && st.replay_entries == 1);
+    CHECK(!v.dpop_nonce(valid.now).has_value());
+    expect_error([&] { v.verify_request(req); }, jwks::result::dpop_proof_stale, __LINE__);
+    expect_error([&] { v.verify_dpop_proof_at(valid.dpop.at(0), "GET", valid.uri, "not its token", valid.now); },
+                 jwks::result::dpop_proof_mismatch, __LINE__);
+    std::error_code ec;
+    CHECK(!v.verify_request(req, ec) && ec == jwks::result::dpop_proof_stale);
+  }
+  // A failing replay store of the caller's, then a nonce source.
+  {
+    jwks::options o;
+    o.dpop_replay_store(reject_all, nullptr, nullptr);
+    expect_error([&] { jwks::options().dpop_replay_store(nullptr, nullptr, nullptr); }, jwks::result::null_argument,
+                 __LINE__);
+    jwks::verifier v = dpop_verifier(jwks_json, valid, std::move(o));
+    jwks::request req = dpop_request(valid);
+    expect_error([&] { v.verify_request_at(req, valid.now); }, jwks::result::replay_store_unavailable, __LINE__);
+    CHECK(replay_calls == 1);
+    jwks::refusal r = v.refusal(jwks::result::replay_store_unavailable, &req, "", "", valid.now);
+    CHECK(r.status() == 503 && r.challenges().empty() && !r.error());
+  }
+  {
+    jwks::options o;
+    o.dpop_nonce_source(issue_nonce, check_nonce, nullptr, nullptr);
+    jwks::verifier v = dpop_verifier(jwks_json, valid, std::move(o));
+    jwks::request req = dpop_request(valid);
+    expect_error([&] { v.verify_request_at(req, valid.now); }, jwks::result::dpop_nonce_required, __LINE__);
+    jwks::refusal r = v.refusal(jwks::result::dpop_nonce_required, &req, "", "", valid.now);
+    CHECK(r.dpop_nonce() == std::optional<std::string_view>("cpp-nonce"));
+    CHECK(r.error() == std::optional<std::string_view>("use_dpop_nonce"));
+    CHECK(r.description() == jwks::description_of(jwks::result::dpop_nonce_required));
+    CHECK(v.dpop_nonce(0) == std::optional<std::string>("cpp-nonce"));
+  }
+  {
+    jwks::request req("GET", "https://a.example/");
+    req.client_cert_der(std::string("\x30\x03\x02\x01\x00", 5));
+    expect_error([&] { req.token_scheme("mtls"); }, jwks::result::invalid_argument, __LINE__);
+    expect_error([] { jwks::request bad("GET", std::string("a\0b", 3)); }, jwks::result::invalid_argument, __LINE__);
+  }
+}
+
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: %s FIXTURES_DIR [DPOP_CORPUS]\n", argv[0]);
     return 2;
   }
   std::string dir = argv[1];
@@ -575,6 +732,7 @@ int main(int argc, char **argv) {
   test_factories(dir, *good);
   test_moved_from(jwks_json, *good);
   test_threads(v, tokens);
+  test_dpop(argc == 3 ? argv[2] : "tests/vectors/dpop/corpus.txt");
   // A token valid now, through verify() and the system clock.
   jwks::token live = v.verify(read_file(dir + "/live.jwt"));
   CHECK(live.alg() == "RS256" && live.kid() == std::optional<std::string_view>("rsa-1"));
