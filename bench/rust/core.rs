@@ -10,6 +10,8 @@
 //! cargo bench --bench core -- report DIR              merge DIR/*.json into DIR/results.json, print the table
 //! cargo bench --bench core -- cache DIR               the token cache rows alone
 //! cargo bench --bench core -- cache-soak [N] [D] [E]  N verifications over D distinct tokens, E entries: RSS
+//! cargo bench --bench core -- dpop                    a DPoP-bound request vs ring; the replay store (1 M proofs)
+//! cargo bench --bench core -- replay-soak [N]         (child process of `dpop`) N proofs through the replay store: RSS
 //! ```
 //!
 //! Machines are noisy, so every comparison is made in one process, in interleaved rounds (each
@@ -94,6 +96,11 @@ fn main() {
             println!("{}", cache_soak(total, distinct, entries));
         }
         "profile" => profile(Path::new(arg(1)), arg(2), arg(3), arg(4).parse().unwrap()),
+        "dpop" => println!("{}", dpop(&Settings::full())),
+        "replay-soak" => {
+            let total = args.get(1).map_or(1_000_000, |n| n.parse().unwrap());
+            println!("{}", replay_soak(total));
+        }
         _ => usage(),
     }
 }
@@ -477,6 +484,8 @@ struct Settings {
     memory_iterations: u64,
     /// The entry bound of the full cache the miss rows go through.
     miss_cache_entries: u32,
+    /// Proofs through the replay store in its soak.
+    replay_proofs: usize,
 }
 
 impl Settings {
@@ -488,6 +497,7 @@ impl Settings {
             phases: 5,
             memory_iterations: 1_000_000,
             miss_cache_entries: DEFAULT_MAX_ENTRIES,
+            replay_proofs: 1_000_000,
         }
     }
 }
@@ -612,7 +622,9 @@ fn run(dir: &Path, s: &Settings) -> Value {
     );
     let memory: Value = serde_json::from_slice(&out.stdout).unwrap();
     eprintln!("  memory {memory}");
-    json!({"cases": cases, "threads": threads, "remote": remote, "memory": memory, "token_cache": token_cache})
+    let dpop = dpop(s);
+    eprintln!("  dpop {dpop}");
+    json!({"cases": cases, "threads": threads, "remote": remote, "memory": memory, "token_cache": token_cache, "dpop": dpop})
 }
 
 /// The token cache through the C ABI, interleaved with the bare ring verify and a cache-off
@@ -1541,6 +1553,39 @@ fn report(dir: &Path) {
             over <= 1.10,
         ));
     }
+    let dp = &rust["dpop"];
+    if let (Some(c_ratio), Some(replay)) = (num(&dp["c_abi_ratio"]), dp.get("replay")) {
+        println!();
+        println!(
+            "DPoP (an ES256 proof, new each call, with an ES256 access token the token cache holds): \
+             Rust {} µs = {}× ring, C ABI {} µs = {}× ring ({} µs)",
+            fmt(num(&dp["rust_us"]), 2),
+            fmt(num(&dp["rust_ratio"]), 3),
+            fmt(num(&dp["c_abi_us"]), 2),
+            fmt(Some(c_ratio), 3),
+            fmt(num(&dp["ring_us"]), 2),
+        );
+        let over = num(&replay["rss_over_bound"]).unwrap_or(f64::INFINITY);
+        let forgotten = replay["forgotten_inside_window"]
+            .as_u64()
+            .unwrap_or(u64::MAX);
+        println!(
+            "replay store: {} proofs at {} ns each, RSS +{} KiB = {}× its {}-byte bound, {} refused, {} forgotten inside their window",
+            replay["proofs"], replay["ns_per_proof"], replay["rss_growth_kib"], fmt(Some(over), 3),
+            replay["max_bytes"], replay["refusals"], forgotten
+        );
+        targets.push((
+            format!("DPoP-bound request (C ABI) {c_ratio:.3}× ring ≤ 1.15"),
+            c_ratio <= 1.15,
+        ));
+        targets.push((
+            format!(
+                "replay store: {} proofs, RSS {over:.3}× its bound ≤ 1, none forgotten inside its window",
+                replay["proofs"]
+            ),
+            over <= 1.0 && forgotten == 0 && replay["refusals"] == 0,
+        ));
+    }
     println!();
     println!("targets:");
     for (what, ok) in &targets {
@@ -1559,6 +1604,7 @@ fn report(dir: &Path) {
         "memory": rust["memory"],
         "token_cache": rust["token_cache"],
         "token_cache_soak": soak,
+        "dpop": rust["dpop"],
         "targets": targets.iter().map(|(w, ok)| json!({"target": w, "pass": ok})).collect::<Vec<_>>(),
         "notes": python_note,
     });
@@ -1587,6 +1633,206 @@ fn machine() -> Value {
 // ---------------------------------------------------------------------------------------------
 // Smoke pass for `cargo test --all-targets`: every path once, tiny counts.
 
+// ---------------------------------------------------------------------------------------------
+// DPoP
+
+const DPOP_URI: &str = "https://api.example.com/orders";
+
+/// A request with a DPoP proof through the Rust API and the C ABI, beside a bare ring ES256
+/// verify of the proof: an ES256 proof (each call a new one, as a client sends) and an ES256
+/// access token that the token cache already holds, so that the request costs the proof's
+/// signature check and everything around it. Then the replay store's figures, from a child
+/// process ([`replay_soak`]).
+fn dpop(s: &Settings) -> Value {
+    let issuer = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .with_kid("as-1");
+    let client = SigningKey::generate(Algorithm::ES256).unwrap();
+    let jwks = jwks_document(&[&issuer]).to_string();
+    let mut p = policy();
+    p.token_cache = TokenCacheOptions::default();
+    p.dpop.token_scheme = jwkskit::dpop::TokenScheme::Dpop;
+    let rust = Verifier::from_json(jwks.as_bytes(), p).unwrap();
+    let c = CDpopVerifier::new(jwks.as_bytes());
+    let now = IAT;
+    let token = issuer
+        .sign(
+            &json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "user-42", "iat": IAT, "exp": EXP,
+            "scope": "orders:read", "cnf": {"jkt": client.thumbprint()}}),
+        )
+        .unwrap();
+    let authorization = format!("DPoP {token}");
+    // Each variant gets its own proofs: a proof is refused once it has been used.
+    let per_variant = s.rounds * ((s.batch.as_nanos() / 40_000) as usize + 1) + 64;
+    let mint = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                client
+                    .sign_dpop_proof(&jwkskit::issuer::ProofClaims {
+                        method: "GET",
+                        uri: DPOP_URI,
+                        iat: now,
+                        access_token: Some(&token),
+                        ..Default::default()
+                    })
+                    .unwrap()
+            })
+            .collect()
+    };
+    let (rust_pool, c_pool) = (mint(per_variant), mint(per_variant));
+    let floor = floor_for(Algorithm::ES256, &client.proof_jwk(), &rust_pool[0]);
+    let (rust_turn, c_turn) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let api = || {
+        let proof = next(&rust_turn, &rust_pool);
+        let request = jwkskit::Request::new("GET", DPOP_URI)
+            .authorization(&authorization)
+            .dpop(proof);
+        rust.verify_request_at(&request, now).is_ok()
+    };
+    let ffi = || c.verify(&authorization, next(&c_turn, &c_pool), now);
+    warm_up(&*floor);
+    let t = interleaved_upto(
+        &[&*floor, &api, &ffi],
+        s.rounds,
+        s.batch,
+        per_variant as u64 - 20,
+    );
+    let stats = rust.dpop_stats();
+    assert_eq!(stats.proofs_rejected, 0);
+    assert!(rust.token_cache_stats().hits > 0);
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["replay-soak", &s.replay_proofs.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "replay-soak child failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replay: Value = serde_json::from_slice(&out.stdout).unwrap();
+    json!({
+        "ring_us": us(median(t[0].clone())),
+        "rust_us": us(median(t[1].clone())),
+        "c_abi_us": us(median(t[2].clone())),
+        "rust_ratio": r3(ratio(&t[1], &t[0])),
+        "c_abi_ratio": r3(ratio(&t[2], &t[0])),
+        "proofs_verified": stats.proofs_verified,
+        "replay": replay,
+    })
+}
+
+/// `total` proofs through a fresh in-memory replay store of the default bound, at 10,000 a
+/// second of the callers' clock: the time per proof, the store's resident memory against its
+/// bound, no proof refused, and every key still known at the last second of its window.
+fn replay_soak(total: usize) -> Value {
+    use jwkskit::replay::{replay_key, MemoryReplayStore, ReplayStore, ReplayVerdict};
+    const RATE: usize = 10_000;
+    const WINDOW: i64 = 66; // dpop_max_age 60 + dpop_leeway 5 + 1
+    let bound = jwkskit::Policy::default().dpop.replay_cache_bytes;
+    let keys: Vec<String> = (0..total)
+        .map(|i| replay_key("client-thumbprint", &format!("jti-{i}")))
+        .collect();
+    let before = rss_kib();
+    let store = MemoryReplayStore::new(bound);
+    let start = Instant::now();
+    for (i, key) in keys.iter().enumerate() {
+        let now = IAT + (i / RATE) as i64;
+        assert_eq!(
+            store.check_and_insert(key, now + WINDOW, now),
+            Ok(ReplayVerdict::Fresh)
+        );
+    }
+    let ns = start.elapsed().as_nanos() as f64 / total as f64;
+    let grown = rss_kib().saturating_sub(before);
+    let last = IAT + ((total - 1) / RATE) as i64;
+    let mut forgotten = 0;
+    for (i, key) in keys.iter().enumerate() {
+        let then = IAT + (i / RATE) as i64;
+        if then + WINDOW >= last
+            && store.check_and_insert(key, then + WINDOW, last) != Ok(ReplayVerdict::Seen)
+        {
+            forgotten += 1;
+        }
+    }
+    let (entries, max_entries, bytes, max_bytes) = store.occupancy();
+    json!({
+        "proofs": total,
+        "ns_per_proof": (ns * 10.0).round() / 10.0,
+        "refusals": store.refusals(),
+        "forgotten_inside_window": forgotten,
+        "entries": entries,
+        "max_entries": max_entries,
+        "bytes": bytes,
+        "max_bytes": max_bytes,
+        "rss_growth_kib": grown,
+        "rss_over_bound": r3(grown as f64 * 1024.0 / max_bytes as f64),
+    })
+}
+
+/// A DPoP verifier through the C ABI, its requests built per call as a C server builds them.
+struct CDpopVerifier(*mut jwks_verifier);
+
+impl CDpopVerifier {
+    fn new(jwks: &[u8]) -> CDpopVerifier {
+        let c = |s: &str| CString::new(s).unwrap();
+        // SAFETY: every pointer is valid for the call; the options are freed after use.
+        unsafe {
+            let opts = jwks_options_new();
+            assert_eq!(
+                jwks_options_add_issuer(opts, c(ISSUER).as_ptr()),
+                jwks_result::Ok
+            );
+            assert_eq!(
+                jwks_options_add_audience(opts, c(AUDIENCE).as_ptr()),
+                jwks_result::Ok
+            );
+            assert_eq!(
+                jwkskit::ffi::jwks_options_set_token_scheme(opts, c("dpop").as_ptr()),
+                jwks_result::Ok
+            );
+            let mut v = null_mut();
+            let r =
+                jwks_verifier_from_json(jwks.as_ptr().cast(), jwks.len(), opts, &mut v, null_mut());
+            jwks_options_free(opts);
+            assert_eq!(r, jwks_result::Ok);
+            CDpopVerifier(v)
+        }
+    }
+
+    fn verify(&self, authorization: &str, proof: &str, now: i64) -> bool {
+        use jwkskit::ffi::{
+            jwks_request_add_authorization, jwks_request_add_dpop, jwks_request_free,
+            jwks_request_new, jwks_verify_request_at,
+        };
+        // The C strings a server would have from its HTTP parser.
+        let (method, uri) = (c"GET", c"https://api.example.com/orders");
+        let auth = CString::new(authorization).unwrap();
+        let dpop = CString::new(proof).unwrap();
+        // SAFETY: valid pointers; the request and token are freed here.
+        unsafe {
+            let mut req = null_mut();
+            assert_eq!(
+                jwks_request_new(method.as_ptr(), uri.as_ptr(), &mut req),
+                jwks_result::Ok
+            );
+            jwks_request_add_authorization(req, auth.as_ptr());
+            jwks_request_add_dpop(req, dpop.as_ptr());
+            let mut t: *mut jwks_token = null_mut();
+            let r = jwks_verify_request_at(self.0, req, now, &mut t, null_mut());
+            jwks_token_free(t);
+            jwks_request_free(req);
+            r == jwks_result::Ok
+        }
+    }
+}
+
+impl Drop for CDpopVerifier {
+    fn drop(&mut self) {
+        // SAFETY: the verifier this wrapper made.
+        unsafe { jwks_verifier_free(self.0) }
+    }
+}
+
 fn smoke() {
     let dir: PathBuf =
         std::env::temp_dir().join(format!("jwks-bench-smoke-{}", std::process::id()));
@@ -1607,6 +1853,7 @@ fn smoke() {
         phases: 1,
         memory_iterations: 300,
         miss_cache_entries: 16,
+        replay_proofs: 2000,
     };
     let small = Fixtures {
         jwks: fx.jwks.clone(),
@@ -1626,10 +1873,13 @@ fn smoke() {
     assert!(token_cache(&small, &dir, &s)["hits"].as_u64().unwrap() > 0);
     let soak = cache_soak(3000, 500, DEFAULT_MAX_ENTRIES);
     assert!(soak["hits"].as_u64().unwrap() > 0 && soak["entries"].as_u64().unwrap() <= 4096);
+    let d = dpop(&s);
+    assert_eq!(d["replay"]["forgotten_inside_window"], 0, "{d}");
+    assert_eq!(d["replay"]["refusals"], 0, "{d}");
     let m = memory(&dir, s.memory_iterations);
     assert!(m["verifier_100_keys_kib"].as_u64().is_some());
     let go = parse_go("BenchmarkFixtures/ES256/jwks-2   \t 100\t  51234 ns/op\t 1 B/op\n");
     assert_eq!(go[&("ES256".to_string(), "jwks".to_string())], [51.234]);
     std::fs::remove_dir_all(&dir).unwrap();
-    println!("bench smoke pass: fixtures, ring floor, Rust API, C ABI, threads, remote, memory, token cache");
+    println!("bench smoke pass: fixtures, ring floor, Rust API, C ABI, threads, remote, memory, token cache, DPoP");
 }

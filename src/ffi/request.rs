@@ -110,7 +110,9 @@ pub unsafe extern "C" fn jwks_request_new(
     })
 }
 
-/// Frees a request. NULL is a no-op. The last call on `r` (set your copy to NULL).
+/// Frees a request. NULL is a no-op. This is the last call on `r`: after it the pointer is
+/// dangling, and freeing it again is undefined behaviour (set your copy to NULL). Not
+/// thread-safe with other uses of the same `r`.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_request_free(r: *mut jwks_request) {
     boundary((), || free_box(r))
@@ -433,7 +435,9 @@ pub unsafe extern "C" fn jwks_refusal_dpop_nonce(r: *const jwks_refusal) -> *con
     })
 }
 
-/// Frees a refusal. NULL is a no-op. The last call on `r` (set your copy to NULL).
+/// Frees a refusal and every string it handed out. NULL is a no-op. This is the last call on
+/// `r`: after it the pointer is dangling, and freeing it again is undefined behaviour (set your
+/// copy to NULL). Not thread-safe with other uses of the same `r`.
 #[no_mangle]
 pub unsafe extern "C" fn jwks_refusal_free(r: *mut jwks_refusal) {
     boundary((), || free_box(r))

@@ -37,8 +37,13 @@ fn result_codes() -> String {
     );
     writeln!(o, "| 0 | `{OK_NAME}` | | {OK_DESCRIPTION} | |").unwrap();
     for c in Category::ALL {
-        let answer = c.http_status().map_or(String::new(), |s| s.to_string());
         for k in kinds_of(c) {
+            // The status, and the `error` of the challenge when there is one.
+            let answer = match (k.http_status(), k.oauth_error()) {
+                (Some(s), Some(e)) => format!("{s} `{e}`"),
+                (Some(s), None) => s.to_string(),
+                (None, _) => String::new(),
+            };
             writeln!(
                 o,
                 "| {} | `{}` | {} | {} | {answer} |",
