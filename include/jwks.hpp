@@ -432,9 +432,9 @@ class options {
   options &dpop_leeway(std::chrono::seconds s) { return u32("dpop_leeway", jwks_options_set_dpop_leeway, s); }
   /// The most memory the in-memory DPoP replay store takes (each shard's table is allocated on its first
   /// proof). It never forgets a jti inside its window: when full of them it refuses new proofs
-  /// (REPLAY_STORE_UNAVAILABLE, answer 503). About 50,000 proofs per MiB: the default holds 66 s of proofs
-  /// (window and leeway) at 13,000 a second. Unused with a shared replay store. Default: 16777216 bytes. Range:
-  /// at least 65536 bytes.
+  /// (REPLAY_STORE_UNAVAILABLE, answer 503). About 45,000 proofs per MiB: the default holds 66 s of proofs
+  /// (window and leeway) at 11,000 a second. Unused with a shared replay store. Default: 16777216 bytes. Range:
+  /// at least 262144 bytes.
   options &dpop_replay_cache_bytes(std::size_t max_bytes) {
     return check(jwks_options_set_dpop_replay_cache_bytes(p_, max_bytes), "dpop_replay_cache_bytes", std::uint64_t{max_bytes});
   }

@@ -59,9 +59,9 @@ type Options struct {
 	// DPoPReplayCacheBytes (dpop_replay_cache_bytes): the most memory the in-memory DPoP replay
 	// store takes (each shard's table is allocated on its first proof). It never forgets a jti
 	// inside its window: when full of them it refuses new proofs (REPLAY_STORE_UNAVAILABLE, answer
-	// 503). About 50,000 proofs per MiB: the default holds 66 s of proofs (window and leeway) at
-	// 13,000 a second. Unused with a shared replay store. In bytes. Default: 16777216 bytes.
-	// Range: at least 65536 bytes.
+	// 503). About 45,000 proofs per MiB: the default holds 66 s of proofs (window and leeway) at
+	// 11,000 a second. Unused with a shared replay store. In bytes. Default: 16777216 bytes.
+	// Range: at least 262144 bytes.
 	DPoPReplayCacheBytes int
 	// DPoPNonceLifetime (dpop_nonce_lifetime): server nonces (RFC 9449 §9): a proof must carry a
 	// nonce the server issued (sent in DPoP-Nonce with a use_dpop_nonce refusal); the built-in
@@ -332,7 +332,7 @@ func optionRange(field string) string {
 	case "DPoPLeeway":
 		return "0 to 300 s"
 	case "DPoPReplayCacheBytes":
-		return "at least 65536 bytes"
+		return "at least 262144 bytes"
 	case "DPoPNonceLifetime":
 		return "1 to 86400 s, or 0 for off"
 	case "TokenCacheEntries", "NoTokenCache":

@@ -645,8 +645,8 @@ pub const DPOP_REPLAY_CACHE_BYTES: OptionSpec = OptionSpec {
     go: &["DPoPReplayCacheBytes"],
     doc: "The most memory the in-memory DPoP replay store takes (each shard's table is \
           allocated on its first proof). It never forgets a `jti` inside its window: when full \
-          of them it refuses new proofs (`REPLAY_STORE_UNAVAILABLE`, answer 503). About 50,000 \
-          proofs per MiB: the default holds 66 s of proofs (window and leeway) at 13,000 a \
+          of them it refuses new proofs (`REPLAY_STORE_UNAVAILABLE`, answer 503). About 45,000 \
+          proofs per MiB: the default holds 66 s of proofs (window and leeway) at 11,000 a \
           second. Unused with a shared replay store.",
     ..BASE
 };

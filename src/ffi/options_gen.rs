@@ -158,9 +158,9 @@ pub unsafe extern "C" fn jwks_options_set_dpop_leeway(
 /// Sets `dpop_replay_cache_bytes`: the most memory the in-memory DPoP replay store takes (each
 /// shard's table is allocated on its first proof). It never forgets a `jti` inside its window:
 /// when full of them it refuses new proofs (`REPLAY_STORE_UNAVAILABLE`, answer 503). About
-/// 50,000 proofs per MiB: the default holds 66 s of proofs (window and leeway) at 13,000 a
+/// 45,000 proofs per MiB: the default holds 66 s of proofs (window and leeway) at 11,000 a
 /// second. Unused with a shared replay store. In bytes. Default: 16777216 bytes. Range: at
-/// least 65536 bytes; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
+/// least 262144 bytes; outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a
 /// builder).
 #[no_mangle]
 pub unsafe extern "C" fn jwks_options_set_dpop_replay_cache_bytes(

@@ -304,7 +304,7 @@ OPTIONS: Tuple[Option, ...] = (
     Option("token_scheme", "text", "jwks_options_set_token_scheme", "`bearer`", "", False, None, None, False),
     Option("dpop_max_age", "seconds", "jwks_options_set_dpop_max_age", "60 s", "above 0 s, at most 3600 s", False, 1, 3600, False),
     Option("dpop_leeway", "seconds", "jwks_options_set_dpop_leeway", "5 s", "0 to 300 s", False, 0, 300, False),
-    Option("dpop_replay_cache_bytes", "bytes", "jwks_options_set_dpop_replay_cache_bytes", "16777216 bytes", "at least 65536 bytes", False, 65536, 18446744073709551615, False),
+    Option("dpop_replay_cache_bytes", "bytes", "jwks_options_set_dpop_replay_cache_bytes", "16777216 bytes", "at least 262144 bytes", False, 262144, 18446744073709551615, False),
     Option("dpop_nonce_lifetime", "seconds", "jwks_options_set_dpop_nonce_lifetime", "off", "1 to 86400 s, or 0 for off", False, 1, 86400, True),
     Option("dpop_nonce_secret", "text", "jwks_options_set_dpop_nonce_secret", "none", "", True, None, None, False),
     Option("allow_dpop_bound_bearer", "flag", "jwks_options_set_allow_dpop_bound_bearer", "off", "", False, None, None, False),

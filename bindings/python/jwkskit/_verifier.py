@@ -614,9 +614,9 @@ class Verifier:
         dpop_replay_cache_bytes (int, bytes): The most memory the in-memory DPoP replay
             store takes (each shard's table is allocated on its first proof). It never forgets a
             ``jti`` inside its window: when full of them it refuses new proofs
-            (``REPLAY_STORE_UNAVAILABLE``, answer 503). About 50,000 proofs per MiB: the default
-            holds 66 s of proofs (window and leeway) at 13,000 a second. Unused with a shared
-            replay store. Default: 16777216 bytes. Range: at least 65536 bytes.
+            (``REPLAY_STORE_UNAVAILABLE``, answer 503). About 45,000 proofs per MiB: the default
+            holds 66 s of proofs (window and leeway) at 11,000 a second. Unused with a shared
+            replay store. Default: 16777216 bytes. Range: at least 262144 bytes.
         dpop_nonce_lifetime (seconds): Server nonces (RFC 9449 §9): a proof must carry a
             nonce the server issued (sent in ``DPoP-Nonce`` with a ``use_dpop_nonce`` refusal);
             the built-in nonce changes this often and is accepted for one period more. Default:

@@ -15,12 +15,11 @@
 //!
 //! # The in-memory store
 //!
-//! - Memory bound: the byte bound is divided into 16 to 31 shards, each one hash table
-//!   allocated whole the first time the shard is used and never grown, so the store never
-//!   holds more than its bound (a table that doubles would hold both copies while it moves).
-//!   An entry is 16 bytes of slot and one control byte: a 64-bit fingerprint of the key
-//!   (SipHash with a key drawn per store, so nobody can aim keys at one bucket or forge a
-//!   collision) and the expiry.
+//! - Memory bound: the byte bound is divided into 16 to 31 shards, each one fixed table
+//!   ([`table`]) allocated whole the first time the shard is used and never grown or moved, so
+//!   the store never holds more than its bound. A slot is 16 bytes: a 64-bit fingerprint of
+//!   the key (SipHash with a key drawn per store, so nobody can aim keys at one slot or forge
+//!   a collision) and the expiry; a table holds at most three quarters of its slots.
 //! - Never forgets a key before its expiry: entries are removed only once expired, when a
 //!   shard is full (one pass over the shard, at most once per second per shard: a full shard
 //!   remembers the earliest expiry it holds). A shard full of unexpired entries refuses the
@@ -28,8 +27,7 @@
 //! - False replays: two keys share a fingerprint with probability about (entries held) /
 //!   2^64 per insert, 5·10^-14 with a million held.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -109,48 +107,22 @@ pub fn replay_key(thumbprint: &str, jti: &str) -> String {
     URL_SAFE_NO_PAD.encode(ctx.finish())
 }
 
-/// Bytes one slot of a shard's table takes: the (fingerprint, expiry) pair and its control
-/// byte.
-const SLOT_BYTES: usize = std::mem::size_of::<(u64, i64)>() + 1;
-/// Bytes a table takes besides its slots (a group of control bytes past the end).
-const TABLE_OVERHEAD: usize = 16;
+mod table;
+
+use table::{Outcome, Table, SLOT_BYTES};
+
+/// What the allocator takes beside a table's slots: a table is one allocation of whole pages
+/// (glibc maps one above 128 KiB on its own, with a header that spills into one more page).
+const TABLE_OVERHEAD: usize = 4096;
 /// The fewest shards; the actual number lies below twice this.
 const MIN_SHARDS: usize = 16;
-/// The smallest byte bound (`dpop_replay_cache_bytes`): 16 shards of 128 slots.
-pub const MIN_BYTES: usize = 64 * 1024;
-
-/// A `u64` that is already a keyed hash: the tables use it as is.
-#[derive(Default)]
-struct Identity(u64);
-
-impl Hasher for Identity {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("the tables only hash u64 keys")
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-type Table = HashMap<u64, i64, BuildHasherDefault<Identity>>;
-
-#[derive(Default)]
-struct Shard {
-    /// Allocated whole on first use, at the shard's capacity.
-    table: Option<Table>,
-    /// No entry expires before this (a lower bound: 0 until the first sweep).
-    earliest: i64,
-}
+/// The smallest byte bound (`dpop_replay_cache_bytes`): 21 shards of 512 slots.
+pub const MIN_BYTES: usize = 256 * 1024;
 
 /// The bounded in-memory [`ReplayStore`] (see the module docs).
 pub struct MemoryReplayStore {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[Mutex<Option<Table>>]>,
     hasher: RandomState,
-    /// Entries each shard holds at most.
-    shard_capacity: usize,
     /// Slots of each shard's table (a power of two).
     shard_slots: usize,
     max_bytes: usize,
@@ -171,16 +143,12 @@ impl MemoryReplayStore {
     /// shard as keys arrive.
     pub fn new(max_bytes: usize) -> MemoryReplayStore {
         let max_bytes = max_bytes.max(MIN_BYTES);
-        // A power of two of slots per shard, so that a table made for 7/8 of them holds
-        // exactly that many slots; as many shards of it as fit (16 to 31).
-        let per_shard = max_bytes / MIN_SHARDS;
-        let slots = prev_power_of_two((per_shard - TABLE_OVERHEAD) / SLOT_BYTES);
-        let shard_bytes = slots * SLOT_BYTES + TABLE_OVERHEAD;
-        let count = (max_bytes / shard_bytes).max(1);
+        // A power of two of slots per shard, and as many shards of it as fit (16 to 31).
+        let slots = prev_power_of_two((max_bytes / MIN_SHARDS - TABLE_OVERHEAD) / SLOT_BYTES);
+        let count = (max_bytes / (slots * SLOT_BYTES + TABLE_OVERHEAD)).max(1);
         MemoryReplayStore {
-            shards: (0..count).map(|_| Mutex::new(Shard::default())).collect(),
+            shards: (0..count).map(|_| Mutex::new(None)).collect(),
             hasher: RandomState::new(),
-            shard_capacity: slots / 8 * 7,
             shard_slots: slots,
             max_bytes,
             refusals: AtomicU64::new(0),
@@ -189,10 +157,10 @@ impl MemoryReplayStore {
 
     /// The most keys the store can hold at once.
     pub fn max_entries(&self) -> usize {
-        self.shard_capacity * self.shards.len()
+        Table::capacity_of(self.shard_slots) * self.shards.len()
     }
 
-    /// Bytes of one shard's table once allocated.
+    /// Bytes of one shard's table once allocated, the allocator's share included.
     fn shard_bytes(&self) -> usize {
         self.shard_slots * SLOT_BYTES + TABLE_OVERHEAD
     }
@@ -208,10 +176,9 @@ impl MemoryReplayStore {
         h.finish()
     }
 
-    fn shard_of(&self, fingerprint: u64) -> &Mutex<Shard> {
-        // Bits 32..63 pick the shard (multiply-shift: any number of shards); the tables use
-        // the low bits for the slot and the top seven for the control byte, so these stay
-        // spread within a shard.
+    fn shard_of(&self, fingerprint: u64) -> &Mutex<Option<Table>> {
+        // Bits 32..63 pick the shard (multiply-shift: any number of shards); a table places
+        // a fingerprint by its low bits, which stay spread within a shard.
         let mid = (fingerprint >> 32) & 0xffff_ffff;
         let i = (mid * self.shards.len() as u64) >> 32;
         &self.shards[i as usize]
@@ -234,54 +201,30 @@ impl ReplayStore for MemoryReplayStore {
     ) -> Result<ReplayVerdict, Error> {
         let fingerprint = self.fingerprint(key);
         let mut shard = self.shard_of(fingerprint).lock();
-        let capacity = self.shard_capacity;
-        let shard = &mut *shard;
-        let table = shard.table.get_or_insert_with(|| {
-            Table::with_capacity_and_hasher(capacity, BuildHasherDefault::default())
-        });
-        if let Some(expiry) = table.get_mut(&fingerprint) {
-            if now <= *expiry {
-                return Ok(ReplayVerdict::Seen);
+        let table = shard.get_or_insert_with(|| Table::new(self.shard_slots));
+        match table.check_and_insert(fingerprint, expires_at, now) {
+            Outcome::Fresh => Ok(ReplayVerdict::Fresh),
+            Outcome::Seen => Ok(ReplayVerdict::Seen),
+            Outcome::Full => {
+                self.refusals.fetch_add(1, Ordering::Relaxed);
+                Err(Error::new(
+                    ErrorKind::ReplayStoreUnavailable,
+                    format!(
+                        "the DPoP replay store is full: its {} keys are all inside their window \
+                         (dpop_replay_cache_bytes {} bytes); a proof is refused rather than a \
+                         key forgotten",
+                        self.max_entries(),
+                        self.max_bytes
+                    ),
+                ))
             }
-            *expiry = expires_at;
-            shard.earliest = shard.earliest.min(expires_at);
-            return Ok(ReplayVerdict::Fresh);
         }
-        if table.len() >= capacity && now > shard.earliest {
-            // Full, and something may have expired: one pass removes every expired key and
-            // finds the earliest expiry left, before which no pass can free anything.
-            let mut earliest = i64::MAX;
-            table.retain(|_, expiry| {
-                let keep = now <= *expiry;
-                if keep {
-                    earliest = earliest.min(*expiry);
-                }
-                keep
-            });
-            shard.earliest = earliest;
-        }
-        if table.len() >= capacity {
-            self.refusals.fetch_add(1, Ordering::Relaxed);
-            return Err(Error::new(
-                ErrorKind::ReplayStoreUnavailable,
-                format!(
-                    "the DPoP replay store is full: its {} keys are all inside their window \
-                     (dpop_replay_cache_bytes {} bytes); a proof is refused rather than a \
-                     key forgotten",
-                    self.max_entries(),
-                    self.max_bytes
-                ),
-            ));
-        }
-        table.insert(fingerprint, expires_at);
-        shard.earliest = shard.earliest.min(expires_at);
-        Ok(ReplayVerdict::Fresh)
     }
 
     fn occupancy(&self) -> (u64, u64, u64, u64) {
         let (mut entries, mut bytes) = (0u64, 0u64);
         for shard in self.shards.iter() {
-            if let Some(table) = &shard.lock().table {
+            if let Some(table) = &*shard.lock() {
                 entries += table.len() as u64;
                 bytes += self.shard_bytes() as u64;
             }
@@ -311,19 +254,13 @@ mod tests {
     }
 
     #[test]
-    fn the_bound_holds_and_tables_never_grow() {
-        for bytes in [MIN_BYTES, 100_000, 1 << 20, 16 << 20, 100 << 20] {
+    fn the_bound_holds() {
+        for bytes in [MIN_BYTES, 300_000, 1 << 20, 16 << 20, 100 << 20] {
             let store = MemoryReplayStore::new(bytes);
             assert!((MIN_SHARDS..2 * MIN_SHARDS).contains(&store.shards.len()));
             assert!(store.shard_bytes() * store.shards.len() <= bytes, "{bytes}");
-            // At least a third of the bound holds entries' slots.
-            assert!(
-                store.max_entries() * SLOT_BYTES * 8 / 7 * 3 >= bytes,
-                "{bytes}"
-            );
-            let t = Table::with_capacity_and_hasher(store.shard_capacity, Default::default());
-            // The table made for a shard's capacity has exactly the slots counted.
-            assert_eq!(t.capacity(), store.shard_capacity, "{bytes}");
+            // At least a third of the bound's worth of entries.
+            assert!(store.max_entries() * SLOT_BYTES * 3 >= bytes, "{bytes}");
         }
         assert_eq!(
             MemoryReplayStore::new(0).max_bytes,
