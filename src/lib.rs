@@ -14,6 +14,10 @@
 //! assert_eq!(err.kind(), ErrorKind::Malformed);
 //! ```
 //!
+//! Sender-constrained tokens (DPoP, RFC 9449; certificate-bound, RFC 8705) are verified a
+//! request at a time by [`Verifier::verify_request`]: see [`dpop`], [`cnf`], [`replay`] and
+//! [`refusal`] (how to answer a refused request).
+//!
 //! Security defaults: only asymmetric algorithms unless HMAC is explicitly allowed; `none` is
 //! never accepted; the key must fit the algorithm; `exp` is required; no leeway; strict
 //! base64url and JSON; size limits on everything. See the module docs for each rule.

@@ -16,11 +16,12 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from ctypes import POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_void_p
+from ctypes import CFUNCTYPE, POINTER, c_bool, c_char_p, c_int64, c_size_t, c_uint32, c_void_p
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 from ._generated import SETTER_SIGNATURES
+from ._generated import jwks_dpop_stats as jwks_dpop_stats
 from ._generated import jwks_stats as jwks_stats, jwks_token_cache_stats as jwks_token_cache_stats
 
 #: The major version of libjwks this package is written for.
@@ -59,6 +60,16 @@ _STR = c_char_p  # a NUL-terminated string, in or out (copied to bytes by ctypes
 _RAW = c_void_p  # a pointer whose bytes are read with a length (payload, header, claim string)
 
 #: name -> (restype, argtypes), for every function of include/jwks.h.
+#: ``jwks_replay_check_fn``: ``uint32_t (*)(void *ctx, const char *key, int64_t expires_at,
+#: int64_t now)``, answering a ``jwks_replay_verdict`` (called from any thread).
+REPLAY_CHECK_FN = CFUNCTYPE(c_uint32, c_void_p, c_char_p, c_int64, c_int64)
+#: ``jwks_free_fn``: ``void (*)(void *ctx)``, called once when nothing holds the callbacks.
+FREE_FN = CFUNCTYPE(None, c_void_p)
+#: ``jwks_nonce_issue_fn``: ``size_t (*)(void *ctx, int64_t now, char *buf, size_t cap)``.
+NONCE_ISSUE_FN = CFUNCTYPE(c_size_t, c_void_p, c_int64, c_void_p, c_size_t)
+#: ``jwks_nonce_check_fn``: ``bool (*)(void *ctx, const char *nonce, int64_t now)``.
+NONCE_CHECK_FN = CFUNCTYPE(c_bool, c_void_p, c_char_p, c_int64)
+
 SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_version": (_STR, []),
     "jwks_error_code": (_RESULT, [_P]),
@@ -126,6 +137,43 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_verifier_skipped_keys": (_RESULT, [_P, _PP, _PP]),
     "jwks_verifier_would_block": (_RESULT, [_P, _STR, c_size_t, POINTER(c_bool)]),
     "jwks_verifier_token_cache_stats": (_RESULT, [_P, POINTER(jwks_token_cache_stats), c_size_t]),
+    # Request verification (DPoP, RFC 9449; certificate binding, RFC 8705) and its answers.
+    "jwks_request_new": (_RESULT, [_STR, _STR, _PP]),
+    "jwks_request_free": (None, [_P]),
+    "jwks_request_add_authorization": (_RESULT, [_P, _STR]),
+    "jwks_request_add_dpop": (_RESULT, [_P, _STR]),
+    "jwks_request_set_client_cert_der": (_RESULT, [_P, _RAW, c_size_t]),
+    "jwks_request_set_client_cert_pem": (_RESULT, [_P, _STR, c_size_t]),
+    "jwks_request_set_client_cert_nginx": (_RESULT, [_P, _STR]),
+    "jwks_request_set_client_cert_xfcc": (_RESULT, [_P, _STR]),
+    "jwks_request_set_token_scheme": (_RESULT, [_P, _STR]),
+    "jwks_verify_request": (_RESULT, [_P, _P, _PP, _PP]),
+    "jwks_verify_request_at": (_RESULT, [_P, _P, c_int64, _PP, _PP]),
+    "jwks_token_scheme": (_STR, [_P]),
+    "jwks_token_dpop_jkt": (_STR, [_P]),
+    "jwks_token_certificate_thumbprint": (_STR, [_P]),
+    "jwks_token_dpop_nonce": (_STR, [_P]),
+    "jwks_verifier_refusal": (_RESULT, [_P, _P, c_uint32, _STR, _STR, c_int64, _PP]),
+    "jwks_refusal_status": (c_uint32, [_P]),
+    "jwks_refusal_error": (_STR, [_P]),
+    "jwks_refusal_description": (_STR, [_P]),
+    "jwks_refusal_challenge_count": (c_size_t, [_P]),
+    "jwks_refusal_challenge": (_STR, [_P, c_size_t]),
+    "jwks_refusal_dpop_nonce": (_STR, [_P]),
+    "jwks_refusal_free": (None, [_P]),
+    "jwks_result_http_status": (c_uint32, [c_uint32]),
+    "jwks_result_oauth_error": (_STR, [c_uint32]),
+    "jwks_options_set_dpop_replay_store": (_RESULT, [_P, REPLAY_CHECK_FN, FREE_FN, c_void_p]),
+    "jwks_options_set_dpop_nonce_source": (
+        _RESULT,
+        [_P, NONCE_ISSUE_FN, NONCE_CHECK_FN, FREE_FN, c_void_p],
+    ),
+    "jwks_verifier_dpop_nonce": (_RESULT, [_P, c_int64, _PP, _PP]),
+    "jwks_verify_dpop_proof_at": (
+        _RESULT,
+        [_P, _STR, c_size_t, _STR, _STR, _STR, c_size_t, c_int64, _PP, _PP],
+    ),
+    "jwks_verifier_dpop_stats": (_RESULT, [_P, POINTER(jwks_dpop_stats), c_size_t]),
 }
 
 

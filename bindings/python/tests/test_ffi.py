@@ -73,6 +73,20 @@ def ctype_for(c: str, *, returned: bool):
         return [POINTER(_ffi.jwks_claims)]
     if re.fullmatch(r"struct jwks_claim_value \*", c):
         return [POINTER(_ffi.jwks_claim_value)]
+    if re.fullmatch(r"struct jwks_dpop_stats \*", c):
+        return [POINTER(_ffi.jwks_dpop_stats)]
+    callbacks = {
+        "jwks_replay_check_fn": _ffi.REPLAY_CHECK_FN,
+        "jwks_free_fn": _ffi.FREE_FN,
+        "jwks_nonce_issue_fn": _ffi.NONCE_ISSUE_FN,
+        "jwks_nonce_check_fn": _ffi.NONCE_CHECK_FN,
+    }
+    if c in callbacks:
+        return [callbacks[c]]
+    if c == "void *":
+        return [c_void_p]
+    if c == "uint8_t *":
+        return [c_void_p, c_char_p]
     if re.fullmatch(r"struct jwks_\w+ \*", c):
         return [c_void_p]
     if re.fullmatch(r"struct jwks_\w+ \* \*", c):
