@@ -50,6 +50,12 @@
 #define JWKS_VERSION_PATCH 0
 
 /**
+ * The length of an array indexed by result code that holds every code of this header
+ * (one more than the largest), as `jwks_verifier_verify_counts` fills it.
+ */
+#define JWKS_VERIFY_COUNTS_LEN 302
+
+/**
  * The outcome of a call. `JWKS_RESULT_OK` (0) is success; every other value is an error.
  *
  * In C this is a `uint32_t`; the numbers are stable and never renumbered. Ranges: 1–99 the
@@ -336,7 +342,8 @@ typedef struct jwks_stats {
    */
   uint64_t skipped_count;
   /**
-   * Age of the current keys in milliseconds; -1 if no keys have been obtained yet.
+   * Age of the current keys, since they were fetched or confirmed unchanged by a `304`; -1
+   * if no keys have been obtained yet.
    */
   int64_t keys_age_ms;
 } jwks_stats;
@@ -700,6 +707,15 @@ jwks_result jwks_options_set_proxy(struct jwks_options *opts, const char *proxy_
  * outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_max_keys(struct jwks_options *opts, uint32_t count);
+
+/**
+ * Sets `fetch_at_start`: loads every issuer's keys when the verifier is created (URL, issuer,
+ * issuers; a file is always read then) and fails there with the fetch's error, so that a wrong
+ * URL or issuer, an unreachable endpoint or an invalid key set stops a service at start
+ * instead of answering 503 to every request. Off, the first verification fetches. Default:
+ * off. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_fetch_at_start(struct jwks_options *opts, bool fetch);
 
 /**
  * The category of a result code. Unknown codes are `JWKS_CATEGORY_MISUSE`. Thread-safe.
@@ -1086,6 +1102,38 @@ jwks_result jwks_verifier_would_block(const struct jwks_verifier *v,
 jwks_result jwks_verifier_token_cache_stats(const struct jwks_verifier *v,
                                             struct jwks_token_cache_stats *out,
                                             size_t size);
+
+/**
+ * Writes to `*out` whether `v` can verify now without waiting for a key fetch: every issuer
+ * it serves has keys that are not past their stale bound. Always true for a verifier over a
+ * fixed key set or a file (read when it was made); for one over a URL or issuer(s), false
+ * until its first fetch succeeds (at creation with `jwks_options_set_fetch_at_start`, or the
+ * first verification or `jwks_verifier_refresh`), and again if its keys go past the stale
+ * bound while fetches fail; for several issuers, true only when every issuer is. Returns at
+ * once: it never fetches, waits or blocks on I/O, so a readiness probe may call it on every
+ * request. On failure (NULL `v` or `out`) `*out` is untouched. Thread-safe.
+ */
+jwks_result jwks_verifier_ready(const struct jwks_verifier *v, bool *out);
+
+/**
+ * Writes to `counts[code]` how many verifications `v` answered with result `code` since it
+ * was made: `counts[JWKS_RESULT_OK]` the successes, `counts[JWKS_RESULT_EXPIRED]` the expired
+ * tokens, and so on. Counted are `jwks_verify`, `jwks_verify_at`, `jwks_verify_payload`,
+ * `jwks_verify_payload_at` and `jwks_verify_signature` as the verifier decided them, token
+ * cache hits included (a call refused for its own arguments, such as a NULL token, never
+ * reaches the verifier and is not counted).
+ *
+ * `len` is the number of elements of `counts`: `JWKS_VERIFY_COUNTS_LEN` holds every code of
+ * this header. Elements at or past the library's own length, and those of numbers that are
+ * no result code, are set to 0; codes at or past `len` are not written, so a program built
+ * against an older or newer header keeps working. Returns `JWKS_RESULT_INVALID_ARGUMENT` if
+ * `len` is 0 (or too large for an array). Reading takes no lock; the counts of one call are
+ * not a snapshot across codes (verifications finishing meanwhile may or may not be in
+ * them). Thread-safe.
+ */
+jwks_result jwks_verifier_verify_counts(const struct jwks_verifier *v,
+                                        uint64_t *counts,
+                                        size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

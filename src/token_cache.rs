@@ -46,7 +46,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,7 @@ pub use crate::policy::{
     TokenCacheOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_REUSE,
 };
 use crate::read_mostly::ReadMostly;
+use crate::stripe::{self, STRIPES};
 use crate::verified_token::VerifiedToken;
 
 pub use crate::catalogue::TokenCacheStats;
@@ -231,16 +232,6 @@ struct Stripe {
     misses: AtomicU64,
 }
 
-const STRIPES: usize = 8;
-
-fn stripe_index() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
-    }
-    INDEX.with(|i| *i)
-}
-
 /// A bounded, sharded cache of verified tokens for one verifier.
 pub(crate) struct TokenCache {
     hasher: RandomState,
@@ -386,7 +377,7 @@ impl TokenCache {
     }
 
     fn stripe(&self) -> &Stripe {
-        &self.stripes[stripe_index()]
+        &self.stripes[stripe::index()]
     }
 
     fn remove(&self, hash: u64, token: &[u8]) {

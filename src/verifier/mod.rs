@@ -19,6 +19,7 @@ use crate::token::{self, ParsedToken};
 use crate::token_cache::{Facts, TokenCache, TokenCacheStats};
 /// Re-exported here, where it has long been named (`jwkskit::verifier::VerifiedToken`).
 pub use crate::verified_token::VerifiedToken;
+use crate::verify_counts::{Counters, VerifyCounts};
 
 mod constructors;
 
@@ -32,6 +33,7 @@ struct Inner {
     source: Box<dyn KeySource>,
     policy: Policy,
     cache: Option<TokenCache>,
+    counts: Counters,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -59,8 +61,15 @@ impl Verifier {
     }
 
     /// Verifies a JWT (signature and claims) at unix time `now`, through the token cache if
-    /// the policy has one (the verdict is the same either way).
+    /// the policy has one (the verdict is the same either way). Counted in
+    /// [`Verifier::verify_counts`].
     pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
+        let outcome = self.verify_uncounted(token, now);
+        self.inner.counts.record(&outcome);
+        outcome
+    }
+
+    fn verify_uncounted(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
         let Some(cache) = &self.inner.cache else {
             return Ok(self.verify_fresh(token, now)?.0);
         };
@@ -103,9 +112,30 @@ impl Verifier {
     }
 
     /// Verifies a JWS signature and the header policy only; the payload need not be JSON.
+    /// Counted in [`Verifier::verify_counts`].
     pub fn verify_signature(&self, jws: &[u8]) -> Result<VerifiedToken, Error> {
-        let parsed = token::parse(jws, &self.inner.policy.limits)?;
-        Ok(self.check_signature(parsed)?.0)
+        let outcome = token::parse(jws, &self.inner.policy.limits)
+            .and_then(|parsed| Ok(self.check_signature(parsed)?.0));
+        self.inner.counts.record(&outcome);
+        outcome
+    }
+
+    /// How many verifications ([`verify`](Self::verify), [`verify_at`](Self::verify_at),
+    /// [`verify_signature`](Self::verify_signature), through the token cache or not) this
+    /// verifier answered since it was made, by result. Reading them takes no lock.
+    pub fn verify_counts(&self) -> VerifyCounts {
+        self.inner.counts.snapshot()
+    }
+
+    /// Whether the verifier can verify now without waiting for a key fetch: every issuer it
+    /// serves has keys that are not past their stale bound (a fixed key set and a file, read
+    /// when the verifier was made, always have). Never blocks, does no I/O and starts no
+    /// fetch: a readiness probe may call it as often as it likes. A remote verifier made
+    /// without [`RemoteOptions::fetch_at_start`](crate::RemoteOptions::fetch_at_start) is not
+    /// ready until its first fetch (a verification or [`refresh`](Self::refresh)) succeeds;
+    /// one serving several issuers is ready once every issuer is.
+    pub fn is_ready(&self) -> bool {
+        self.inner.source.is_ready()
     }
 
     /// The token cache's counters (all zero, with zero bounds, when it is off).

@@ -58,6 +58,7 @@ static void test_null_everywhere(context *ctx) {
   jwks_error *out_error;
   jwks_stats out_stats;
   jwks_token_cache_stats out_cache_stats;
+  uint64_t out_counts[JWKS_VERIFY_COUNTS_LEN];
   char *out_string;
   const char *out_chars;
   size_t out_len;
@@ -86,7 +87,7 @@ static void test_null_everywhere(context *ctx) {
     jwks_error_free(out_error);          \
     jwks_string_free(out_string);        \
     (void)out_stats, (void)out_len;      \
-    (void)out_cache_stats;               \
+    (void)out_cache_stats, (void)out_counts; \
     (void)out_buf;                       \
     (void)out_int, (void)out_bool;       \
     (void)required_scopes, (void)lens_read; \
