@@ -3,14 +3,14 @@
 //! cache's hits included), so that every language's metrics report the same numbers.
 //!
 //! Counting is on every verification's path, so it writes nothing another thread writes: the
-//! counters are striped per thread ([`crate::stripe`]), one relaxed atomic add each, and a
+//! counters are striped per thread (`src/stripe.rs`), one relaxed atomic add each, and a
 //! reader sums the stripes. A snapshot is not atomic across results (a verification finishing
 //! meanwhile may be in it or not), as any set of counters read while they move.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, ErrorKind};
-use crate::stripe::{self, STRIPES};
+use crate::stripe::STRIPES;
 
 /// One more than the largest result code: the length of an array indexed by result code that
 /// holds every code (`JWKS_VERIFY_COUNTS_LEN` in C, where `jwks_verifier_verify_counts` fills
@@ -63,14 +63,18 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    /// Counts one verification's outcome.
+    /// Counts a verification that succeeded, in `stripe` (the calling thread's,
+    /// [`index`](crate::stripe::index)).
     #[inline]
-    pub(crate) fn record<T>(&self, outcome: &Result<T, Error>) {
-        let i = match outcome {
-            Ok(_) => 0,
-            Err(e) => slot(e.kind()),
-        };
-        self.stripes[stripe::index()].counts[i].fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn succeeded(&self, stripe: usize) {
+        self.stripes[stripe].counts[0].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a verification that failed with `e`, in `stripe`; returns `e`.
+    #[inline]
+    pub(crate) fn failed(&self, stripe: usize, e: Error) -> Error {
+        self.stripes[stripe].counts[slot(e.kind())].fetch_add(1, Ordering::Relaxed);
+        e
     }
 
     /// The sums of the stripes.
@@ -135,6 +139,7 @@ impl VerifyCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stripe;
 
     #[test]
     fn every_code_has_its_own_slot() {
@@ -155,15 +160,15 @@ mod tests {
                 let c = &c;
                 s.spawn(move || {
                     for _ in 0..100 {
-                        c.record::<()>(&Ok(()));
+                        c.succeeded(stripe::index());
                     }
                     if t % 2 == 0 {
-                        c.record::<()>(&Err(Error::new(ErrorKind::Expired, "x")));
+                        c.failed(stripe::index(), Error::new(ErrorKind::Expired, "x"));
                     }
                 });
             }
         });
-        c.record::<()>(&Err(Error::new(ErrorKind::KeysUnavailable, "y")));
+        c.failed(0, Error::new(ErrorKind::KeysUnavailable, "y"));
         let n = c.snapshot();
         assert_eq!(n.succeeded(), 1200);
         assert_eq!(n.failed(ErrorKind::Expired), 6);

@@ -15,6 +15,7 @@ use crate::keyset::{Candidates, KeySet};
 use crate::nul_str::NulStr;
 use crate::policy::Policy;
 use crate::source::{KeyQuery, KeySource, SourceStats};
+use crate::stripe;
 use crate::token::{self, ParsedToken};
 use crate::token_cache::{Facts, TokenCache, TokenCacheStats};
 /// Re-exported here, where it has long been named (`jwkskit::verifier::VerifiedToken`).
@@ -64,17 +65,20 @@ impl Verifier {
     /// the policy has one (the verdict is the same either way). Counted in
     /// [`Verifier::verify_counts`].
     pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
-        let outcome = self.verify_uncounted(token, now);
-        self.inner.counts.record(&outcome);
-        outcome
-    }
-
-    fn verify_uncounted(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
+        // Each outcome is counted where it is made, and the token moved once into the
+        // caller's: counting a local copy before returning it cost every hit a copy of the
+        // verified token (docs/benchmarks.md, "Measured while designing"). The thread's stripe
+        // of the counters is looked up once, for the token cache's counters and ours.
+        let stripe = stripe::index();
+        let counts = &self.inner.counts;
+        let failed = |e: Error| counts.failed(stripe, e);
         let Some(cache) = &self.inner.cache else {
-            return Ok(self.verify_fresh(token, now)?.0);
+            let (verified, _) = self.verify_fresh(token, now).map_err(failed)?;
+            counts.succeeded(stripe);
+            return Ok(verified);
         };
         let policy = &self.inner.policy;
-        let (probe, hit) = cache.lookup(token, policy.limits.max_json_depth);
+        let (probe, hit) = cache.lookup(token, policy.limits.max_json_depth, stripe);
         if let Some(hit) = hit {
             // The source is asked as a verification would ask it (so refreshes and expiry
             // happen as without a cache); the entry answers only if the keys that verified it
@@ -83,14 +87,16 @@ impl Verifier {
                 kid: hit.verified.kid(),
                 issuer: hit.issuer.as_deref(),
             };
-            let generation = self.inner.source.generation(&query)?;
+            let generation = self.inner.source.generation(&query).map_err(failed)?;
             if cache.confirm(&probe, &hit, generation) {
-                policy.check_times(&hit.times, now)?;
+                policy.check_times(&hit.times, now).map_err(failed)?;
+                counts.succeeded(stripe);
                 return Ok(hit.verified);
             }
         }
-        let (verified, facts) = self.verify_fresh(token, now)?;
+        let (verified, facts) = self.verify_fresh(token, now).map_err(failed)?;
         cache.insert(probe, &verified, facts, now, policy.leeway);
+        counts.succeeded(stripe);
         Ok(verified)
     }
 
@@ -114,10 +120,15 @@ impl Verifier {
     /// Verifies a JWS signature and the header policy only; the payload need not be JSON.
     /// Counted in [`Verifier::verify_counts`].
     pub fn verify_signature(&self, jws: &[u8]) -> Result<VerifiedToken, Error> {
-        let outcome = token::parse(jws, &self.inner.policy.limits)
-            .and_then(|parsed| Ok(self.check_signature(parsed)?.0));
-        self.inner.counts.record(&outcome);
-        outcome
+        let stripe = stripe::index();
+        let counts = &self.inner.counts;
+        let parsed =
+            token::parse(jws, &self.inner.policy.limits).map_err(|e| counts.failed(stripe, e))?;
+        let (verified, _, _) = self
+            .check_signature(parsed)
+            .map_err(|e| counts.failed(stripe, e))?;
+        counts.succeeded(stripe);
+        Ok(verified)
     }
 
     /// How many verifications ([`verify`](Self::verify), [`verify_at`](Self::verify_at),
