@@ -126,6 +126,8 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_verifier_skipped_keys": (_RESULT, [_P, _PP, _PP]),
     "jwks_verifier_would_block": (_RESULT, [_P, _STR, c_size_t, POINTER(c_bool)]),
     "jwks_verifier_token_cache_stats": (_RESULT, [_P, POINTER(jwks_token_cache_stats), c_size_t]),
+    "jwks_verifier_ready": (_RESULT, [_P, POINTER(c_bool)]),
+    "jwks_verifier_verify_counts": (_RESULT, [_P, POINTER(ctypes.c_uint64), c_size_t]),
 }
 
 
