@@ -56,6 +56,12 @@
 #define JWKS_VERSION_PATCH 0
 
 /**
+ * The length of an array indexed by result code that holds every code of this header
+ * (one more than the largest), as `jwks_verifier_verify_counts` fills it.
+ */
+#define JWKS_VERIFY_COUNTS_LEN 302
+
+/**
  * The smallest byte bound (`dpop_replay_cache_bytes`): 21 shards of 512 slots.
  */
 #define MIN_BYTES (256 * 1024)
@@ -290,6 +296,36 @@ typedef uint32_t jwks_category;
 #endif // __cplusplus
 
 /**
+ * What a replay store callback answers.
+ */
+enum jwks_replay_verdict
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The key was not recorded (or its record had expired); the callback recorded it.
+   */
+  JWKS_REPLAY_VERDICT_FRESH = 0,
+  /**
+   * The key is recorded and not expired: the proof is a replay.
+   */
+  JWKS_REPLAY_VERDICT_SEEN = 1,
+  /**
+   * The store could not answer (full, unreachable, timed out): the request is refused with
+   * `JWKS_RESULT_REPLAY_STORE_UNAVAILABLE` (answer 503), never accepted unrecorded.
+   */
+  JWKS_REPLAY_VERDICT_UNAVAILABLE = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum jwks_replay_verdict jwks_replay_verdict;
+#else
+typedef uint32_t jwks_replay_verdict;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Which `Authorization` schemes a verifier (or a route) accepts.
  */
 typedef struct TokenScheme TokenScheme;
@@ -308,6 +344,22 @@ typedef struct jwks_error jwks_error;
  * pass it (as `const`) to any number of `jwks_verifier_from_*` calls, which copy it.
  */
 typedef struct jwks_options jwks_options;
+
+/**
+ * How to answer a refused request: status, `WWW-Authenticate` challenges, `DPoP-Nonce`
+ * (RFC 6750 §3, RFC 9449 §7.1, §7.2, §9). Immutable: a `const jwks_refusal *` may be read
+ * from several threads. Every string it hands out stays valid until `jwks_refusal_free`.
+ */
+typedef struct jwks_refusal jwks_refusal;
+
+/**
+ * A request to verify: its method, URI, `Authorization` and `DPoP` header values, client
+ * certificate and the route's schemes. A builder: not thread-safe while it is being built;
+ * once built, a `const jwks_request *` may be verified from several threads (each
+ * verification copies nothing of it). Free it with `jwks_request_free`. It owns copies of
+ * every string given to it.
+ */
+typedef struct jwks_request jwks_request;
 
 /**
  * A verified token. Immutable: a `const jwks_token *` may be read from several threads.
@@ -385,82 +437,34 @@ typedef struct jwks_claim_value {
 typedef uint32_t jwks_scope_match;
 
 /**
- * A verifier's key source counters, for metrics (filled by `jwks_verifier_stats` in C).
- * Sources that never fetch report zeros for the fetch counters. Fields may be added at the end
- * in a later minor version; never reordered.
+ * A replay store callback: record `key` (43 ASCII characters, NUL-terminated, valid during
+ * the call) until `expires_at` (unix seconds; the record counts while `now <= expires_at`)
+ * unless it is already recorded and unexpired, atomically (Redis: `SET key 1 NX EXAT
+ * expires_at`), and answer a `jwks_replay_verdict` as a `uint32_t`. Called from any thread,
+ * concurrently, during `jwks_verify_request` calls; it must not call back into the verifier.
  */
-typedef struct jwks_stats {
-  /**
-   * Key fetches attempted (HTTP requests or file reads).
-   */
-  uint64_t fetches;
-  /**
-   * Fetches answered `304 Not Modified`.
-   */
-  uint64_t not_modified;
-  /**
-   * Fetches that failed (network, status, body, parse).
-   */
-  uint64_t failures;
-  /**
-   * Refetches caused by an unknown `kid`.
-   */
-  uint64_t unknown_kid_refreshes;
-  /**
-   * Unknown-`kid` tokens rejected without a fetch because of the cooldown.
-   */
-  uint64_t cooldown_rejections;
-  /**
-   * Usable keys in the current set.
-   */
-  uint64_t key_count;
-  /**
-   * Entries of the current set that were skipped.
-   */
-  uint64_t skipped_count;
-  /**
-   * Age of the current keys in milliseconds; -1 if no keys have been obtained yet.
-   */
-  int64_t keys_age_ms;
-} jwks_stats;
+typedef uint32_t (*jwks_replay_check_fn)(void *ctx, const char *key, int64_t expires_at, int64_t now);
 
 /**
- * The verified-token cache's counters (all zero when it is off; filled by
- * `jwks_verifier_token_cache_stats` in C, which writes as many bytes as the caller says it
- * has). Fields are only ever added at the end.
+ * Releases a callback context: called once, when the last options or verifier holding the
+ * callbacks is freed (from the thread that frees it).
  */
-typedef struct jwks_token_cache_stats {
-  /**
-   * Verifications answered from the cache.
-   */
-  uint64_t hits;
-  /**
-   * Verifications that found no usable entry (absent, stale key set, reused too long) and
-   * were verified in full.
-   */
-  uint64_t misses;
-  /**
-   * Entries removed to make room.
-   */
-  uint64_t evictions;
-  /**
-   * Entries now.
-   */
-  uint64_t entries;
-  /**
-   * Bytes the entries take now (allocator overhead included; the doorkeeper's fixed few
-   * percent of the byte bound is not counted here).
-   */
-  uint64_t bytes;
-  /**
-   * The entry bound (0 when the cache is off).
-   */
-  uint64_t max_entries;
-  /**
-   * The byte bound.
-   */
-  uint64_t max_bytes;
-} jwks_token_cache_stats;
+typedef void (*jwks_free_fn)(void *ctx);
+
+/**
+ * A nonce source callback that issues the nonce to send now: writes it to `buf` (`cap`
+ * bytes, at least 256; no NUL needed) and returns its length, or 0 if it cannot. A nonce is
+ * 1 to `cap` printable ASCII characters without `"` and `\`. Called from any thread,
+ * concurrently.
+ */
+typedef size_t (*jwks_nonce_issue_fn)(void *ctx, int64_t now, char *buf, size_t cap);
+
+/**
+ * A nonce source callback that checks a proof's `nonce` (NUL-terminated, valid during the
+ * call): true if it is one the server issued recently enough to accept at `now`. Called from
+ * any thread, concurrently.
+ */
+typedef bool (*jwks_nonce_check_fn)(void *ctx, const char *nonce, int64_t now);
 
 /**
  * The DPoP proof counters and the replay store's occupancy (filled by
@@ -509,6 +513,85 @@ typedef struct jwks_dpop_stats {
    */
   uint64_t replay_max_bytes;
 } jwks_dpop_stats;
+
+/**
+ * A verifier's key source counters, for metrics (filled by `jwks_verifier_stats` in C).
+ * Sources that never fetch report zeros for the fetch counters. Fields may be added at the end
+ * in a later minor version; never reordered.
+ */
+typedef struct jwks_stats {
+  /**
+   * Key fetches attempted (HTTP requests or file reads).
+   */
+  uint64_t fetches;
+  /**
+   * Fetches answered `304 Not Modified`.
+   */
+  uint64_t not_modified;
+  /**
+   * Fetches that failed (network, status, body, parse).
+   */
+  uint64_t failures;
+  /**
+   * Refetches caused by an unknown `kid`.
+   */
+  uint64_t unknown_kid_refreshes;
+  /**
+   * Unknown-`kid` tokens rejected without a fetch because of the cooldown.
+   */
+  uint64_t cooldown_rejections;
+  /**
+   * Usable keys in the current set.
+   */
+  uint64_t key_count;
+  /**
+   * Entries of the current set that were skipped.
+   */
+  uint64_t skipped_count;
+  /**
+   * Age of the current keys, since they were fetched or confirmed unchanged by a `304`; -1
+   * if no keys have been obtained yet.
+   */
+  int64_t keys_age_ms;
+} jwks_stats;
+
+/**
+ * The verified-token cache's counters (all zero when it is off; filled by
+ * `jwks_verifier_token_cache_stats` in C, which writes as many bytes as the caller says it
+ * has). Fields are only ever added at the end.
+ */
+typedef struct jwks_token_cache_stats {
+  /**
+   * Verifications answered from the cache.
+   */
+  uint64_t hits;
+  /**
+   * Verifications that found no usable entry (absent, stale key set, reused too long) and
+   * were verified in full.
+   */
+  uint64_t misses;
+  /**
+   * Entries removed to make room.
+   */
+  uint64_t evictions;
+  /**
+   * Entries now.
+   */
+  uint64_t entries;
+  /**
+   * Bytes the entries take now (allocator overhead included; the doorkeeper's fixed few
+   * percent of the byte bound is not counted here).
+   */
+  uint64_t bytes;
+  /**
+   * The entry bound (0 when the cache is off).
+   */
+  uint64_t max_entries;
+  /**
+   * The byte bound.
+   */
+  uint64_t max_bytes;
+} jwks_token_cache_stats;
 
 
 
@@ -612,6 +695,84 @@ jwks_result jwks_claims_has_scopes(const struct jwks_claims *c,
  * As `jwks_token_claims_case_unique`, over a copy of the claims. Thread-safe.
  */
 jwks_result jwks_claims_case_unique(const struct jwks_claims *c, struct jwks_error **err);
+
+/**
+ * Sets a replay store of the caller's (one a fleet shares, e.g. over Redis) instead of the
+ * in-memory one: `check` is called once per DPoP proof that passed every other check. `ctx`
+ * is passed to it as is; `free_ctx` (may be NULL) is called with `ctx` once, when the last
+ * of these options and the verifiers made from them is freed. `check` must be safe to call
+ * from any thread, concurrently (see `jwks_replay_check_fn`). Replaces a store set before
+ * (releasing its context when nothing else holds it). Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_dpop_replay_store(struct jwks_options *opts,
+                                               jwks_replay_check_fn check,
+                                               jwks_free_fn free_ctx,
+                                               void *ctx);
+
+/**
+ * Sets a nonce source of the caller's instead of the built-in one (then nonces are on, and
+ * `dpop_nonce_lifetime` unused): `issue` gives the nonce to send, `check` accepts a proof's.
+ * `ctx` and `free_ctx` as for `jwks_options_set_dpop_replay_store`; both callbacks must be
+ * safe to call from any thread, concurrently. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_dpop_nonce_source(struct jwks_options *opts,
+                                               jwks_nonce_issue_fn issue,
+                                               jwks_nonce_check_fn check,
+                                               jwks_free_fn free_ctx,
+                                               void *ctx);
+
+/**
+ * Writes to `*out` the DPoP nonce to send now (a new NUL-terminated string; free with
+ * `jwks_string_free`), or NULL when server nonces are off. `now` in unix seconds.
+ * Thread-safe.
+ */
+jwks_result jwks_verifier_dpop_nonce(const struct jwks_verifier *v,
+                                     int64_t now,
+                                     char **out,
+                                     struct jwks_error **err);
+
+/**
+ * Checks a DPoP proof on its own (`len` bytes) for a request of `method` and `uri`, with the
+ * access token it came with (`access_token_len` bytes; NULL with length 0 for none, as at an
+ * authorization server's token endpoint) at unix time `now`, and records it in the replay
+ * store. On success writes the proof key's RFC 7638 thumbprint to `*jkt` (a new string; free
+ * with `jwks_string_free`). Thread-safe.
+ */
+jwks_result jwks_verify_dpop_proof_at(const struct jwks_verifier *v,
+                                      const char *proof,
+                                      size_t len,
+                                      const char *method,
+                                      const char *uri,
+                                      const char *access_token,
+                                      size_t access_token_len,
+                                      int64_t now,
+                                      char **jkt,
+                                      struct jwks_error **err);
+
+/**
+ * Fills `*out` with the DPoP counters and the replay store's occupancy. `size` is
+ * `sizeof(jwks_dpop_stats)` as the caller knows it: the first `size` bytes are written
+ * (fields the library does not know are zeroed). `JWKS_RESULT_INVALID_ARGUMENT` if `size` is
+ * 0 or not a multiple of 8. Thread-safe.
+ */
+jwks_result jwks_verifier_dpop_stats(const struct jwks_verifier *v,
+                                     struct jwks_dpop_stats *out,
+                                     size_t size);
+
+/**
+ * The HTTP status that answers a request refused with `code`: 401, 400
+ * (`JWKS_RESULT_INVALID_REQUEST`), 403 (`JWKS_RESULT_INSUFFICIENT_SCOPE`), 503 (keys or
+ * replay store unavailable), 500 (misuse, unknown codes); 0 for `JWKS_RESULT_OK` and the
+ * claim lookup codes, which refuse nothing. Thread-safe.
+ */
+uint32_t jwks_result_http_status(uint32_t code);
+
+/**
+ * The RFC 6750 / RFC 9449 `error` code of a refusal with `code` (`"invalid_token"`,
+ * `"invalid_dpop_proof"`, `"use_dpop_nonce"`, `"invalid_request"`, `"insufficient_scope"`;
+ * static), or NULL when the answer carries none. Thread-safe.
+ */
+const char *jwks_result_oauth_error(uint32_t code);
 
 /**
  * The result code of the failure. `e` may be NULL, which gives `JWKS_RESULT_NULL_ARGUMENT`.
@@ -899,6 +1060,181 @@ jwks_result jwks_options_set_proxy(struct jwks_options *opts, const char *proxy_
  * outside it, returns `JWKS_RESULT_INVALID_ARGUMENT`. Not thread-safe (a builder).
  */
 jwks_result jwks_options_set_max_keys(struct jwks_options *opts, uint32_t count);
+
+/**
+ * Sets `fetch_at_start`: loads every issuer's keys when the verifier is created (URL, issuer,
+ * issuers; a file is always read then) and fails there with the fetch's error, so that a wrong
+ * URL or issuer, an unreachable endpoint or an invalid key set stops a service at start
+ * instead of answering 503 to every request. Off, the first verification fetches. Default:
+ * off. Not thread-safe (a builder).
+ */
+jwks_result jwks_options_set_fetch_at_start(struct jwks_options *opts, bool fetch);
+
+/**
+ * Creates a request for `method` (e.g. `"GET"`) and `uri`, the absolute URI as the client
+ * addressed it (`https://api.example.com/orders?id=1`; query and fragment are ignored; behind
+ * a proxy, the external URI, never one built from an unchecked `Host` header). Writes a new
+ * request to `*out` (free with `jwks_request_free`). Thread-safe.
+ */
+jwks_result jwks_request_new(const char *method, const char *uri, struct jwks_request **out);
+
+/**
+ * Frees a request. NULL is a no-op. This is the last call on `r`: after it the pointer is
+ * dangling, and freeing it again is undefined behaviour (set your copy to NULL). Not
+ * thread-safe with other uses of the same `r`.
+ */
+void jwks_request_free(struct jwks_request *r);
+
+/**
+ * Adds the value of one `Authorization` header (call once per header the request carried:
+ * two are refused as `JWKS_RESULT_INVALID_REQUEST` when verified). Copied. Not thread-safe
+ * (a builder).
+ */
+jwks_result jwks_request_add_authorization(struct jwks_request *r, const char *value);
+
+/**
+ * Adds the value of one `DPoP` header (call once per header: two are refused as
+ * `JWKS_RESULT_DPOP_PROOF_INVALID`). Copied. Not thread-safe (a builder).
+ */
+jwks_result jwks_request_add_dpop(struct jwks_request *r, const char *value);
+
+/**
+ * Sets the client certificate as DER (`len` bytes), as a TLS library hands it over. Copied;
+ * replaces any certificate set before. Not thread-safe (a builder).
+ */
+jwks_result jwks_request_set_client_cert_der(struct jwks_request *r,
+                                             const uint8_t *der,
+                                             size_t len);
+
+/**
+ * Sets the client certificate as PEM (`len` bytes; the first `CERTIFICATE` block is used).
+ * Copied; replaces any certificate set before. Not thread-safe (a builder).
+ */
+jwks_result jwks_request_set_client_cert_pem(struct jwks_request *r, const char *pem, size_t len);
+
+/**
+ * Sets the client certificate from nginx's `$ssl_client_escaped_cert` (URL-encoded PEM; an
+ * empty value or `-` means the client sent none), forwarded by a trusted nginx that
+ * overwrites the header. Copied. Not thread-safe (a builder).
+ */
+jwks_result jwks_request_set_client_cert_nginx(struct jwks_request *r, const char *escaped);
+
+/**
+ * Sets the client certificate from Envoy's `x-forwarded-client-cert`, set by a trusted Envoy
+ * that sanitises the client's (`forward_client_cert_details: SANITIZE_SET`, or
+ * `APPEND_FORWARD`): the last element is the client of the last hop; its `Cert` (URL-encoded
+ * PEM) if present, else its `Hash`. Copied. Not thread-safe (a builder).
+ */
+jwks_result jwks_request_set_client_cert_xfcc(struct jwks_request *r, const char *xfcc);
+
+/**
+ * Sets the schemes this request's route accepts, instead of the verifier's `token_scheme`:
+ * `"bearer"`, `"dpop"` or `"either"` (`JWKS_RESULT_INVALID_ARGUMENT` for another). Not
+ * thread-safe (a builder).
+ */
+jwks_result jwks_request_set_token_scheme(struct jwks_request *r, const char *scheme);
+
+/**
+ * Verifies a request at the current system time: its one `Authorization` header (`Bearer`
+ * or `DPoP`, as `token_scheme` allows), its DPoP proof (RFC 9449 §4.3, recorded in the replay
+ * store last), the access token (as `jwks_verify`), and the token's binding: `cnf.jkt` to
+ * the proof's key, `cnf.x5t#S256` to the client certificate. On success writes a new
+ * `jwks_token` to `*out` (free with `jwks_token_free`), whose `jwks_token_scheme`,
+ * `jwks_token_dpop_jkt`, `jwks_token_certificate_thumbprint` and `jwks_token_dpop_nonce` say
+ * what bound it. On failure, `jwks_verifier_refusal` gives the answer. Thread-safe.
+ */
+jwks_result jwks_verify_request(const struct jwks_verifier *v,
+                                const struct jwks_request *request,
+                                struct jwks_token **out,
+                                struct jwks_error **err);
+
+/**
+ * Like `jwks_verify_request`, at unix time `now` (seconds).
+ */
+jwks_result jwks_verify_request_at(const struct jwks_verifier *v,
+                                   const struct jwks_request *request,
+                                   int64_t now,
+                                   struct jwks_token **out,
+                                   struct jwks_error **err);
+
+/**
+ * The scheme the token came with, `"Bearer"` or `"DPoP"` (static); NULL for a token not
+ * verified by `jwks_verify_request`, or a NULL `t`.
+ */
+const char *jwks_token_scheme(const struct jwks_token *t);
+
+/**
+ * The RFC 7638 thumbprint of the DPoP proof's key (equal to the token's `cnf.jkt`), owned
+ * by `t`; NULL unless the token came with the `DPoP` scheme.
+ */
+const char *jwks_token_dpop_jkt(const struct jwks_token *t);
+
+/**
+ * The `x5t#S256` of the client certificate the token is bound to (equal to its
+ * `cnf.x5t#S256`), owned by `t`; NULL when the token is not certificate-bound.
+ */
+const char *jwks_token_certificate_thumbprint(const struct jwks_token *t);
+
+/**
+ * With server nonces on, the nonce to send in a `DPoP-Nonce` header of the response (the
+ * client's is no longer the current one), owned by `t`; NULL otherwise.
+ */
+const char *jwks_token_dpop_nonce(const struct jwks_token *t);
+
+/**
+ * Builds the answer to a request refused with `code` (what `jwks_verify_request` returned,
+ * or `JWKS_RESULT_INSUFFICIENT_SCOPE` after a scope check of the caller's). `request` (may be
+ * NULL) tells the scheme the client used and the route's schemes; `realm` and `scope` (the
+ * scopes needed, space-separated) may be NULL; `now` is for the DPoP nonce (unix seconds).
+ * Writes a new `jwks_refusal` to `*out` (free with `jwks_refusal_free`).
+ * `JWKS_RESULT_INVALID_ARGUMENT` if `code` is `JWKS_RESULT_OK` or no code. Thread-safe.
+ */
+jwks_result jwks_verifier_refusal(const struct jwks_verifier *v,
+                                  const struct jwks_request *request,
+                                  uint32_t code,
+                                  const char *realm,
+                                  const char *scope,
+                                  int64_t now,
+                                  struct jwks_refusal **out);
+
+/**
+ * The HTTP status to answer with: 400, 401, 403, 500 or 503; 0 if `r` is NULL.
+ */
+uint32_t jwks_refusal_status(const struct jwks_refusal *r);
+
+/**
+ * The `error` code for the challenge and the body (`"invalid_token"`, `"invalid_dpop_proof"`,
+ * `"use_dpop_nonce"`, `"invalid_request"`, `"insufficient_scope"`), owned by `r`; NULL when
+ * there is none (no token was sent, 500, 503).
+ */
+const char *jwks_refusal_error(const struct jwks_refusal *r);
+
+/**
+ * The `error_description`: the code's one-line description (static); NULL if `r` is NULL.
+ */
+const char *jwks_refusal_description(const struct jwks_refusal *r);
+
+/**
+ * How many `WWW-Authenticate` headers to send (one per challenge; 0 for 500 and 503).
+ */
+size_t jwks_refusal_challenge_count(const struct jwks_refusal *r);
+
+/**
+ * The value of the `index`-th `WWW-Authenticate` header, owned by `r`; NULL past the end.
+ */
+const char *jwks_refusal_challenge(const struct jwks_refusal *r, size_t index);
+
+/**
+ * The value of a `DPoP-Nonce` header to send, owned by `r`; NULL when none is to be sent.
+ */
+const char *jwks_refusal_dpop_nonce(const struct jwks_refusal *r);
+
+/**
+ * Frees a refusal and every string it handed out. NULL is a no-op. This is the last call on
+ * `r`: after it the pointer is dangling, and freeing it again is undefined behaviour (set your
+ * copy to NULL). Not thread-safe with other uses of the same `r`.
+ */
+void jwks_refusal_free(struct jwks_refusal *r);
 
 /**
  * The category of a result code. Unknown codes are `JWKS_CATEGORY_MISUSE`. Thread-safe.
@@ -1285,6 +1621,38 @@ jwks_result jwks_verifier_would_block(const struct jwks_verifier *v,
 jwks_result jwks_verifier_token_cache_stats(const struct jwks_verifier *v,
                                             struct jwks_token_cache_stats *out,
                                             size_t size);
+
+/**
+ * Writes to `*out` whether `v` can verify now without waiting for a key fetch: every issuer
+ * it serves has keys that are not past their stale bound. Always true for a verifier over a
+ * fixed key set or a file (read when it was made); for one over a URL or issuer(s), false
+ * until its first fetch succeeds (at creation with `jwks_options_set_fetch_at_start`, or the
+ * first verification or `jwks_verifier_refresh`), and again if its keys go past the stale
+ * bound while fetches fail; for several issuers, true only when every issuer is. Returns at
+ * once: it never fetches, waits or blocks on I/O, so a readiness probe may call it on every
+ * request. On failure (NULL `v` or `out`) `*out` is untouched. Thread-safe.
+ */
+jwks_result jwks_verifier_ready(const struct jwks_verifier *v, bool *out);
+
+/**
+ * Writes to `counts[code]` how many verifications `v` answered with result `code` since it
+ * was made: `counts[JWKS_RESULT_OK]` the successes, `counts[JWKS_RESULT_EXPIRED]` the expired
+ * tokens, and so on. Counted are `jwks_verify`, `jwks_verify_at`, `jwks_verify_payload`,
+ * `jwks_verify_payload_at` and `jwks_verify_signature` as the verifier decided them, token
+ * cache hits included (a call refused for its own arguments, such as a NULL token, never
+ * reaches the verifier and is not counted).
+ *
+ * `len` is the number of elements of `counts`: `JWKS_VERIFY_COUNTS_LEN` holds every code of
+ * this header. Elements at or past the library's own length, and those of numbers that are
+ * no result code, are set to 0; codes at or past `len` are not written, so a program built
+ * against an older or newer header keeps working. Returns `JWKS_RESULT_INVALID_ARGUMENT` if
+ * `len` is 0 (or too large for an array). Reading takes no lock; the counts of one call are
+ * not a snapshot across codes (verifications finishing meanwhile may or may not be in
+ * them). Thread-safe.
+ */
+jwks_result jwks_verifier_verify_counts(const struct jwks_verifier *v,
+                                        uint64_t *counts,
+                                        size_t len);
 
 #ifdef __cplusplus
 }  // extern "C"

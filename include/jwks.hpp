@@ -48,6 +48,7 @@
 
 #include "jwks.h"
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -545,6 +546,13 @@ class options {
   /// sets). Default: 256. Range: 1 to 4294967295.
   options &max_keys(std::uint32_t count) {
     return check(jwks_options_set_max_keys(p_, count), "max_keys", std::uint64_t{count});
+  }
+  /// Loads every issuer's keys when the verifier is created (URL, issuer, issuers; a file is always read then)
+  /// and fails there with the fetch's error, so that a wrong URL or issuer, an unreachable endpoint or an
+  /// invalid key set stops a service at start instead of answering 503 to every request. Off, the first
+  /// verification fetches. Default: off.
+  options &fetch_at_start(bool fetch) {
+    return check(jwks_options_set_fetch_at_start(p_, fetch), "fetch_at_start", fetch);
   }
   // END GENERATED: option setters
 
@@ -1112,6 +1120,27 @@ inline std::optional<std::string_view> oauth_error(result code) noexcept {
 /// thread-safe: share one verifier between all threads (by reference or pointer), and destroy
 /// it only after every other call on it has returned. Move-only; a moved-from verifier is empty
 /// and its calls fail with null_argument.
+/// How many verifications a verifier answered since it was made, by result code
+/// (`verifier::verify_counts()`): `counts[result::ok]` the successes, `counts[result::expired]`
+/// the expired tokens, and so on.
+struct verify_counts {
+  /// The counts indexed by result code, as `jwks_verifier_verify_counts` fills them.
+  std::array<std::uint64_t, JWKS_VERIFY_COUNTS_LEN> by_code{};
+  /// The count of one result (0 for a number that is no code).
+  std::uint64_t operator[](result r) const noexcept {
+    const auto i = static_cast<std::size_t>(r);
+    return i < by_code.size() ? by_code[i] : 0;
+  }
+  /// The verifications that succeeded.
+  std::uint64_t succeeded() const noexcept { return by_code[JWKS_RESULT_OK]; }
+  /// The verifications that failed, whatever the reason.
+  std::uint64_t failed() const noexcept {
+    std::uint64_t n = 0;
+    for (std::size_t i = 1; i < by_code.size(); ++i) n += by_code[i];
+    return n;
+  }
+};
+
 class verifier {
  public:
   verifier() noexcept = default;
@@ -1362,6 +1391,36 @@ class verifier {
     jwks_token_cache_stats s{};
     if (!detail::set(ec, jwks_verifier_token_cache_stats(p_, &s, sizeof s))) return jwks_token_cache_stats{};
     return s;
+  }
+  /// Whether the verifier can verify now without waiting for a key fetch: every issuer it
+  /// serves has keys not past their stale bound (always true over a fixed set or a file; over a
+  /// URL or issuer, false until the first fetch succeeds: see options::fetch_at_start). Never
+  /// fetches, waits or does I/O: for readiness probes. Throws jwks::error (only for an empty
+  /// handle). Thread-safe.
+  bool ready() const {
+    bool out = false;
+    detail::check(jwks_verifier_ready(p_, &out));
+    return out;
+  }
+  /// Non-throwing form of ready: false and ec set on failure. Thread-safe.
+  bool ready(std::error_code &ec) const noexcept {
+    bool out = false;
+    if (!detail::set(ec, jwks_verifier_ready(p_, &out))) return false;
+    return out;
+  }
+  /// How many verifications the verifier answered, by result (token cache hits included).
+  /// Throws jwks::error (only for an empty handle). Thread-safe.
+  jwks::verify_counts verify_counts() const {
+    jwks::verify_counts c;
+    detail::check(jwks_verifier_verify_counts(p_, c.by_code.data(), c.by_code.size()));
+    return c;
+  }
+  /// Non-throwing form of verify_counts: all zero and ec set on failure. Thread-safe.
+  jwks::verify_counts verify_counts(std::error_code &ec) const noexcept {
+    jwks::verify_counts c;
+    if (!detail::set(ec, jwks_verifier_verify_counts(p_, c.by_code.data(), c.by_code.size())))
+      return jwks::verify_counts{};
+    return c;
   }
   /// The last key-fetch error, if the last fetch failed. Throws jwks::error (only for an
   /// empty handle). Thread-safe.

@@ -5,7 +5,7 @@
 # statically and that a checkout without the prebuilt library fails with a message saying
 # what to do, and finally runs a few tests against a `make install`ed copy of the library
 # through pkg-config (-tags jwks_pkgconfig). scripts/test-dist-go.sh tests the released module.
-# Needs Go 1.26 or later (grpcjwks's go.mod; the jwks module alone needs 1.22), a C compiler,
+# Needs Go 1.26 or later (grpcjwks's and jwksprom's go.mod; the jwks module alone needs 1.22), a C compiler,
 # cargo, make and pkg-config; Go modules are downloaded through the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,9 @@ go test -race -count=1 -timeout 300s ./...
 
 step "grpcjwks (a module of its own, gRPC interceptors): go vet, go test -race"
 (cd grpcjwks && go mod download && go vet ./... && go test -race -count=1 -timeout 300s ./...)
+
+step "jwksprom (a module of its own, the Prometheus collector): go vet, go test -race"
+(cd jwksprom && go mod download && go vet ./... && go test -race -count=1 -timeout 300s ./...)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

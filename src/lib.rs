@@ -40,6 +40,7 @@ mod json;
 pub mod jwk;
 pub mod keyset;
 mod members;
+pub mod metrics;
 mod nul_str;
 pub mod policy;
 mod read_mostly;
@@ -48,10 +49,12 @@ pub mod replay;
 mod roca;
 pub mod scopes;
 pub mod source;
+mod stripe;
 pub mod token;
 pub mod token_cache;
 mod verified_token;
 pub mod verifier;
+pub mod verify_counts;
 
 pub use alg::{Algorithm, KeyFamily};
 pub use catalogue::DpopStats;
@@ -65,6 +68,7 @@ pub use token::Limits;
 pub use token_cache::TokenCacheStats;
 pub use verifier::request::{ClientCert, Request, Scheme, VerifiedRequest};
 pub use verifier::{unix_now, VerifiedToken, Verifier};
+pub use verify_counts::VerifyCounts;
 
 /// The library version (from Cargo.toml).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

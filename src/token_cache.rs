@@ -46,7 +46,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -59,6 +59,7 @@ pub use crate::policy::{
     TokenCacheOptions, DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES, DEFAULT_MAX_REUSE,
 };
 use crate::read_mostly::ReadMostly;
+use crate::stripe::STRIPES;
 use crate::verified_token::VerifiedToken;
 
 pub use crate::catalogue::TokenCacheStats;
@@ -231,16 +232,6 @@ struct Stripe {
     misses: AtomicU64,
 }
 
-const STRIPES: usize = 8;
-
-fn stripe_index() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static INDEX: usize = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
-    }
-    INDEX.with(|i| *i)
-}
-
 /// A bounded, sharded cache of verified tokens for one verifier.
 pub(crate) struct TokenCache {
     hasher: RandomState,
@@ -341,6 +332,7 @@ impl TokenCache {
         &self,
         token: &'t [u8],
         max_json_depth: usize,
+        stripe: usize,
     ) -> (Probe<'t>, Option<Hit>) {
         let tail = &token[token.len().saturating_sub(HASHED_TAIL)..];
         let hash = self.hasher.hash_one((token.len(), tail));
@@ -361,12 +353,13 @@ impl TokenCache {
             (found, (shard.slots.len(), shard.bytes))
         };
         if found.is_none() {
-            self.stripe().misses.fetch_add(1, Ordering::Relaxed);
+            self.stripes[stripe].misses.fetch_add(1, Ordering::Relaxed);
         }
         let probe = Probe {
             hash,
             token,
             occupancy,
+            stripe,
         };
         (probe, found)
     }
@@ -375,7 +368,7 @@ impl TokenCache {
     /// must be the set that verified the token, and the entry within its reuse deadline.
     /// Counts a hit; otherwise drops the entry and counts a miss.
     pub(crate) fn confirm(&self, probe: &Probe<'_>, hit: &Hit, generation: u64) -> bool {
-        let stripe = self.stripe();
+        let stripe = &self.stripes[probe.stripe];
         if generation == hit.generation && Instant::now() < hit.deadline {
             stripe.hits.fetch_add(1, Ordering::Relaxed);
             return true;
@@ -383,10 +376,6 @@ impl TokenCache {
         self.remove(probe.hash, probe.token);
         stripe.misses.fetch_add(1, Ordering::Relaxed);
         false
-    }
-
-    fn stripe(&self) -> &Stripe {
-        &self.stripes[stripe_index()]
     }
 
     fn remove(&self, hash: u64, token: &[u8]) {
@@ -414,6 +403,7 @@ impl TokenCache {
             hash,
             token,
             occupancy: (entries, bytes),
+            ..
         } = probe;
         // Never reused past exp + leeway as the storing verification saw the time.
         let mut reuse = self.max_reuse;
@@ -562,6 +552,9 @@ pub(crate) struct Probe<'a> {
     hash: u64,
     token: &'a [u8],
     occupancy: (usize, usize),
+    /// The calling thread's stripe of the counters ([`index`](crate::stripe::index)), looked up once per
+    /// verification by the verifier, which counts in the same stripe.
+    stripe: usize,
 }
 
 /// A stored entry found by `lookup`, not yet confirmed.

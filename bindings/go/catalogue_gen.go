@@ -379,8 +379,8 @@ type Stats struct {
 	KeyCount uint64
 	// SkippedCount: entries of the current set that were skipped.
 	SkippedCount uint64
-	// KeysAge: age of the current keys in milliseconds; negative if no keys have been obtained
-	// yet.
+	// KeysAge: age of the current keys, since they were fetched or confirmed unchanged by a 304;
+	// negative if no keys have been obtained yet.
 	KeysAge time.Duration
 }
 

@@ -151,6 +151,12 @@ type Options struct {
 	// identity providers that publish many keys (multi-tenant sets). Default: 256. Range: 1 to
 	// 4294967295.
 	MaxKeys int
+	// FetchAtStart (fetch_at_start): loads every issuer's keys when the verifier is created (URL,
+	// issuer, issuers; a file is always read then) and fails there with the fetch's error, so that
+	// a wrong URL or issuer, an unreachable endpoint or an invalid key set stops a service at
+	// start instead of answering 503 to every request. Off, the first verification fetches.
+	// Default: off.
+	FetchAtStart bool
 }
 
 // apply sets each field that is not zero through its C setter, which checks it.
@@ -312,6 +318,11 @@ func (o *Options) apply(p *C.jwks_options) error {
 	}
 	if err := setCount("MaxKeys", o.MaxKeys, false, func(n C.uint32_t) C.jwks_result {
 		return C.jwks_options_set_max_keys(p, n)
+	}); err != nil {
+		return err
+	}
+	if err := setFlag("FetchAtStart", o.FetchAtStart, func() C.jwks_result {
+		return C.jwks_options_set_fetch_at_start(p, true)
 	}); err != nil {
 		return err
 	}

@@ -327,3 +327,18 @@ func (v *Verifier) TokenCacheStats() (TokenCacheStats, error) {
 	}
 	return tokenCacheStatsFromC(&s), nil
 }
+
+// DPoPStats returns the DPoP proof counters and the in-memory replay store's occupancy.
+func (v *Verifier) DPoPStats() (DPoPStats, error) {
+	if !v.acquire() {
+		return DPoPStats{}, ErrClosed
+	}
+	defer v.mu.RUnlock()
+	var s C.jwks_dpop_stats
+	rc := C.jwks_verifier_dpop_stats(v.ptr, &s, C.size_t(unsafe.Sizeof(s)))
+	runtime.KeepAlive(v)
+	if rc != C.JWKS_RESULT_OK {
+		return DPoPStats{}, takeError(rc, nil)
+	}
+	return dPoPStatsFromC(&s), nil
+}

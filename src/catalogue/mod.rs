@@ -6,12 +6,17 @@
 //! - algorithm names: [`Algorithm`](crate::Algorithm), declared in `alg.rs`;
 //! - statistics fields: [`stats`], the counters of [`SourceStats`], [`TokenCacheStats`] and
 //!   [`DpopStats`], whose structs (shared with the C ABI as `jwks_stats`,
-//!   `jwks_token_cache_stats` and `jwks_dpop_stats`) are generated from the tables.
+//!   `jwks_token_cache_stats` and `jwks_dpop_stats`) are generated from the tables;
+//! - options: [`options`], every verifier option with its name in each language, unit,
+//!   default and range;
+//! - metrics: [`metrics`], the Prometheus name, type and help of every statistic, the
+//!   verification counts and readiness, as every exporter publishes them.
 //!
 //! `make generate` runs the generator (`tests/generate/`), which writes every derived file and
 //! then the header; in `cargo test` the same generator fails when a checked-in file differs
 //! from what it would write, so a copy cannot drift from its declaration.
 
+pub mod metrics;
 pub mod options;
 pub mod stats;
 mod stats_gen;

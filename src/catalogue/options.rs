@@ -1006,6 +1006,24 @@ pub const MAX_KEYS: OptionSpec = OptionSpec {
     ..BASE
 };
 
+/// Whether the keys are loaded when the verifier is created.
+pub const FETCH_AT_START: OptionSpec = OptionSpec {
+    name: "fetch_at_start",
+    group: Group::Remote,
+    unit: Unit::Flag,
+    default: DefaultValue::Flag(false),
+    rust: "RemoteOptions::fetch_at_start",
+    c: c("jwks_options_set_fetch_at_start", &["fetch"]),
+    python: Some("fetch_at_start"),
+    go: &["FetchAtStart"],
+    doc: "Loads every issuer's keys when the verifier is created (URL, issuer, issuers; a \
+          file is always read then) and fails there with the fetch's error, so that a wrong \
+          URL or issuer, an unreachable endpoint or an invalid key set stops a service at \
+          start instead of answering 503 to every request. Off, the first verification \
+          fetches.",
+    ..BASE
+};
+
 /// Whether the proxy is read from the environment (Rust only).
 pub const PROXY_FROM_ENV: OptionSpec = OptionSpec {
     name: "proxy_from_env",
@@ -1089,6 +1107,7 @@ pub const ALL: &[&OptionSpec] = &[
     &CA_PEM,
     &PROXY,
     &MAX_KEYS,
+    &FETCH_AT_START,
     &PROXY_FROM_ENV,
     &USER_AGENT,
     &RETRY_MIN,

@@ -48,6 +48,9 @@ pub struct StatField {
     pub kind: StatKind,
     /// Its unit.
     pub unit: StatUnit,
+    /// The name of its metric, in Prometheus' conventions (see [`super::metrics`]): `jwks_`
+    /// first, the base unit last (`_seconds`, `_bytes`), and `_total` after a counter's.
+    pub metric: &'static str,
     /// One sentence for every language's documentation and a metric's help text.
     pub doc: &'static str,
 }
@@ -92,6 +95,7 @@ const fn field(
     ty: StatType,
     kind: StatKind,
     unit: StatUnit,
+    metric: &'static str,
     doc: &'static str,
 ) -> StatField {
     StatField {
@@ -99,7 +103,32 @@ const fn field(
         ty,
         kind,
         unit,
+        metric,
         doc,
+    }
+}
+
+impl StatField {
+    /// The help text of the field's metric: its documentation without code marks and, for a
+    /// field that may be unknown (whose metric then has no sample), without the clause after
+    /// `; -1` that says so.
+    pub fn help(&self) -> String {
+        let text = match self.doc.split_once("; -1") {
+            Some((known, _)) => format!("{known}."),
+            None => self.doc.to_string(),
+        };
+        text.replace('`', "")
+    }
+}
+
+impl StatUnit {
+    /// What a value in this unit is multiplied by to be in the metric's base unit
+    /// (milliseconds to seconds).
+    pub fn to_base_unit(self) -> f64 {
+        match self {
+            StatUnit::Milliseconds => 0.001,
+            StatUnit::Count | StatUnit::Bytes => 1.0,
+        }
     }
 }
 
@@ -121,6 +150,7 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_key_fetches_total",
             "Key fetches attempted (HTTP requests or file reads).",
         ),
         field(
@@ -128,6 +158,7 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_key_fetches_not_modified_total",
             "Fetches answered `304 Not Modified`.",
         ),
         field(
@@ -135,6 +166,7 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_key_fetch_failures_total",
             "Fetches that failed (network, status, body, parse).",
         ),
         field(
@@ -142,6 +174,7 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_unknown_kid_refreshes_total",
             "Refetches caused by an unknown `kid`.",
         ),
         field(
@@ -149,6 +182,7 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_unknown_kid_cooldown_rejections_total",
             "Unknown-`kid` tokens rejected without a fetch because of the cooldown.",
         ),
         field(
@@ -156,6 +190,7 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             U64,
             Gauge,
             Count,
+            "jwks_keys",
             "Usable keys in the current set.",
         ),
         field(
@@ -163,6 +198,7 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             U64,
             Gauge,
             Count,
+            "jwks_keys_skipped",
             "Entries of the current set that were skipped.",
         ),
         field(
@@ -170,7 +206,9 @@ pub const SOURCE_STATS: StatsTable = StatsTable {
             I64,
             Gauge,
             Milliseconds,
-            "Age of the current keys in milliseconds; -1 if no keys have been obtained yet.",
+            "jwks_keys_age_seconds",
+            "Age of the current keys, since they were fetched or confirmed unchanged by a \
+             `304`; -1 if no keys have been obtained yet.",
         ),
     ],
 };
@@ -190,6 +228,7 @@ pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_token_cache_hits_total",
             "Verifications answered from the cache.",
         ),
         field(
@@ -197,6 +236,7 @@ pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_token_cache_misses_total",
             "Verifications that found no usable entry (absent, stale key set, reused too long) \
              and were verified in full.",
         ),
@@ -205,14 +245,23 @@ pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_token_cache_evictions_total",
             "Entries removed to make room.",
         ),
-        field("entries", U64, Gauge, Count, "Entries now."),
+        field(
+            "entries",
+            U64,
+            Gauge,
+            Count,
+            "jwks_token_cache_entries",
+            "Entries now.",
+        ),
         field(
             "bytes",
             U64,
             Gauge,
             Bytes,
+            "jwks_token_cache_bytes",
             "Bytes the entries take now (allocator overhead included; the doorkeeper's fixed \
              few percent of the byte bound is not counted here).",
         ),
@@ -221,9 +270,17 @@ pub const TOKEN_CACHE_STATS: StatsTable = StatsTable {
             U64,
             Gauge,
             Count,
+            "jwks_token_cache_max_entries",
             "The entry bound (0 when the cache is off).",
         ),
-        field("max_bytes", U64, Gauge, Bytes, "The byte bound."),
+        field(
+            "max_bytes",
+            U64,
+            Gauge,
+            Bytes,
+            "jwks_token_cache_max_bytes",
+            "The byte bound.",
+        ),
     ],
 };
 
@@ -242,6 +299,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_dpop_proofs_verified_total",
             "DPoP proofs accepted (every check passed, the replay store recorded them).",
         ),
         field(
@@ -249,6 +307,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_dpop_proofs_rejected_total",
             "DPoP proofs refused, whatever the reason (replays included).",
         ),
         field(
@@ -256,6 +315,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_dpop_replays_total",
             "DPoP proofs refused because their `jti` was seen within its window.",
         ),
         field(
@@ -263,6 +323,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_dpop_replay_store_refusals_total",
             "DPoP proofs refused because the replay store was full of unexpired keys or \
              failed (answered 503).",
         ),
@@ -271,6 +332,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Counter,
             Count,
+            "jwks_dpop_nonce_challenges_total",
             "DPoP proofs refused for a missing or stale server nonce (`use_dpop_nonce`).",
         ),
         field(
@@ -278,6 +340,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Gauge,
             Count,
+            "jwks_dpop_replay_entries",
             "Keys the in-memory replay store holds now, expired ones not yet removed included \
              (0 with a shared store).",
         ),
@@ -286,6 +349,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Gauge,
             Count,
+            "jwks_dpop_replay_max_entries",
             "The most keys the in-memory replay store can hold (0 until its first proof, and \
              with a shared store).",
         ),
@@ -294,6 +358,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Gauge,
             Bytes,
+            "jwks_dpop_replay_bytes",
             "Bytes the in-memory replay store has allocated (its shards' tables, each \
              allocated whole on its first proof).",
         ),
@@ -302,6 +367,7 @@ pub const DPOP_STATS: StatsTable = StatsTable {
             U64,
             Gauge,
             Bytes,
+            "jwks_dpop_replay_max_bytes",
             "The in-memory replay store's byte bound (`dpop_replay_cache_bytes`).",
         ),
     ],

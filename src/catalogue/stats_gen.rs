@@ -26,7 +26,8 @@ pub struct SourceStats {
     pub key_count: u64,
     /// Entries of the current set that were skipped.
     pub skipped_count: u64,
-    /// Age of the current keys in milliseconds; -1 if no keys have been obtained yet.
+    /// Age of the current keys, since they were fetched or confirmed unchanged by a `304`; -1
+    /// if no keys have been obtained yet.
     pub keys_age_ms: i64,
 }
 

@@ -428,3 +428,16 @@ pub unsafe extern "C" fn jwks_options_set_max_keys(
 ) -> jwks_result {
     set(opts, &catalogue::MAX_KEYS, || Ok(Value::U32(count)))
 }
+
+/// Sets `fetch_at_start`: loads every issuer's keys when the verifier is created (URL, issuer,
+/// issuers; a file is always read then) and fails there with the fetch's error, so that a wrong
+/// URL or issuer, an unreachable endpoint or an invalid key set stops a service at start
+/// instead of answering 503 to every request. Off, the first verification fetches. Default:
+/// off. Not thread-safe (a builder).
+#[no_mangle]
+pub unsafe extern "C" fn jwks_options_set_fetch_at_start(
+    opts: *mut jwks_options,
+    fetch: bool,
+) -> jwks_result {
+    set(opts, &catalogue::FETCH_AT_START, || Ok(Value::Flag(fetch)))
+}

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 /// The enums are generated from the error catalogue; they are this module's to the rest of
 /// the C layer.
-pub use super::result_codes::{jwks_category, jwks_result};
+pub use super::result_codes::{jwks_category, jwks_result, JWKS_VERIFY_COUNTS_LEN};
 use crate::error::ErrorKind;
 
 /// The category of a result code. Unknown codes are `JWKS_CATEGORY_MISUSE`. Thread-safe.
@@ -86,5 +86,17 @@ mod tests {
         assert_eq!(jwks_result_category(0), jwks_category::Ok);
         assert_eq!(jwks_result_category(12345), jwks_category::Misuse);
         assert_eq!(jwks_result_category(300), jwks_category::Lookup);
+    }
+}
+
+#[cfg(test)]
+mod counts_len {
+    /// The header's array length is the core's: every code has its element.
+    #[test]
+    fn verify_counts_len_is_the_cores() {
+        assert_eq!(
+            super::JWKS_VERIFY_COUNTS_LEN,
+            crate::verify_counts::RESULT_SLOTS
+        );
     }
 }

@@ -179,3 +179,7 @@ impl From<Category> for jwks_category {
         }
     }
 }
+
+/// The length of an array indexed by result code that holds every code of this header
+/// (one more than the largest), as `jwks_verifier_verify_counts` fills it.
+pub const JWKS_VERIFY_COUNTS_LEN: usize = 302;

@@ -415,3 +415,67 @@ pub unsafe extern "C" fn jwks_verifier_token_cache_stats(
         Ok(())
     })
 }
+
+/// Writes to `*out` whether `v` can verify now without waiting for a key fetch: every issuer
+/// it serves has keys that are not past their stale bound. Always true for a verifier over a
+/// fixed key set or a file (read when it was made); for one over a URL or issuer(s), false
+/// until its first fetch succeeds (at creation with `jwks_options_set_fetch_at_start`, or the
+/// first verification or `jwks_verifier_refresh`), and again if its keys go past the stale
+/// bound while fetches fail; for several issuers, true only when every issuer is. Returns at
+/// once: it never fetches, waits or blocks on I/O, so a readiness probe may call it on every
+/// request. On failure (NULL `v` or `out`) `*out` is untouched. Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_ready(
+    v: *const jwks_verifier,
+    out: *mut bool,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        let v = try_ref(v, "verifier")?;
+        if out.is_null() {
+            return Err(null_arg("out"));
+        }
+        *out = v.inner.is_ready();
+        Ok(())
+    })
+}
+
+/// Writes to `counts[code]` how many verifications `v` answered with result `code` since it
+/// was made: `counts[JWKS_RESULT_OK]` the successes, `counts[JWKS_RESULT_EXPIRED]` the expired
+/// tokens, and so on. Counted are `jwks_verify`, `jwks_verify_at`, `jwks_verify_payload`,
+/// `jwks_verify_payload_at` and `jwks_verify_signature` as the verifier decided them, token
+/// cache hits included (a call refused for its own arguments, such as a NULL token, never
+/// reaches the verifier and is not counted).
+///
+/// `len` is the number of elements of `counts`: `JWKS_VERIFY_COUNTS_LEN` holds every code of
+/// this header. Elements at or past the library's own length, and those of numbers that are
+/// no result code, are set to 0; codes at or past `len` are not written, so a program built
+/// against an older or newer header keeps working. Returns `JWKS_RESULT_INVALID_ARGUMENT` if
+/// `len` is 0 (or too large for an array). Reading takes no lock; the counts of one call are
+/// not a snapshot across codes (verifications finishing meanwhile may or may not be in
+/// them). Thread-safe.
+#[no_mangle]
+pub unsafe extern "C" fn jwks_verifier_verify_counts(
+    v: *const jwks_verifier,
+    counts: *mut u64,
+    len: usize,
+) -> jwks_result {
+    run(std::ptr::null_mut(), || {
+        let v = try_ref(v, "verifier")?;
+        if counts.is_null() {
+            return Err(null_arg("counts"));
+        }
+        if len == 0 || len > isize::MAX as usize / std::mem::size_of::<u64>() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                "len must be the number of elements of counts (JWKS_VERIFY_COUNTS_LEN)",
+            ));
+        }
+        let ours = v.inner.verify_counts();
+        // SAFETY: the caller gave `len` writable elements at `counts` (documented contract).
+        let out = std::slice::from_raw_parts_mut(counts, len);
+        for (code, slot) in out.iter_mut().enumerate() {
+            *slot = u32::try_from(code).map_or(0, |c| ours.by_code(c));
+        }
+        Ok(())
+    })
+}

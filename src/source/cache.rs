@@ -634,6 +634,17 @@ fn jitter(lo: f64, hi: f64) -> f64 {
 mod tests;
 
 impl KeyCache {
+    /// Whether keys are cached and within their stale bound: [`KeyCache::keys`] would answer
+    /// without waiting for a fetch. Reads the current snapshot only.
+    pub(crate) fn is_ready(&self) -> bool {
+        let s = &self.shared;
+        let now = s.clock.now();
+        s.current
+            .read()
+            .as_ref()
+            .is_some_and(|snap| now < later(snap.expires_at, s.opts.max_stale))
+    }
+
     /// Whether [`KeyCache::keys`] followed, for a `kid` the keys lack, by
     /// [`KeyCache::keys_after_miss`] would wait for a fetch now (its own or one running).
     /// Reads state only; mirrors the decisions of `keys_slow` and `after_miss`.

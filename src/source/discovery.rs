@@ -58,8 +58,14 @@ pub(crate) fn discover(
         .ok_or_else(|| bad("document has no issuer".into()))?;
     // §4.3: the issuer returned must be identical to the one the configuration was asked for.
     if named != issuer {
+        let hint = if named.trim_end_matches('/') == issuer.trim_end_matches('/') {
+            " (they differ only by a trailing slash: configure the issuer as the document \
+             names it)"
+        } else {
+            ""
+        };
         return Err(bad(format!(
-            "document names issuer {:?}, expected {:?}",
+            "document names issuer {:?}, expected {:?}{hint}",
             show_url(named),
             show_url(issuer)
         )));
@@ -127,7 +133,17 @@ mod tests {
             "https://a.example/keys"
         );
         let e = discover(&ok, "https://a.example/", false, soon()).unwrap_err();
-        assert!(e.message().contains("expected"), "{e}");
+        let m = e.message();
+        assert!(
+            m.contains(r#"names issuer "https://a.example", expected "https://a.example/""#)
+                && m.contains("differ only by a trailing slash"),
+            "{e}"
+        );
+        let other_path = discover(&ok, "https://a.example/x", false, soon()).unwrap_err();
+        assert!(
+            !other_path.message().contains("trailing slash"),
+            "{other_path}"
+        );
         let other =
             Doc(r#"{"issuer":"https://evil.example","jwks_uri":"https://a.example/k"}"#.into());
         assert_eq!(

@@ -55,6 +55,14 @@ pub trait KeySource: Send + Sync {
         None
     }
 
+    /// Whether keys are at hand to verify with now, without waiting for a fetch: for every
+    /// issuer the source serves, keys were had and are not past their stale bound. Never
+    /// blocks, does no I/O and starts no fetch. A source that always holds keys (a fixed set,
+    /// a file read at creation) is always ready.
+    fn is_ready(&self) -> bool {
+        true
+    }
+
     /// Whether [`KeySource::keys`] (and, for a `kid` the keys lack, [`KeySource::keys_after_miss`])
     /// would wait for a network fetch now. Never blocks and does no I/O; it may err towards
     /// `true` (the caller then merely moves the call off its thread), never towards `false`.

@@ -7,6 +7,7 @@ use super::http::{Fetcher, HttpFetcher};
 use super::key_source::{KeyQuery, KeySource, SourceStats};
 use super::options::RemoteOptions;
 use super::remote::RemoteSource;
+use super::shown_url::show_url;
 use crate::error::{err, shorten, Error, ErrorKind};
 use crate::keyset::KeySet;
 
@@ -87,7 +88,8 @@ impl KeySource for MultiIssuerSource {
     }
 
     /// Refreshes every issuer at once, each on its own thread, so the whole refresh takes one
-    /// fetch deadline, not one per issuer; returns the first issuer's error, if any failed.
+    /// fetch deadline, not one per issuer; returns the first failed issuer's error, its
+    /// message prefixed with the issuer.
     fn refresh(&self) -> Result<(), Error> {
         let results: Vec<Result<(), Error>> = std::thread::scope(|scope| {
             let running: Vec<_> = self
@@ -111,7 +113,19 @@ impl KeySource for MultiIssuerSource {
                 })
                 .collect()
         });
-        results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
+        let failed = self.issuers.iter().zip(results).find(|(_, r)| r.is_err());
+        match failed {
+            Some(((issuer, _), Err(e))) => Err(err(
+                e.kind(),
+                format!("issuer {:?}: {}", show_url(issuer), e.message()),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether every issuer has keys to verify with now.
+    fn is_ready(&self) -> bool {
+        self.issuers.iter().all(|(_, s)| s.is_ready())
     }
 
     /// Counters summed over the issuers; `keys_age_ms` is the oldest set's age.

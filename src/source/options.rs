@@ -41,6 +41,10 @@ pub struct RemoteOptions {
     pub max_response_bytes: usize,
     /// Maximum number of keys in a fetched set.
     pub max_keys: usize,
+    /// Load the keys when the verifier is created, failing there if they cannot be had
+    /// (eager start); otherwise the first verification fetches them. A file source always
+    /// reads its file at creation.
+    pub fetch_at_start: bool,
     /// Extra request headers (e.g. an API key for a private identity provider).
     pub headers: Vec<(String, String)>,
     /// Extra trusted CA certificates, PEM, for private identity providers (trusted in
@@ -81,6 +85,7 @@ impl Default for RemoteOptions {
             connect_timeout: opt::CONNECT_TIMEOUT.default_millis(),
             max_response_bytes: opt::MAX_RESPONSE_SIZE.default_number() as usize,
             max_keys: opt::MAX_KEYS.default_number() as usize,
+            fetch_at_start: opt::FETCH_AT_START.default_flag(),
             headers: Vec::new(),
             ca_pem: None,
             proxy: None,
@@ -121,6 +126,7 @@ impl RemoteOptions {
             }
             "proxy" => self.proxy = Some(spec.text(v)?.to_owned()),
             "max_keys" => self.max_keys = spec.count(v)? as usize,
+            "fetch_at_start" => self.fetch_at_start = spec.flag(v)?,
             _ => return Err(spec.not_stored()),
         }
         Ok(())

@@ -109,4 +109,8 @@ impl KeySource for RemoteSource {
     fn would_block(&self, query: &KeyQuery<'_>) -> bool {
         self.cache.would_block(query.kid)
     }
+
+    fn is_ready(&self) -> bool {
+        self.cache.is_ready()
+    }
 }

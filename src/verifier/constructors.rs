@@ -28,6 +28,7 @@ impl Verifier {
                 source: Box::new(source),
                 cache: TokenCache::new(policy.token_cache),
                 dpop,
+                counts: Default::default(),
                 policy,
             }),
         })
@@ -51,17 +52,42 @@ impl Verifier {
         Verifier::from_json(json, policy)
     }
 
-    /// A verifier over a JWKS URL. No network I/O happens here: the first verification fetches
-    /// (once, for all concurrent callers). `oct` keys are never taken from a URL.
+    /// A verifier over a JWKS URL. No network I/O happens here unless
+    /// [`RemoteOptions::fetch_at_start`] asks for it: the first verification fetches (once, for
+    /// all concurrent callers). `oct` keys are never taken from a URL.
     ///
     /// Errors: [`ErrorKind::InsecureUrl`] for `http` without [`RemoteOptions::allow_http`],
-    /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option.
+    /// [`ErrorKind::InvalidArgument`] for a URL that does not parse or a bad option; with
+    /// `fetch_at_start`, the fetch's error ([`ErrorKind::KeysUnavailable`],
+    /// [`ErrorKind::KeySetInvalid`]).
     pub fn from_url(url: &str, policy: Policy, remote: RemoteOptions) -> Result<Verifier, Error> {
-        Verifier::new(RemoteSource::new(url, &remote)?, policy)
+        Verifier::started(RemoteSource::new(url, &remote)?, policy, &remote)
+    }
+
+    /// [`Verifier::new`], then, when `remote` asks for an eager start, the keys of every issuer
+    /// loaded before the verifier is handed out: a configuration mistake (a wrong URL or
+    /// issuer, a discovery document naming another issuer) or an unreachable endpoint fails
+    /// here with the fetch's own error, not on every verification afterwards.
+    fn started(
+        source: impl KeySource + 'static,
+        policy: Policy,
+        remote: &RemoteOptions,
+    ) -> Result<Verifier, Error> {
+        let verifier = Verifier::new(source, policy)?;
+        if remote.fetch_at_start {
+            verifier.refresh().map_err(|e| {
+                err(
+                    e.kind(),
+                    format!("loading the keys at start: {}", e.message()),
+                )
+            })?;
+        }
+        Ok(verifier)
     }
 
     /// A verifier for one issuer found by OIDC discovery (`/.well-known/openid-configuration`,
-    /// fetched on first use). The issuer is added to the policy's allowlist.
+    /// fetched on first use, or at once with [`RemoteOptions::fetch_at_start`]). The issuer is
+    /// added to the policy's allowlist.
     pub fn from_issuer(
         issuer: &str,
         mut policy: Policy,
@@ -71,12 +97,13 @@ impl Verifier {
             policy.issuers.push(issuer.to_string());
         }
         let source = RemoteSource::for_issuer(issuer, &remote)?;
-        Verifier::new(source, policy)
+        Verifier::started(source, policy, &remote)
     }
 
     /// A verifier for every issuer on the policy's allowlist, each found by discovery on first
-    /// use, routed by the token's `iss`. Errors with [`ErrorKind::InvalidArgument`] when the
-    /// policy lists no issuer.
+    /// use (or every one at once with [`RemoteOptions::fetch_at_start`], which then fails if
+    /// any issuer's keys cannot be had), routed by the token's `iss`. Errors with
+    /// [`ErrorKind::InvalidArgument`] when the policy lists no issuer.
     pub fn from_issuers(policy: Policy, remote: RemoteOptions) -> Result<Verifier, Error> {
         if policy.issuers.is_empty() {
             return Err(err(
@@ -85,11 +112,12 @@ impl Verifier {
             ));
         }
         let source = MultiIssuerSource::new(&policy.issuers, &remote)?;
-        Verifier::new(source, policy)
+        Verifier::started(source, policy, &remote)
     }
 
-    /// A verifier over a JWKS file, read now and reloaded when it changes (checked at most once
-    /// a second). `oct` keys are read only when the policy allows an HMAC algorithm.
+    /// A verifier over a JWKS file, read now (whatever [`RemoteOptions::fetch_at_start`] says)
+    /// and reloaded when it changes (checked at most once a second). `oct` keys are read only
+    /// when the policy allows an HMAC algorithm.
     ///
     /// Errors: [`ErrorKind::KeysUnavailable`] if the file cannot be read,
     /// [`ErrorKind::KeySetInvalid`] if its content is not a usable key set.

@@ -17,10 +17,12 @@ use crate::keyset::{Candidates, KeySet};
 use crate::nul_str::NulStr;
 use crate::policy::Policy;
 use crate::source::{KeyQuery, KeySource, SourceStats};
+use crate::stripe;
 use crate::token::{self, ParsedToken};
 use crate::token_cache::{Facts, TokenCache, TokenCacheStats};
 /// Re-exported here, where it has long been named (`jwkskit::verifier::VerifiedToken`).
 pub use crate::verified_token::VerifiedToken;
+use crate::verify_counts::{Counters, VerifyCounts};
 
 mod constructors;
 pub mod request;
@@ -37,6 +39,7 @@ struct Inner {
     cache: Option<TokenCache>,
     /// DPoP proofs: their keys, replay store and nonces.
     dpop: ProofVerifier,
+    counts: Counters,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -64,13 +67,23 @@ impl Verifier {
     }
 
     /// Verifies a JWT (signature and claims) at unix time `now`, through the token cache if
-    /// the policy has one (the verdict is the same either way).
+    /// the policy has one (the verdict is the same either way). Counted in
+    /// [`Verifier::verify_counts`].
     pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
+        // Each outcome is counted where it is made, and the token moved once into the
+        // caller's: counting a local copy before returning it cost every hit a copy of the
+        // verified token (docs/benchmarks.md, "Measured while designing"). The thread's stripe
+        // of the counters is looked up once, for the token cache's counters and ours.
+        let stripe = stripe::index();
+        let counts = &self.inner.counts;
+        let failed = |e: Error| counts.failed(stripe, e);
         let Some(cache) = &self.inner.cache else {
-            return Ok(self.verify_fresh(token, now)?.0);
+            let (verified, _) = self.verify_fresh(token, now).map_err(failed)?;
+            counts.succeeded(stripe);
+            return Ok(verified);
         };
         let policy = &self.inner.policy;
-        let (probe, hit) = cache.lookup(token, policy.limits.max_json_depth);
+        let (probe, hit) = cache.lookup(token, policy.limits.max_json_depth, stripe);
         if let Some(hit) = hit {
             // The source is asked as a verification would ask it (so refreshes and expiry
             // happen as without a cache); the entry answers only if the keys that verified it
@@ -79,14 +92,16 @@ impl Verifier {
                 kid: hit.verified.kid(),
                 issuer: hit.issuer.as_deref(),
             };
-            let generation = self.inner.source.generation(&query)?;
+            let generation = self.inner.source.generation(&query).map_err(failed)?;
             if cache.confirm(&probe, &hit, generation) {
-                policy.check_times(&hit.times, now)?;
+                policy.check_times(&hit.times, now).map_err(failed)?;
+                counts.succeeded(stripe);
                 return Ok(hit.verified);
             }
         }
-        let (verified, facts) = self.verify_fresh(token, now)?;
+        let (verified, facts) = self.verify_fresh(token, now).map_err(failed)?;
         cache.insert(probe, &verified, facts, now, policy.leeway);
+        counts.succeeded(stripe);
         Ok(verified)
     }
 
@@ -108,9 +123,35 @@ impl Verifier {
     }
 
     /// Verifies a JWS signature and the header policy only; the payload need not be JSON.
+    /// Counted in [`Verifier::verify_counts`].
     pub fn verify_signature(&self, jws: &[u8]) -> Result<VerifiedToken, Error> {
-        let parsed = token::parse(jws, &self.inner.policy.limits)?;
-        Ok(self.check_signature(parsed)?.0)
+        let stripe = stripe::index();
+        let counts = &self.inner.counts;
+        let parsed =
+            token::parse(jws, &self.inner.policy.limits).map_err(|e| counts.failed(stripe, e))?;
+        let (verified, _, _) = self
+            .check_signature(parsed)
+            .map_err(|e| counts.failed(stripe, e))?;
+        counts.succeeded(stripe);
+        Ok(verified)
+    }
+
+    /// How many verifications ([`verify`](Self::verify), [`verify_at`](Self::verify_at),
+    /// [`verify_signature`](Self::verify_signature), through the token cache or not) this
+    /// verifier answered since it was made, by result. Reading them takes no lock.
+    pub fn verify_counts(&self) -> VerifyCounts {
+        self.inner.counts.snapshot()
+    }
+
+    /// Whether the verifier can verify now without waiting for a key fetch: every issuer it
+    /// serves has keys that are not past their stale bound (a fixed key set and a file, read
+    /// when the verifier was made, always have). Never blocks, does no I/O and starts no
+    /// fetch: a readiness probe may call it as often as it likes. A remote verifier made
+    /// without [`RemoteOptions::fetch_at_start`](crate::RemoteOptions::fetch_at_start) is not
+    /// ready until its first fetch (a verification or [`refresh`](Self::refresh)) succeeds;
+    /// one serving several issuers is ready once every issuer is.
+    pub fn is_ready(&self) -> bool {
+        self.inner.source.is_ready()
     }
 
     /// The token cache's counters (all zero, with zero bounds, when it is off).

@@ -59,9 +59,12 @@ VALUE_BY_FUNCTION = {
     ("jwks_verify_payload", "cap"): "sizeof out_buf",
     ("jwks_verify_payload_at", "cap"): "sizeof out_buf",
     ("jwks_verifier_token_cache_stats", "size"): "sizeof out_cache_stats",
+    ("jwks_verifier_verify_counts", "len"): "JWKS_VERIFY_COUNTS_LEN",
     ("jwks_options_set_token_cache_bytes", "max_bytes"): "1048576",
     # The shared options then make a verifier over the 4-key fixture set.
     ("jwks_options_set_max_keys", "count"): "256",
+    # ... and make jwks_verifier_from_url with its unreachable URL without fetching.
+    ("jwks_options_set_fetch_at_start", "fetch"): "false",
     ("jwks_token_scope", "index"): "0",
     ("jwks_token_has_scopes", "count"): "1",
     ("jwks_token_claims_index", "index"): "out_index",
@@ -134,6 +137,7 @@ VALUE_BY_TYPE = {
     "jwks_nonce_check_fn": "abuse_nonce_check",
     "jwks_free_fn": "abuse_free",
     "void *": "&abuse_ctx",
+    "uint64_t *": "out_counts",
     "char *": "out_buf",
     "char **": "&out_string",
     "const char **": "&out_chars",

@@ -82,6 +82,7 @@ static void test_null_everywhere(context *ctx) {
   jwks_dpop_stats out_dpop_stats;
   jwks_request *out_request;
   jwks_refusal *out_refusal;
+  uint64_t out_counts[JWKS_VERIFY_COUNTS_LEN];
   char *out_string;
   const char *out_chars;
   size_t out_len;
@@ -115,7 +116,7 @@ static void test_null_everywhere(context *ctx) {
     jwks_error_free(out_error);          \
     jwks_string_free(out_string);        \
     (void)out_stats, (void)out_len;      \
-    (void)out_cache_stats;               \
+    (void)out_cache_stats, (void)out_counts; \
     (void)out_buf;                       \
     (void)out_int, (void)out_bool;       \
     (void)required_scopes, (void)lens_read; \

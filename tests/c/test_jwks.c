@@ -666,6 +666,55 @@ static void test_token_outlives_verifier(const char *jwks, size_t len) {
   free(message);
 }
 
+/* Readiness of a fixed key set (always), and the verifications counted by result code: every
+ * fixture case once, twice for the valid ones (the second a token cache hit, counted too). */
+static void test_ready_and_verify_counts(const char *jwks, size_t len) {
+  jwks_verifier *v = make_verifier(jwks, len);
+  if (!v) return;
+  bool ready = false;
+  CHECK(jwks_verifier_ready(v, &ready) == JWKS_RESULT_OK && ready, "a fixed set is ready");
+  CHECK(jwks_verifier_ready(NULL, &ready) == JWKS_RESULT_NULL_ARGUMENT, "ready(NULL)");
+  uint64_t want[JWKS_VERIFY_COUNTS_LEN] = {0};
+  for (int i = 0; i < ncases; i++) {
+    jwks_result r = verify_case_at(v, cases[i].token, cases[i].len, cases[i].now);
+    CHECK(r == cases[i].code, "%s: %s", cases[i].name, jwks_result_name(r));
+    want[r]++;
+    if (r == JWKS_RESULT_OK) {
+      verify_case_at(v, cases[i].token, cases[i].len, cases[i].now);
+      want[r]++;
+    }
+  }
+  /* A NULL token is refused at the boundary: not a verification the verifier answered. */
+  jwks_token *t = NULL;
+  CHECK(jwks_verify(v, NULL, 5, &t, NULL) == JWKS_RESULT_NULL_ARGUMENT, "NULL token");
+  uint64_t got[JWKS_VERIFY_COUNTS_LEN + 4];
+  memset(got, 0xff, sizeof got);
+  CHECK(jwks_verifier_verify_counts(v, got, JWKS_VERIFY_COUNTS_LEN + 4) == JWKS_RESULT_OK,
+        "verify_counts");
+  int differing = 0;
+  for (size_t code = 0; code < JWKS_VERIFY_COUNTS_LEN; code++) {
+    if (got[code] != want[code]) {
+      differing++;
+      fprintf(stderr, "code %zu (%s): counted %llu, expected %llu\n", code,
+              jwks_result_name((jwks_result)code), (unsigned long long)got[code],
+              (unsigned long long)want[code]);
+    }
+  }
+  CHECK(differing == 0, "%d codes counted differently", differing);
+  CHECK(want[JWKS_RESULT_OK] >= 2 && want[JWKS_RESULT_EXPIRED] >= 1, "the fixtures cover both");
+  for (size_t i = JWKS_VERIFY_COUNTS_LEN; i < JWKS_VERIFY_COUNTS_LEN + 4; i++)
+    CHECK(got[i] == 0, "element %zu past the library's codes is zeroed", i);
+  /* A shorter array (an older header): only the codes it holds are written. */
+  uint64_t short_counts[3] = {7, 7, 7};
+  CHECK(jwks_verifier_verify_counts(v, short_counts, 2) == JWKS_RESULT_OK, "len 2");
+  CHECK(short_counts[0] == want[0] && short_counts[1] == want[1] && short_counts[2] == 7,
+        "len 2 writes two elements");
+  CHECK(jwks_verifier_verify_counts(v, got, 0) == JWKS_RESULT_INVALID_ARGUMENT, "len 0");
+  CHECK(jwks_verifier_verify_counts(v, NULL, 4) == JWKS_RESULT_NULL_ARGUMENT, "NULL counts");
+  CHECK(jwks_verifier_verify_counts(NULL, got, 4) == JWKS_RESULT_NULL_ARGUMENT, "NULL v");
+  jwks_verifier_free(v);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
@@ -685,6 +734,7 @@ int main(int argc, char **argv) {
   test_token_outlives_verifier(jwks, len);
   jwks_verifier *v = make_verifier(jwks, len);
   test_token_cache(jwks, len);
+  test_ready_and_verify_counts(jwks, len);
   free(jwks); /* the verifier keeps no pointer into the input */
   if (v) {
     test_cases(v);

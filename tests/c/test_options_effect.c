@@ -267,6 +267,54 @@ static void test_headers_reach_the_server(void) {
   jwks_verifier_free(v);
 }
 
+static bool is_ready(const jwks_verifier *v) {
+  bool ready = false;
+  CHECK(jwks_verifier_ready(v, &ready) == JWKS_RESULT_OK, "ready");
+  return ready;
+}
+
+/* fetch_at_start: the keys are fetched by the constructor, which fails when they cannot be had;
+ * without it nothing is fetched and the verifier is not ready until a fetch succeeds. */
+static void test_fetch_at_start(void) {
+  reset_server();
+  jwks_options *o = jwks_options_new();
+  CHECK(jwks_options_set_fetch_at_start(o, true) == JWKS_RESULT_OK, "set_fetch_at_start");
+  jwks_verifier *v = remote(o, NULL);
+  if (!v) return;
+  CHECK(atomic_load(&requests) == 1, "fetched at start: %d requests", atomic_load(&requests));
+  CHECK(is_ready(v), "ready at once");
+  CHECK(verify(v) == JWKS_RESULT_OK && atomic_load(&requests) == 1, "verified without a fetch");
+  jwks_verifier_free(v);
+
+  reset_server();
+  atomic_store(&status, 503);
+  char url[128];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/jwks.json", server_port);
+  o = jwks_options_new();
+  jwks_options_set_allow_http(o, true);
+  jwks_options_set_fetch_at_start(o, true);
+  jwks_verifier *failed_v = NULL;
+  jwks_error *err = NULL;
+  jwks_result r = jwks_verifier_from_url(url, o, &failed_v, &err);
+  CHECK(r == JWKS_RESULT_KEYS_UNAVAILABLE && failed_v == NULL, "a failing endpoint at start: %s",
+        jwks_result_name(r));
+  CHECK(err && strstr(jwks_error_message(err), "loading the keys at start") &&
+            strstr(jwks_error_message(err), "503"),
+        "the error says why: %s", err ? jwks_error_message(err) : "(none)");
+  jwks_error_free(err);
+  jwks_options_free(o);
+
+  /* Lazily, the same endpoint gives a verifier that answers 503 until the keys are had. */
+  v = remote(jwks_options_new(), NULL);
+  if (!v) return;
+  CHECK(atomic_load(&requests) == 1 && !is_ready(v), "not fetched, not ready");
+  CHECK(verify(v) == JWKS_RESULT_KEYS_UNAVAILABLE && !is_ready(v), "503 per request");
+  atomic_store(&status, 200);
+  CHECK(jwks_verifier_refresh(v, NULL) == JWKS_RESULT_OK && is_ready(v), "ready after a fetch");
+  CHECK(verify(v) == JWKS_RESULT_OK, "verified");
+  jwks_verifier_free(v);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s FIXTURE_DIR\n", argv[0]);
@@ -296,6 +344,7 @@ int main(int argc, char **argv) {
   pthread_create(&th, NULL, serve, NULL);
   pthread_detach(th);
 
+  test_fetch_at_start();
   test_headers_reach_the_server();
   test_max_response_size_is_bytes();
   test_http_timeout_is_milliseconds();

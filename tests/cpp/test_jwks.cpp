@@ -517,6 +517,39 @@ void test_moved_from(const std::string &jwks_json, const fixture &good) {
   EXPECT_ERROR(jwks::verifier::from_url("https://example.test/jwks", opts), jwks::result::null_argument);
 }
 
+// Operations: readiness, the verification counts and eager start.
+void test_operations(const std::string &jwks_json, const fixture &good, const fixture &expired) {
+  jwks::verifier v = make_verifier(jwks_json);
+  CHECK(v.ready());
+  (void)v.verify_at(good.token, good.now);
+  (void)v.verify_at(good.token, good.now);  // a token cache hit, counted too
+  EXPECT_ERROR(v.verify_at(expired.token, expired.now), jwks::result::expired);
+  std::error_code ec;
+  CHECK(!v.verify_at("x", good.now, ec) && ec == jwks::result::malformed);
+  jwks::verify_counts c = v.verify_counts();
+  CHECK(c[jwks::result::ok] == 2 && c.succeeded() == 2);
+  CHECK(c[jwks::result::expired] == 1 && c[jwks::result::malformed] == 1 && c.failed() == 2);
+  CHECK(c[jwks::result::bad_signature] == 0 && c.by_code.size() == JWKS_VERIFY_COUNTS_LEN);
+  CHECK(v.verify_counts(ec).succeeded() == 2 && !ec);
+
+  // Eager start: an endpoint nothing listens on fails at construction, with the fetch's error.
+  jwks::options opts;
+  opts.allow_http(true).http_timeout(std::chrono::milliseconds(2000)).fetch_at_start(true);
+  std::string what = EXPECT_ERROR(jwks::verifier::from_url("http://127.0.0.1:1/jwks", opts),
+                                  jwks::result::keys_unavailable);
+  EXPECT_DETAIL(what, "loading the keys at start");
+  CHECK(!jwks::verifier::from_url("http://127.0.0.1:1/jwks", opts, ec) && ec == jwks::result::keys_unavailable);
+  // Lazily, it is made, and is not ready.
+  jwks::verifier lazy = jwks::verifier::from_url("http://127.0.0.1:1/jwks", opts.fetch_at_start(false));
+  CHECK(!lazy.ready() && !lazy.ready(ec) && !ec);
+
+  jwks::verifier empty;
+  EXPECT_ERROR(empty.ready(), jwks::result::null_argument);
+  CHECK(!empty.ready(ec) && ec == jwks::result::null_argument);
+  EXPECT_ERROR(empty.verify_counts(), jwks::result::null_argument);
+  CHECK(empty.verify_counts(ec).succeeded() == 0 && ec == jwks::result::null_argument);
+}
+
 void test_threads(const jwks::verifier &v, const std::vector<fixture> &tokens) {
   std::atomic<int> wrong{0}, verified{0};
   std::vector<std::thread> threads;
@@ -730,6 +763,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   test_token_cache(jwks_json, *good, *expired);
+  test_operations(jwks_json, *good, *expired);
   test_verify_payload(v, *good, *expired, read_file(dir + "/live.jwt"));
   test_codes(v, *expired);
   test_factories(dir, *good);

@@ -16,6 +16,7 @@ pub fn outputs(all: &mut BTreeMap<&'static str, Output>) {
         Output::Regions(vec![
             ("result codes", result_codes()),
             ("options", options_table()),
+            ("metrics", super::prometheus::readme_list()),
         ]),
     );
     all.insert(

@@ -10,6 +10,7 @@
 mod cpp;
 mod docs;
 mod go;
+mod prometheus;
 mod python;
 mod rust;
 mod text;
@@ -30,6 +31,7 @@ fn outputs() -> BTreeMap<&'static str, Output> {
     let mut all = BTreeMap::new();
     rust::outputs(&mut all);
     go::outputs(&mut all);
+    prometheus::outputs(&mut all);
     python::outputs(&mut all);
     cpp::outputs(&mut all);
     docs::outputs(&mut all);

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use jwkskit::catalogue::metrics;
 use jwkskit::catalogue::options::{self, CSetter, Group, OptionSpec, Unit};
-use jwkskit::catalogue::stats::{self, StatType, StatsTable};
+use jwkskit::catalogue::stats::{self, StatKind, StatType, StatsTable};
 use jwkskit::error::{OK_DESCRIPTION, OK_NAME, UNKNOWN_DESCRIPTION, UNKNOWN_NAME};
 use jwkskit::{Algorithm, Category, ErrorKind};
 
@@ -112,8 +113,70 @@ fn tables() -> String {
     for t in stats::ALL {
         stats_classes(&mut o, t);
     }
+    metrics_tables(&mut o);
     options_tables(&mut o);
     o
+}
+
+/// The metrics catalogue: what `jwkskit.prometheus` publishes.
+fn metrics_tables(o: &mut String) {
+    writeln!(
+        o,
+        "\n\n#: The label naming the verifier of a sample.\nVERIFIER_LABEL = {}\n\
+         #: The labels of the verification counts: the result's name and its category.\n\
+         RESULT_LABEL = {}\nCATEGORY_LABEL = {}\n\
+         #: The length of the array ``jwks_verifier_verify_counts`` fills (``JWKS_VERIFY_COUNTS_LEN``).\n\
+         VERIFY_COUNTS_LEN = {}",
+        quoted(metrics::VERIFIER_LABEL),
+        quoted(metrics::RESULT_LABEL),
+        quoted(metrics::CATEGORY_LABEL),
+        ErrorKind::ALL.iter().map(|k| k.code()).max().unwrap_or(0) + 1,
+    )
+    .unwrap();
+    o.push_str(
+        "\n\nclass Metric(NamedTuple):\n    \
+         \"\"\"A metric of the core's catalogue, as every exporter publishes it.\"\"\"\n\n    \
+         #: The Prometheus name (``_total`` ends a counter's).\n    name: str\n    \
+         #: ``counter`` or ``gauge``.\n    kind: str\n    \
+         #: The help text.\n    help: str\n    \
+         #: Where the value is read: ``Stats`` or ``TokenCacheStats`` (a field of\n    \
+         #: ``Verifier.stats()`` or ``Verifier.token_cache_stats()``), ``verifications``\n    \
+         #: (``Verifier.verify_counts()``, a sample per result) or ``ready`` (``Verifier.ready()``).\n    \
+         source: str\n    \
+         #: The field of a ``Stats`` or ``TokenCacheStats`` (``\"\"`` otherwise).\n    field: str\n    \
+         #: What the field's value is multiplied by to be in the metric's unit.\n    scale: float\n\n\n\
+         #: Every metric, in the order exporters publish them.\n\
+         METRICS: Tuple[Metric, ...] = (\n",
+    );
+    for m in metrics::all() {
+        let kind = match m.kind {
+            StatKind::Counter => "counter",
+            StatKind::Gauge => "gauge",
+        };
+        let (source, field, scale) = match m.source {
+            metrics::Source::Field(t, f) => (t.binding, f.name, f.unit.to_base_unit()),
+            metrics::Source::Verifications => ("verifications", "", 1.0),
+            metrics::Source::Ready => ("ready", "", 1.0),
+        };
+        writeln!(
+            o,
+            "    Metric(\n        {},\n        {},\n        {},\n        {},\n        {},\n        {scale:?},\n    ),",
+            quoted(m.name),
+            quoted(kind),
+            quoted(&m.help),
+            quoted(source),
+            quoted(field),
+        )
+        .unwrap();
+    }
+    o.push_str(
+        ")\n\n#: The results the verification counts have a sample for: (code, name, category label).\n\
+         VERIFICATION_RESULTS: Tuple[Tuple[int, str, str], ...] = (\n",
+    );
+    for (code, name, category) in metrics::verification_results() {
+        writeln!(o, "    ({code}, {}, {}),", quoted(name), quoted(&category)).unwrap();
+    }
+    o.push_str(")\n");
 }
 
 fn stats_classes(o: &mut String, t: &StatsTable) {

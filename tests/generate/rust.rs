@@ -106,6 +106,14 @@ fn result_codes() -> String {
         writeln!(o, "            Category::{c:?} => jwks_category::{c:?},").unwrap();
     }
     o.push_str("        }\n    }\n}\n");
+    let slots = ErrorKind::ALL.iter().map(|k| k.code()).max().unwrap_or(0) + 1;
+    writeln!(
+        o,
+        "\n/// The length of an array indexed by result code that holds every code of this header\n\
+         /// (one more than the largest), as `jwks_verifier_verify_counts` fills it.\n\
+         pub const JWKS_VERIFY_COUNTS_LEN: usize = {slots};"
+    )
+    .unwrap();
     o
 }
 

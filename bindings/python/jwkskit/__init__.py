@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from . import _ffi
 from ._options import FromIssuersOptions, VerifierOptions
-from ._verifier import KeySet, Stats, Token, TokenCacheStats, VerifiedToken, Verifier, check_scope
+from ._verifier import DPoPStats, KeySet, Stats, Token, TokenCacheStats, VerifiedToken, Verifier, check_scope
 from .errors import *  # noqa: F401,F403
 from .errors import CODE_NAMES, Category, JwksError, __all__ as _errors_all
 
@@ -42,6 +42,7 @@ __all__ = [
     "VerifiedToken",
     "Stats",
     "TokenCacheStats",
+    "DPoPStats",
     "Token",
     "KeySet",
     "check_scope",

@@ -174,6 +174,8 @@ SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
         [_P, _STR, c_size_t, _STR, _STR, _STR, c_size_t, c_int64, _PP, _PP],
     ),
     "jwks_verifier_dpop_stats": (_RESULT, [_P, POINTER(jwks_dpop_stats), c_size_t]),
+    "jwks_verifier_ready": (_RESULT, [_P, POINTER(c_bool)]),
+    "jwks_verifier_verify_counts": (_RESULT, [_P, POINTER(ctypes.c_uint64), c_size_t]),
 }
 
 

@@ -127,7 +127,8 @@ class Stats:
     key_count: int
     #: Entries of the current set that were skipped.
     skipped_count: int
-    #: Age of the current keys in milliseconds; None if no keys have been obtained yet.
+    #: Age of the current keys, since they were fetched or confirmed unchanged by a ``304``;
+    #: None if no keys have been obtained yet.
     keys_age_ms: Optional[int]
 
 
@@ -257,6 +258,288 @@ def dpop_stats_from_c(s: jwks_dpop_stats) -> DPoPStats:
     )
 
 
+#: The label naming the verifier of a sample.
+VERIFIER_LABEL = "verifier"
+#: The labels of the verification counts: the result's name and its category.
+RESULT_LABEL = "result"
+CATEGORY_LABEL = "category"
+#: The length of the array ``jwks_verifier_verify_counts`` fills (``JWKS_VERIFY_COUNTS_LEN``).
+VERIFY_COUNTS_LEN = 302
+
+
+class Metric(NamedTuple):
+    """A metric of the core's catalogue, as every exporter publishes it."""
+
+    #: The Prometheus name (``_total`` ends a counter's).
+    name: str
+    #: ``counter`` or ``gauge``.
+    kind: str
+    #: The help text.
+    help: str
+    #: Where the value is read: ``Stats`` or ``TokenCacheStats`` (a field of
+    #: ``Verifier.stats()`` or ``Verifier.token_cache_stats()``), ``verifications``
+    #: (``Verifier.verify_counts()``, a sample per result) or ``ready`` (``Verifier.ready()``).
+    source: str
+    #: The field of a ``Stats`` or ``TokenCacheStats`` (``""`` otherwise).
+    field: str
+    #: What the field's value is multiplied by to be in the metric's unit.
+    scale: float
+
+
+#: Every metric, in the order exporters publish them.
+METRICS: Tuple[Metric, ...] = (
+    Metric(
+        "jwks_verifications_total",
+        "counter",
+        "Verifications answered (JWT and JWS, token cache hits included), by result: OK or the code of the failure, and its category.",
+        "verifications",
+        "",
+        1.0,
+    ),
+    Metric(
+        "jwks_ready",
+        "gauge",
+        "1 when every issuer's keys are at hand to verify with, without waiting for a fetch (not past their stale bound); else 0.",
+        "ready",
+        "",
+        1.0,
+    ),
+    Metric(
+        "jwks_key_fetches_total",
+        "counter",
+        "Key fetches attempted (HTTP requests or file reads).",
+        "Stats",
+        "fetches",
+        1.0,
+    ),
+    Metric(
+        "jwks_key_fetches_not_modified_total",
+        "counter",
+        "Fetches answered 304 Not Modified.",
+        "Stats",
+        "not_modified",
+        1.0,
+    ),
+    Metric(
+        "jwks_key_fetch_failures_total",
+        "counter",
+        "Fetches that failed (network, status, body, parse).",
+        "Stats",
+        "failures",
+        1.0,
+    ),
+    Metric(
+        "jwks_unknown_kid_refreshes_total",
+        "counter",
+        "Refetches caused by an unknown kid.",
+        "Stats",
+        "unknown_kid_refreshes",
+        1.0,
+    ),
+    Metric(
+        "jwks_unknown_kid_cooldown_rejections_total",
+        "counter",
+        "Unknown-kid tokens rejected without a fetch because of the cooldown.",
+        "Stats",
+        "cooldown_rejections",
+        1.0,
+    ),
+    Metric(
+        "jwks_keys",
+        "gauge",
+        "Usable keys in the current set.",
+        "Stats",
+        "key_count",
+        1.0,
+    ),
+    Metric(
+        "jwks_keys_skipped",
+        "gauge",
+        "Entries of the current set that were skipped.",
+        "Stats",
+        "skipped_count",
+        1.0,
+    ),
+    Metric(
+        "jwks_keys_age_seconds",
+        "gauge",
+        "Age of the current keys, since they were fetched or confirmed unchanged by a 304.",
+        "Stats",
+        "keys_age_ms",
+        0.001,
+    ),
+    Metric(
+        "jwks_token_cache_hits_total",
+        "counter",
+        "Verifications answered from the cache.",
+        "TokenCacheStats",
+        "hits",
+        1.0,
+    ),
+    Metric(
+        "jwks_token_cache_misses_total",
+        "counter",
+        "Verifications that found no usable entry (absent, stale key set, reused too long) and were verified in full.",
+        "TokenCacheStats",
+        "misses",
+        1.0,
+    ),
+    Metric(
+        "jwks_token_cache_evictions_total",
+        "counter",
+        "Entries removed to make room.",
+        "TokenCacheStats",
+        "evictions",
+        1.0,
+    ),
+    Metric(
+        "jwks_token_cache_entries",
+        "gauge",
+        "Entries now.",
+        "TokenCacheStats",
+        "entries",
+        1.0,
+    ),
+    Metric(
+        "jwks_token_cache_bytes",
+        "gauge",
+        "Bytes the entries take now (allocator overhead included; the doorkeeper's fixed few percent of the byte bound is not counted here).",
+        "TokenCacheStats",
+        "bytes",
+        1.0,
+    ),
+    Metric(
+        "jwks_token_cache_max_entries",
+        "gauge",
+        "The entry bound (0 when the cache is off).",
+        "TokenCacheStats",
+        "max_entries",
+        1.0,
+    ),
+    Metric(
+        "jwks_token_cache_max_bytes",
+        "gauge",
+        "The byte bound.",
+        "TokenCacheStats",
+        "max_bytes",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_proofs_verified_total",
+        "counter",
+        "DPoP proofs accepted (every check passed, the replay store recorded them).",
+        "DPoPStats",
+        "proofs_verified",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_proofs_rejected_total",
+        "counter",
+        "DPoP proofs refused, whatever the reason (replays included).",
+        "DPoPStats",
+        "proofs_rejected",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_replays_total",
+        "counter",
+        "DPoP proofs refused because their jti was seen within its window.",
+        "DPoPStats",
+        "replays",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_replay_store_refusals_total",
+        "counter",
+        "DPoP proofs refused because the replay store was full of unexpired keys or failed (answered 503).",
+        "DPoPStats",
+        "store_refusals",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_nonce_challenges_total",
+        "counter",
+        "DPoP proofs refused for a missing or stale server nonce (use_dpop_nonce).",
+        "DPoPStats",
+        "nonce_challenges",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_replay_entries",
+        "gauge",
+        "Keys the in-memory replay store holds now, expired ones not yet removed included (0 with a shared store).",
+        "DPoPStats",
+        "replay_entries",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_replay_max_entries",
+        "gauge",
+        "The most keys the in-memory replay store can hold (0 until its first proof, and with a shared store).",
+        "DPoPStats",
+        "replay_max_entries",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_replay_bytes",
+        "gauge",
+        "Bytes the in-memory replay store has allocated (its shards' tables, each allocated whole on its first proof).",
+        "DPoPStats",
+        "replay_bytes",
+        1.0,
+    ),
+    Metric(
+        "jwks_dpop_replay_max_bytes",
+        "gauge",
+        "The in-memory replay store's byte bound (dpop_replay_cache_bytes).",
+        "DPoPStats",
+        "replay_max_bytes",
+        1.0,
+    ),
+)
+
+#: The results the verification counts have a sample for: (code, name, category label).
+VERIFICATION_RESULTS: Tuple[Tuple[int, str, str], ...] = (
+    (0, "OK", "ok"),
+    (1, "MALFORMED", "token_rejected"),
+    (2, "TOO_LARGE", "token_rejected"),
+    (3, "ALGORITHM_NOT_ALLOWED", "token_rejected"),
+    (4, "CRIT_UNSUPPORTED", "token_rejected"),
+    (5, "UNKNOWN_KEY", "token_rejected"),
+    (6, "AMBIGUOUS_KEY", "token_rejected"),
+    (7, "KEY_MISMATCH", "token_rejected"),
+    (8, "BAD_SIGNATURE", "token_rejected"),
+    (9, "EXPIRED", "token_rejected"),
+    (10, "NOT_YET_VALID", "token_rejected"),
+    (11, "ISSUED_IN_FUTURE", "token_rejected"),
+    (12, "TOO_OLD", "token_rejected"),
+    (13, "WRONG_ISSUER", "token_rejected"),
+    (14, "WRONG_AUDIENCE", "token_rejected"),
+    (15, "MISSING_CLAIM", "token_rejected"),
+    (16, "INVALID_CLAIM", "token_rejected"),
+    (17, "WRONG_TYPE", "token_rejected"),
+    (18, "NO_CREDENTIALS", "token_rejected"),
+    (19, "INVALID_REQUEST", "token_rejected"),
+    (20, "SCHEME_NOT_ALLOWED", "token_rejected"),
+    (21, "INSUFFICIENT_SCOPE", "token_rejected"),
+    (22, "DPOP_PROOF_INVALID", "token_rejected"),
+    (23, "DPOP_PROOF_MISMATCH", "token_rejected"),
+    (24, "DPOP_PROOF_STALE", "token_rejected"),
+    (25, "DPOP_PROOF_REPLAYED", "token_rejected"),
+    (26, "DPOP_NONCE_REQUIRED", "token_rejected"),
+    (27, "BINDING_MISMATCH", "token_rejected"),
+    (28, "TOKEN_NOT_BOUND", "token_rejected"),
+    (29, "BOUND_TOKEN_AS_BEARER", "token_rejected"),
+    (100, "KEYS_UNAVAILABLE", "keys_unavailable"),
+    (101, "KEY_SET_INVALID", "keys_unavailable"),
+    (102, "REPLAY_STORE_UNAVAILABLE", "keys_unavailable"),
+    (200, "NULL_ARGUMENT", "misuse"),
+    (201, "INVALID_ARGUMENT", "misuse"),
+    (202, "INSECURE_URL", "misuse"),
+    (203, "INTERNAL", "misuse"),
+)
+
+
 #: A duration: seconds as a number, or a ``datetime.timedelta``.
 Duration = Union[int, float, datetime.timedelta]
 #: One string or several (``"RS256"`` or ``["RS256", "ES256"]``).
@@ -324,6 +607,7 @@ OPTIONS: Tuple[Option, ...] = (
     Option("ca_pem", "pem", "jwks_options_set_ca_pem", "none", "", True, None, None, False),
     Option("proxy", "text", "jwks_options_set_proxy", "none", "", True, None, None, False),
     Option("max_keys", "count", "jwks_options_set_max_keys", "256", "1 to 4294967295", False, 1, 4294967295, False),
+    Option("fetch_at_start", "flag", "jwks_options_set_fetch_at_start", "off", "", False, None, None, False),
 )
 
 
@@ -362,6 +646,7 @@ class CatalogueOptions(TypedDict, total=False):
     ca_pem: Optional[Union[str, bytes]]
     proxy: Optional[str]
     max_keys: Optional[int]
+    fetch_at_start: Optional[bool]
 
 
 #: The ctypes signatures ``(restype, argtypes)`` of the option setters.
@@ -398,4 +683,5 @@ SETTER_SIGNATURES: Dict[str, Tuple[object, List[object]]] = {
     "jwks_options_set_ca_pem": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]),
     "jwks_options_set_proxy": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_char_p]),
     "jwks_options_set_max_keys": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_uint32]),
+    "jwks_options_set_fetch_at_start": (ctypes.c_uint32, [ctypes.c_void_p, ctypes.c_bool]),
 }

@@ -14,7 +14,16 @@ from ctypes import byref, c_bool, c_char, c_char_p, c_int64, c_size_t, c_void_p,
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _ffi
-from ._generated import Stats, TokenCacheStats, stats_from_c, token_cache_stats_from_c
+from ._generated import (
+    VERIFICATION_RESULTS,
+    VERIFY_COUNTS_LEN,
+    DPoPStats,
+    Stats,
+    TokenCacheStats,
+    dpop_stats_from_c,
+    stats_from_c,
+    token_cache_stats_from_c,
+)
 from ._options import (
     COptions,
     FromIssuersOptions,
@@ -41,7 +50,7 @@ if TYPE_CHECKING:
     # typing_extensions is no runtime dependency.
     from typing_extensions import Unpack
 
-__all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "Token", "KeySet", "check_scope"]
+__all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "DPoPStats", "Token", "KeySet", "check_scope"]
 
 lib = _ffi.lib
 
@@ -671,6 +680,11 @@ class Verifier:
             larger set is refused as invalid and the keys already held stay in use. Raise it for
             identity providers that publish many keys (multi-tenant sets). Default: 256. Range:
             1 to 4294967295.
+        fetch_at_start (bool): Loads every issuer's keys when the verifier is created (URL,
+            issuer, issuers; a file is always read then) and fails there with the fetch's error,
+            so that a wrong URL or issuer, an unreachable endpoint or an invalid key set stops a
+            service at start instead of answering 503 to every request. Off, the first
+            verification fetches. Default: off.
         ca_file (path): a file of extra trusted CA certificates (PEM), added to ``ca_pem``.
 
     Verified-token cache (a repeated token is answered without its signature check, with the
@@ -1058,6 +1072,53 @@ class Verifier:
         if rc:
             raise _take_error(rc, c_void_p())
         return token_cache_stats_from_c(s)
+
+    def dpop_stats(self) -> DPoPStats:
+        """The DPoP proof counters and the in-memory replay store's occupancy."""
+        s = _ffi.jwks_dpop_stats()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_dpop_stats(handle, byref(s), ctypes.sizeof(s))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        return dpop_stats_from_c(s)
+
+    def verify_counts(self) -> Dict[str, int]:
+        """How many verifications this verifier answered since it was made, by result: a dict
+        from the result's stable name (``"OK"`` for the successes, ``"EXPIRED"``,
+        ``"BAD_SIGNATURE"``, ``"KEYS_UNAVAILABLE"``...) to its count, with every result a
+        verification can end with (zeros included). :meth:`verify`, :meth:`verify_token`,
+        :meth:`verify_signature` and :meth:`verify_jws` are counted as the library decided
+        them, token cache hits included. Reading takes no lock that a verification holds."""
+        counts = (ctypes.c_uint64 * VERIFY_COUNTS_LEN)()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_verify_counts(handle, counts, VERIFY_COUNTS_LEN)
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        return {name: counts[code] for code, name, _ in VERIFICATION_RESULTS}
+
+    def ready(self) -> bool:
+        """Whether the verifier can verify now without waiting for a key fetch: every issuer it
+        serves has keys that are not past their stale bound. Always true over a fixed key set
+        or a file; over a URL or issuer(s), false until the first fetch succeeds (at creation
+        with ``fetch_at_start=True``, or the first verification or :meth:`refresh`), and again
+        if the keys go past their stale bound while fetches fail; for several issuers, true
+        only when every issuer is. Never fetches, waits or does I/O: a readiness probe may call
+        it on every request."""
+        out = ctypes.c_bool()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_ready(handle, byref(out))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        return out.value
 
     def last_error(self) -> Optional[JwksError]:
         """The error of the last key fetch, or None if it succeeded or none was made."""

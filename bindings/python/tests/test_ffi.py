@@ -91,8 +91,9 @@ def ctype_for(c: str, *, returned: bool):
         return [c_void_p]
     if re.fullmatch(r"struct jwks_\w+ \* \*", c):
         return [POINTER(c_void_p)]
-    if c in ("size_t *", "int64_t *", "bool *", "uint32_t *"):
-        base = {"size_t *": c_size_t, "int64_t *": c_int64, "bool *": c_bool, "uint32_t *": c_uint32}[c]
+    pointed = {"size_t *": c_size_t, "int64_t *": c_int64, "bool *": c_bool, "uint32_t *": c_uint32, "uint64_t *": c_uint64}
+    if c in pointed:
+        base = pointed[c]
         return [POINTER(base)]
     raise AssertionError(f"no ctypes mapping for C type {c!r}")
 
