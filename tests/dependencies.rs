@@ -8,8 +8,11 @@ use std::process::Command;
 
 /// The most packages (jwkskit included) that a default `jwkskit` dependency may bring on this
 /// platform. A new dependency of the library raises the count: raise this bound with it, in
-/// the same commit, when the crate earns its place.
-const BUDGET: usize = 72;
+/// the same commit, when the crate earns its place. 86 since request verification: `fluent-uri`
+/// (RFC 3986 normalisation of a DPoP `htu`; with `ref-cast` and its derive) and `xfcc-parser`
+/// (Envoy's client-certificate header; with `nom` and `strum`), 14 packages, half of them
+/// derive macros that run at build time only.
+const BUDGET: usize = 86;
 
 /// Crates that only the tool and the loopback JWKS server use.
 const SERVER_STACK: &[&str] = &["tokio", "hyper", "hyper-util", "http-body-util", "rsa"];
