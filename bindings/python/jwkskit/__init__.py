@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from . import _ffi
 from ._options import FromIssuersOptions, VerifierOptions
+from ._request import ClientCert, NonceSource, Refusal, ReplayStore, ReplayVerdict, Request
 from ._verifier import DPoPStats, KeySet, Stats, Token, TokenCacheStats, VerifiedToken, Verifier, check_scope
 from .errors import *  # noqa: F401,F403
 from .errors import CODE_NAMES, Category, JwksError, __all__ as _errors_all
@@ -46,6 +47,12 @@ __all__ = [
     "Token",
     "KeySet",
     "check_scope",
+    "Request",
+    "ClientCert",
+    "Refusal",
+    "ReplayVerdict",
+    "ReplayStore",
+    "NonceSource",
     "VerifierOptions",
     "FromIssuersOptions",
     "library_version",

@@ -42,6 +42,11 @@ class FromIssuersOptions(CatalogueOptions, total=False):
     every option of :class:`VerifierOptions` but ``issuers``, which is its argument there."""
 
     ca_file: Optional[Union[str, "os.PathLike[str]"]]
+    #: A replay store shared by a fleet (see :data:`jwkskit.ReplayStore`): a callable
+    #: ``check(key, expires_at, now) -> ReplayVerdict``, or an object with such a ``check``.
+    dpop_replay_store: Optional[Any]
+    #: A server nonce source of the caller's (see :class:`jwkskit.NonceSource`).
+    dpop_nonce_source: Optional[Any]
 
 
 class VerifierOptions(FromIssuersOptions, total=False):
@@ -56,7 +61,12 @@ class VerifierOptions(FromIssuersOptions, total=False):
 _BY_NAME: Dict[str, Option] = {option.name: option for option in OPTIONS}
 
 #: The options a verifier accepts, in the order of the documentation.
-OPTION_NAMES: Tuple[str, ...] = (*(option.name for option in OPTIONS), "ca_file")
+OPTION_NAMES: Tuple[str, ...] = (
+    *(option.name for option in OPTIONS),
+    "ca_file",
+    "dpop_replay_store",
+    "dpop_nonce_source",
+)
 
 
 def options_of(function: str, given: Mapping[str, Any], names: Iterable[str] = OPTION_NAMES) -> Dict[str, Any]:
@@ -254,6 +264,27 @@ class COptions:
             setter: Callable[..., int] = getattr(lib, option.setter)
             for shown, args in _c_args(option, value):
                 _check(option, shown, setter(self.ptr, *args))
+        self._apply_callbacks(given)
+
+    def _apply_callbacks(self, given: Mapping[str, Any]) -> None:
+        """The options that are Python objects the library calls back (a replay store, a nonce
+        source): their contexts are held until the library releases them (see _request)."""
+        from . import _request  # _request imports this module
+
+        store = given.get("dpop_replay_store")
+        if store is not None:
+            check, free, ctx = _request.replay_store_args(store)
+            rc = lib.jwks_options_set_dpop_replay_store(self.ptr, check, free, ctx)
+            if rc:
+                free(ctx)
+                raise error_class(rc)(rc, f"option dpop_replay_store: {description_of(rc)}")
+        source = given.get("dpop_nonce_source")
+        if source is not None:
+            issue, check_nonce, free, ctx = _request.nonce_source_args(source)
+            rc = lib.jwks_options_set_dpop_nonce_source(self.ptr, issue, check_nonce, free, ctx)
+            if rc:
+                free(ctx)
+                raise error_class(rc)(rc, f"option dpop_nonce_source: {description_of(rc)}")
 
 
 def _listed(value: Any) -> List[Any]:

@@ -9,6 +9,7 @@ import os
 import re
 import sysconfig
 import threading
+import time
 import weakref
 from ctypes import byref, c_bool, c_char, c_char_p, c_int64, c_size_t, c_void_p, string_at
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
@@ -32,6 +33,15 @@ from ._options import (
     _text,
     options_of,
 )
+from ._request import (
+    ClientCert,
+    HeaderValues,
+    Refusal,
+    Request,
+    check_token_scheme,
+    refusal_from_c,
+    scope_text,
+)
 from .errors import (
     ClaimNotFound,
     ClaimTypeMismatch,
@@ -51,6 +61,9 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
 __all__ = ["Verifier", "VerifiedToken", "Stats", "TokenCacheStats", "DPoPStats", "Token", "KeySet", "check_scope"]
+
+#: A client certificate as ``verify_request`` takes it: DER bytes, PEM text or a ClientCert.
+ClientCertArg = Union[None, bytes, bytearray, memoryview, str, ClientCert]
 
 lib = _ffi.lib
 
@@ -534,6 +547,39 @@ class VerifiedToken:
             raise _take_error(rc, err)
         return out.value
 
+    # ----------------------------------------------------------------------------------------
+    # What bound a token of Verifier.verify_request (None for the other verifications)
+
+    def _request_str(self, fn: Any) -> Optional[str]:
+        token = self._token
+        if token is None or token.ptr is None:
+            return None
+        return _opt_str(fn(token.ptr))
+
+    @property
+    def scheme(self) -> Optional[str]:
+        """The ``Authorization`` scheme the token came with, ``"Bearer"`` or ``"DPoP"``
+        (:meth:`Verifier.verify_request`); None for a token verified on its own."""
+        return self._request_str(lib.jwks_token_scheme)
+
+    @property
+    def dpop_jkt(self) -> Optional[str]:
+        """The RFC 7638 thumbprint of the DPoP proof's key (the token's ``cnf.jkt``), when the
+        token came with the ``DPoP`` scheme; else None."""
+        return self._request_str(lib.jwks_token_dpop_jkt)
+
+    @property
+    def certificate_thumbprint(self) -> Optional[str]:
+        """The ``x5t#S256`` of the client certificate the token is bound to (its
+        ``cnf.x5t#S256``), or None when it is not certificate-bound."""
+        return self._request_str(lib.jwks_token_certificate_thumbprint)
+
+    @property
+    def dpop_nonce(self) -> Optional[str]:
+        """With server nonces on, the nonce to send in a ``DPoP-Nonce`` header of the response
+        (the client's is no longer the current one); else None."""
+        return self._request_str(lib.jwks_token_dpop_nonce)
+
     def __repr__(self) -> str:
         return f"VerifiedToken(alg={self.alg!r}, kid={self.kid!r}, payload={len(self.payload)} bytes)"
 
@@ -713,7 +759,7 @@ class Verifier:
     type checkers catch a misspelt or mistyped option.
     """
 
-    __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "__weakref__")
+    __slots__ = ("_handle", "_owned", "_active", "_lock", "_source", "_request_policy", "__weakref__")
 
     # The library handle as a ctypes argument; None once closed.
     _handle: Any
@@ -722,6 +768,9 @@ class Verifier:
     _active: List[None]
     _lock: threading.Lock
     _source: str
+    # The request verification policy this verifier was made with: (token_scheme,
+    # require_certificate_binding), for the integrations' choice of the fast path.
+    _request_policy: Tuple[str, bool]
 
     def __init__(self) -> None:
         raise TypeError(
@@ -738,6 +787,7 @@ class Verifier:
         self._active = []  # one entry per call in progress
         self._lock = threading.Lock()
         self._source = source
+        self._request_policy = ("bearer", False)
         _live.add(self)
         return self
 
@@ -749,7 +799,10 @@ class Verifier:
             rc = make(opts.ptr, byref(out), byref(err))
         if rc:
             raise _take_error(rc, err)
-        return cls._adopt(out, source)
+        self = cls._adopt(out, source)
+        scheme = check_token_scheme(options.get("token_scheme")) or "bearer"
+        self._request_policy = (scheme, bool(options.get("require_certificate_binding")))
+        return self
 
     # ----------------------------------------------------------------------------------------
     # Construction
@@ -1033,6 +1086,198 @@ class Verifier:
         except ValueError as e:
             raise _undecodable_claims(e) from e
         return VerifiedToken(payload, None, claims=claims, _token=owner, _jws=not decode_claims)
+
+    # ----------------------------------------------------------------------------------------
+    # Requests: DPoP (RFC 9449) and certificate-bound tokens (RFC 8705)
+
+    @property
+    def token_scheme(self) -> str:
+        """The ``Authorization`` schemes this verifier accepts by default (its ``token_scheme``
+        option): ``"bearer"``, ``"dpop"`` or ``"either"``."""
+        return self._request_policy[0]
+
+    @property
+    def requires_certificate_binding(self) -> bool:
+        """Whether this verifier was made with ``require_certificate_binding=True``."""
+        return self._request_policy[1]
+
+    def verify_request(
+        self,
+        method: Union[str, Request],
+        uri: Optional[str] = None,
+        *,
+        authorization: HeaderValues = None,
+        dpop: HeaderValues = None,
+        client_cert: ClientCertArg = None,
+        token_scheme: Optional[str] = None,
+        now: Optional[int] = None,
+    ) -> VerifiedToken:
+        """Verifies a request as a whole: its one ``Authorization`` header (``Bearer`` or
+        ``DPoP``, as ``token_scheme`` allows), its DPoP proof (RFC 9449 §4.3: method, URI,
+        age, ``ath``; recorded in the replay store last), the access token (as
+        :meth:`verify_token`) and the token's binding (``cnf.jkt`` to the proof's key,
+        ``cnf.x5t#S256`` to the client certificate). Returns the :class:`VerifiedToken`, whose
+        :attr:`~VerifiedToken.scheme`, :attr:`~VerifiedToken.dpop_jkt`,
+        :attr:`~VerifiedToken.certificate_thumbprint` and :attr:`~VerifiedToken.dpop_nonce`
+        say what bound it.
+
+        Args:
+            method: the request method (``"GET"``), or a ready :class:`~jwkskit.Request` (then
+                no other request argument is given).
+            uri: the absolute URI the client addressed (``https://api.example.com/orders``;
+                the query is ignored); behind a proxy, the external one, never one built
+                from an unchecked ``Host`` header.
+            authorization: the ``Authorization`` header's value, or a list of every value
+                the request carried (two are refused as ``InvalidRequest``).
+            dpop: the ``DPoP`` header's value, or a list of every value (two are refused).
+            client_cert: the client certificate: DER ``bytes``, PEM ``str``, or a
+                :class:`~jwkskit.ClientCert` (``ClientCert.nginx(header)``,
+                ``ClientCert.xfcc(header)``).
+            token_scheme: the route's schemes instead of the verifier's: ``"bearer"``,
+                ``"dpop"`` or ``"either"``.
+            now: the unix time to verify at, instead of the system clock.
+
+        Raises:
+            TokenRejected: a subclass naming the reason (``InvalidDpopProof``,
+                ``DpopProofReplayed``, ``UseDpopNonce``, ``BoundTokenAsBearer``...), with the
+                request as ``e.request``: :meth:`refusal` (e) builds the answer.
+            KeysUnavailable: keys unavailable, or ``ReplayStoreUnavailable`` (answer 503).
+        """
+        if isinstance(method, Request):
+            if uri is not None or authorization is not None or dpop is not None or client_cert is not None or token_scheme is not None:
+                raise TypeError("verify_request: give either a Request or the request's parts, not both")
+            request = method
+        else:
+            if uri is None:
+                raise TypeError("verify_request: missing the request's uri")
+            request = Request(
+                method,
+                uri,
+                authorization=authorization,
+                dpop=dpop,
+                client_cert=client_cert,
+                token_scheme=token_scheme,
+            )
+        when = None if now is None else _unix_time(now)
+        out = c_void_p()
+        err = c_void_p()
+        handle = self._enter()
+        try:
+            if when is None:
+                rc = lib.jwks_verify_request(handle, request._ptr, byref(out), byref(err))
+            else:
+                rc = lib.jwks_verify_request_at(handle, request._ptr, when, byref(out), byref(err))
+        finally:
+            self._leave()
+        if rc:
+            e = _take_error(rc, err)
+            e.request = request  # type: ignore[attr-defined]
+            raise e
+        return self._take_token(out, decode_claims=True)
+
+    def refusal(
+        self,
+        error: Union[JwksError, int],
+        request: Optional[Request] = None,
+        *,
+        realm: Optional[str] = None,
+        scope: Union[None, str, Iterable[str]] = None,
+        now: Optional[int] = None,
+    ) -> Refusal:
+        """How to answer a request refused with ``error`` (what :meth:`verify_request`
+        raised, or its code; or :class:`~jwkskit.InsufficientScope` after a scope check of
+        yours): the status, every ``WWW-Authenticate`` challenge (one per scheme the route
+        accepts, the error on the scheme the client used) and the ``DPoP-Nonce`` to send.
+
+        Args:
+            error: the exception or its result code.
+            request: the request, which tells the scheme the client used and the route's;
+                by default the one the exception of :meth:`verify_request` carries.
+            realm: the challenges' ``realm``.
+            scope: the scopes the request needed (a space-separated string or an iterable).
+            now: the unix time for the DPoP nonce, instead of the system clock.
+        """
+        if isinstance(error, JwksError):
+            code = error.code
+            if request is None:
+                request = getattr(error, "request", None)
+        elif isinstance(error, int) and not isinstance(error, bool):
+            code = error
+        else:
+            raise TypeError(f"error: expected a jwkskit.JwksError or a result code, got {type(error).__name__}")
+        if request is not None and not isinstance(request, Request):
+            raise TypeError(f"request: expected a jwkskit.Request, got {type(request).__name__}")
+        raw_realm = None if realm is None else _text("realm", realm)
+        raw_scope = scope_text(scope)
+        when = int(time.time()) if now is None else _unix_time(now)
+        out = c_void_p()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_refusal(
+                handle, None if request is None else request._ptr, code, raw_realm, raw_scope, when, byref(out)
+            )
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, c_void_p())
+        try:
+            return refusal_from_c(out, code)
+        finally:
+            lib.jwks_refusal_free(out)
+
+    def dpop_nonce(self, *, now: Optional[int] = None) -> Optional[str]:
+        """The DPoP nonce to send now (e.g. in a ``DPoP-Nonce`` header of a token endpoint's
+        answer), or None when server nonces are off."""
+        when = int(time.time()) if now is None else _unix_time(now)
+        out = c_void_p()
+        err = c_void_p()
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verifier_dpop_nonce(handle, when, byref(out), byref(err))
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, err)
+        if not out.value:
+            return None
+        try:
+            return string_at(out).decode("ascii")
+        finally:
+            lib.jwks_string_free(out)
+
+    def verify_dpop_proof(
+        self,
+        proof: str,
+        method: str,
+        uri: str,
+        *,
+        access_token: Optional[Token] = None,
+        now: Optional[int] = None,
+    ) -> str:
+        """Checks a DPoP proof on its own (as an authorization server's token endpoint does,
+        with no access token) for a request of ``method`` and ``uri``, records it in the replay
+        store, and returns the RFC 7638 thumbprint of its key (the ``jkt`` to bind a token
+        to). Raises the errors of :meth:`verify_request`."""
+        data = _token_bytes(proof)
+        at = None if access_token is None else _token_bytes(access_token)
+        when = int(time.time()) if now is None else _unix_time(now)
+        out = c_void_p()
+        err = c_void_p()
+        raw_method = _text("method", method)
+        raw_uri = _text("uri", uri)
+        handle = self._enter()
+        try:
+            rc = lib.jwks_verify_dpop_proof_at(
+                handle, data, len(data), raw_method, raw_uri, at, 0 if at is None else len(at), when, byref(out), byref(err)
+            )
+        finally:
+            self._leave()
+        if rc:
+            raise _take_error(rc, err)
+        try:
+            return string_at(out).decode("ascii")
+        finally:
+            lib.jwks_string_free(out)
 
     # ----------------------------------------------------------------------------------------
     # Keys and metrics

@@ -167,7 +167,7 @@ def test_result_codes_match_header_and_library():
         assert jwkskit.result_name(code) == name
         assert _ffi.lib.jwks_result_category(code) == category_of(code)
         assert jwkskit.result_description(code) == description_of(code)
-    for code in (18, 99, 102, 250, 302, 400, 10**6):
+    for code in (30, 99, 103, 250, 302, 400, 10**6):
         assert jwkskit.result_name(code) == "UNKNOWN" == jwkskit.JwksError(code).name
         assert jwkskit.result_description(code) == description_of(code)
         assert _ffi.lib.jwks_result_category(code) == category_of(code) == Category.MISUSE

@@ -17,6 +17,16 @@ or ``VERIFIER`` (a ready :class:`~jwkskit.Verifier`); ``OPTIONS`` are the verifi
 options; ``REALM`` and ``RETRY_AFTER`` tune the answers. A view needing more scopes uses
 :func:`require_scopes`. Refusals are answered as :mod:`.rules` says. Needs
 ``pip install jwkskit[django]``.
+
+DPoP: ``TOKEN_SCHEME`` (``"bearer"``, ``"dpop"`` or ``"either"``; default: the verifier's
+``token_scheme`` option), ``ROUTE_SCHEMES`` (exact paths with other schemes, e.g.
+``{"/transfers": "dpop"}``), ``PUBLIC_URL`` (the external base URL for the proof's ``htu``;
+by default the request's scheme and ``request.get_host()``, which Django checks against
+``ALLOWED_HOSTS``) and ``CLIENT_CERT_HEADER`` (``("nginx", "X-Client-Cert")`` or ``("xfcc",
+"X-Forwarded-Client-Cert")``) set the policy; refusals carry the library's answer and a new
+nonce is set on the response as ``DPoP-Nonce``. Django's responses hold one header per name:
+several ``WWW-Authenticate`` challenges go into one header, separated by commas, as RFC 9110
+§11.6.1 allows.
 """
 
 from __future__ import annotations
@@ -28,20 +38,36 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 
-from .._verifier import Verifier
+from .._request import check_token_scheme
+from .._verifier import VerifiedToken, Verifier
 from .rules import AuthError, BearerRules
-from .wsgi import authorization_values
+from .wsgi import authorization_values, credentials
 
 __all__ = ["BearerAuthMiddleware", "require_scopes"]
 
-_SETTING_KEYS = {"JWKS_URL", "ISSUER", "JWKS", "VERIFIER", "OPTIONS", "SCOPES", "EXEMPT_PATHS", "REALM", "RETRY_AFTER"}
+_SETTING_KEYS = {
+    "JWKS_URL",
+    "ISSUER",
+    "JWKS",
+    "VERIFIER",
+    "OPTIONS",
+    "SCOPES",
+    "EXEMPT_PATHS",
+    "REALM",
+    "RETRY_AFTER",
+    "TOKEN_SCHEME",
+    "ROUTE_SCHEMES",
+    "PUBLIC_URL",
+    "CLIENT_CERT_HEADER",
+}
 _SOURCES = ("JWKS_URL", "ISSUER", "JWKS", "VERIFIER")
 
 
 def _response(e: AuthError) -> HttpResponse:
     response = HttpResponse(e.body_bytes(), status=e.status, content_type="application/json")
     for name, value in e.headers:
-        response[name] = value
+        # One header per name in a Django response: challenges are joined (RFC 9110 §11.6.1).
+        response[name] = f"{response[name]}, {value}" if name in response else value
     return response
 
 
@@ -79,7 +105,13 @@ class BearerAuthMiddleware:
                 scopes=conf.get("SCOPES"),
                 realm=conf.get("REALM"),
                 retry_after=conf.get("RETRY_AFTER", 5),
+                token_scheme=conf.get("TOKEN_SCHEME"),
+                public_url=conf.get("PUBLIC_URL"),
+                client_cert_header=conf.get("CLIENT_CERT_HEADER"),
             )
+            self.route_schemes = {
+                path: str(check_token_scheme(scheme)) for path, scheme in (conf.get("ROUTE_SCHEMES") or {}).items()
+            }
         except (ValueError, TypeError) as e:
             raise ImproperlyConfigured(f"JWKSKIT: {e}") from e
         self.exempt_paths = frozenset(conf.get("EXEMPT_PATHS", ()))
@@ -88,17 +120,34 @@ class BearerAuthMiddleware:
         request.claims = None  # type: ignore[attr-defined]
         if request.path_info in self.exempt_paths:
             return self.get_response(request)
+        rules = self.rules
+        route = self.route_schemes.get(request.path_info)
         try:
-            token = self.rules.authenticate_token(
-                authorization_values(request.META), request.META.get("QUERY_STRING", "")
-            )
+            if route is None and not rules._requests:
+                token = rules.authenticate_token(authorization_values(request.META), request.META.get("QUERY_STRING", ""))
+                if "cnf" in token.claims:
+                    token = rules.authenticate_request(self._credentials(request))
+            else:
+                token = rules.authenticate_http_token(self._credentials(request), (), route)
         except AuthError as e:
             return _response(e)
         request.claims = token.claims  # type: ignore[attr-defined]
         # For require_scopes: the rules, and the token whose scopes the library reads.
         request._jwkskit_rules = self.rules  # type: ignore[attr-defined]
         request._jwkskit_token = token  # type: ignore[attr-defined]
-        return self.get_response(request)
+        response = self.get_response(request)
+        if token.dpop_nonce is not None:
+            response["DPoP-Nonce"] = token.dpop_nonce
+        return response
+
+    def _credentials(self, request: HttpRequest) -> Any:
+        # The host Django validated against ALLOWED_HOSTS (get_host raises DisallowedHost for
+        # another, which Django answers 400); the scheme as Django reads it
+        # (SECURE_PROXY_SSL_HEADER).
+        host = request.get_host() if self.rules.public_url is None else ""
+        c = credentials(request.META, self.rules.client_cert_environ, host=host)
+        c.scheme = request.scheme or c.scheme
+        return c
 
 
 def require_scopes(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

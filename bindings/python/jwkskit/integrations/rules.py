@@ -34,6 +34,25 @@ or an array of strings each taken whole. A token carrying either claim in anothe
 rejected (``invalid_token``) when scopes are required; a token with neither has no scopes.
 Required scopes are checked when they are given (:func:`jwkskit.check_scope`: printable ASCII
 without space, ``"`` or ``\\``), so that a misspelt one fails at start-up, not on requests.
+
+DPoP (RFC 9449) and certificate-bound tokens (RFC 8705): a route accepts the schemes its
+``token_scheme`` says (``"bearer"``, ``"dpop"`` or ``"either"``; by default the verifier's
+``token_scheme`` option). A route that accepts ``DPoP`` (or whose verifier requires certificate
+binding) verifies the whole request with :meth:`jwkskit.Verifier.verify_request` and answers
+refusals with the library's :meth:`jwkskit.Verifier.refusal` (RFC 9449 §7.1): the status,
+every ``WWW-Authenticate`` challenge as its own header (``DPoP algs="..."``, and ``Bearer``
+beside it when both schemes are accepted, the error on the scheme the client used), and a
+``DPoP-Nonce`` header for ``use_dpop_nonce``; an accepted request whose proof carried a nonce
+that is no longer the current one gets the new nonce in a ``DPoP-Nonce`` header of the
+response. A bearer-only route keeps the one-call :meth:`jwkskit.Verifier.verify` and answers
+as above; a token carrying ``cnf`` (bound to a key or a certificate) is then verified again as
+a request, so that a DPoP-bound token sent as ``Bearer`` is refused (RFC 9449 §7.2) and a
+certificate-bound one is checked against the certificate.
+
+The request URI a DPoP proof's ``htu`` must match is built from the request: scheme, host
+(``Host``) and path. Behind a proxy, or wherever the ``Host`` header is not checked, give the
+external base URL (``public_url="https://api.example.com"``, with the path prefix the proxy
+strips, if any): the URI is then that base plus the request's path.
 """
 
 from __future__ import annotations
@@ -43,10 +62,26 @@ import re
 from typing import Any, Dict, Generic, Iterable, List, Optional, Sequence, Tuple, TypeVar, Union
 from urllib.parse import parse_qsl
 
-from .._verifier import VerifiedToken, Verifier, _scope_array, check_scope
-from ..errors import JwksError, KeysUnavailable, TokenRejected
+from urllib.parse import quote, urlsplit
 
-__all__ = ["AuthError", "BearerRules", "bearer_token", "token_scopes", "required_scopes"]
+from .._request import ClientCert, Refusal, Request, check_token_scheme
+from .._verifier import VerifiedToken, Verifier, _scope_array, check_scope
+from ..errors import InvalidArgument, JwksError, KeysUnavailable, TokenRejected, VerifierClosed
+
+__all__ = [
+    "AuthError",
+    "BearerRules",
+    "Credentials",
+    "bearer_token",
+    "token_scopes",
+    "required_scopes",
+    "request_path",
+]
+
+#: Result codes the integrations answer with the library's refusal.
+_INVALID_REQUEST = 19
+_INSUFFICIENT_SCOPE = 21
+_INVALID_CLAIM = 16
 
 # RFC 7235 §2.1 token68.
 _TOKEN68 = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -68,6 +103,8 @@ class AuthError(Exception):
         realm: Optional[str] = None,
         scope: Optional[str] = None,
         retry_after: Optional[int] = None,
+        challenges: Optional[Sequence[str]] = None,
+        dpop_nonce: Optional[str] = None,
     ) -> None:
         super().__init__(description or error or "authentication required")
         #: The HTTP status: 400, 401, 403 or 503.
@@ -79,7 +116,12 @@ class AuthError(Exception):
         #: The scopes the request needed (403 only), space-separated.
         self.scope = scope
         self.headers: Headers = []
-        if status != 503:
+        if challenges is not None:
+            # The library's answer (Verifier.refusal): one header per challenge, as built.
+            self.headers.extend(("WWW-Authenticate", c) for c in challenges)
+            if dpop_nonce is not None:
+                self.headers.append(("DPoP-Nonce", dpop_nonce))
+        elif status != 503:
             params = []
             if realm is not None:
                 params.append(f'realm="{_quote(realm)}"')
@@ -92,6 +134,20 @@ class AuthError(Exception):
             self.headers.append(("WWW-Authenticate", "Bearer" + (" " + ", ".join(params) if params else "")))
         if retry_after is not None:
             self.headers.append(("Retry-After", str(retry_after)))
+
+    @classmethod
+    def from_refusal(cls, refusal: Refusal, *, scope: Optional[str] = None, retry_after: Optional[int] = None) -> "AuthError":
+        """The answer the library built (:meth:`jwkskit.Verifier.refusal`): its status, error,
+        description, challenges and ``DPoP-Nonce``; ``Retry-After`` for a 503."""
+        return cls(
+            refusal.status,
+            refusal.error,
+            refusal.description,
+            scope=scope if refusal.status == 403 else None,
+            retry_after=retry_after if refusal.status == 503 else None,
+            challenges=refusal.challenges,
+            dpop_nonce=refusal.dpop_nonce,
+        )
 
     @property
     def body(self) -> Dict[str, str]:
@@ -181,6 +237,78 @@ def required_scopes(scopes: Union[None, str, Iterable[str]]) -> Tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+#: Characters left as they are when a decoded path is percent-encoded again (RFC 3986 pchar
+#: and "/"); the library compares ``htu`` after normalising percent-encoding anyway.
+_PATH_SAFE = "/:@!$&'()*+,;=~-._"
+
+
+def request_path(path: Union[str, bytes]) -> str:
+    """A request path as sent on the wire: ``bytes`` (an ASGI ``raw_path``) as they are, a
+    decoded ``str`` (WSGI's ``SCRIPT_NAME`` + ``PATH_INFO``, bytes as Latin-1 code points)
+    percent-encoded again."""
+    if isinstance(path, bytes):
+        return path.decode("latin-1")
+    return quote(path.encode("latin-1", "replace"), safe=_PATH_SAFE)
+
+
+def _public_url(url: Optional[str]) -> Optional[str]:
+    if url is None:
+        return None
+    if not isinstance(url, str):
+        raise TypeError(f"public_url: expected str, got {type(url).__name__}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(
+            f"public_url: {url!r} is not an external base URL such as 'https://api.example.com' "
+            "(scheme, host, optional port and path prefix; no query)"
+        )
+    return url.rstrip("/")
+
+
+def _client_cert_header(value: Optional[Tuple[str, str]]) -> Optional[Tuple[str, str]]:
+    if value is None:
+        return None
+    try:
+        kind, name = value
+    except (TypeError, ValueError):
+        raise TypeError("client_cert_header: expected a (kind, header name) pair, e.g. ('nginx', 'X-Client-Cert')") from None
+    if kind not in ("nginx", "xfcc") or not isinstance(name, str) or not name:
+        raise ValueError(
+            f"client_cert_header: {value!r}: the kind is 'nginx' ($ssl_client_escaped_cert) or "
+            "'xfcc' (Envoy's x-forwarded-client-cert), with the header's name"
+        )
+    return kind, name
+
+
+class Credentials:
+    """What a request carries for its authentication, as an integration reads it from its
+    framework: method, scheme, host, path (percent-encoded, see :func:`request_path`), every
+    ``Authorization`` and ``DPoP`` header value, the raw query string and the client
+    certificate header's value (see ``client_cert_header``), if any."""
+
+    __slots__ = ("method", "scheme", "host", "path", "authorization", "dpop", "query_string", "client_cert")
+
+    def __init__(
+        self,
+        method: str,
+        scheme: str,
+        host: str,
+        path: str,
+        authorization: Sequence[str],
+        dpop: Sequence[str] = (),
+        query_string: Union[str, bytes] = "",
+        client_cert: Optional[str] = None,
+    ) -> None:
+        self.method = method
+        self.scheme = scheme
+        self.host = host
+        self.path = path
+        self.authorization = authorization
+        self.dpop = dpop
+        self.query_string = query_string
+        self.client_cert = client_cert
+
+
 class BearerRules:
     """A verifier plus the answer settings: authenticates one request's credentials.
 
@@ -189,6 +317,15 @@ class BearerRules:
         scopes: scopes every request must have (a space-separated string or an iterable).
         realm: the ``realm`` of ``WWW-Authenticate``, if wanted.
         retry_after: seconds in ``Retry-After`` when the keys are unavailable (default 5).
+        token_scheme: the ``Authorization`` schemes accepted: ``"bearer"``, ``"dpop"`` or
+            ``"either"`` (default: the verifier's ``token_scheme`` option).
+        public_url: the external base URL the clients address (``"https://api.example.com"``,
+            with the path prefix a proxy strips, if any), from which the URI a DPoP proof's
+            ``htu`` must match is built; by default the request's own scheme and ``Host``.
+        client_cert_header: where a trusted proxy puts the client certificate, for
+            certificate-bound tokens: ``("nginx", "X-Client-Cert")`` (nginx's
+            ``$ssl_client_escaped_cert``) or ``("xfcc", "X-Forwarded-Client-Cert")`` (Envoy).
+            The proxy must overwrite what a client sends in that header.
     """
 
     def __init__(
@@ -198,6 +335,9 @@ class BearerRules:
         scopes: Union[None, str, Iterable[str]] = None,
         realm: Optional[str] = None,
         retry_after: int = 5,
+        token_scheme: Optional[str] = None,
+        public_url: Optional[str] = None,
+        client_cert_header: Optional[Tuple[str, str]] = None,
     ) -> None:
         if not isinstance(verifier, Verifier):
             raise TypeError(f"verifier: expected a jwkskit.Verifier, got {type(verifier).__name__}")
@@ -210,6 +350,19 @@ class BearerRules:
         self._arrays: Dict[Tuple[str, ...], Any] = {(): (self.scopes, _scope_array(self.scopes))}
         self.realm = realm
         self.retry_after = retry_after
+        self.token_scheme = check_token_scheme(token_scheme)
+        self.public_url = _public_url(public_url)
+        self.client_cert_header = _client_cert_header(client_cert_header)
+        #: The client certificate header's name, lower-case (ASGI) and as a WSGI environ key.
+        self.client_cert_key: Optional[str] = None
+        self.client_cert_environ: Optional[str] = None
+        if self.client_cert_header is not None:
+            name = self.client_cert_header[1]
+            self.client_cert_key = name.lower()
+            self.client_cert_environ = "HTTP_" + name.upper().replace("-", "_")
+        # Whether requests of the default route verify whole requests, decided once: the
+        # bearer-only hot path then costs one attribute read.
+        self._requests = self.scheme_of() != "bearer" or verifier.requires_certificate_binding
 
     def token(self, authorization: Sequence[str], query_string: Union[str, bytes] = "") -> str:
         """The request's bearer token (see :func:`bearer_token`)."""
@@ -327,6 +480,145 @@ class BearerRules:
             raise self._refusal_of(token, e) from None
 
 
+    # ------------------------------------------------------------------------------------------
+    # Whole requests: DPoP and certificate-bound tokens
+
+    def scheme_of(self, route_scheme: Optional[str] = None) -> str:
+        """The schemes a route accepts: its own, else the rules', else the verifier's."""
+        return route_scheme or self.token_scheme or self.verifier.token_scheme
+
+    def verifies_requests(self, route_scheme: Optional[str] = None) -> bool:
+        """Whether a route verifies whole requests (:meth:`authenticate_request`) rather than
+        bearer tokens alone: when it accepts ``DPoP``, or certificate binding is required."""
+        if route_scheme is None:
+            return self._requests
+        return route_scheme != "bearer" or self.verifier.requires_certificate_binding
+
+    def request_uri(self, c: Credentials) -> str:
+        """The absolute URI the client addressed: ``public_url`` (or the request's scheme and
+        host) followed by the request's path."""
+        if self.public_url is not None:
+            return self.public_url + c.path
+        return f"{c.scheme}://{c.host}{c.path}"
+
+    def _request_of(self, c: Credentials, route_scheme: Optional[str]) -> Request:
+        cert: Optional[ClientCert] = None
+        if self.client_cert_header is not None and c.client_cert is not None:
+            kind = self.client_cert_header[0]
+            cert = ClientCert.nginx(c.client_cert) if kind == "nginx" else ClientCert.xfcc(c.client_cert)
+        scheme = route_scheme or self.token_scheme
+        try:
+            return Request(
+                c.method,
+                self.request_uri(c),
+                authorization=list(c.authorization),
+                dpop=list(c.dpop),
+                client_cert=cert,
+                token_scheme=scheme,
+            )
+        except InvalidArgument:
+            # An unusable URI, method or header (the library says why): a malformed request.
+            fallback = Request("GET", "https://invalid.invalid/", token_scheme=scheme)
+            raise self._answer(_INVALID_REQUEST, fallback) from None
+
+    def _answer(self, error: Union[JwksError, int], request: Request, scope: Optional[str] = None) -> AuthError:
+        """The library's refusal as an :class:`AuthError` (a client certificate header that
+        contradicts itself is answered 500, as the library says); a closed verifier is
+        re-raised."""
+        if isinstance(error, VerifierClosed):
+            raise error
+        refusal = self.verifier.refusal(error, request, realm=self.realm, scope=scope)
+        return AuthError.from_refusal(refusal, scope=scope, retry_after=self.retry_after)
+
+    def _request_scopes(self, token: VerifiedToken, request: Request, extra: Iterable[str]) -> None:
+        try:
+            self.check_scopes(token, extra)
+        except AuthError as e:
+            code = _INSUFFICIENT_SCOPE if e.status == 403 else _INVALID_CLAIM
+            raise self._answer(code, request, e.scope) from None
+
+    def _check_query(self, c: Credentials, route_scheme: Optional[str]) -> None:
+        query = c.query_string
+        if isinstance(query, bytes):
+            query = query.decode("latin-1")
+        if query and any(k == "access_token" for k, _ in parse_qsl(query, keep_blank_values=True)):
+            raise self._answer(_INVALID_REQUEST, self._request_of(c, route_scheme))
+
+    def authenticate_request(
+        self, c: Credentials, scopes: Iterable[str] = (), route_scheme: Optional[str] = None
+    ) -> VerifiedToken:
+        """The verified token of a whole request (:meth:`jwkskit.Verifier.verify_request`), or
+        :class:`AuthError` with the library's answer. Its ``dpop_nonce``, when set, goes into a
+        ``DPoP-Nonce`` header of the response. Blocks while keys are fetched."""
+        self._check_query(c, route_scheme)
+        request = self._request_of(c, route_scheme)
+        try:
+            token = self.verifier.verify_request(request)
+        except JwksError as e:
+            raise self._answer(e, request) from None
+        self._request_scopes(token, request, scopes)
+        return token
+
+    async def authenticate_request_async(
+        self, c: Credentials, scopes: Iterable[str] = (), route_scheme: Optional[str] = None
+    ) -> VerifiedToken:
+        """Like :meth:`authenticate_request`, for event loops: a verification that would wait
+        for a key fetch runs on a worker thread."""
+        self._check_query(c, route_scheme)
+        request = self._request_of(c, route_scheme)
+        credential = c.authorization[0].strip(" \t").partition(" ")[2].strip(" ") if len(c.authorization) == 1 else ""
+        try:
+            if credential and self.verifier.would_block(credential):
+                import asyncio
+
+                loop = asyncio.get_running_loop()
+                token = await loop.run_in_executor(None, self.verifier.verify_request, request)
+            else:
+                token = self.verifier.verify_request(request)
+        except JwksError as e:
+            raise self._answer(e, request) from None
+        self._request_scopes(token, request, scopes)
+        return token
+
+    def authenticate_http(
+        self, c: Credentials, scopes: Iterable[str] = (), route_scheme: Optional[str] = None
+    ) -> Tuple[Dict[str, Any], Optional[str]]:
+        """The verified claims of a request and the ``DPoP-Nonce`` to answer with (or None):
+        a bearer-only route takes the one-call path (:meth:`authenticate`), any other verifies
+        the whole request (:meth:`authenticate_request`)."""
+        if self._requests if route_scheme is None else self.verifies_requests(route_scheme):
+            token = self.authenticate_request(c, scopes, route_scheme)
+            return token.claims, token.dpop_nonce
+        claims = self.authenticate(c.authorization, c.query_string, scopes)
+        if "cnf" in claims:
+            # Bound to a key or a certificate: the binding is the request's to check.
+            return self.authenticate_request(c, scopes, route_scheme).claims, None
+        return claims, None
+
+    async def authenticate_http_async(
+        self, c: Credentials, scopes: Iterable[str] = (), route_scheme: Optional[str] = None
+    ) -> Tuple[Dict[str, Any], Optional[str]]:
+        """Like :meth:`authenticate_http`, for event loops."""
+        if self._requests if route_scheme is None else self.verifies_requests(route_scheme):
+            token = await self.authenticate_request_async(c, scopes, route_scheme)
+            return token.claims, token.dpop_nonce
+        claims = await self.authenticate_async(c.authorization, c.query_string, scopes)
+        if "cnf" in claims:
+            return (await self.authenticate_request_async(c, scopes, route_scheme)).claims, None
+        return claims, None
+
+    def authenticate_http_token(
+        self, c: Credentials, scopes: Iterable[str] = (), route_scheme: Optional[str] = None
+    ) -> VerifiedToken:
+        """Like :meth:`authenticate_http`, returning the :class:`~jwkskit.VerifiedToken`."""
+        if self.verifies_requests(route_scheme):
+            return self.authenticate_request(c, scopes, route_scheme)
+        token = self.authenticate_token(c.authorization, c.query_string, scopes)
+        if "cnf" in token.claims:
+            return self.authenticate_request(c, scopes, route_scheme)
+        return token
+
+
 _App = TypeVar("_App")
 
 
@@ -343,7 +635,23 @@ class MiddlewareBase(Generic[_App]):
         exempt_paths: Iterable[str] = (),
         realm: Optional[str] = None,
         retry_after: int = 5,
+        token_scheme: Optional[str] = None,
+        route_schemes: Optional[Dict[str, str]] = None,
+        public_url: Optional[str] = None,
+        client_cert_header: Optional[Tuple[str, str]] = None,
     ) -> None:
         self.app = app
-        self.rules = BearerRules(verifier, scopes=scopes, realm=realm, retry_after=retry_after)
+        self.rules = BearerRules(
+            verifier,
+            scopes=scopes,
+            realm=realm,
+            retry_after=retry_after,
+            token_scheme=token_scheme,
+            public_url=public_url,
+            client_cert_header=client_cert_header,
+        )
         self.exempt_paths = frozenset(exempt_paths)
+        #: Exact paths whose schemes differ from ``token_scheme`` (e.g. ``{"/pay": "dpop"}``).
+        self.route_schemes: Dict[str, str] = {
+            path: str(check_token_scheme(scheme)) for path, scheme in (route_schemes or {}).items()
+        }
