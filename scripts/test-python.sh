@@ -3,8 +3,10 @@
 # installs the package from bindings/python the way a user would (`pip install
 # ./bindings/python[test]`: setup.py runs `cargo build --release --lib` and bundles libjwks
 # inside the package; pytest, pytest-timeout, PyJWT, cryptography and the frameworks the
-# integration tests serve with (FastAPI, uvicorn, httpx, Flask, Django) come from PyPI), then runs
-# the tests against the installed package with no JWKS_LIBRARY set, and the README quickstart.
+# integration tests serve with (FastAPI, uvicorn, httpx, Flask, Django) and the redis client come
+# from PyPI), then runs the tests against the installed package with no JWKS_LIBRARY set, and the
+# README quickstart. jwkskit.redis is tested against a real redis-server, which the tests start on
+# loopback: it is installed with apt-get when missing (as root), and the run fails if it cannot be.
 # Needs python3 (3.8 or later, with venv and pip) and cargo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,21 @@ assert os.path.realpath(jwkskit.__file__).startswith(site), f"jwkskit imported f
 assert os.path.realpath(jwkskit.library_path).startswith(site), f"libjwks loaded from {jwkskit.library_path}"
 print(f"jwkskit {jwkskit.__version__}, libjwks {jwkskit.library_version} at {jwkskit.library_path}")
 PY
+
+step "redis-server (for jwkskit.redis)"
+if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null \
+            || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q redis-server >/dev/null; } \
+            || { echo "test-python.sh: cannot install redis-server" >&2; exit 1; }
+    else
+        echo "test-python.sh: redis-server is needed (Debian: apt-get install redis-server, as root)" >&2
+        exit 1
+    fi
+fi
+redis-server --version
+# The Redis tests fail, rather than skip, when redis-server is missing.
+export JWKS_REQUIRE_REDIS=1
 
 step "pytest"
 "$venv/bin/python" -m pytest -p no:cacheprovider --timeout 180 -q -rs
