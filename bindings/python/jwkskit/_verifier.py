@@ -751,6 +751,17 @@ class Verifier:
 
     .. END GENERATED: options
 
+    Request verification (:meth:`verify_request`) also takes Python objects that the library
+    calls back, from any thread, concurrently (they must not call the verifier):
+        dpop_replay_store: a replay store shared by a fleet, instead of the in-memory one: a
+            callable ``check(key, expires_at, now) -> ReplayVerdict`` (or an object with such a
+            ``check`` method), e.g. :class:`jwkskit.redis.RedisReplayStore`. An exception or
+            an answer that is not a :class:`~jwkskit.ReplayVerdict` refuses the proof
+            (:class:`~jwkskit.ReplayStoreUnavailable`, answer 503), logged on the ``jwkskit``
+            logger. Kept alive as long as a verifier made with it.
+        dpop_nonce_source: a :class:`~jwkskit.NonceSource` (``issue(now)``,
+            ``check(nonce, now)``) instead of the built-in nonces.
+
     Durations are numbers of seconds or ``datetime.timedelta``; fractions of the unit are
     refused, never rounded. The ranges are the library's, checked by it (the same for every
     language): a value outside raises :class:`~jwkskit.InvalidArgument`; an unknown keyword
