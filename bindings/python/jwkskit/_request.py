@@ -253,7 +253,7 @@ class Refusal:
         status: int,
         error: Optional[str],
         description: str,
-        challenges: Tuple[str, ...],
+        challenges: List[str],
         dpop_nonce: Optional[str],
         code: int,
     ) -> None:
@@ -281,7 +281,7 @@ class Refusal:
         return out
 
     def __repr__(self) -> str:
-        return f"Refusal(status={self.status}, error={self.error!r}, challenges={list(self.challenges)!r})"
+        return f"Refusal(status={self.status}, error={self.error!r}, challenges={self.challenges!r})"
 
 
 def refusal_from_c(ptr: c_void_p, code: int) -> Refusal:
@@ -291,7 +291,7 @@ def refusal_from_c(ptr: c_void_p, code: int) -> Refusal:
         return None if raw is None else raw.decode("utf-8", "replace")
 
     n = lib.jwks_refusal_challenge_count(ptr)
-    challenges = tuple(text(lib.jwks_refusal_challenge(ptr, i)) or "" for i in range(n))
+    challenges = [text(lib.jwks_refusal_challenge(ptr, i)) or "" for i in range(n)]
     return Refusal(
         int(lib.jwks_refusal_status(ptr)),
         text(lib.jwks_refusal_error(ptr)),

@@ -44,11 +44,11 @@ def check_refusal(v: jwkskit.Verifier, e: jwkskit.JwksError, name: str) -> None:
             assert c.startswith(("Bearer", "DPoP")), (name, c)
             assert 'realm="corpus"' in c, (name, c)
     else:
-        assert r.challenges == (), name
+        assert r.challenges == [], name
     if e.name == "DPOP_NONCE_REQUIRED":
         assert r.dpop_nonce, name
         assert ("DPoP-Nonce", r.dpop_nonce) in r.headers()
-    assert [v for k, v in r.headers() if k == "WWW-Authenticate"] == list(r.challenges)
+    assert [v for k, v in r.headers() if k == "WWW-Authenticate"] == r.challenges
 
 
 def run_case(case: Any, cert: Any) -> List[str]:
@@ -293,7 +293,7 @@ def test_a_failing_replay_store_refuses(answer, caplog):
         with pytest.raises(jwkskit.ReplayStoreUnavailable) as e:
             v.verify_request("GET", URI, authorization="DPoP " + tok, dpop=pk.proof("GET", URI, tok))
     r = v.refusal(e.value)
-    assert r.status == 503 and r.challenges == () and r.error is None
+    assert r.status == 503 and r.challenges == [] and r.error is None
     assert caplog.records, "the failure is logged"
     assert v.dpop_stats().store_refusals == 1
 

@@ -129,6 +129,10 @@ def django_wsgi(v: jwkskit.Verifier, **kw: Any) -> Any:
         conf["TOKEN_SCHEME"] = kw["token_scheme"]
     if "public_url" in kw:
         conf["PUBLIC_URL"] = kw["public_url"]
+    if "scopes" in kw:
+        conf["SCOPES"] = kw["scopes"]
+    if "client_cert_header" in kw:
+        conf["CLIENT_CERT_HEADER"] = kw["client_cert_header"]
     with override_settings(JWKSKIT=conf):
         return WSGIHandler()
 
@@ -298,6 +302,20 @@ def test_public_url_behind_a_proxy(framework, server, serve):
     assert inner.status_code == 401 and error_of(inner, "DPoP") == "invalid_dpop_proof"
 
 
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_insufficient_scope_with_dpop(framework, server, serve):
+    v = remote_verifier(server, token_scheme="either")
+    base = serve(framework, v, scopes="orders:write")
+    pk = ProofKey()
+    tok = bound_token(pk.jkt, audience=AUDIENCE, scope="orders:read")
+    r = dpop_get(base, "/orders", tok, pk.proof("GET", base + "/orders", tok))
+    assert r.status_code == 403, r.text
+    assert error_of(r, "DPoP") == "insufficient_scope" and error_of(r, "Bearer") is None
+    assert any(c.startswith("DPoP") and 'scope="orders:write"' in c for c in challenges(r))
+    ok = bound_token(pk.jkt, audience=AUDIENCE, scope="orders:read orders:write")
+    assert dpop_get(base, "/orders", ok, pk.proof("GET", base + "/orders", ok)).status_code == 200
+
+
 @pytest.mark.parametrize("framework", ["asgi", "fastapi"])
 def test_two_dpop_headers_are_refused(framework, server, serve):
     # ASGI servers keep repeated headers apart (WSGI servers fold them into one value, which is
@@ -372,3 +390,86 @@ def test_readme_dpop_fastapi_example(server):
         assert r.status_code == 401 and schemes(r) == ["DPoP"]
     finally:
         s.close()
+
+
+# ------------------------------------------------------------------------------------------------
+# Certificate-bound tokens (RFC 8705), the certificate forwarded by a proxy in a header.
+
+
+def _cert(name: str) -> "tuple[str, bytes]":
+    from conftest import VECTORS
+    from dpop_support import pem_to_der
+
+    pem = (VECTORS / "dpop" / "keys" / f"{name}.pem").read_text()
+    return pem, pem_to_der(pem)
+
+
+def cert_bound_token(der: bytes, **extra: Any) -> str:
+    import hashlib
+
+    from conftest import b64
+
+    return token(cnf={"x5t#S256": b64(hashlib.sha256(der).digest())}, **extra)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_certificate_bound_tokens(framework, server, serve):
+    from urllib.parse import quote
+
+    pem, der = _cert("client-cert")
+    other_pem, _ = _cert("other-cert")
+    tok = cert_bound_token(der)
+    uri_headers = {"Authorization": "Bearer " + tok}
+    for policy in ({}, {"require_certificate_binding": True}):
+        v = remote_verifier(server, **policy)
+        base = serve(framework, v, client_cert_header=("nginx", "X-Client-Cert"))
+        ok = httpx.get(base + "/orders", headers={**uri_headers, "X-Client-Cert": quote(pem, safe="")}, timeout=30)
+        assert ok.status_code == 200, (policy, ok.text)
+        for cert in (None, quote(other_pem, safe=""), "-"):
+            headers = dict(uri_headers) if cert is None else {**uri_headers, "X-Client-Cert": cert}
+            r = httpx.get(base + "/orders", headers=headers, timeout=30)
+            assert r.status_code == 401 and error_of(r, "Bearer") == "invalid_token", (policy, cert, r.text)
+        # A token bound to nothing: accepted unless binding is required.
+        plain = httpx.get(base + "/orders", headers={"Authorization": "Bearer " + token(), "X-Client-Cert": quote(pem, safe="")}, timeout=30)
+        assert plain.status_code == (401 if policy else 200), (policy, plain.text)
+
+
+def test_certificate_from_envoy_xfcc(server, serve):
+    from urllib.parse import quote
+
+    pem, der = _cert("client-cert")
+    v = remote_verifier(server, require_certificate_binding=True)
+    base = serve("asgi", v, client_cert_header=("xfcc", "X-Forwarded-Client-Cert"))
+    xfcc = f'By=spiffe://proxy.example/front;Cert="{quote(pem, safe="")}"'
+    r = httpx.get(base + "/orders", headers={"Authorization": "Bearer " + cert_bound_token(der), "X-Forwarded-Client-Cert": xfcc}, timeout=30)
+    assert r.status_code == 200, r.text
+
+
+# ------------------------------------------------------------------------------------------------
+# Many clients at once, a Python replay store called from the server's threads.
+
+
+def test_concurrent_dpop_requests_with_a_python_replay_store(server, serve):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock = threading.Lock()
+    seen: Dict[str, int] = {}
+
+    def store(key: str, expires_at: int, now: int) -> jwkskit.ReplayVerdict:
+        with lock:
+            if key in seen:
+                return jwkskit.ReplayVerdict.SEEN
+            seen[key] = expires_at
+            return jwkskit.ReplayVerdict.FRESH
+
+    v = remote_verifier(server, token_scheme="dpop", dpop_replay_store=store)
+    base = serve("wsgi", v)
+    pk = ProofKey()
+    tok = bound_token(pk.jkt, audience=AUDIENCE)
+    proofs = [pk.proof("GET", base + "/orders", tok) for _ in range(64)]
+    with ThreadPoolExecutor(8) as pool:
+        first = list(pool.map(lambda p: dpop_get(base, "/orders", tok, p).status_code, proofs))
+        again = list(pool.map(lambda p: dpop_get(base, "/orders", tok, p).status_code, proofs))
+    assert first == [200] * 64 and again == [401] * 64
+    assert len(seen) == 64

@@ -186,7 +186,7 @@ def test_a_failing_redis_refuses(redis_server, caplog):
     with pytest.raises(jwkskit.ReplayStoreUnavailable) as e:
         v.verify_request("GET", URI, authorization="DPoP " + tok, dpop=pk.proof("GET", URI, tok))
     r = v.refusal(e.value)
-    assert r.status == 503 and r.challenges == ()
+    assert r.status == 503 and r.challenges == []
     assert any("Redis replay store failed" in rec.getMessage() for rec in caplog.records)
     # Nothing listening at all.
     with pytest.raises(jwkskit.ReplayStoreUnavailable):

@@ -122,15 +122,20 @@ class BearerAuthMiddleware:
             return self.get_response(request)
         rules = self.rules
         route = self.route_schemes.get(request.path_info)
+        c = None
         try:
             if route is None and not rules._requests:
                 token = rules.authenticate_token(authorization_values(request.META), request.META.get("QUERY_STRING", ""))
                 if "cnf" in token.claims:
-                    token = rules.authenticate_request(self._credentials(request))
+                    c = self._credentials(request)
+                    token = rules.authenticate_request(c, (), route)
             else:
-                token = rules.authenticate_http_token(self._credentials(request), (), route)
+                c = self._credentials(request)
+                token = rules.authenticate_http_token(c, (), route)
         except AuthError as e:
             return _response(e)
+        # For require_scopes: a token verified as a request is refused as one (its challenges).
+        request._jwkskit_request = None if c is None or token.scheme is None else (c, route)  # type: ignore[attr-defined]
         request.claims = token.claims  # type: ignore[attr-defined]
         # For require_scopes: the rules, and the token whose scopes the library reads.
         request._jwkskit_rules = self.rules  # type: ignore[attr-defined]
@@ -165,7 +170,12 @@ def require_scopes(*scopes: str) -> Callable[[Callable[..., HttpResponse]], Call
                     " and a path it does not exempt"
                 )
             try:
-                rules.check_scopes(token, scopes)
+                verified_as = getattr(request, "_jwkskit_request", None)
+                if verified_as is None:
+                    rules.check_scopes(token, scopes)
+                else:
+                    c, route = verified_as
+                    rules._request_scopes(token, rules._request_of(c, route), scopes)
             except AuthError as e:
                 return _response(e)
             return view(request, *args, **kwargs)
