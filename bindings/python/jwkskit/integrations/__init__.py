@@ -11,7 +11,9 @@ e.g. ``pip install jwkskit[fastapi]``), over the shared rules of :mod:`.rules`:
 
 Every integration answers as RFC 6750 says (see :mod:`.rules`): no token 401, rejected token
 401 ``invalid_token``, missing scope 403 ``insufficient_scope``, keys unavailable 503 with
-``Retry-After``, malformed request 400 ``invalid_request``.
+``Retry-After``, malformed request 400 ``invalid_request``. Routes may accept DPoP
+(RFC 9449) and certificate-bound tokens (RFC 8705): ``token_scheme=``, ``public_url=``,
+``client_cert_header=`` (see :mod:`.rules`), answered with the library's refusals.
 """
 
 from .rules import AuthError, BearerRules, bearer_token, token_scopes
