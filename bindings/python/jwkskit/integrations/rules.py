@@ -479,7 +479,6 @@ class BearerRules:
         except JwksError as e:
             raise self._refusal_of(token, e) from None
 
-
     # ------------------------------------------------------------------------------------------
     # Whole requests: DPoP and certificate-bound tokens
 
