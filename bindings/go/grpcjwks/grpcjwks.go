@@ -3,6 +3,11 @@
 // "Bearer <token>" value, as in HTTP), verify the token, check required scopes and put the
 // verified token in the call's context (jwks.TokenFromContext).
 //
+// With Options.TokenScheme, calls are verified as whole requests instead (RFC 9449 DPoP,
+// RFC 8705 certificate-bound tokens): "authorization: DPoP <token>" with its proof in the
+// "dpop" metadata, made for POST and Options.BaseURL + the full method name; refusals carry
+// the library's WWW-Authenticate challenges and DPoP nonce in the trailer.
+//
 // It is a module of its own (github.com/jwks-project/jwks/bindings/go/grpcjwks), so that
 // users of the jwks package do not depend on gRPC.
 //
