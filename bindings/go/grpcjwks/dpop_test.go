@@ -132,7 +132,11 @@ func TestDPoPCalls(t *testing.T) {
 	dpopCheck(t, c, "Bearer "+f.token).expect(t, "bound token as Bearer", codes.Unauthenticated, "DPoP "+proofAlgs, `Bearer error="invalid_token"`)
 	dpopCheck(t, c, "DPoP "+f.token).expect(t, "no proof", codes.Unauthenticated, `DPoP error="invalid_dpop_proof"`, "Bearer")
 	dpopCheck(t, c, "DPoP "+f.token, f.proof(watchHTU, "")).expect(t, "wrong htu", codes.Unauthenticated, `DPoP error="invalid_dpop_proof"`, "Bearer")
-	dpopCheck(t, c, "").expect(t, "nothing", codes.Unauthenticated, "DPoP "+proofAlgs, "Bearer")
+	a := dpopCheck(t, c, "")
+	a.expect(t, "nothing", codes.Unauthenticated, "DPoP "+proofAlgs, "Bearer")
+	if a.msg != "no access token in the authorization metadata" {
+		t.Errorf("nothing: %q", a.msg)
+	}
 	dpopCheck(t, c, f.bearer("", nil)).expect(t, "unbound Bearer", codes.OK)
 	if got := <-seen; got != "Bearer " {
 		t.Errorf("the handler saw %q", got)

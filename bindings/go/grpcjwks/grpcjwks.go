@@ -254,6 +254,10 @@ func (a *auth) authenticateRequest(ctx context.Context, method string, md metada
 func Status(err *jwks.AuthError) *status.Status {
 	switch err.Status {
 	case http.StatusUnauthorized, http.StatusBadRequest:
+		if err.Code == "" && len(err.Challenges) > 0 {
+			// (A whole-request verification, TokenScheme: the scheme may be DPoP.)
+			return status.New(codes.Unauthenticated, "no access token in the authorization metadata")
+		}
 		if err.Code == "" {
 			return status.New(codes.Unauthenticated, "no bearer token in the authorization metadata")
 		}
