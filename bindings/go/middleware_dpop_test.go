@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -227,4 +229,44 @@ func TestMiddlewareCertificateBound(t *testing.T) {
 	}
 	call(t, client(), "GET", srv.URL+"/orders", "Bearer "+bound).expect(t, "bound token without a certificate", 401, "DPoP ", `Bearer error="invalid_token"`)
 	call(t, client(selfSigned(t)), "GET", srv.URL+"/orders", "Bearer "+bound).expect(t, "bound token with another certificate", 401, "DPoP ", `Bearer error="invalid_token"`)
+}
+
+// Behind a trusted nginx: the certificate comes from the header it sets (ClientCert hook).
+func TestMiddlewareClientCertHook(t *testing.T) {
+	f := newDPoPFixture(t, Options{})
+	cert := selfSigned(t)
+	sum := sha256.Sum256(cert.Certificate[0])
+	claims := claimsAt(time.Now())
+	claims["cnf"] = map[string]any{"x5t#S256": jwttest.B64(sum[:])}
+	bound := testKeys(t).es256.Sign(claims)
+	mo := MiddlewareOptions{TokenScheme: SchemeBearer, ExternalURL: "https://api.example.com",
+		ClientCert: func(r *http.Request) ClientCert { return ClientCertNginx(r.Header.Get("X-Client-Cert")) }}
+	h := Middleware(f.v, &mo)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vr, _ := VerifiedRequestFromContext(r.Context())
+		io.WriteString(w, vr.CertificateThumbprint)
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	pemText := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}))
+	for _, c := range []struct {
+		header string
+		status int
+	}{
+		{url.PathEscape(pemText), 200},
+		{"-", 401}, // nginx: no certificate
+		{url.PathEscape(string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: selfSigned(t).Certificate[0]}))), 401},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/orders", nil)
+		req.Header.Set("Authorization", "Bearer "+bound)
+		req.Header.Set("X-Client-Cert", c.header)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status || c.status == 200 && string(body) != jwttest.B64(sum[:]) {
+			t.Errorf("X-Client-Cert %.20q: %d %q, want %d", c.header, resp.StatusCode, body, c.status)
+		}
+	}
 }
