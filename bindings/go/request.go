@@ -167,13 +167,13 @@ func newCRequest(req *Request) (*cRequest, error) {
 		certPtr = (*C.char)(unsafe.Pointer(&cert[0]))
 	}
 	var out *C.jwks_request
-	var cerr *C.jwks_error
 	rc := C.gojwks_request_new((*C.char)(unsafe.Pointer(&buf[0])), C.size_t(len(req.Authorization)),
-		C.size_t(len(req.DPoP)), hasScheme, C.int(req.ClientCert.kind), certPtr, C.size_t(len(cert)), &out, &cerr)
+		C.size_t(len(req.DPoP)), hasScheme, C.int(req.ClientCert.kind), certPtr, C.size_t(len(cert)), &out)
 	runtime.KeepAlive(buf)
 	runtime.KeepAlive(cert)
 	if rc != C.JWKS_RESULT_OK {
-		return nil, takeError(rc, cerr)
+		// (The request builders report a code, no details.)
+		return nil, newError(Code(rc), "the request (method, URI, headers, client certificate or scheme) was refused: "+Code(rc).Description())
 	}
 	return &cRequest{out}, nil
 }

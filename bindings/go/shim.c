@@ -156,8 +156,7 @@ static void put(char **p, const char *s, size_t n) {
 
 jwks_result gojwks_request_new(const char *strings, size_t n_auth, size_t n_dpop, int has_scheme,
                                int cert_kind, const char *cert, size_t cert_len,
-                               jwks_request **out, jwks_error **err) {
-	(void)err;
+                               jwks_request **out) {
 	const char *method = strings;
 	const char *uri = method + strlen(method) + 1;
 	const char *p = uri + strlen(uri) + 1;

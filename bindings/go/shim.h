@@ -102,7 +102,7 @@ enum {
  * call only: the request owns copies. */
 jwks_result gojwks_request_new(const char *strings, size_t n_auth, size_t n_dpop, int has_scheme,
                                int cert_kind, const char *cert, size_t cert_len,
-                               jwks_request **out, jwks_error **err);
+                               jwks_request **out);
 
 /* Room for what bound a verified request (the jkt and certificate thumbprint, 43 characters
  * each, and a nonce of at most 256). */
