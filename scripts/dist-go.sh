@@ -4,8 +4,9 @@
 #   scripts/dist-go.sh       writes dist/goproxy/, a Go module proxy directory (GOPROXY=file://...)
 #                            holding, at the crate version, every Go module the repository
 #                            publishes: github.com/jwks-project/jwks/bindings/go (the jwks
-#                            package and the library) and .../bindings/go/grpcjwks (the gRPC
-#                            interceptors, a module nested in the first); for each
+#                            package and the library), .../bindings/go/grpcjwks (the gRPC
+#                            interceptors) and .../bindings/go/jwksredis (the DPoP replay
+#                            store over Redis), modules nested in the first; for each
 #                            @v/list, vVERSION.info, vVERSION.mod, vVERSION.zip
 #   scripts/dist-go.sh lib   only puts the library into the checkout (bindings/go/lib/jwks.h,
 #                            bindings/go/lib/GOOS_GOARCH/libjwks.a and libjwks_sha256.go),
@@ -19,13 +20,13 @@
 # without the modules nested in it, plus the library for the main module, by
 # golang.org/x/mod/zip (scripts/dist-go/), and checked to build and vet before it is written.
 #
-# The nested module is released as Go expects of one: its versions are tagged
-# bindings/go/grpcjwks/vX.Y.Z, it requires the main module at the same version, whose zip
-# leaves the grpcjwks directory out (so that an import of the package has one module to come
-# from), and it carries no `replace` (the checkout's points at ../). It is checked against the
-# main module's zip just written, through the proxy directory, as its users will get it; its
-# other requirements (gRPC) come from the host's module cache or the Go module proxy, checked
-# against its go.sum. Needs go (1.26 or later for grpcjwks and scripts/dist-go; the main module
+# Each nested module is released as Go expects of one: its versions are tagged
+# bindings/go/NAME/vX.Y.Z, it requires the main module at the same version, whose zip leaves
+# its directory out (so that an import of the package has one module to come from), and it
+# carries no `replace` (the checkout's points at ../). It is checked against the main module's
+# zip just written, through the proxy directory, as its users will get it; its other
+# requirements (gRPC, go-redis) come from the host's module cache or the Go module proxy,
+# checked against its go.sum. Needs go (1.26 or later for the nested modules and scripts/dist-go; the main module
 # needs 1.22), a C compiler, strip (binutils) and git; python3 and cargo for the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -106,9 +107,13 @@ fi
 # module_of DIR: the module path in DIR/go.mod.
 module_of() { sed -n 's/^module[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$1/go.mod"; }
 module=$(module_of bindings/go)
-grpc_module=$(module_of bindings/go/grpcjwks)
 [ -n "$module" ] || die "no module line in bindings/go/go.mod"
-[ "$grpc_module" = "$module/grpcjwks" ] || die "bindings/go/grpcjwks/go.mod names '$grpc_module', not $module/grpcjwks"
+# The nested modules that are released with the main one.
+nested_modules="grpcjwks jwksredis"
+for name in $nested_modules; do
+    [ "$(module_of "bindings/go/$name")" = "$module/$name" ] ||
+        die "bindings/go/$name/go.mod names '$(module_of "bindings/go/$name")', not $module/$name"
+done
 # The modules are versioned with the crate: [workspace.package] version in Cargo.toml.
 version=$(awk '
     /^\[/ { section = $0; next }
@@ -119,10 +124,12 @@ version=v$version
 case $module in
     *[A-Z]*) die "module path $module has upper-case letters: the proxy layout would need escaping" ;;
 esac
-# The nested module must require the main module at the version released with it.
-required=$(awk -v m="$module" '$1 == m { print $2 } $1 == "require" && $2 == m { print $3 }' bindings/go/grpcjwks/go.mod)
-[ "$required" = "$version" ] ||
-    die "bindings/go/grpcjwks/go.mod requires $module ${required:-(nothing)}, not $version: update its require line"
+# Each nested module must require the main module at the version released with it.
+for name in $nested_modules; do
+    required=$(awk -v m="$module" '$1 == m { print $2 } $1 == "require" && $2 == m { print $3 }' "bindings/go/$name/go.mod")
+    [ "$required" = "$version" ] ||
+        die "bindings/go/$name/go.mod requires $module ${required:-(nothing)}, not $version: update its require line"
+done
 
 tmp=$(mktemp -d)
 # The module cache is read-only (go's choice): make it writable so that it can be removed.
@@ -183,29 +190,31 @@ place_lib "$stage"
 (cd "$stage" && CGO_ENABLED=1 GOFLAGS=-mod=readonly GOPROXY=off GOWORK=off go vet ./...)
 publish "$module" "$stage"
 
-# The nested module grpcjwks, checked against the main module as just published: a module
-# cache of its own (the host's must never hold this version of the main module, which changes
+# The nested modules, each checked against the main module as just published: a module
+# cache of their own (the host's must never hold this version of the main module, which changes
 # with every build until the release), the proxy directory first, then the host's module cache
-# and its proxy for gRPC and the rest, whose hashes its go.sum holds; no checksum database for
-# the repository's own modules, which it does not know before they are published.
-grpc_stage=$tmp/grpcjwks
-stage_module bindings/go/grpcjwks "$grpc_stage"
-(cd "$grpc_stage" && go mod edit -dropreplace="$module")
+# and its proxy for gRPC, go-redis and the rest, whose hashes their go.sum holds; no checksum
+# database for the repository's own modules, which it does not know before they are published.
 host_modcache=$(go env GOMODCACHE)
 upstream=$(go env GOPROXY)
-(
-    cd "$grpc_stage"
-    export GOMODCACHE=$tmp/modcache GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=1
-    export GOPROXY="file://$root/dist/goproxy,file://$host_modcache/cache/download,$upstream"
-    export GONOSUMDB=${module%/bindings/go}
-    go mod tidy
-    go vet ./...
-    # The main module as published, at the version released with it.
-    [ "$(go list -m -f '{{.Version}}' "$module")" = "$version" ] || die "grpcjwks does not build against $module $version"
-    case $(go list -m -f '{{.Dir}}' "$module") in
-        "$GOMODCACHE"/*) ;;
-        *) die "grpcjwks was checked against a $module outside the module cache" ;;
-    esac
-)
-if grep -E '^[[:space:]]*replace' "$grpc_stage/go.mod"; then die "the grpcjwks go.mod keeps a replace"; fi
-publish "$grpc_module" "$grpc_stage"
+for name in $nested_modules; do
+    nested_stage=$tmp/$name
+    stage_module "bindings/go/$name" "$nested_stage"
+    (cd "$nested_stage" && go mod edit -dropreplace="$module")
+    (
+        cd "$nested_stage"
+        export GOMODCACHE=$tmp/modcache GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=1
+        export GOPROXY="file://$root/dist/goproxy,file://$host_modcache/cache/download,$upstream"
+        export GONOSUMDB=${module%/bindings/go}
+        go mod tidy
+        go vet ./...
+        # The main module as published, at the version released with it.
+        [ "$(go list -m -f '{{.Version}}' "$module")" = "$version" ] || die "$name does not build against $module $version"
+        case $(go list -m -f '{{.Dir}}' "$module") in
+            "$GOMODCACHE"/*) ;;
+            *) die "$name was checked against a $module outside the module cache" ;;
+        esac
+    )
+    if grep -E '^[[:space:]]*replace' "$nested_stage/go.mod"; then die "the $name go.mod keeps a replace"; fi
+    publish "$module/$name" "$nested_stage"
+done

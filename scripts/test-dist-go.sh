@@ -41,7 +41,7 @@ fi
 zip=$proxy/$module/@v/$version.zip
 grpc_module=$module/grpcjwks
 zip_limit=$(python3 scripts/sizes.py limit go.zip)
-for m in "$module" "$grpc_module"; do
+for m in "$module" "$grpc_module" "$module/jwksredis"; do
     for f in list "$version.info" "$version.mod" "$version.zip"; do
         [ -s "$proxy/$m/@v/$f" ] || fail "dist/goproxy/$m/@v/$f is missing or empty"
     done
@@ -52,11 +52,13 @@ for m in "$module" "$grpc_module"; do
 done
 # Nested modules as Go expects them: the main module's zip leaves the nested one out, and the
 # nested one requires the main module at the version released with it, with no replace.
-if unzip -Z1 "$zip" | grep -F "@$version/grpcjwks/"; then fail "the zip of $module carries grpcjwks/ (above)"; fi
-grpc_mod=$proxy/$grpc_module/@v/$version.mod
-grep -E "^[[:space:]]*(require[[:space:]]+)?$module[[:space:]]+$version\$" "$grpc_mod" >/dev/null ||
-    fail "$grpc_module@$version does not require $module $version"
-if grep -E '^[[:space:]]*replace' "$grpc_mod"; then fail "$grpc_module@$version has a replace directive"; fi
+for name in grpcjwks jwksredis; do
+    if unzip -Z1 "$zip" | grep -F "@$version/$name/"; then fail "the zip of $module carries $name/ (above)"; fi
+    nested_mod=$proxy/$module/$name/@v/$version.mod
+    grep -E "^[[:space:]]*(require[[:space:]]+)?$module[[:space:]]+$version\$" "$nested_mod" >/dev/null ||
+        fail "$module/$name@$version does not require $module $version"
+    if grep -E '^[[:space:]]*replace' "$nested_mod"; then fail "$module/$name@$version has a replace directive"; fi
+done
 
 # The proxy for everything dist/goproxy does not hold (gRPC), read before GOPROXY is replaced.
 upstream=${JWKS_GO_UPSTREAM_PROXY:-https://proxy.golang.org}

@@ -5,8 +5,9 @@
 # statically and that a checkout without the prebuilt library fails with a message saying
 # what to do, and finally runs a few tests against a `make install`ed copy of the library
 # through pkg-config (-tags jwks_pkgconfig). scripts/test-dist-go.sh tests the released module.
-# Needs Go 1.26 or later (grpcjwks's and jwksprom's go.mod; the jwks module alone needs 1.22), a C compiler,
-# cargo, make and pkg-config; Go modules are downloaded through the Go module proxy.
+# Needs Go 1.26 or later (grpcjwks's, jwksprom's and jwksredis's go.mod; the jwks module alone
+# needs 1.22), a C compiler, cargo, make, pkg-config and redis-server (installed with apt-get
+# when missing, as root); Go modules are downloaded through the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -49,6 +50,19 @@ step "grpcjwks (a module of its own, gRPC interceptors): go vet, go test -race"
 
 step "jwksprom (a module of its own, the Prometheus collector): go vet, go test -race"
 (cd jwksprom && go mod download && go vet ./... && go test -race -count=1 -timeout 300s ./...)
+
+step "jwksredis (a module of its own, the DPoP replay store over Redis): go vet, go test -race"
+# Its tests run their own redis-server on 127.0.0.1 (a free port, nothing saved) and fail
+# without one: install Debian's when it is missing and we may.
+if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    else
+        echo "test-go.sh: jwksredis needs redis-server (Debian: apt-get install redis-server)" >&2
+        exit 1
+    fi
+fi
+(cd jwksredis && go mod download && go vet ./... && go test -race -count=1 -timeout 300s ./...)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

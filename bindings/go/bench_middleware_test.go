@@ -90,3 +90,54 @@ type discardWriter struct {
 func (w *discardWriter) Header() http.Header         { return w.h }
 func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(status int)      { w.status = status }
+
+// BenchmarkMiddlewareRequest times one request through Middleware with each way of
+// verifying, ES256 tokens the verifier has seen before (token cache hits):
+//
+//	bearer          no TokenScheme: the Bearer path (Verify), as BenchmarkMiddlewareHit
+//	request-bearer  TokenScheme SchemeBearer: the request verified as a whole (VerifyRequest)
+//	dpop            TokenScheme SchemeDPoP, each request with a new proof (made beforehand,
+//	                outside the timing): the proof's signature check is never cached
+//
+//	go test -run x -bench MiddlewareRequest -benchmem
+func BenchmarkMiddlewareRequest(b *testing.B) {
+	f := newDPoPFixture(b, Options{DPoPReplayCacheBytes: 64 << 20})
+	const url = "https://api.example.com/orders"
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) })
+	run := func(b *testing.B, mo *MiddlewareOptions, auth string, proofs func(n int) []string) {
+		protected := Middleware(f.v, mo)(handler)
+		req := httptest.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", auth)
+		w := &discardWriter{h: http.Header{}}
+		var ps []string
+		if proofs != nil {
+			ps = proofs(b.N)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if ps != nil {
+				req.Header.Set("DPoP", ps[i])
+			}
+			protected.ServeHTTP(w, req)
+		}
+		b.StopTimer()
+		if w.status != 200 {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+	b.Run("bearer", func(b *testing.B) { run(b, nil, "Bearer "+f.bearer, nil) })
+	b.Run("request-bearer", func(b *testing.B) {
+		run(b, &MiddlewareOptions{TokenScheme: SchemeBearer}, "Bearer "+f.bearer, nil)
+	})
+	b.Run("dpop", func(b *testing.B) {
+		run(b, &MiddlewareOptions{TokenScheme: SchemeDPoP, ExternalURL: "https://api.example.com"}, "DPoP "+f.token,
+			func(n int) []string {
+				ps := make([]string, n)
+				for i := range ps {
+					ps[i] = f.proof("GET", url, "")
+				}
+				return ps
+			})
+	})
+}

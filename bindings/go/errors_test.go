@@ -26,6 +26,13 @@ var allSentinels = []struct {
 	{ErrKeySetInvalid, CodeKeySetInvalid}, {ErrNullArgument, CodeNullArgument},
 	{ErrInvalidArgument, CodeInvalidArgument}, {ErrInsecureURL, CodeInsecureURL},
 	{ErrInternal, CodeInternal}, {ErrNotFound, CodeNotFound}, {ErrTypeMismatch, CodeTypeMismatch},
+	{ErrNoCredentials, CodeNoCredentials}, {ErrInvalidRequest, CodeInvalidRequest},
+	{ErrSchemeNotAllowed, CodeSchemeNotAllowed}, {ErrInsufficientScope, CodeInsufficientScope},
+	{ErrDpopProofInvalid, CodeDpopProofInvalid}, {ErrDpopProofMismatch, CodeDpopProofMismatch},
+	{ErrDpopProofStale, CodeDpopProofStale}, {ErrDpopProofReplayed, CodeDpopProofReplayed},
+	{ErrDpopNonceRequired, CodeDpopNonceRequired}, {ErrBindingMismatch, CodeBindingMismatch},
+	{ErrTokenNotBound, CodeTokenNotBound}, {ErrBoundTokenAsBearer, CodeBoundTokenAsBearer},
+	{ErrReplayStoreUnavailable, CodeReplayStoreUnavailable},
 }
 
 // The Go table of names and categories must agree with the library for every number.

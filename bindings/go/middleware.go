@@ -32,6 +32,25 @@ type MiddlewareOptions struct {
 	// log, change the body or the status, or call WriteAuthError itself. The request's
 	// Authorization header holds the refused credential: do not log it.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err *AuthError)
+
+	// TokenScheme, if set, verifies each request as a whole (Verifier.VerifyRequest) and
+	// accepts the schemes it names: SchemeBearer (Bearer only, and a DPoP-bound token sent
+	// as Bearer is refused, RFC 9449 §7.2), SchemeDPoP (`Authorization: DPoP <token>` with
+	// its DPoP proof header, RFC 9449) or SchemeEither. Refusals are then the library's
+	// (RFC 9449 §7.1): one WWW-Authenticate value per accepted scheme, a DPoP-Nonce header
+	// when server nonces are on. It needs a *Verifier (Middleware panics otherwise). Unset,
+	// tokens are Bearer tokens verified alone (Verify), as before DPoP.
+	TokenScheme string
+	// ExternalURL is the scheme and authority (and any path prefix a proxy strips) under
+	// which clients address this handler, e.g. "https://api.example.com": a DPoP proof's
+	// htu must equal ExternalURL followed by the request's path. Set it behind a proxy or a
+	// TLS terminator, and wherever the Host header is not checked by the server: unset, the
+	// URI is built from the connection (https with TLS, http without) and the Host header.
+	ExternalURL string
+	// ClientCert, if set, gives the request's client certificate (RFC 8705), e.g.
+	// ClientCertNginx(r.Header.Get("X-Client-Cert")) behind a trusted nginx. Unset, the
+	// certificate of the TLS connection, if any. Used only with TokenScheme.
+	ClientCert func(r *http.Request) ClientCert
 }
 
 type tokenContextKey struct{}
@@ -82,6 +101,9 @@ func Middleware(v TokenVerifier, opts *MiddlewareOptions) func(http.Handler) htt
 	handle := o.ErrorHandler
 	if handle == nil {
 		handle = func(w http.ResponseWriter, _ *http.Request, err *AuthError) { WriteAuthError(w, err) }
+	}
+	if o.TokenScheme != "" {
+		return requestMiddleware(v, &o, handle)
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -197,6 +219,11 @@ type AuthError struct {
 	Realm string
 	// RetryAfter is the Retry-After of a 503 answer.
 	RetryAfter time.Duration
+	// Challenges, when set (the answers of AuthenticateRequest), are the WWW-Authenticate
+	// values to send, each as its own header, instead of Challenge.
+	Challenges []string
+	// DPoPNonce, when set, is the value of a DPoP-Nonce header to send (RFC 9449 §9).
+	DPoPNonce string
 	// Err is the underlying error: ErrNoBearer, a BearerToken error, the *Error of Verify,
 	// a *MissingScopeError, ...; for logs, not for clients.
 	Err error
@@ -257,11 +284,19 @@ func quoteParam(s string) string {
 	return string(append(b, '"'))
 }
 
-// WriteAuthError writes the default answer for err: its status, its challenge in
-// WWW-Authenticate, Retry-After for 503, and the status text as a plain-text body.
+// WriteAuthError writes the default answer for err: its status, its challenges in
+// WWW-Authenticate (one header each), DPoP-Nonce when set, Retry-After for 503, and the
+// status text as a plain-text body.
 func WriteAuthError(w http.ResponseWriter, err *AuthError) {
-	if c := err.Challenge(); c != "" {
+	if len(err.Challenges) > 0 {
+		for _, c := range err.Challenges {
+			w.Header().Add("WWW-Authenticate", c)
+		}
+	} else if c := err.Challenge(); c != "" {
 		w.Header().Set("WWW-Authenticate", c)
+	}
+	if err.DPoPNonce != "" {
+		w.Header().Set("DPoP-Nonce", err.DPoPNonce)
 	}
 	if err.Status == http.StatusServiceUnavailable {
 		secs := int64((err.RetryAfter + time.Second - 1) / time.Second)

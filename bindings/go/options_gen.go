@@ -157,6 +157,11 @@ type Options struct {
 	// start instead of answering 503 to every request. Off, the first verification fetches.
 	// Default: off.
 	FetchAtStart bool
+
+	// ReplayStore, if set, records the DPoP proofs instead of the in-memory replay store
+	// (a store the servers of a fleet share: see ReplayStore); DPoPReplayCacheBytes is then
+	// unused.
+	ReplayStore ReplayStore
 }
 
 // apply sets each field that is not zero through its C setter, which checks it.
@@ -326,7 +331,7 @@ func (o *Options) apply(p *C.jwks_options) error {
 	}); err != nil {
 		return err
 	}
-	return nil
+	return o.applyCallbacks(p)
 }
 
 // optionRange returns the range the library accepts for a field, in words ("" if none).

@@ -144,3 +144,139 @@ jwks_result gojwks_scope_check(const char *scope, size_t len, jwks_error **err) 
 	}
 	return code;
 }
+
+/* ---- Request verification (DPoP, certificate-bound tokens) ---- */
+
+/* Copies `n` bytes of `s` to `*p` and moves it on (memcpy from NULL is undefined even for 0
+ * bytes, and absent strings are NULL). */
+static void put(char **p, const char *s, size_t n) {
+	if (n) memcpy(*p, s, n);
+	*p += n;
+}
+
+jwks_result gojwks_request_new(const char *strings, size_t n_auth, size_t n_dpop, int has_scheme,
+                               int cert_kind, const char *cert, size_t cert_len,
+                               jwks_request **out) {
+	const char *method = strings;
+	const char *uri = method + strlen(method) + 1;
+	const char *p = uri + strlen(uri) + 1;
+	jwks_request *r = NULL;
+	jwks_result code = jwks_request_new(method, uri, &r);
+	for (size_t i = 0; code == JWKS_RESULT_OK && i < n_auth; i++) {
+		code = jwks_request_add_authorization(r, p);
+		p += strlen(p) + 1;
+	}
+	for (size_t i = 0; code == JWKS_RESULT_OK && i < n_dpop; i++) {
+		code = jwks_request_add_dpop(r, p);
+		p += strlen(p) + 1;
+	}
+	if (code == JWKS_RESULT_OK && has_scheme) {
+		code = jwks_request_set_token_scheme(r, p);
+	}
+	if (code == JWKS_RESULT_OK) {
+		switch (cert_kind) {
+		case GOJWKS_CERT_NONE:
+			break;
+		case GOJWKS_CERT_DER:
+			code = jwks_request_set_client_cert_der(r, (const uint8_t *)cert, cert_len);
+			break;
+		case GOJWKS_CERT_PEM:
+			code = jwks_request_set_client_cert_pem(r, cert, cert_len);
+			break;
+		case GOJWKS_CERT_NGINX:
+			code = jwks_request_set_client_cert_nginx(r, cert);
+			break;
+		case GOJWKS_CERT_XFCC:
+			code = jwks_request_set_client_cert_xfcc(r, cert);
+			break;
+		default:
+			code = JWKS_RESULT_INVALID_ARGUMENT;
+			break;
+		}
+	}
+	if (code != JWKS_RESULT_OK) {
+		jwks_request_free(r);
+		return code;
+	}
+	*out = r;
+	return JWKS_RESULT_OK;
+}
+
+void gojwks_verify_request(const jwks_verifier *v, const jwks_request *r, int at, int64_t now,
+                           char *buf, size_t cap, gojwks_parts *out, char *bbuf,
+                           gojwks_binding *b) {
+	jwks_token *t = NULL;
+	jwks_error *err = NULL;
+	jwks_result code = at ? jwks_verify_request_at(v, r, now, &t, &err)
+	                      : jwks_verify_request(v, r, &t, &err);
+	memset(b, 0, sizeof *b);
+	if (code != JWKS_RESULT_OK) {
+		memset(out, 0, sizeof *out);
+		out->code = code;
+		out->err = err;
+		return;
+	}
+	const char *jkt = jwks_token_dpop_jkt(t);
+	const char *thumbprint = jwks_token_certificate_thumbprint(t);
+	const char *nonce = jwks_token_dpop_nonce(t);
+	b->scheme = jwks_token_scheme(t);
+	b->jkt_len = len_or_zero(jkt);
+	b->thumbprint_len = len_or_zero(thumbprint);
+	b->nonce_len = len_or_zero(nonce);
+	if (b->jkt_len + b->thumbprint_len + b->nonce_len > GOJWKS_BINDING_CAP) {
+		/* Not within the library's bounds: refuse rather than cut them short. */
+		jwks_token_free(t);
+		memset(b, 0, sizeof *b);
+		memset(out, 0, sizeof *out);
+		out->code = JWKS_RESULT_INTERNAL;
+		return;
+	}
+	char *p = bbuf;
+	put(&p, jkt, b->jkt_len);
+	put(&p, thumbprint, b->thumbprint_len);
+	put(&p, nonce, b->nonce_len);
+	gojwks_token_take(t, buf, cap, out);
+}
+
+jwks_result gojwks_refusal_take(const jwks_verifier *v, const jwks_request *r, uint32_t code,
+                                const char *realm, const char *scope, int64_t now, char *buf,
+                                size_t cap, gojwks_refusal *out) {
+	jwks_refusal *ref = NULL;
+	memset(out, 0, sizeof *out);
+	jwks_result rc = jwks_verifier_refusal(v, r, code, realm, scope, now, &ref);
+	if (rc != JWKS_RESULT_OK) {
+		return rc;
+	}
+	const char *error = jwks_refusal_error(ref);
+	const char *description = jwks_refusal_description(ref);
+	const char *nonce = jwks_refusal_dpop_nonce(ref);
+	size_t count = jwks_refusal_challenge_count(ref);
+	if (count > GOJWKS_MAX_CHALLENGES) {
+		jwks_refusal_free(ref);
+		return JWKS_RESULT_INTERNAL;
+	}
+	out->status = jwks_refusal_status(ref);
+	out->has_error = error != NULL;
+	out->has_nonce = nonce != NULL;
+	out->error_len = len_or_zero(error);
+	out->description_len = len_or_zero(description);
+	out->nonce_len = len_or_zero(nonce);
+	out->challenges = count;
+	size_t needed = out->error_len + out->description_len + out->nonce_len;
+	for (size_t i = 0; i < count; i++) {
+		out->challenge_lens[i] = len_or_zero(jwks_refusal_challenge(ref, i));
+		needed += out->challenge_lens[i];
+	}
+	out->needed = needed;
+	if (needed <= cap) {
+		char *p = buf;
+		put(&p, error, out->error_len);
+		put(&p, description, out->description_len);
+		for (size_t i = 0; i < count; i++) {
+			put(&p, jwks_refusal_challenge(ref, i), out->challenge_lens[i]);
+		}
+		put(&p, nonce, out->nonce_len);
+	}
+	jwks_refusal_free(ref);
+	return JWKS_RESULT_OK;
+}

@@ -85,4 +85,67 @@ jwks_result gojwks_claims_case_unique(const char *payload, size_t payload_len,
 /* jwks_scope_check of `len` bytes. */
 jwks_result gojwks_scope_check(const char *scope, size_t len, jwks_error **err);
 
+/* ---- Request verification (DPoP, certificate-bound tokens) ---- */
+
+enum {
+	GOJWKS_CERT_NONE = 0,
+	GOJWKS_CERT_DER = 1,
+	GOJWKS_CERT_PEM = 2,
+	GOJWKS_CERT_NGINX = 3,
+	GOJWKS_CERT_XFCC = 4,
+};
+
+/* Builds a jwks_request in one call. `strings` holds NUL-terminated values back to back: the
+ * method, the URI, `n_auth` Authorization values, `n_dpop` DPoP values, then the route's
+ * scheme if `has_scheme`. `cert` (`cert_len` bytes) is the client certificate of `cert_kind`
+ * (GOJWKS_CERT_*; NUL-terminated for NGINX and XFCC). All of it is Go memory read during the
+ * call only: the request owns copies. */
+jwks_result gojwks_request_new(const char *strings, size_t n_auth, size_t n_dpop, int has_scheme,
+                               int cert_kind, const char *cert, size_t cert_len,
+                               jwks_request **out);
+
+/* Room for what bound a verified request (the jkt and certificate thumbprint, 43 characters
+ * each, and a nonce of at most 256). */
+#define GOJWKS_BINDING_CAP 512
+
+/* What bound a verified request: the scheme (a static string), and the lengths of the jkt,
+ * certificate thumbprint and nonce copied back to back into the binding buffer. */
+typedef struct gojwks_binding {
+	const char *scheme;
+	size_t jkt_len;
+	size_t thumbprint_len;
+	size_t nonce_len;
+} gojwks_binding;
+
+/* Verifies `r` (at `now` if `at`, else at the system time) and fills `out` as gojwks_verify
+ * does, and `b` with what bound it (its strings copied to `bbuf`, GOJWKS_BINDING_CAP bytes). */
+void gojwks_verify_request(const jwks_verifier *v, const jwks_request *r, int at, int64_t now,
+                           char *buf, size_t cap, gojwks_parts *out, char *bbuf,
+                           gojwks_binding *b);
+
+#define GOJWKS_MAX_CHALLENGES 8
+
+/* A refusal copied out: its status, and the lengths of the strings copied back to back into
+ * the caller's buffer (error, description, each challenge, nonce). `needed` is the room they
+ * take: when it exceeds the buffer, nothing was copied. */
+typedef struct gojwks_refusal {
+	uint32_t status;
+	int32_t has_error;
+	int32_t has_nonce;
+	size_t error_len;
+	size_t description_len;
+	size_t nonce_len;
+	size_t challenges;
+	size_t challenge_lens[GOJWKS_MAX_CHALLENGES];
+	size_t needed;
+} gojwks_refusal;
+
+/* jwks_verifier_refusal, copied into `buf` (`cap` bytes) and freed. */
+jwks_result gojwks_refusal_take(const jwks_verifier *v, const jwks_request *r, uint32_t code,
+                                const char *realm, const char *scope, int64_t now, char *buf,
+                                size_t cap, gojwks_refusal *out);
+
+/* jwks_options_set_dpop_replay_store with the Go trampolines over a cgo.Handle. */
+jwks_result gojwks_options_set_replay_store(jwks_options *opts, uintptr_t handle);
+
 #endif /* JWKS_GO_SHIM_H */

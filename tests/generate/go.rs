@@ -304,6 +304,13 @@ fn options_file() -> String {
             ),
         }
     }
+    // The callbacks are no catalogue options (nothing to range-check, no value of the C
+    // shape): options.go declares their types and sets them (applyCallbacks).
+    o.push_str(
+        "\n\t// ReplayStore, if set, records the DPoP proofs instead of the in-memory replay store\n\
+         \t// (a store the servers of a fleet share: see ReplayStore); DPoPReplayCacheBytes is then\n\
+         \t// unused.\n\tReplayStore ReplayStore\n",
+    );
     o.push_str(
         "}\n\n// apply sets each field that is not zero through its C setter, which checks it.\n\
          func (o *Options) apply(p *C.jwks_options) error {\n",
@@ -375,7 +382,7 @@ fn options_file() -> String {
         writeln!(o, "\tif err := {stmt}; err != nil {{\n\t\treturn err\n\t}}").unwrap();
     }
     o.push_str(
-        "\treturn nil\n}\n\n\
+        "\treturn o.applyCallbacks(p)\n}\n\n\
          // optionRange returns the range the library accepts for a field, in words (\"\" if none).\n\
          func optionRange(field string) string {\n\tswitch field {\n",
     );

@@ -3,6 +3,11 @@
 // "Bearer <token>" value, as in HTTP), verify the token, check required scopes and put the
 // verified token in the call's context (jwks.TokenFromContext).
 //
+// With Options.TokenScheme, calls are verified as whole requests instead (RFC 9449 DPoP,
+// RFC 8705 certificate-bound tokens): "authorization: DPoP <token>" with its proof in the
+// "dpop" metadata, made for POST and Options.BaseURL + the full method name; refusals carry
+// the library's WWW-Authenticate challenges and DPoP nonce in the trailer.
+//
 // It is a module of its own (github.com/jwks-project/jwks/bindings/go/grpcjwks), so that
 // users of the jwks package do not depend on gRPC.
 //
@@ -44,7 +49,9 @@ import (
 	jwks "github.com/jwks-project/jwks/bindings/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 )
 
@@ -65,6 +72,21 @@ type Options struct {
 	// ErrorStatus, if set, makes the status of every refused call instead of Status, e.g.
 	// to log or to add details; it may call Status itself.
 	ErrorStatus func(ctx context.Context, fullMethod string, err *jwks.AuthError) *status.Status
+
+	// TokenScheme, if set, verifies each call as a whole request (jwks.AuthenticateRequest)
+	// and accepts the schemes it names: jwks.SchemeBearer (Bearer only; a DPoP-bound token
+	// sent as Bearer is refused), jwks.SchemeDPoP ("authorization: DPoP <token>" with its
+	// proof in the "dpop" metadata, RFC 9449) or jwks.SchemeEither. A proof is made for the
+	// method POST and the URI BaseURL followed by the full method name. Refusals carry the
+	// library's WWW-Authenticate challenges in the "www-authenticate" trailer (one value each)
+	// and, with server nonces on, the nonce in the "dpop-nonce" trailer; an accepted call with
+	// a new nonce gets it in the "dpop-nonce" header. It needs a *jwks.Verifier. Unset, tokens
+	// are Bearer tokens verified alone, as before DPoP.
+	TokenScheme string
+	// BaseURL is the scheme and authority under which clients address the server, e.g.
+	// "https://api.example.com" (required with TokenScheme): a call's htu is BaseURL +
+	// "/package.Service/Method".
+	BaseURL string
 }
 
 // UnaryServerInterceptor returns an interceptor that authenticates unary calls with v.
@@ -104,6 +126,9 @@ func (s *authenticatedStream) Context() context.Context { return s.ctx }
 type auth struct {
 	v    jwks.TokenVerifier
 	opts Options
+	// request is the verifier when calls are verified as whole requests (TokenScheme).
+	request *jwks.Verifier
+	base    string
 }
 
 func newAuth(v jwks.TokenVerifier, opts *Options) *auth {
@@ -123,6 +148,22 @@ func newAuth(v jwks.TokenVerifier, opts *Options) *auth {
 		}
 	}
 	checkScopes("Scopes", a.opts.Scopes)
+	if a.opts.TokenScheme != "" {
+		switch a.opts.TokenScheme {
+		case jwks.SchemeBearer, jwks.SchemeDPoP, jwks.SchemeEither:
+		default:
+			panic(fmt.Sprintf("grpcjwks: TokenScheme is %q: one of \"bearer\", \"dpop\", \"either\"", a.opts.TokenScheme))
+		}
+		p, ok := v.(*jwks.Verifier)
+		if !ok {
+			panic("grpcjwks: TokenScheme needs a *jwks.Verifier")
+		}
+		a.request = p
+		a.base = strings.TrimSuffix(a.opts.BaseURL, "/")
+		if !strings.HasPrefix(a.base, "https://") && !strings.HasPrefix(a.base, "http://") {
+			panic("grpcjwks: TokenScheme needs BaseURL, starting with https:// or http://")
+		}
+	}
 	if a.opts.MethodScopes != nil {
 		scopes := make(map[string][]string, len(a.opts.MethodScopes))
 		for method, s := range a.opts.MethodScopes {
@@ -151,15 +192,58 @@ func (a *auth) authenticate(ctx context.Context, method string) (context.Context
 		scopes = a.opts.Scopes
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
+	if a.request != nil {
+		return a.authenticateRequest(ctx, method, md, scopes)
+	}
 	tok, aerr := jwks.Authenticate(a.v, md.Get("authorization"), scopes)
 	if aerr != nil {
-		st := Status(aerr)
-		if a.opts.ErrorStatus != nil {
-			st = a.opts.ErrorStatus(ctx, method, aerr)
-		}
-		return nil, st.Err()
+		return nil, a.refuse(ctx, method, aerr)
 	}
 	return jwks.ContextWithToken(ctx, tok), nil
+}
+
+func (a *auth) refuse(ctx context.Context, method string, aerr *jwks.AuthError) error {
+	st := Status(aerr)
+	if a.opts.ErrorStatus != nil {
+		st = a.opts.ErrorStatus(ctx, method, aerr)
+	}
+	return st.Err()
+}
+
+// authenticateRequest verifies the call as a request: POST to BaseURL + method, with the
+// authorization and dpop metadata and the TLS client certificate, if any.
+func (a *auth) authenticateRequest(ctx context.Context, method string, md metadata.MD, scopes []string) (context.Context, error) {
+	req := jwks.Request{
+		Method:        http.MethodPost,
+		URI:           a.base + method,
+		Authorization: md.Get("authorization"),
+		DPoP:          md.Get("dpop"),
+		TokenScheme:   a.opts.TokenScheme,
+	}
+	if p, ok := peer.FromContext(ctx); ok {
+		if ti, ok := p.AuthInfo.(credentials.TLSInfo); ok && len(ti.State.PeerCertificates) > 0 {
+			req.ClientCert = jwks.ClientCertDER(ti.State.PeerCertificates[0].Raw)
+		}
+	}
+	vr, aerr := jwks.AuthenticateRequest(a.request, req, scopes, "")
+	if aerr != nil {
+		trailer := metadata.MD{}
+		if len(aerr.Challenges) > 0 {
+			trailer.Append("www-authenticate", aerr.Challenges...)
+		}
+		if aerr.DPoPNonce != "" {
+			trailer.Set("dpop-nonce", aerr.DPoPNonce)
+		}
+		if len(trailer) > 0 {
+			// (An error here means the stream is already done: nothing to tell the client.)
+			_ = grpc.SetTrailer(ctx, trailer)
+		}
+		return nil, a.refuse(ctx, method, aerr)
+	}
+	if vr.DPoPNonce != "" {
+		_ = grpc.SetHeader(ctx, metadata.Pairs("dpop-nonce", vr.DPoPNonce))
+	}
+	return jwks.ContextWithVerifiedRequest(ctx, vr), nil
 }
 
 // Status is the default status of a refused call: codes.Unauthenticated for no token, a
@@ -170,6 +254,10 @@ func (a *auth) authenticate(ctx context.Context, method string) (context.Context
 func Status(err *jwks.AuthError) *status.Status {
 	switch err.Status {
 	case http.StatusUnauthorized, http.StatusBadRequest:
+		if err.Code == "" && len(err.Challenges) > 0 {
+			// (A whole-request verification, TokenScheme: the scheme may be DPoP.)
+			return status.New(codes.Unauthenticated, "no access token in the authorization metadata")
+		}
 		if err.Code == "" {
 			return status.New(codes.Unauthenticated, "no bearer token in the authorization metadata")
 		}
