@@ -758,3 +758,72 @@ fn each_dpop_command_has_its_help() {
     expect(&jwks(&["--help"]), 0, &["dpop        DPoP"]);
     expect(&jwks(&["sign", "--help"]), 0, &["--dpop-key", "--cnf-jkt"]);
 }
+
+// ---------------------------------------------------------------- the README
+
+/// The text of the README's DPoP paragraph of "Command-line tool": its ```sh block and the
+/// refusal it shows.
+fn readme_dpop_blocks() -> (String, String) {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("the repository's README");
+    let start = readme
+        .find("DPoP (RFC 9449, see [Sender-constrained tokens]")
+        .expect("the README's DPoP paragraph of the tool");
+    let mut blocks = readme[start..].split("```").skip(1).step_by(2);
+    let script = blocks
+        .next()
+        .unwrap()
+        .strip_prefix("sh\n")
+        .unwrap()
+        .to_owned();
+    let refusal = blocks.next().unwrap().trim_start_matches('\n').to_owned();
+    (script, refusal)
+}
+
+#[test]
+fn the_readme_commands_run_as_written() {
+    let (script, refusal) = readme_dpop_blocks();
+    let dir = Dir::new("readme");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_jwks"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let examples: Value =
+        serde_json::from_slice(&std::fs::read(data("rfc9449-examples.json")).unwrap()).unwrap();
+    // The key directory of the section's first example, then the DPoP block as written, and
+    // the refused request the README shows (the same request with another method).
+    let full = format!(
+        "set -eu\nmkdir keys\njwks keygen --alg ES256 --out keys/signing.key --kid k1 >/dev/null 2>&1\n\
+         {script}\n\
+         jwks dpop verify --jwks keys --aud api --method POST --uri https://api.example/orders \
+         --authorization \"DPoP $TOKEN\" --dpop \"$PROOF\" && exit 9 || test $? -eq 1\n"
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&full)
+        .current_dir(&dir.0)
+        .env("PATH", path)
+        .env(
+            "RFC9449_PROOF",
+            examples["proofs"][0]["proof"].as_str().unwrap(),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("VALID  request verified at"), "{stdout}");
+    assert!(
+        stdout.contains("VALID  DPoP proof verified at 2019-07-04 17:50:16 UTC"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with(&refusal),
+        "the README's refusal:\n{refusal}\nprinted:\n{stdout}"
+    );
+}
