@@ -759,6 +759,70 @@ fn each_dpop_command_has_its_help() {
     expect(&jwks(&["sign", "--help"]), 0, &["--dpop-key", "--cnf-jkt"]);
 }
 
+#[test]
+fn certificate_bound_tokens_need_their_client_certificate() {
+    let s = setup(SigningKey::generate(Algorithm::ES256).unwrap());
+    let pem = std::fs::read(data("client-cert.pem")).unwrap();
+    let x5t = jwkskit::ClientCert::Pem(&pem)
+        .thumbprint()
+        .unwrap()
+        .unwrap();
+    let claims = json!({"cnf": {"x5t#S256": x5t}}).to_string();
+    let token = jwks(&[
+        "sign",
+        "--key",
+        &s.issuer_file,
+        "--aud",
+        "https://api.example.com",
+        "--now",
+        &NOW.to_string(),
+        "--claims",
+        &claims,
+    ])
+    .line();
+    let bearer = format!("Bearer {token}");
+    let scheme = ["--token-scheme", "bearer", "--json"];
+    let with = |cert: &str| {
+        let mut args = scheme.to_vec();
+        args.extend(["--client-cert", cert]);
+        s.verify(&bearer, &[], &args)
+    };
+    let run = with(&data("client-cert.pem"));
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let v = run.json();
+    assert_eq!(v["scheme"], "Bearer");
+    assert_eq!(v["certificate_thumbprint"], x5t.as_str());
+    assert_eq!(v["dpop_jkt"], Value::Null);
+    // The same certificate in DER.
+    let der = s.dir.write("client.der", pem_to_der(&pem));
+    assert_eq!(with(&der).json()["certificate_thumbprint"], x5t.as_str());
+    for run in [
+        with(&data("other-cert.pem")),
+        s.verify(&bearer, &[], &scheme),
+    ] {
+        assert_eq!(run.code, 1);
+        let v = run.json();
+        assert_eq!(v["error"]["name"], "BINDING_MISMATCH");
+        assert_eq!(v["refusal"]["status"], 401);
+        assert_eq!(v["refusal"]["error"], "invalid_token");
+    }
+}
+
+/// The DER of a PEM certificate.
+fn pem_to_der(pem: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let text = std::str::from_utf8(pem).unwrap();
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap()
+}
+
 // ---------------------------------------------------------------- the README
 
 /// The text of the README's DPoP paragraph of "Command-line tool": its ```sh block and the

@@ -33,7 +33,8 @@ request:
   --authorization VALUE  an Authorization header's value, `DPoP TOKEN` or `Bearer TOKEN`
                          (repeatable, as headers are: two are refused)
   --dpop PROOF           a DPoP header's value (repeatable: two are refused)
-  --client-cert FILE     the client's TLS certificate (PEM), for tokens bound by cnf.x5t#S256
+  --client-cert FILE     the client's TLS certificate (PEM or DER), for tokens bound by
+                         cnf.x5t#S256 (RFC 8705)
   --proof-only           check the proof alone, as a token endpoint does (no access token is
                          verified; keys are then optional; ath is checked against the token of
                          --authorization when given)
@@ -135,8 +136,13 @@ pub fn run(args: &[String]) -> CliResult {
     for value in p.values("dpop") {
         request = request.dpop(value);
     }
-    if let Some(pem) = &cert {
-        request = request.client_cert(ClientCert::Pem(pem));
+    if let Some(cert) = &cert {
+        let is_pem = cert.windows(11).any(|w| w == b"-----BEGIN ");
+        request = request.client_cert(if is_pem {
+            ClientCert::Pem(cert)
+        } else {
+            ClientCert::Der(cert)
+        });
     }
     if proof_only {
         return proof_alone(&p, &verifier, &request, &out);
