@@ -1,4 +1,5 @@
-//! `jwks`: verify, inspect and issue JSON Web Tokens; publish and rotate JSON Web Key Sets.
+//! `jwks`: verify, inspect and issue JSON Web Tokens; publish and rotate JSON Web Key Sets; mint
+//! and check DPoP proofs.
 
 #![deny(unsafe_code)]
 
