@@ -675,6 +675,15 @@ fn bad_input_is_a_usage_error() {
         2,
         &["asymmetric key"],
     );
+    // A private JWK: the key files read asymmetric keys as PKCS#8 PEM only, and say so.
+    let mut private = s.client.public_jwk();
+    private["d"] = json!("AAAA");
+    let jwk = s.dir.write("client.jwk", private.to_string());
+    expect(
+        &jwks(&["dpop", "proof", "--key", &jwk, "--htm", "GET", "--htu", URI]),
+        2,
+        &["a private JWK", "PKCS#8 PEM"],
+    );
     expect(
         &jwks(&[
             "dpop",
