@@ -12,6 +12,7 @@
 //! cargo bench --bench core -- cache-soak [N] [D] [E]  N verifications over D distinct tokens, E entries: RSS
 //! cargo bench --bench core -- dpop                    a DPoP-bound request vs ring; the replay store (1 M proofs)
 //! cargo bench --bench core -- replay-soak [N]         (child process of `dpop`) N proofs through the replay store: RSS
+//! cargo bench --bench core -- dpop-profile MODE N      N DPoP requests by one path (floor, rust, c), for callgrind
 //! ```
 //!
 //! Machines are noisy, so every comparison is made in one process, in interleaved rounds (each
@@ -97,6 +98,7 @@ fn main() {
         }
         "profile" => profile(Path::new(arg(1)), arg(2), arg(3), arg(4).parse().unwrap()),
         "dpop" => println!("{}", dpop(&Settings::full())),
+        "dpop-profile" => dpop_profile(arg(1), arg(2).parse().unwrap()),
         "replay-soak" => {
             let total = args.get(1).map_or(1_000_000, |n| n.parse().unwrap());
             println!("{}", replay_soak(total));
@@ -1721,6 +1723,78 @@ fn dpop(s: &Settings) -> Value {
     })
 }
 
+/// `n` DPoP-bound requests of [`dpop`] by one path (`floor`: ring on the proof; `rust`; `c`),
+/// for `valgrind --tool=callgrind`: the difference in instructions between two counts of a
+/// mode is the cost of their difference in requests. The proofs are minted for the largest
+/// count that makes sense under callgrind (1000) whatever `n`, so minting cancels out.
+fn dpop_profile(mode: &str, n: usize) {
+    const POOL: usize = 1000;
+    assert!(
+        n <= POOL,
+        "at most {POOL} requests: a proof is accepted once"
+    );
+    let issuer = SigningKey::generate(Algorithm::ES256)
+        .unwrap()
+        .with_kid("as-1");
+    let client = SigningKey::generate(Algorithm::ES256).unwrap();
+    let jwks = jwks_document(&[&issuer]).to_string();
+    let mut p = policy();
+    p.token_cache = TokenCacheOptions::default();
+    p.dpop.token_scheme = jwkskit::dpop::TokenScheme::Dpop;
+    let rust = Verifier::from_json(jwks.as_bytes(), p).unwrap();
+    let c = CDpopVerifier::new(jwks.as_bytes());
+    let token = issuer
+        .sign(
+            &json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "user-42", "iat": IAT, "exp": EXP,
+            "scope": "orders:read", "cnf": {"jkt": client.thumbprint()}}),
+        )
+        .unwrap();
+    let authorization = format!("DPoP {token}");
+    let pool: Vec<String> = (0..POOL)
+        .map(|_| {
+            client
+                .sign_dpop_proof(&jwkskit::issuer::ProofClaims {
+                    method: "GET",
+                    uri: DPOP_URI,
+                    iat: IAT,
+                    access_token: Some(&token),
+                    ..Default::default()
+                })
+                .unwrap()
+        })
+        .collect();
+    let floor = floor_for(Algorithm::ES256, &client.proof_jwk(), &pool[0]);
+    // The access token in the token cache, as in the timed rows (their warm-up puts it there).
+    let warm = client
+        .sign_dpop_proof(&jwkskit::issuer::ProofClaims {
+            method: "GET",
+            uri: DPOP_URI,
+            iat: IAT,
+            access_token: Some(&token),
+            ..Default::default()
+        })
+        .unwrap();
+    let request = jwkskit::Request::new("GET", DPOP_URI)
+        .authorization(&authorization)
+        .dpop(&warm);
+    assert!(rust.verify_request_at(&request, IAT).is_ok());
+    assert!(c.verify(&authorization, &warm, IAT));
+    for proof in &pool[..n] {
+        let ok = match mode {
+            "floor" => floor(),
+            "rust" => {
+                let request = jwkskit::Request::new("GET", DPOP_URI)
+                    .authorization(&authorization)
+                    .dpop(proof);
+                rust.verify_request_at(&request, IAT).is_ok()
+            }
+            "c" => c.verify(&authorization, proof, IAT),
+            _ => usage(),
+        };
+        assert!(black_box(ok));
+    }
+}
+
 /// `total` proofs through a fresh in-memory replay store of the default bound, at 10,000 a
 /// second of the callers' clock: the time per proof, the store's resident memory against its
 /// bound, no proof refused, and every key still known at the last second of its window.
@@ -1878,6 +1952,9 @@ fn smoke() {
     let d = dpop(&s);
     assert_eq!(d["replay"]["forgotten_inside_window"], 0, "{d}");
     assert_eq!(d["replay"]["refusals"], 0, "{d}");
+    for mode in ["floor", "rust", "c"] {
+        dpop_profile(mode, 3);
+    }
     let m = memory(&dir, s.memory_iterations);
     assert!(m["verifier_100_keys_kib"].as_u64().is_some());
     let go = parse_go("BenchmarkFixtures/ES256/jwks-2   \t 100\t  51234 ns/op\t 1 B/op\n");

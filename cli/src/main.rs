@@ -1,4 +1,5 @@
-//! `jwks`: verify, inspect and issue JSON Web Tokens; publish and rotate JSON Web Key Sets.
+//! `jwks`: verify, inspect and issue JSON Web Tokens; publish and rotate JSON Web Key Sets; mint
+//! and check DPoP proofs.
 
 #![deny(unsafe_code)]
 
@@ -7,6 +8,7 @@
 mod args;
 mod common;
 mod demo;
+mod dpop;
 mod inspect;
 mod keygen;
 mod serve;
@@ -27,6 +29,7 @@ commands:
   thumbprint  RFC 7638 thumbprint of a JWK (or of each key of a JWKS)
   keygen      generate a signing key (RS*, PS*, ES*, EdDSA, HS*) or import one
   sign        sign a JWT with a key file
+  dpop        DPoP (RFC 9449): mint a proof, verify a request with its proof
   serve       publish a directory of keys as a JWKS on 127.0.0.1 (rotation = files)
   demo        a self-checking tour: local issuer, remote verifier, rotation, attacks
 
@@ -51,6 +54,7 @@ fn command(name: &str) -> Option<Command> {
         "thumbprint" => (thumbprint::HELP, thumbprint::run),
         "keygen" => (keygen::HELP, keygen::run),
         "sign" => (sign::HELP, sign::run),
+        "dpop" => (dpop::HELP, dpop::run),
         "serve" => (serve::HELP, serve::run),
         "demo" => (demo::HELP, demo::run),
         _ => return None,
@@ -64,8 +68,9 @@ fn run(args: Vec<String>) -> i32 {
     };
     match name.as_str() {
         "--help" | "-h" | "help" => {
-            match args.get(1).and_then(|n| command(n)) {
-                Some((help, _)) => emit(help),
+            match args.get(1).map(String::as_str) {
+                Some("dpop") => emit(dpop::help_for(&args[2..])),
+                Some(n) => emit(command(n).map_or(HELP, |(help, _)| help)),
                 None => emit(HELP),
             }
             return EXIT_OK;
@@ -84,7 +89,12 @@ fn run(args: Vec<String>) -> i32 {
     };
     let rest = &args[1..];
     if args::wants_help(rest) {
-        emit(help);
+        // `jwks dpop proof --help`: the help of the dpop command named.
+        emit(if name == "dpop" {
+            dpop::help_for(rest)
+        } else {
+            help
+        });
         return EXIT_OK;
     }
     match run(rest) {

@@ -31,6 +31,9 @@ usage: jwks sign --key PRIVATE_FILE [--claims JSON|@FILE] [options]
   --no-iat          do not add iat (added as now unless the claims have one)
   --now UNIX        the time to count from instead of the system clock
   --header JSON     extra header members (alg always comes from the key)
+  --dpop-key FILE   bind the token to this DPoP key (a key file, PEM key or JWK):
+                    cnf.jkt is its RFC 7638 thumbprint (RFC 9449 §6)
+  --cnf-jkt JKT     bind the token to the DPoP key of this thumbprint (cnf.jkt)
   --json            print {\"token\", \"header\", \"claims\"} instead of the bare token
 
 Prints the token and a newline.
@@ -54,6 +57,8 @@ const SPECS: &[Spec] = &[
     flag("no-iat"),
     opt("now"),
     opt("header"),
+    opt("dpop-key"),
+    opt("cnf-jkt"),
     flag("json"),
 ];
 
@@ -159,5 +164,45 @@ fn build_claims(p: &Parsed, now: i64) -> Result<Map<String, Value>, CliError> {
     if !p.flag("no-iat") {
         claims.entry("iat").or_insert_with(|| now.into());
     }
+    if let Some(jkt) = dpop_binding(p)? {
+        let cnf = claims
+            .entry("cnf")
+            .or_insert_with(|| Value::Object(Map::new()));
+        let Value::Object(cnf) = cnf else {
+            return Err(CliError::usage("the claims' cnf is not an object"));
+        };
+        if cnf.get("jkt").is_some_and(|old| old.as_str() != Some(&jkt)) {
+            return Err(CliError::usage(
+                "the claims' cnf.jkt names another key than --dpop-key/--cnf-jkt",
+            ));
+        }
+        cnf.insert("jkt".into(), jkt.into());
+    }
     Ok(claims)
+}
+
+/// The `cnf.jkt` of `--dpop-key FILE` (its thumbprint) or `--cnf-jkt JKT`.
+fn dpop_binding(p: &Parsed) -> Result<Option<String>, CliError> {
+    match (p.value("dpop-key"), p.value("cnf-jkt")) {
+        (Some(_), Some(_)) => Err(CliError::usage("give --dpop-key or --cnf-jkt, not both")),
+        (Some(path), None) => {
+            let bytes = read_file(path, "DPoP key")?;
+            crate::thumbprint::key_thumbprint(&bytes)
+                .map(Some)
+                .map_err(|e| CliError::usage(format!("--dpop-key {path}: {}", e.message)))
+        }
+        (None, Some(jkt)) => {
+            // A SHA-256 thumbprint: 32 bytes in unpadded base64url.
+            let ok =
+                jkt.len() == 43 && URL_SAFE_NO_PAD.decode(jkt).is_ok_and(|raw| raw.len() == 32);
+            if !ok {
+                return Err(CliError::usage(format!(
+                    "--cnf-jkt {jkt:?} is not an RFC 7638 SHA-256 thumbprint (43 base64url \
+                     characters; `jwks dpop thumbprint KEY` prints one)"
+                )));
+            }
+            Ok(Some(jkt.to_owned()))
+        }
+        (None, None) => Ok(None),
+    }
 }

@@ -26,6 +26,23 @@ exit codes:
 
 const SPECS: &[Spec] = &[flag("json")];
 
+/// The thumbprint of one key: a JWK (public or private members), or a key file or PEM private
+/// key (its public key's); what a DPoP-bound token's `cnf.jkt` names.
+pub fn key_thumbprint(bytes: &[u8]) -> Result<String, CliError> {
+    let jwk: Value = match serde_json::from_slice(bytes) {
+        Ok(Value::Object(o)) if o.contains_key("keys") => {
+            return Err(CliError::usage(
+                "a JWKS, not one key: give the key's JWK or key file",
+            ))
+        }
+        Ok(v) => v,
+        Err(_) => SigningKey::from_key_file(bytes, None)
+            .map_err(|e| CliError::usage(format!("not a usable key: {}", e.message())))?
+            .public_jwk(),
+    };
+    jwkskit::thumbprint(&jwk).map_err(|e| CliError::usage(format!("not a usable JWK: {e}")))
+}
+
 pub fn run(args: &[String]) -> CliResult {
     let p = parse(args, SPECS, 1)?;
     let bytes = read_file_or_stdin(p.positional(), "JWK")?;

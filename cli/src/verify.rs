@@ -95,7 +95,9 @@ pub fn run(args: &[String]) -> CliResult {
     }
 }
 
-fn build_policy(p: &Parsed) -> Result<Policy, CliError> {
+/// The token policy of the options `--alg`, `--iss`, `--aud`, `--leeway`, `--typ` and
+/// `--no-require-exp` (also those of `jwks dpop verify`).
+pub(crate) fn build_policy(p: &Parsed) -> Result<Policy, CliError> {
     let mut algorithms = Vec::new();
     for name in p.values("alg") {
         let alg = Algorithm::from_name(name).ok_or_else(|| {
@@ -126,8 +128,12 @@ fn build_policy(p: &Parsed) -> Result<Policy, CliError> {
     })
 }
 
-/// The verifier, or the library's error about the keys (reported as a verdict, exit 2).
-fn make_verifier(p: &Parsed, policy: Policy) -> Result<Result<Verifier, Error>, CliError> {
+/// The verifier of `--jwks`/`--issuer` (with `--allow-http`), or the library's error about the
+/// keys (reported as a verdict, exit 2).
+pub(crate) fn make_verifier(
+    p: &Parsed,
+    policy: Policy,
+) -> Result<Result<Verifier, Error>, CliError> {
     let remote = RemoteOptions {
         allow_http: p.flag("allow-http"),
         ..RemoteOptions::default()
@@ -268,18 +274,10 @@ impl Report<'_> {
 
     fn failure(&self, e: &Error, verifier: Option<&Verifier>) -> i32 {
         let kind = e.kind();
-        let (label, code) = match e.category() {
-            Category::TokenRejected => ("REJECTED", EXIT_REJECTED),
-            Category::KeysUnavailable => ("KEYS UNAVAILABLE", EXIT_TROUBLE),
-            _ => ("ERROR", EXIT_TROUBLE),
-        };
+        let (label, code) = verdict(e.category());
         let hints = hints(e, self.decoded, verifier, self.now);
         if self.json {
-            let category = match e.category() {
-                Category::TokenRejected => "token_rejected",
-                Category::KeysUnavailable => "keys_unavailable",
-                _ => "misuse",
-            };
+            let category = category_name(e.category());
             let out = json!({
                 "valid": false,
                 "error": {
@@ -311,6 +309,25 @@ impl Report<'_> {
         }
         emit(&s);
         code
+    }
+}
+
+/// The label and the exit code of a verdict of `category`: 1 for a rejected token, 2 when the
+/// keys (or the DPoP replay store) are unavailable, or for misuse.
+pub(crate) fn verdict(category: Category) -> (&'static str, i32) {
+    match category {
+        Category::TokenRejected => ("REJECTED", EXIT_REJECTED),
+        Category::KeysUnavailable => ("KEYS UNAVAILABLE", EXIT_TROUBLE),
+        _ => ("ERROR", EXIT_TROUBLE),
+    }
+}
+
+/// The `category` member of a `--json` error.
+pub(crate) fn category_name(category: Category) -> &'static str {
+    match category {
+        Category::TokenRejected => "token_rejected",
+        Category::KeysUnavailable => "keys_unavailable",
+        _ => "misuse",
     }
 }
 
@@ -360,7 +377,7 @@ fn success_json(t: &VerifiedToken, now: i64) -> String {
 
 /// A verified object's JSON text as written, on one line: line breaks can only be whitespace
 /// between tokens (RFC 8259 requires them escaped inside strings), so they become spaces.
-fn as_written(json: &[u8]) -> Option<Box<RawValue>> {
+pub(crate) fn as_written(json: &[u8]) -> Option<Box<RawValue>> {
     let text = std::str::from_utf8(json).ok()?.replace(['\n', '\r'], " ");
     RawValue::from_string(text).ok()
 }
