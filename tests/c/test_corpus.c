@@ -426,8 +426,8 @@ int main(int argc, char **argv) {
     free(keysets[i].json);
   }
   free(text);
-  printf("corpus (C): %d cases, %d queries checked, each on a full verification and on a token cache "
-         "hit; query kinds skipped: none\n",
+  printf("corpus (C): %d cases, %d queries checked, each asked of two verifications of its token "
+         "(a JWT's second answered by the token cache); query kinds skipped: none\n",
          cases_run, queries_run);
   printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;

@@ -38,7 +38,7 @@ struct Signed {
     payload: Vec<u8>,
     alg: String,
     header_kid: Option<String>,
-    key_kid: String,
+    key_kid: Option<String>,
 }
 
 impl Builder {
@@ -132,13 +132,17 @@ impl CaseBuilder {
             .policy("aud", super::cases::AUD)
     }
 
-    /// Signs `payload` under the header `{"alg":ALG,"kid":KID}` of `key`.
+    /// Signs `payload` under the header `{"alg":ALG,"kid":KID}` of `key` (without kid when
+    /// the key has none).
     pub fn by(&mut self, key: &Key, payload: impl AsRef<[u8]>) -> &mut Self {
-        let header = format!(
-            r#"{{"alg":"{}","kid":{}}}"#,
-            key.alg,
-            serde_json::to_string(&key.kid).unwrap()
-        );
+        let header = match &key.kid {
+            Some(kid) => format!(
+                r#"{{"alg":"{}","kid":{}}}"#,
+                key.alg,
+                serde_json::to_string(kid).unwrap()
+            ),
+            None => format!(r#"{{"alg":"{}"}}"#, key.alg),
+        };
         self.signed(key, &header, payload)
     }
 
@@ -197,7 +201,7 @@ impl CaseBuilder {
             self.push(query("payload", &[], Ok(one(payload))));
             self.push(query("alg", &[], Ok(one(alg))));
             self.push(query("kid", &[], kid.map(one).ok_or(NOT_FOUND)));
-            self.push(query("key_id", &[], Ok(one(key_kid))));
+            self.push(query("key_id", &[], key_kid.map(one).ok_or(NOT_FOUND)));
         }
         self
     }

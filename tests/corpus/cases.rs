@@ -44,12 +44,16 @@ pub fn corpus() -> Corpus {
     // A key whose kid holds a NUL: C would read it as "es"; the set skips it.
     let es_nul = Key::es256("jwkskit corpus: ES256 key with a NUL kid", "es\u{0}x");
     let stranger = Key::ed25519("jwkskit corpus: a key no set holds", "ed-1");
+    let anonymous = Key::ed25519("jwkskit corpus: Ed25519 key without kid", "-").without_kid();
+    let empty_kid = Key::es256("jwkskit corpus: ES256 key with an empty kid", "");
 
     let mut g = Builder::new(PREAMBLE);
     g.keyset("main", jwks(&[&ed, &es, &ed2]));
     g.keyset("nul-kid", jwks(&[&ed, &es_nul]));
+    g.keyset("no-kids", jwks(&[&anonymous, &empty_kid]));
 
     plain(&mut g, &ed, &es, &ed2);
+    absent_and_empty_kids(&mut g, &anonymous, &empty_kid);
     refused(&mut g, &ed, &es, &stranger);
     nul_kids(&mut g, &ed, &es_nul);
     case_collisions(&mut g, &ed);
@@ -182,6 +186,29 @@ fn plain(g: &mut Builder, ed: &Key, es: &Key, ed2: &Key) {
         .jwt(OK)
         .string("sub", Ok("bob"))
         .string("iss", Err(NOT_FOUND)),
+    );
+}
+
+fn absent_and_empty_kids(g: &mut Builder, anonymous: &Key, empty_kid: &Key) {
+    g.add(
+        case(
+            "key-without-kid",
+            "Set no-kids: a key without kid verifies a token without kid; neither has a kid.",
+        )
+        .keys("no-kids")
+        .iss_aud()
+        .by(anonymous, claims(""))
+        .jwt(OK),
+    );
+    g.add(
+        case(
+            "empty-kid",
+            "A key whose kid is the empty string, named by a header kid \"\": present, and empty.",
+        )
+        .keys("no-kids")
+        .iss_aud()
+        .by(empty_kid, claims(""))
+        .jwt(OK),
     );
 }
 

@@ -25,8 +25,8 @@ enum Signer {
 
 /// A signing key and its public JWK.
 pub struct Key {
-    /// The JWK's `kid`.
-    pub kid: String,
+    /// The JWK's `kid`, if it has one.
+    pub kid: Option<String>,
     /// The JWA name of its algorithm.
     pub alg: &'static str,
     signer: Signer,
@@ -37,7 +37,7 @@ impl Key {
     pub fn ed25519(label: &str, kid: &str) -> Key {
         let pair = Ed25519KeyPair::from_seed_unchecked(&secret(label)).unwrap();
         Key {
-            kid: kid.into(),
+            kid: Some(kid.into()),
             alg: "EdDSA",
             signer: Signer::Ed(pair),
         }
@@ -47,14 +47,28 @@ impl Key {
     pub fn es256(label: &str, kid: &str) -> Key {
         let key = p256::ecdsa::SigningKey::from_slice(&secret(label)).unwrap();
         Key {
-            kid: kid.into(),
+            kid: Some(kid.into()),
             alg: "ES256",
             signer: Signer::Es(Box::new(key)),
         }
     }
 
+    /// The same key without a kid.
+    pub fn without_kid(mut self) -> Key {
+        self.kid = None;
+        self
+    }
+
     /// The public JWK.
     pub fn jwk(&self) -> Value {
+        let mut jwk = self.jwk_with_kid();
+        if self.kid.is_none() {
+            jwk.as_object_mut().unwrap().remove("kid");
+        }
+        jwk
+    }
+
+    fn jwk_with_kid(&self) -> Value {
         match &self.signer {
             Signer::Ed(pair) => json!({
                 "kty": "OKP", "crv": "Ed25519", "x": b64(pair.public_key().as_ref()),

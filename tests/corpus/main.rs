@@ -181,7 +181,8 @@ fn check_map(t: &jwkskit::VerifiedToken, q: &format::Query, problems: &mut Vec<S
     }
 }
 
-/// Every case through the Rust API, each on a full verification and on a token cache hit.
+/// Every case through the Rust API, each query asked of two verifications of its token (a
+/// JWT's second answered by the token cache).
 #[test]
 fn the_core_gives_every_expected_answer() {
     let corpus = Corpus::parse(&checked_in()).unwrap();
@@ -260,7 +261,7 @@ fn the_core_gives_every_expected_answer() {
     assert_eq!(queries, corpus.query_count());
     assert!(hits > 0);
     println!(
-        "corpus (Rust): {} cases, {queries} queries checked, each on a full verification and on a token cache hit",
+        "corpus (Rust): {} cases, {queries} queries checked, each asked of two verifications of its token (a JWT's second answered by the token cache)",
         corpus.cases.len()
     );
 }

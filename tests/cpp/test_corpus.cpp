@@ -401,9 +401,9 @@ int main(int argc, char **argv) {
   }
   if (!end_seen) fail("the file has no end record: cut short");
   if (cases == 0 || queries == 0) fail("nothing ran");
-  std::printf("corpus (C++): %d cases, %d queries checked, each on a full verification and on a token cache hit, "
-              "through the non-throwing and throwing forms; %d of them also on a jwks::claims copy; query kinds "
-              "skipped: none\n",
+  std::printf("corpus (C++): %d cases, %d queries checked, each asked of two verifications of its token (a "
+              "JWT's second answered by the token cache), through the non-throwing and throwing forms; %d of "
+              "them also of a jwks::claims copy; query kinds skipped: none\n",
               cases, queries, copy_queries);
   std::printf("%d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;
