@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# C tests: the same program built five ways, each run against fixtures signed by the issuer API.
+# C tests: the same programs built five ways, tests/c/test_jwks.c run against fixtures signed
+# by the issuer API and tests/c/test_corpus.c against the cross-language corpus
+# (tests/vectors/corpus/cases.txt):
 #   1. against libjwks.so                       2. under AddressSanitizer + UBSan
 #   3. under valgrind (memcheck, leak check)      4. statically linked against libjwks.a
 #   5. against an installed copy found through pkg-config (checks `make install`)
@@ -30,21 +32,28 @@ if grep -v '^jwks_' <<<"$exported"; then echo "libjwks.so exports the symbols ab
 cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude)
 libs=(-lpthread)
 rel=$root/target/release
+corpus=$root/tests/vectors/corpus/cases.txt
 
 echo "== C tests: shared library"
-cc "${cflags[@]}" tests/c/test_jwks.c -o "$out/test_shared" -L"$rel" -ljwks "${libs[@]}"
-LD_LIBRARY_PATH=$rel "$out/test_shared" "$out/fixtures"
+cc "${cflags[@]}" tests/c/test_jwks.c -o "$out/jwks_shared" -L"$rel" -ljwks "${libs[@]}"
+LD_LIBRARY_PATH=$rel "$out/jwks_shared" "$out/fixtures"
+cc "${cflags[@]}" tests/c/test_corpus.c -o "$out/corpus_shared" -L"$rel" -ljwks "${libs[@]}"
+LD_LIBRARY_PATH=$rel "$out/corpus_shared" "$corpus"
 
 echo "== C tests: AddressSanitizer + UndefinedBehaviorSanitizer"
-cc "${cflags[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
-  tests/c/test_jwks.c -o "$out/test_asan" -L"$rel" -ljwks "${libs[@]}"
-# Prove the binary is instrumented: an unchecked run would pass silently.
-# (grep reads the whole listing: `grep -q` would close the pipe early and fail under pipefail.)
-symbols=$(nm "$out/test_asan")
-grep '__asan_init' >/dev/null <<<"$symbols" || { echo "ASan not linked in"; exit 1; }
-grep '__ubsan_handle' >/dev/null <<<"$symbols" || { echo "UBSan not linked in"; exit 1; }
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  LD_LIBRARY_PATH=$rel "$out/test_asan" "$out/fixtures"
+for prog in jwks corpus; do
+  cc "${cflags[@]}" -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+    "tests/c/test_$prog.c" -o "$out/${prog}_asan" -L"$rel" -ljwks "${libs[@]}"
+  # Prove the binary is instrumented: an unchecked run would pass silently.
+  # (grep reads the whole listing: `grep -q` would close the pipe early and fail under pipefail.)
+  symbols=$(nm "$out/${prog}_asan")
+  grep '__asan_init' >/dev/null <<<"$symbols" || { echo "ASan not linked in"; exit 1; }
+  grep '__ubsan_handle' >/dev/null <<<"$symbols" || { echo "UBSan not linked in"; exit 1; }
+done
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+LD_LIBRARY_PATH=$rel "$out/jwks_asan" "$out/fixtures"
+LD_LIBRARY_PATH=$rel "$out/corpus_asan" "$corpus"
+unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "== C tests: valgrind"
 if ! command -v valgrind >/dev/null; then
@@ -55,13 +64,19 @@ fi
 command -v valgrind >/dev/null || { echo "valgrind is required for the C tests"; exit 1; }
 LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
   --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-  "$out/test_shared" "$out/fixtures"
+  "$out/jwks_shared" "$out/fixtures"
+LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
+  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+  "$out/corpus_shared" "$corpus"
 
 echo "== C tests: static library"
-cc "${cflags[@]}" tests/c/test_jwks.c -o "$out/test_static" "$rel/libjwks.a" \
-  -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
-if ldd "$out/test_static" | grep libjwks >/dev/null; then echo "static binary still links libjwks.so"; exit 1; fi
-"$out/test_static" "$out/fixtures"
+for prog in jwks corpus; do
+  cc "${cflags[@]}" "tests/c/test_$prog.c" -o "$out/${prog}_static" "$rel/libjwks.a" \
+    -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+  if ldd "$out/${prog}_static" | grep libjwks >/dev/null; then echo "static binary still links libjwks.so"; exit 1; fi
+done
+"$out/jwks_static" "$out/fixtures"
+"$out/corpus_static" "$corpus"
 
 echo "== C tests: installed copy through pkg-config"
 prefix=$out/prefix
@@ -69,15 +84,18 @@ rm -rf "$prefix"
 make --no-print-directory -s install PREFIX="$prefix" >/dev/null
 readelf -d "$prefix/lib/libjwks.so" | grep 'SONAME.*libjwks.so.0' >/dev/null || { echo "missing soname"; exit 1; }
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
-if command -v pkg-config >/dev/null; then
-  # shellcheck disable=SC2046
-  cc -std=c11 -Wall -Werror tests/c/test_jwks.c -o "$out/test_installed" \
-    $(pkg-config --cflags --libs jwks) -lpthread
-else
-  cc -std=c11 -Wall -Werror tests/c/test_jwks.c -o "$out/test_installed" \
-    -I"$prefix/include" -L"$prefix/lib" -ljwks -lpthread
-fi
-LD_LIBRARY_PATH=$prefix/lib "$out/test_installed" "$out/fixtures"
+for prog in jwks corpus; do
+  if command -v pkg-config >/dev/null; then
+    # shellcheck disable=SC2046
+    cc -std=c11 -Wall -Werror "tests/c/test_$prog.c" -o "$out/${prog}_installed" \
+      $(pkg-config --cflags --libs jwks) -lpthread
+  else
+    cc -std=c11 -Wall -Werror "tests/c/test_$prog.c" -o "$out/${prog}_installed" \
+      -I"$prefix/include" -L"$prefix/lib" -ljwks -lpthread
+  fi
+done
+LD_LIBRARY_PATH=$prefix/lib "$out/jwks_installed" "$out/fixtures"
+LD_LIBRARY_PATH=$prefix/lib "$out/corpus_installed" "$corpus"
 
 echo "== C quickstart from the README"
 python3 - "$root/README.md" "$root/examples/c/quickstart.c" <<'PY'

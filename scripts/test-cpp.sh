@@ -3,9 +3,10 @@
 # every function of include/jwks.h is called by jwks.hpp, and its generated lists (result
 # codes, categories) match the C enums. Then tests/cpp/test_jwks.cpp (every fixture token
 # through the throwing and non-throwing forms, the library's detailed messages in jwks::error,
-# claims, the token cache, moved-from handles, 8 threads sharing one verifier) built with g++
-# and clang++ (-std=c++17 -Wall -Wextra -Werror) and run plain, under AddressSanitizer +
-# UBSan, and under valgrind; then the
+# claims, the token cache, moved-from handles, 8 threads sharing one verifier) and
+# tests/cpp/test_corpus.cpp (the cross-language corpus, tests/vectors/corpus/cases.txt) built
+# with g++ and clang++ (-std=c++17 -Wall -Wextra -Werror) and run plain, under
+# AddressSanitizer + UBSan, and under valgrind; then the
 # README's C++ example (examples/cpp/quickstart.cpp) is checked against the file, built
 # against a `make install`ed copy and run. Installs clang and valgrind with apt-get when
 # missing and running as root.
@@ -41,23 +42,33 @@ sanitize=(-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# Each test program and its argument.
+programs=(jwks corpus)
+declare -A input=([jwks]=$out/fixtures [corpus]=$root/tests/vectors/corpus/cases.txt)
+
 for cxx in g++ clang++; do
   echo "== C++ tests: $cxx"
-  "$cxx" "${flags[@]}" tests/cpp/test_jwks.cpp -o "$out/test_$cxx" -L"$rel" -ljwks -lpthread
-  LD_LIBRARY_PATH=$rel "$out/test_$cxx" "$out/fixtures"
+  for prog in "${programs[@]}"; do
+    "$cxx" "${flags[@]}" "tests/cpp/test_$prog.cpp" -o "$out/${prog}_$cxx" -L"$rel" -ljwks -lpthread
+    LD_LIBRARY_PATH=$rel "$out/${prog}_$cxx" "${input[$prog]}"
+  done
 
   echo "== C++ tests: $cxx, AddressSanitizer + UndefinedBehaviorSanitizer"
-  "$cxx" "${flags[@]}" "${sanitize[@]}" tests/cpp/test_jwks.cpp -o "$out/test_${cxx}_asan" -L"$rel" -ljwks -lpthread
-  # Prove the binary is instrumented: an unchecked run would pass silently.
-  symbols=$(nm "$out/test_${cxx}_asan")
-  grep '__asan_init' >/dev/null <<<"$symbols" || { echo "ASan not linked in ($cxx)"; exit 1; }
-  grep '__ubsan_handle' >/dev/null <<<"$symbols" || { echo "UBSan not linked in ($cxx)"; exit 1; }
-  LD_LIBRARY_PATH=$rel "$out/test_${cxx}_asan" "$out/fixtures"
+  for prog in "${programs[@]}"; do
+    "$cxx" "${flags[@]}" "${sanitize[@]}" "tests/cpp/test_$prog.cpp" -o "$out/${prog}_${cxx}_asan" -L"$rel" -ljwks -lpthread
+    # Prove the binary is instrumented: an unchecked run would pass silently.
+    symbols=$(nm "$out/${prog}_${cxx}_asan")
+    grep '__asan_init' >/dev/null <<<"$symbols" || { echo "ASan not linked in ($cxx)"; exit 1; }
+    grep '__ubsan_handle' >/dev/null <<<"$symbols" || { echo "UBSan not linked in ($cxx)"; exit 1; }
+    LD_LIBRARY_PATH=$rel "$out/${prog}_${cxx}_asan" "${input[$prog]}"
+  done
 
   echo "== C++ tests: $cxx, valgrind"
-  LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
-    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-    "$out/test_$cxx" "$out/fixtures"
+  for prog in "${programs[@]}"; do
+    LD_LIBRARY_PATH=$rel valgrind --quiet --error-exitcode=99 --leak-check=full \
+      --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+      "$out/${prog}_$cxx" "${input[$prog]}"
+  done
 done
 
 echo "== C++ example from the README"

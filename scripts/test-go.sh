@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Go bindings: builds libjwks (cargo build --release, a no-op when up to date) and puts it into
 # bindings/go/lib (scripts/dist-go.sh lib), then in bindings/go checks formatting (gofmt -l),
-# runs go vet and go test -race over every package, checks that test binaries link libjwks
-# statically and that a checkout without the prebuilt library fails with a message saying
-# what to do, and finally runs a few tests against a `make install`ed copy of the library
+# runs go vet and go test -race over every package (and the corpus test again with -v, for the
+# counts it logs), checks that test binaries link libjwks statically and that a checkout
+# without the prebuilt library fails with a message saying what to do, and finally runs a few tests against a `make install`ed copy of the library
 # through pkg-config (-tags jwks_pkgconfig). scripts/test-dist-go.sh tests the released module.
 # Needs Go 1.26 or later (grpcjwks's, jwksprom's and jwksredis's go.mod; the jwks module alone
 # needs 1.22), a C compiler, cargo, make, pkg-config and redis-server (installed with apt-get
@@ -44,6 +44,11 @@ go vet ./...
 step "go test -race -count=1 ./..."
 # A hang (a deadlock in a key fetch, say) fails in minutes rather than go test's default 10.
 go test -race -count=1 -timeout 300s ./...
+
+step "the cross-language corpus (tests/vectors/corpus/cases.txt): what TestCorpus counted"
+# go test shows a passing test's log only with -v.
+corpus_log=$(go test -race -count=1 -run '^TestCorpus$' -v . 2>&1) || { echo "$corpus_log"; exit 1; }
+grep -F 'corpus (Go):' <<<"$corpus_log" || { echo "$corpus_log"; echo "TestCorpus printed no counts" >&2; exit 1; }
 
 step "grpcjwks (a module of its own, gRPC interceptors): go vet, go test -race"
 (cd grpcjwks && go mod download && go vet ./... && go test -race -count=1 -timeout 300s ./...)

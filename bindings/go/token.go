@@ -86,5 +86,8 @@ func (t *Token) HasKid() bool { return t.hasKid }
 // KeyID returns the kid of the key that verified the signature, or "" if it has none.
 func (t *Token) KeyID() string { return t.keyID }
 
+// HasKeyID reports whether the key that verified the signature has a kid (which may be "").
+func (t *Token) HasKeyID() bool { return t.hasKeyID }
+
 // KeyThumbprint returns the RFC 7638 thumbprint of the key that verified the signature.
 func (t *Token) KeyThumbprint() string { return t.thumbprint }

@@ -12,6 +12,10 @@ use jwkskit::issuer::{jwks_document, SigningKey};
 use jwkskit::Algorithm;
 use serde_json::{json, Value};
 
+/// The cross-language corpus's file format (tests/vectors/corpus/README.md).
+#[path = "corpus/format.rs"]
+mod corpus_format;
+
 const NOW: i64 = 1_700_000_000;
 
 const PROXY_VARS: [&str; 6] = [
@@ -1747,4 +1751,173 @@ fn keygen_and_sign_make_es512_tokens_that_verify() {
     expect(&run, 0, &[]);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["header"]["alg"], "ES512");
+}
+
+// ---------------------------------------------------------------- the cross-language corpus
+
+/// The corpus (tests/vectors/corpus/cases.txt) through `jwks verify --json`, for what the tool
+/// can express: the verdict on a JWT at the case's time under its key set and policy (exit code
+/// and `error.name`), and of a valid token its payload (`claims`, as written on one line), its
+/// algorithm, its kid, the verifying key's kid, its scopes (or `scopes_error`) and whether its
+/// member names are unique under case folding (`claim_names_case_unique`). The tool verifies
+/// JWTs only, and prints no typed claim reads: the cases and query kinds it cannot express are
+/// fixed lists, asserted, and every case and query of the file is counted as run or skipped.
+#[test]
+fn corpus_through_verify_json() {
+    use corpus_format::{text_of, Corpus, Query};
+    use serde_json::value::RawValue;
+    use std::collections::{BTreeSet, HashMap};
+
+    const SKIPPED_MODES: &[&str] = &["jws"];
+    const SKIPPED_KINDS: &[&str] = &[
+        "bool",
+        "contains",
+        "has_scopes",
+        "int",
+        "json",
+        "readable",
+        "string",
+    ];
+    let text = std::fs::read_to_string(corpus_format::path()).unwrap();
+    let corpus = Corpus::parse(&text).unwrap();
+    let dir = TempDir::new("corpus");
+    let mut problems = Vec::new();
+    let (mut cases, mut queries, mut skipped_cases, mut skipped_queries) = (0, 0, 0, 0);
+    let mut skipped_kinds_seen = BTreeSet::new();
+    for case in &corpus.cases {
+        let mode = text_of(&case.verify.args[0]).unwrap();
+        if SKIPPED_MODES.contains(&mode) {
+            skipped_cases += 1;
+            skipped_queries += case.queries.len();
+            continue;
+        }
+        assert_eq!(
+            mode, "jwt",
+            "{}: a verify mode this test does not know",
+            case.name
+        );
+        cases += 1;
+        let jwks_file = dir.write(
+            &format!("{}.json", case.keys),
+            corpus.keyset(&case.keys).unwrap(),
+        );
+        let now = text_of(&case.verify.args[1]).unwrap();
+        let mut args = vec![
+            "verify".to_owned(),
+            case.token.clone(),
+            "--jwks".into(),
+            jwks_file,
+            "--now".into(),
+            now.into(),
+            "--json".into(),
+        ];
+        for (name, value) in &case.policy {
+            assert!(["iss", "aud", "alg"].contains(&name.as_str()), "{name}");
+            args.push(format!("--{name}"));
+            args.push(text_of(value).unwrap().to_owned());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = jwks(&args);
+        let out: HashMap<String, Box<RawValue>> = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{}: {e}: {}", case.name, run.stdout));
+        let field = |name: &str| -> Value {
+            out.get(name)
+                .map_or(Value::Null, |raw| serde_json::from_str(raw.get()).unwrap())
+        };
+        let (verdict, exit) = if field("valid") == json!(true) {
+            ("OK".to_owned(), 0)
+        } else {
+            let name = field("error")["name"].as_str().unwrap_or("?").to_owned();
+            (name, 1)
+        };
+        if verdict != case.verify.code || run.code != exit {
+            problems.push(format!(
+                "{}: verdict {verdict} (exit {}), expected {}",
+                case.name, run.code, case.verify.code
+            ));
+            continue;
+        }
+        for q in &case.queries {
+            if SKIPPED_KINDS.contains(&q.kind.as_str()) {
+                skipped_queries += 1;
+                skipped_kinds_seen.insert(q.kind.clone());
+                continue;
+            }
+            queries += 1;
+            let string = |v: &Value| -> (String, Vec<Vec<u8>>) {
+                match v.as_str() {
+                    Some(s) => ("OK".into(), vec![s.as_bytes().to_vec()]),
+                    None => ("NOT_FOUND".into(), vec![]),
+                }
+            };
+            let got: (String, Vec<Vec<u8>>) = match q.kind.as_str() {
+                // The claims as written, on one line (line breaks between tokens as spaces).
+                "payload" => ("OK".into(), vec![out["claims"].get().as_bytes().to_vec()]),
+                "alg" => string(&field("alg")),
+                "kid" => string(&field("kid")),
+                "key_id" => string(&field("key")["kid"]),
+                "case_unique" => match field("claim_names_case_unique") {
+                    Value::Bool(true) => ("OK".into(), vec![]),
+                    Value::Bool(false) => ("INVALID_CLAIM".into(), vec![]),
+                    other => panic!("{}: claim_names_case_unique {other}", case.name),
+                },
+                "scopes" => match (field("scopes"), field("scopes_error")) {
+                    (Value::Array(list), Value::Null) => (
+                        "OK".into(),
+                        list.iter()
+                            .map(|s| s.as_str().unwrap().as_bytes().to_vec())
+                            .collect(),
+                    ),
+                    (Value::Null, e) => (e["name"].as_str().unwrap().to_owned(), vec![]),
+                    other => panic!("{}: scopes {other:?}", case.name),
+                },
+                other => panic!(
+                    "{}: a query kind this test does not know: {other}",
+                    case.name
+                ),
+            };
+            let expected: &Query = q;
+            let expected_values: Vec<Vec<u8>> = if q.kind == "payload" {
+                // `verify --json` prints the claims on one line.
+                let one_line = String::from_utf8(expected.values[0].clone())
+                    .unwrap()
+                    .replace(['\n', '\r'], " ");
+                vec![one_line.into_bytes()]
+            } else {
+                expected.values.clone()
+            };
+            if got != (expected.code.clone(), expected_values) {
+                let show = |v: &[Vec<u8>]| -> Vec<String> {
+                    v.iter().map(|b| corpus_format::encode(b)).collect()
+                };
+                problems.push(format!(
+                    "{}: {} gave {} {:?}, expected {} {:?}",
+                    case.name,
+                    q.kind,
+                    got.0,
+                    show(&got.1),
+                    expected.code,
+                    show(&expected.values)
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert_eq!(cases + skipped_cases, corpus.cases.len());
+    assert_eq!(queries + skipped_queries, corpus.query_count());
+    // The skipped kinds are the ones the file has and the tool cannot express, and no more.
+    let listed: BTreeSet<String> = SKIPPED_KINDS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(skipped_kinds_seen, listed);
+    assert!(cases > 0 && queries > 0 && skipped_cases > 0);
+    println!(
+        "corpus (jwks verify --json): {cases} cases and {queries} queries checked; skipped {skipped_cases} \
+         cases (verified by their signature alone: the tool verifies JWTs) and {skipped_queries} \
+         queries (of the kinds {})",
+        SKIPPED_KINDS.join(", ")
+    );
 }
