@@ -54,13 +54,20 @@ impl Policy {
     }
 
     /// [`check_claims`](Self::check_claims), returning the token's time claims on success so
-    /// that a cached verification can re-check them later without reading the payload again.
-    pub(crate) fn check_claims_times(&self, payload: &[u8], now: i64) -> Result<TimeClaims, Error> {
+    /// that a cached verification can re-check them later without reading the payload again,
+    /// and whether the token carries `cnf` (RFC 7800: it is bound to a key or a certificate).
+    pub(crate) fn check_claims_times(
+        &self,
+        payload: &[u8],
+        now: i64,
+    ) -> Result<(TimeClaims, bool), Error> {
         let checked = |name: &str| {
-            matches!(name, "exp" | "nbf" | "iat" | "iss" | "aud")
+            matches!(name, "exp" | "nbf" | "iat" | "iss" | "aud" | "cnf")
                 || self.required_claims.iter().any(|c| c == name)
         };
-        self.check_fields(&self.read_claims(payload, &checked)?, now)
+        let fields = self.read_claims(payload, &checked)?;
+        let times = self.check_fields(&fields, now)?;
+        Ok((times, fields.get("cnf").is_some()))
     }
 
     /// Reads a JWT payload as a claims object, keeping the members `keep` names.

@@ -107,6 +107,8 @@ struct Slot {
     key_id: Option<NulStr>,
     key_thumbprint: NulStr,
     times: TimeClaims,
+    /// Whether the token carries `cnf` (see [`Facts::bound`]).
+    bound: bool,
     generation: u64,
     issuer: Option<Box<str>>,
     /// Where the claims' members lie in the payload, for the claim getters of a hit (see
@@ -345,6 +347,7 @@ impl TokenCache {
                 Hit {
                     verified: s.verified(max_json_depth),
                     times: s.times,
+                    bound: s.bound,
                     generation: s.generation,
                     issuer: s.issuer.clone(),
                     deadline: s.deadline,
@@ -464,6 +467,7 @@ impl TokenCache {
             key_id: verified.key_id_nul().cloned(),
             key_thumbprint: verified.key_thumbprint_nul().clone(),
             times: facts.times,
+            bound: facts.bound,
             generation: facts.generation,
             issuer: facts.issuer.map(String::into_boxed_str),
             members,
@@ -563,6 +567,8 @@ pub(crate) struct Hit {
     pub(crate) verified: VerifiedToken,
     /// The time claims, which the caller checks again at its `now`.
     pub(crate) times: TimeClaims,
+    /// Whether the token carries `cnf` (see [`Facts::bound`]).
+    pub(crate) bound: bool,
     /// The generation of the key set that verified it.
     generation: u64,
     /// The `iss` the source routed by, if it routes by issuer.
@@ -576,6 +582,9 @@ pub(crate) struct Hit {
 pub(crate) struct Facts {
     /// The time claims, for re-checking on a hit.
     pub(crate) times: TimeClaims,
+    /// Whether the token carries `cnf` (RFC 7800): bound to a key or a certificate, it is
+    /// accepted only by a request verification that checks the binding.
+    pub(crate) bound: bool,
     /// The generation of the key set that verified the signature.
     pub(crate) generation: u64,
     /// The `iss` the source routed by, if it routes by issuer.

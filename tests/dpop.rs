@@ -377,6 +377,61 @@ fn verified_request_reports_its_binding() {
     assert_eq!(v.dpop_stats().replay_entries, 1);
 }
 
+/// A bound token verified alone (`verify`, the token without its request) is refused: the
+/// holder of a leaked DPoP- or certificate-bound token must not get in by calling the one-token
+/// API, in any language. Through the token cache too: a request verification that stored the
+/// token does not make a later `verify` of it pass. An unbound token is not affected.
+#[test]
+fn bound_tokens_are_refused_when_verified_alone() {
+    let w = World::new();
+    for cache in [true, false] {
+        let v = w.verifier(|p| {
+            if !cache {
+                p.token_cache.max_entries = 0;
+            }
+        });
+        let dpop_bound = w.bound();
+        let cert_bound =
+            w.token(json!({"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}));
+        let other_cnf = w.token(json!({"jwk": {"kty": "OKP"}}));
+        let unbound = w
+            .issuer
+            .sign(&json!({"sub": "u", "exp": NOW + 3600}))
+            .unwrap();
+        // The request verification first, so that the token cache holds the token.
+        let auth = format!("DPoP {dpop_bound}");
+        let proof = w.proof(&dpop_bound, NOW, None);
+        let req = Request::new("GET", URI).authorization(&auth).dpop(&proof);
+        assert!(v.verify_request_at(&req, NOW).is_ok(), "cache {cache}");
+        for (token, says) in [
+            (&dpop_bound, "DPoP-bound (cnf.jkt)"),
+            (&cert_bound, "client certificate (cnf.x5t#S256)"),
+            (&other_cnf, "does not check"),
+        ] {
+            for _ in 0..3 {
+                let e = v.verify_at(token.as_bytes(), NOW).unwrap_err();
+                assert_eq!(e.kind(), ErrorKind::BoundTokenAsBearer, "cache {cache}");
+                assert!(e.message().contains(says), "{}", e.message());
+            }
+        }
+        assert!(v.verify_at(unbound.as_bytes(), NOW).is_ok());
+        // Sent as Bearer in a request: refused the same way.
+        let bearer = format!("Bearer {dpop_bound}");
+        let req = Request::new("GET", URI).authorization(&bearer);
+        assert_eq!(
+            kind_name(&v.verify_request_at(&req, NOW)),
+            "BOUND_TOKEN_AS_BEARER"
+        );
+        // allow_dpop_bound_bearer lets a DPoP-bound token alone through, nothing else.
+        let lax = w.verifier(|p| p.dpop.allow_bound_bearer = true);
+        assert!(lax.verify_at(dpop_bound.as_bytes(), NOW).is_ok());
+        assert_eq!(
+            kind_name(&lax.verify_at(cert_bound.as_bytes(), NOW)),
+            "BOUND_TOKEN_AS_BEARER"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Answers
 

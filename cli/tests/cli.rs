@@ -13,7 +13,7 @@ use jwkskit::Algorithm;
 use serde_json::{json, Value};
 
 /// The cross-language corpus's file format (tests/vectors/corpus/README.md).
-#[path = "corpus/format.rs"]
+#[path = "../../tests/corpus/format.rs"]
 mod corpus_format;
 
 const NOW: i64 = 1_700_000_000;

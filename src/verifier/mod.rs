@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::catalogue::DpopStats;
 use crate::claims::issuer;
+use crate::cnf::Confirmation;
 use crate::dpop::ProofVerifier;
 use crate::error::{err, shorten, Error, ErrorKind};
 use crate::jwk::Jwk;
@@ -26,6 +27,15 @@ use crate::verify_counts::{Counters, VerifyCounts};
 
 mod constructors;
 pub mod request;
+
+/// Whether the caller of a verification checks a bound token's binding (`cnf`) itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Binding {
+    /// It does not: a bound token is refused (but for `allow_dpop_bound_bearer`).
+    Unchecked,
+    /// It does (a request verification): a bound token is returned for it to check.
+    CheckedByCaller,
+}
 
 /// Verifies tokens against a key source under a policy. `Send + Sync`; clones share state.
 #[derive(Clone)]
@@ -69,7 +79,24 @@ impl Verifier {
     /// Verifies a JWT (signature and claims) at unix time `now`, through the token cache if
     /// the policy has one (the verdict is the same either way). Counted in
     /// [`Verifier::verify_counts`].
+    ///
+    /// A token that carries `cnf` (RFC 7800: bound to a DPoP key or a client certificate) is
+    /// refused with [`ErrorKind::BoundTokenAsBearer`]: whoever holds it must also prove the
+    /// binding, which only [`verify_request`](Self::verify_request) checks. The one exception
+    /// is a DPoP-bound token (`cnf.jkt` alone) under
+    /// [`DpopPolicy::allow_bound_bearer`](crate::dpop::DpopPolicy::allow_bound_bearer).
     pub fn verify_at(&self, token: &[u8], now: i64) -> Result<VerifiedToken, Error> {
+        self.verify_token_at(token, now, Binding::Unchecked)
+    }
+
+    /// [`verify_at`](Self::verify_at), where `binding` says whether the caller checks a bound
+    /// token's binding itself (a request verification) or not.
+    pub(crate) fn verify_token_at(
+        &self,
+        token: &[u8],
+        now: i64,
+        binding: Binding,
+    ) -> Result<VerifiedToken, Error> {
         // Each outcome is counted where it is made, and the token moved once into the
         // caller's: counting a local copy before returning it cost every hit a copy of the
         // verified token (docs/benchmarks.md, "Measured while designing"). The thread's stripe
@@ -78,7 +105,10 @@ impl Verifier {
         let counts = &self.inner.counts;
         let failed = |e: Error| counts.failed(stripe, e);
         let Some(cache) = &self.inner.cache else {
-            let (verified, _) = self.verify_fresh(token, now).map_err(failed)?;
+            let (verified, facts) = self.verify_fresh(token, now).map_err(failed)?;
+            if facts.bound && binding == Binding::Unchecked {
+                self.refuse_unproven(&verified).map_err(failed)?;
+            }
             counts.succeeded(stripe);
             return Ok(verified);
         };
@@ -95,14 +125,47 @@ impl Verifier {
             let generation = self.inner.source.generation(&query).map_err(failed)?;
             if cache.confirm(&probe, &hit, generation) {
                 policy.check_times(&hit.times, now).map_err(failed)?;
+                if hit.bound && binding == Binding::Unchecked {
+                    self.refuse_unproven(&hit.verified).map_err(failed)?;
+                }
                 counts.succeeded(stripe);
                 return Ok(hit.verified);
             }
         }
         let (verified, facts) = self.verify_fresh(token, now).map_err(failed)?;
+        let bound = facts.bound;
+        // Stored even when refused below: it is valid, and a request verification that
+        // proves its binding may ask for it next.
         cache.insert(probe, &verified, facts, now, policy.leeway);
+        if bound && binding == Binding::Unchecked {
+            self.refuse_unproven(&verified).map_err(failed)?;
+        }
         counts.succeeded(stripe);
         Ok(verified)
+    }
+
+    /// The refusal of a bound token (one with `cnf`) verified without its binding, unless the
+    /// policy accepts it: a DPoP-bound token (`cnf.jkt` and no certificate binding) under
+    /// `allow_dpop_bound_bearer`.
+    fn refuse_unproven(&self, verified: &VerifiedToken) -> Result<(), Error> {
+        let policy = &self.inner.policy;
+        let cnf = Confirmation::read(verified.payload(), policy.limits.max_json_depth)?;
+        let message = match (&cnf.jkt, &cnf.x5t_s256) {
+            (Some(_), None) if policy.dpop.allow_bound_bearer => return Ok(()),
+            (Some(_), _) => {
+                "the token is DPoP-bound (cnf.jkt): verify the request with its DPoP proof \
+                 (verify_request), not the token alone"
+            }
+            (None, Some(_)) => {
+                "the token is bound to a client certificate (cnf.x5t#S256): verify the request \
+                 with the certificate (verify_request), not the token alone"
+            }
+            (None, None) => {
+                "the token is bound to a key (cnf) by a method this library does not check: \
+                 it cannot be accepted without proof of possession"
+            }
+        };
+        Err(err(ErrorKind::BoundTokenAsBearer, message))
     }
 
     /// The full verification, and what the token cache keeps besides the token.
@@ -113,9 +176,10 @@ impl Verifier {
         // Read whole, by the same reader as `claims()`, which builds its map on first use:
         // building it here would cost every verification a measurable share of a signature
         // check (docs/benchmarks.md, "Measured while designing").
-        let times = policy.check_claims_times(verified.payload(), now)?;
+        let (times, bound) = policy.check_claims_times(verified.payload(), now)?;
         let facts = Facts {
             times,
+            bound,
             generation,
             issuer,
         };

@@ -17,7 +17,7 @@
 //! 6. `DPoP`: the replay store records the proof, last, so that only a request that passed
 //!    everything else spends its `jti`.
 
-use super::Verifier;
+use super::{Binding, Verifier};
 pub use crate::cnf::ClientCert;
 use crate::cnf::Confirmation;
 use crate::dpop::{ProofTarget, TokenScheme, VerifiedProof};
@@ -273,7 +273,8 @@ impl Verifier {
         let depth = policy.limits.max_json_depth;
         match scheme {
             Scheme::Bearer => {
-                let verified = self.verify_at(token.as_bytes(), now)?;
+                let verified =
+                    self.verify_token_at(token.as_bytes(), now, Binding::CheckedByCaller)?;
                 let cnf = Confirmation::read(verified.payload(), depth)?;
                 if cnf.jkt.is_some() && !policy.dpop.allow_bound_bearer {
                     return Err(err(
@@ -312,7 +313,8 @@ impl Verifier {
                 };
                 let dpop = &self.inner.dpop;
                 let checked = dpop.check(proof.as_bytes(), &target, now)?;
-                let verified = self.verify_at(token.as_bytes(), now)?;
+                let verified =
+                    self.verify_token_at(token.as_bytes(), now, Binding::CheckedByCaller)?;
                 let cnf = Confirmation::read(verified.payload(), depth)?;
                 match cnf.jkt.as_deref() {
                     None => {

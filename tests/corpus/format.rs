@@ -15,7 +15,14 @@ pub const VERSION: &str = "1";
 
 /// Where the corpus lives in the repository.
 pub fn path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/corpus/cases.txt")
+    // From the library's crate or the tool's (`cli/`, one level down in the workspace).
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let file = "tests/vectors/corpus/cases.txt";
+    manifest
+        .ancestors()
+        .map(|dir| dir.join(file))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| manifest.join(file))
 }
 
 /// The whole corpus.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, List, MutableMapping, Optional
 
-from .rules import AuthError, Credentials, MiddlewareBase, request_path
+from .rules import AuthError, BoundTokenRefused, Credentials, MiddlewareBase, request_path
 
 __all__ = ["BearerAuthMiddleware", "credentials"]
 
@@ -93,8 +93,10 @@ class BearerAuthMiddleware(MiddlewareBase[App]):
             if route is None and not rules._requests:
                 # The bearer-only hot path: the Authorization header alone.
                 authorization = [v.decode("latin-1") for k, v in scope.get("headers", ()) if k.lower() == b"authorization"]
-                claims = await rules.authenticate_async(authorization, scope.get("query_string", b""))
-                if "cnf" in claims:
+                try:
+                    claims = await rules.authenticate_async(authorization, scope.get("query_string", b""))
+                except BoundTokenRefused:
+                    # Bound to a key or a certificate: the binding is the request's to check.
                     token = await rules.authenticate_request_async(credentials(scope, rules.client_cert_key))
                     claims = token.claims
             else:

@@ -40,7 +40,7 @@ from django.http import HttpRequest, HttpResponse
 
 from .._request import check_token_scheme
 from .._verifier import VerifiedToken, Verifier
-from .rules import AuthError, BearerRules
+from .rules import AuthError, BoundTokenRefused, BearerRules
 from .wsgi import authorization_values, credentials
 
 __all__ = ["BearerAuthMiddleware", "require_scopes"]
@@ -125,8 +125,10 @@ class BearerAuthMiddleware:
         c = None
         try:
             if route is None and not rules._requests:
-                token = rules.authenticate_token(authorization_values(request.META), request.META.get("QUERY_STRING", ""))
-                if "cnf" in token.claims:
+                try:
+                    token = rules.authenticate_token(authorization_values(request.META), request.META.get("QUERY_STRING", ""))
+                except BoundTokenRefused:
+                    # Bound to a key or a certificate: the binding is the request's to check.
                     c = self._credentials(request)
                     token = rules.authenticate_request(c, (), route)
             else:

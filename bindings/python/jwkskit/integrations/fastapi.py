@@ -32,7 +32,7 @@ from fastapi.security import HTTPBearer, SecurityScopes
 
 from .._verifier import Verifier
 from .asgi import credentials
-from .rules import AuthError, BearerRules
+from .rules import AuthError, BoundTokenRefused, BearerRules
 
 __all__ = ["BearerClaims"]
 
@@ -83,9 +83,10 @@ class BearerClaims(HTTPBearer):
                 # The raw query string, rather than request.url.query: building the URL costs a
                 # third of a cached verification, and only the access_token parameter is looked for.
                 query = request.scope.get("query_string", b"")
-                claims = await rules.authenticate_async(authorization, query, security_scopes.scopes)
-                if "cnf" not in claims:
-                    return claims
+                try:
+                    return await rules.authenticate_async(authorization, query, security_scopes.scopes)
+                except BoundTokenRefused:
+                    pass  # bound to a key or a certificate: the binding is the request's to check
             c = credentials(request.scope, rules.client_cert_key)
             token = await rules.authenticate_request_async(c, security_scopes.scopes)
         except AuthError as e:

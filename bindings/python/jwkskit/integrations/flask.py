@@ -31,7 +31,7 @@ from flask import Flask, Response, g, make_response, request
 
 from .._request import check_token_scheme
 from .._verifier import Verifier
-from .rules import AuthError, BearerRules
+from .rules import AuthError, BoundTokenRefused, BearerRules
 from .wsgi import credentials
 
 __all__ = ["BearerAuth"]
@@ -93,10 +93,12 @@ class BearerAuth:
                 nonce = None
                 try:
                     if route is None and not rules._requests:
-                        g.claims = rules.authenticate(
-                            request.headers.getlist("Authorization"), request.query_string, scopes
-                        )
-                        if "cnf" in g.claims:
+                        try:
+                            g.claims = rules.authenticate(
+                                request.headers.getlist("Authorization"), request.query_string, scopes
+                            )
+                        except BoundTokenRefused:
+                            # Bound to a key or a certificate: the binding is the request's.
                             c = credentials(request.environ, rules.client_cert_environ)
                             g.claims = rules.authenticate_request(c, scopes).claims
                     else:

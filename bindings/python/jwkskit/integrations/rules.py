@@ -45,9 +45,10 @@ beside it when both schemes are accepted, the error on the scheme the client use
 ``DPoP-Nonce`` header for ``use_dpop_nonce``; an accepted request whose proof carried a nonce
 that is no longer the current one gets the new nonce in a ``DPoP-Nonce`` header of the
 response. A bearer-only route keeps the one-call :meth:`jwkskit.Verifier.verify` and answers
-as above; a token carrying ``cnf`` (bound to a key or a certificate) is then verified again as
-a request, so that a DPoP-bound token sent as ``Bearer`` is refused (RFC 9449 §7.2) and a
-certificate-bound one is checked against the certificate.
+as above; a token carrying ``cnf`` (bound to a key or a certificate), which the library
+refuses when verified alone, is then verified as a request, so that a DPoP-bound token sent as
+``Bearer`` is refused (RFC 9449 §7.2) and a certificate-bound one is checked against the
+certificate.
 
 The request URI a DPoP proof's ``htu`` must match is built from the request: scheme, host
 (``Host``) and path. Behind a proxy, or wherever the ``Host`` header is not checked, give the
@@ -66,7 +67,7 @@ from urllib.parse import quote, urlsplit
 
 from .._request import ClientCert, Refusal, Request, check_token_scheme
 from .._verifier import VerifiedToken, Verifier, _scope_array, check_scope
-from ..errors import InvalidArgument, JwksError, KeysUnavailable, TokenRejected, VerifierClosed
+from ..errors import BoundTokenAsBearer, InvalidArgument, JwksError, KeysUnavailable, TokenRejected, VerifierClosed
 
 __all__ = [
     "AuthError",
@@ -166,6 +167,13 @@ class AuthError(Exception):
     def response_headers(self) -> Headers:
         """The headers of the answer, ``Content-Type`` included."""
         return [("Content-Type", "application/json"), *self.headers]
+
+
+class BoundTokenRefused(AuthError):
+    """The 401 of a bound token (``cnf``) verified alone: the bearer-only paths raise it so that
+    an integration that has the request at hand verifies it as a whole instead
+    (:meth:`Rules.authenticate_request`), where the binding is checked."""
+
 
 
 def _quote(text: str) -> str:
@@ -374,7 +382,8 @@ class BearerRules:
             # The code's one-line description, the same in every language: never the library's
             # detailed message, which may name key ids, issuers or URLs.
             desc = e.description
-            return AuthError(401, "invalid_token", desc, realm=self.realm)
+            kind = BoundTokenRefused if isinstance(e, BoundTokenAsBearer) else AuthError
+            return kind(401, "invalid_token", desc, realm=self.realm)
         if isinstance(e, KeysUnavailable):
             return AuthError(503, None, "the signing keys are unavailable; retry later", retry_after=self.retry_after)
         raise e
@@ -588,11 +597,11 @@ class BearerRules:
         if self._requests if route_scheme is None else self.verifies_requests(route_scheme):
             token = self.authenticate_request(c, scopes, route_scheme)
             return token.claims, token.dpop_nonce
-        claims = self.authenticate(c.authorization, c.query_string, scopes)
-        if "cnf" in claims:
+        try:
+            return self.authenticate(c.authorization, c.query_string, scopes), None
+        except BoundTokenRefused:
             # Bound to a key or a certificate: the binding is the request's to check.
             return self.authenticate_request(c, scopes, route_scheme).claims, None
-        return claims, None
 
     async def authenticate_http_async(
         self, c: Credentials, scopes: Iterable[str] = (), route_scheme: Optional[str] = None
@@ -601,10 +610,10 @@ class BearerRules:
         if self._requests if route_scheme is None else self.verifies_requests(route_scheme):
             token = await self.authenticate_request_async(c, scopes, route_scheme)
             return token.claims, token.dpop_nonce
-        claims = await self.authenticate_async(c.authorization, c.query_string, scopes)
-        if "cnf" in claims:
+        try:
+            return await self.authenticate_async(c.authorization, c.query_string, scopes), None
+        except BoundTokenRefused:
             return (await self.authenticate_request_async(c, scopes, route_scheme)).claims, None
-        return claims, None
 
     def authenticate_http_token(
         self, c: Credentials, scopes: Iterable[str] = (), route_scheme: Optional[str] = None
@@ -612,10 +621,10 @@ class BearerRules:
         """Like :meth:`authenticate_http`, returning the :class:`~jwkskit.VerifiedToken`."""
         if self.verifies_requests(route_scheme):
             return self.authenticate_request(c, scopes, route_scheme)
-        token = self.authenticate_token(c.authorization, c.query_string, scopes)
-        if "cnf" in token.claims:
+        try:
+            return self.authenticate_token(c.authorization, c.query_string, scopes)
+        except BoundTokenRefused:
             return self.authenticate_request(c, scopes, route_scheme)
-        return token
 
 
 _App = TypeVar("_App")

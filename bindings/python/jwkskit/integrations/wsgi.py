@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from .rules import AuthError, Credentials, MiddlewareBase, request_path
+from .rules import AuthError, BoundTokenRefused, Credentials, MiddlewareBase, request_path
 
 __all__ = ["BearerAuthMiddleware", "CLAIMS_KEY", "authorization_values", "credentials", "answer"]
 
@@ -105,9 +105,11 @@ class BearerAuthMiddleware(MiddlewareBase[Callable[..., Iterable[bytes]]]):
         try:
             if route is None and not rules._requests:
                 # The bearer-only hot path: the Authorization header alone.
-                claims = rules.authenticate(authorization_values(environ), environ.get("QUERY_STRING", ""))
                 nonce = None
-                if "cnf" in claims:
+                try:
+                    claims = rules.authenticate(authorization_values(environ), environ.get("QUERY_STRING", ""))
+                except BoundTokenRefused:
+                    # Bound to a key or a certificate: the binding is the request's to check.
                     claims = rules.authenticate_request(credentials(environ, rules.client_cert_environ)).claims
             else:
                 claims, nonce = rules.authenticate_http(credentials(environ, rules.client_cert_environ), (), route)
