@@ -692,7 +692,7 @@ fn route(
                     p.get_ref()
                 )));
             }
-            normal
+            normal.into_owned()
         }
     };
     let mut methods = Vec::new();

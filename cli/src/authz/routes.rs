@@ -2,6 +2,7 @@
 //! `/api/../admin/x`, `/%61dmin/x` and `//admin/x` all meet the `/admin/` rule), then the
 //! routes in order, first match wins. Plain functions, tested without sockets.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One routing rule (or the default, which matches everything).
@@ -44,11 +45,11 @@ impl Route {
         }
     }
 
-    /// Whether the rule applies to a request (`host` as [`host_key`] gives it, `path`
+    /// Whether the rule applies to a request (`host` as [`host_name`] gives it, `path`
     /// normalised).
     pub fn matches(&self, host: Option<&str>, method: &str, path: &str) -> bool {
         if let Some(want) = &self.host {
-            if host != Some(want.as_str()) {
+            if !host.is_some_and(|h| h.eq_ignore_ascii_case(want)) {
                 return false;
             }
         }
@@ -83,9 +84,9 @@ pub fn find<'a>(
         .unwrap_or(default)
 }
 
-/// A `Host` value as routes compare it: lower-case, without port or brackets' port; `None`
-/// when it is not a host.
-pub fn host_key(host: &str) -> Option<String> {
+/// The host name of a `Host` value, without port or trailing dot, as given (routes compare
+/// it case-insensitively); `None` when it is not a host.
+pub fn host_name(host: &str) -> Option<&str> {
     let host = host.trim();
     let name = if let Some(rest) = host.strip_prefix('[') {
         &host[..rest.find(']')? + 2]
@@ -96,14 +97,13 @@ pub fn host_key(host: &str) -> Option<String> {
         }
     };
     let name = name.trim_end_matches('.');
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b'\\' | b'@' | b'?' | b'#'))
-    {
-        return None;
-    }
-    Some(name.to_ascii_lowercase())
+    let fits = |b: u8| b.is_ascii_graphic() && !matches!(b, b'/' | b'\\' | b'@' | b'?' | b'#');
+    (!name.is_empty() && name.bytes().all(fits)).then_some(name)
+}
+
+/// [`host_name`] lower-cased: a route's host as configured.
+pub fn host_key(host: &str) -> Option<String> {
+    host_name(host).map(str::to_ascii_lowercase)
 }
 
 /// Why a path cannot be routed (a 400).
@@ -134,10 +134,13 @@ impl fmt::Display for PathError {
 /// percent-encoded unreserved characters decoded (other encodings kept, hex upper-cased),
 /// repeated slashes merged, `.` and `..` segments resolved (RFC 3986 §5.2.4). Refuses an
 /// encoded `/` or `\`, a backslash, NUL or other control characters, and bad encodings.
-pub fn normalise(target: &str) -> Result<String, PathError> {
+pub fn normalise(target: &str) -> Result<Cow<'_, str>, PathError> {
     let path = target.split(['?', '#']).next().unwrap_or("");
     if !path.starts_with('/') {
         return Err(PathError::NotAbsolute);
+    }
+    if is_normal(path) {
+        return Ok(Cow::Borrowed(path));
     }
     let bytes = path.as_bytes();
     let mut decoded = String::with_capacity(path.len());
@@ -172,7 +175,21 @@ pub fn normalise(target: &str) -> Result<String, PathError> {
         decoded.push_str(&path[i..i + len]);
         i += len;
     }
-    Ok(remove_dot_segments(&decoded))
+    Ok(Cow::Owned(remove_dot_segments(&decoded)))
+}
+
+/// Whether `path` (absolute, without query) is already normal: no percent sign, backslash or
+/// control character, no empty, `.` or `..` segment but a final empty one.
+fn is_normal(path: &str) -> bool {
+    let clean = path
+        .bytes()
+        .all(|b| b >= 0x20 && b != 0x7f && b != b'%' && b != b'\\');
+    let segments = path[1..].split('/');
+    let count = path[1..].split('/').count();
+    clean
+        && segments
+            .enumerate()
+            .all(|(i, s)| !matches!(s, "." | "..") && (!s.is_empty() || i + 1 == count))
 }
 
 fn utf8_len(first: u8) -> usize {
@@ -271,17 +288,17 @@ mod tests {
         };
         let routes = [admin.clone(), route("/")];
         let default = Route::default_route(true, vec![]);
-        let host = host_key("API.Example:8443");
+        let host = host_name("API.Example:8443");
         for target in ["/api/../admin/x", "/%61dmin/x", "//admin/x", "/admin"] {
             let path = normalise(target).unwrap();
             assert_eq!(
-                find(&routes, &default, host.as_deref(), "GET", &path),
+                find(&routes, &default, host, "GET", &path),
                 &admin,
                 "{target}"
             );
         }
         assert_eq!(
-            find(&routes, &default, host.as_deref(), "POST", "/admin/x"),
+            find(&routes, &default, host, "POST", "/admin/x"),
             &routes[1]
         );
         assert_eq!(
@@ -289,7 +306,7 @@ mod tests {
             &routes[1]
         );
         assert_eq!(
-            find(&routes, &default, host.as_deref(), "GET", "/administrator"),
+            find(&routes, &default, host, "GET", "/administrator"),
             &routes[1]
         );
         assert_eq!(find(&routes[..1], &default, None, "GET", "/x"), &default);

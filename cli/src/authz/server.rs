@@ -2,6 +2,7 @@
 //! operational endpoints, a forward-auth decision on every other path, and the SIGHUP
 //! reload that swaps the whole state at once (checks in flight finish on the one they took).
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -198,10 +199,15 @@ pub fn reload(shared: &Arc<Shared>) {
         .map_err(|e| e.message)
         .and_then(|c| {
             if c.listen != old.config.listen {
-                note(&format!(
-                    "jwks authz: listen changed to {}; it takes effect at the next start",
-                    c.listen
-                ));
+                log_event(
+                    c.log_json,
+                    unix_now(),
+                    "reload",
+                    &format!(
+                        "listen changed to {}: it takes effect at the next start",
+                        c.listen
+                    ),
+                );
             }
             State::build(c, Some(&old))
         });
@@ -214,23 +220,24 @@ pub fn reload(shared: &Arc<Shared>) {
                 .filter(|v| old.verifiers.iter().any(|o| same(o, v)))
                 .count();
             *shared.state.write() = Arc::new(new);
-            shared.counters.reloaded(true, now);
             log_event(
                 old.config.log_json,
                 now,
                 "reload",
                 &format!("configuration reloaded ({kept} issuer(s) kept their keys and cache)"),
             );
+            // Counted after the log line, so that whoever sees the count finds the line.
+            shared.counters.reloaded(true, now);
             warm_up(shared);
         }
         Err(message) => {
-            shared.counters.reloaded(false, now);
             log_event(
                 old.config.log_json,
                 now,
                 "reload_failed",
                 &format!("configuration not reloaded, the previous one stays: {message}"),
             );
+            shared.counters.reloaded(false, now);
         }
     }
 }
@@ -306,17 +313,23 @@ async fn handle(
     response
 }
 
-/// What the log says about the original request.
+/// What the log says about the original request (borrowed: nothing is copied for a check
+/// that is not logged).
 #[derive(Default)]
-struct About {
-    method: String,
-    host: String,
-    path: String,
-    route: String,
-    issuer: String,
+struct About<'a> {
+    method: &'a str,
+    host: &'a str,
+    path: Cow<'a, str>,
+    /// The route's index; `None` for the default.
+    route: Option<Option<usize>>,
+    issuer: &'a str,
 }
 
-async fn decide(state: &State, peer: IpAddr, req: &Request<Incoming>) -> (Answer, About) {
+async fn decide<'a>(
+    state: &'a State,
+    peer: IpAddr,
+    req: &'a Request<Incoming>,
+) -> (Answer, About<'a>) {
     let config = &state.config;
     let mut about = About::default();
     if !original::trusted(peer, &config.trusted_proxies) {
@@ -339,30 +352,22 @@ async fn decide(state: &State, peer: IpAddr, req: &Request<Incoming>) -> (Answer
             )
         }
     };
-    about.method = orig.method.to_owned();
-    about.host = orig.host.unwrap_or("").to_owned();
+    about.method = orig.method;
+    about.host = orig.host.unwrap_or("");
     let path = match routes::normalise(orig.target) {
         Ok(p) => p,
         Err(e) => {
-            about.path = orig.target.chars().take(200).collect();
+            about.path = Cow::Owned(orig.target.chars().take(200).collect());
             return (
                 Answer::plain(Decision::BadRequest, 400, e.to_string()),
                 about,
             );
         }
     };
-    let host = orig.host.and_then(routes::host_key);
-    let route = routes::find(
-        &config.routes,
-        &config.default,
-        host.as_deref(),
-        orig.method,
-        &path,
-    );
+    let host = orig.host.and_then(routes::host_name);
+    let route = routes::find(&config.routes, &config.default, host, orig.method, &path);
     about.path = path;
-    about.route = route
-        .index
-        .map_or("default".to_owned(), |i| format!("routes[{i}]"));
+    about.route = Some(route.index);
     if route.anonymous {
         return (Answer::anonymous(), about);
     }
@@ -381,7 +386,7 @@ async fn decide(state: &State, peer: IpAddr, req: &Request<Incoming>) -> (Answer
         Ok(i) => i,
         Err((kind, why)) => return (answer::refuse(first, route, kind, why), about),
     };
-    about.issuer = config.issuers[issuer].name.clone();
+    about.issuer = &config.issuers[issuer].name;
     let verifier = &state.verifiers[issuer];
     let verified = if verifier.would_block(token) {
         // A key fetch: on a thread that may block, not on the event loop.
@@ -413,6 +418,11 @@ async fn decide(state: &State, peer: IpAddr, req: &Request<Incoming>) -> (Answer
 
 fn log_decision(config: &Config, peer: SocketAddr, answer: &Answer, why: &str, about: &About) {
     let now = unix_now();
+    let route = match about.route {
+        None => String::new(),
+        Some(None) => "default".to_owned(),
+        Some(Some(i)) => format!("routes[{i}]"),
+    };
     if config.log_json {
         let line = json!({
             "time": format_utc(now),
@@ -422,7 +432,7 @@ fn log_decision(config: &Config, peer: SocketAddr, answer: &Answer, why: &str, a
             "method": about.method,
             "host": about.host,
             "path": about.path,
-            "route": about.route,
+            "route": route,
             "issuer": about.issuer,
             "reason": why,
         });
@@ -437,7 +447,7 @@ fn log_decision(config: &Config, peer: SocketAddr, answer: &Answer, why: &str, a
             about.method,
             about.host,
             about.path,
-            about.route,
+            route,
             about.issuer,
             why
         ));
