@@ -293,6 +293,72 @@ fn config_errors_name_file_line_column_and_key() {
     }
 }
 
+/// The example of the interface description, as written, is a valid configuration.
+const SPEC_EXAMPLE: &str = r#"
+listen = "127.0.0.1:9181"
+log_format = "text"                 # or "json"
+proxy = "nginx"
+trusted_proxies = ["127.0.0.1/32", "::1/128"]
+envoy_path_prefix = "/authz"
+
+[[issuers]]
+name = "main"
+issuer = "https://idp.example/"
+discovery = true
+audiences = ["api"]
+allow_http = false
+fetch_at_start = false
+token_cache_bytes = 1048576
+leeway = 30
+
+[claims_to_headers]
+"X-Auth-Sub" = "sub"
+"X-Auth-Scope" = "scope"
+"X-Auth-Tenant" = "org.tenant"
+array_separator = ","
+
+[[routes]]
+host = "api.example"
+path_prefix = "/admin/"
+methods = ["GET", "POST"]
+issuers = ["main"]
+audiences = ["admin-api"]
+scopes_all = ["admin"]
+scopes_any = ["read", "write"]
+anonymous = false
+
+[default]
+anonymous = false
+"#;
+
+#[test]
+fn the_documented_example_is_valid_and_a_failed_eager_start_ends_the_command() {
+    let (code, out) = check_config(SPEC_EXAMPLE);
+    assert_eq!(code, 0, "{out}");
+
+    // fetch_at_start: keys that cannot be had end the start (exit 2), with the reason.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dir = TempDir::new("eager");
+    let config = dir.write(
+        "authz.toml",
+        &format!(
+            "[[issuers]]\nname = \"main\"\nissuer = \"https://idp.example/\"\njwks_url = \"http://127.0.0.1:{port}/jwks\"\nallow_http = true\nfetch_at_start = true\nhttp_timeout = 2000\n"
+        ),
+    );
+    let out = command()
+        .args(["authz", "--config", &config, "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("issuer \"main\"") && stderr.contains("loading the keys at start"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn routes_claims_and_refusals() {
     let key = key();
@@ -416,7 +482,7 @@ fn untrusted_peers_and_other_proxies() {
 
     let config = dir.write(
         "caddy.toml",
-        &format!("proxy = \"caddy\"\n{}[[routes]]\nhost = \"api.example\"\npath_prefix = \"/admin/\"\nscopes_all = [\"admin\"]\n", issuer_table(&idp)),
+        &format!("proxy = \"caddy\"\nlog_format = \"json\"\n{}[[routes]]\nhost = \"api.example\"\npath_prefix = \"/admin/\"\nscopes_all = [\"admin\"]\n", issuer_table(&idp)),
     );
     let authz = Authz::start(&config);
     let ask = |host: &str, uri: &str| {
@@ -436,6 +502,18 @@ fn untrusted_peers_and_other_proxies() {
     };
     assert_eq!(ask("API.example:443", "/x/../admin/y"), 403);
     assert_eq!(ask("other.example", "/admin/y"), 200);
+    // log_format = "json": one object per refusal.
+    let log = authz.wait_log(&["deny_403"]);
+    let line: Value =
+        serde_json::from_str(log.lines().find(|l| l.contains("deny_403")).unwrap()).unwrap();
+    assert_eq!(line["decision"], "deny_403");
+    assert_eq!(line["path"], "/admin/y");
+    assert_eq!(line["host"], "API.example:443");
+    assert_eq!(line["route"], "routes[0]");
+    assert!(line["reason"]
+        .as_str()
+        .unwrap()
+        .contains("INSUFFICIENT_SCOPE"));
     drop(authz);
 
     let config = dir.write(
