@@ -283,6 +283,10 @@ fn config_errors_name_file_line_column_and_key() {
             "authz.toml:6:15: routes[0].path_prefix: ",
         ),
         (format!("proxy = \"apache\"\n{issuer}"), "authz.toml:1:9: proxy: \"apache\""),
+        (
+            format!("{issuer}token_scheme = \"dpop\"\n"),
+            "issuers[0].token_scheme: jwks authz accepts Bearer tokens only",
+        ),
         (format!("{issuer}discovery = true\n"), "issuers[0].discovery: give only one"),
         ("listen = [\n".to_owned(), "authz.toml:1:11: unclosed array"),
         ("[[routes]]\npath_prefix = \"/a/\"\n".to_owned(), "issuers: at least one"),
@@ -428,6 +432,39 @@ fn routes_claims_and_refusals() {
         );
     }
 
+    // Bound tokens sent as Bearer are refused: a DPoP-bound one, and a certificate-bound one
+    // (a check carries no client certificate).
+    for cnf in [
+        json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}),
+        json!({"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}),
+    ] {
+        let bound = token(&key, &idp, json!({ "cnf": cnf }));
+        let r = authz.nginx("GET", "/other", Some(&bound));
+        assert_eq!(r.status, 401, "{cnf}: {r:?}");
+        assert!(r
+            .header("www-authenticate")
+            .unwrap()
+            .contains("error=\"invalid_token\""));
+    }
+    // Two Authorization headers: 400 invalid_request, whichever holds a good token.
+    let auth = format!("Bearer {admin}");
+    let r = request(
+        &authz.addr,
+        "GET",
+        "/auth",
+        &[
+            ("X-Original-Method", "GET"),
+            ("X-Original-URI", "/other"),
+            ("Authorization", &auth),
+            ("Authorization", &auth),
+        ],
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(r
+        .header("www-authenticate")
+        .unwrap()
+        .contains("error=\"invalid_request\""));
+
     // Claims to headers.
     let rich = token(
         &key,
@@ -449,6 +486,7 @@ fn routes_claims_and_refusals() {
 
     // One log line per refusal, never the token.
     let log = authz.wait_log(&[
+        "BOUND_TOKEN_AS_BEARER",
         "deny_403",
         "INSUFFICIENT_SCOPE",
         "EXPIRED",

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use hyper::header::HeaderName;
 use jwkskit::catalogue::options::{self as catalogue, Group, OptionSpec, Unit, Value as Opt};
+use jwkskit::dpop::TokenScheme;
 use jwkskit::{Policy, RemoteOptions};
 use serde::Deserialize;
 use toml::Spanned;
@@ -564,6 +565,22 @@ fn issuer(
             ))
         }
     };
+    // A check carries the Authorization header, not the DPoP proof's target URI nor the
+    // client certificate: Bearer tokens only, so a bound token is refused, never let through.
+    if policy.dpop.token_scheme != TokenScheme::Bearer {
+        return Err(at.at(
+            table,
+            &key("token_scheme"),
+            "jwks authz accepts Bearer tokens only (a DPoP-bound token sent as Bearer is refused)",
+        ));
+    }
+    if policy.require_certificate_binding {
+        return Err(at.at(
+            table,
+            &key("require_certificate_binding"),
+            "a forward-auth check carries no client certificate: every token would be refused",
+        ));
+    }
     policy.issuers = vec![iss.clone()];
     let settings = IssuerSettings {
         name,

@@ -30,6 +30,8 @@ header; the original request comes from the proxy's headers (`proxy`):
   caddy, traefik   X-Forwarded-Method, X-Forwarded-Uri, X-Forwarded-Host  (forward_auth)
   envoy            the check itself (ext_authz HTTP service), its path under envoy_path_prefix
 Only peers in `trusted_proxies` (default loopback) get an answer other than 403.
+Tokens come as `Authorization: Bearer`: a check carries neither a DPoP proof's target nor
+the client certificate, so a DPoP-bound or certificate-bound token is refused (401).
 
 The path is normalised before the routes see it (percent-encoded unreserved characters
 decoded, // merged, . and .. resolved, query dropped); %2F, %5C, backslashes, control

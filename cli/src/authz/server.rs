@@ -10,12 +10,12 @@ use std::time::{Duration, Instant};
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use jwkskit::{unix_now, ErrorKind, Verifier};
+use jwkskit::{unix_now, ErrorKind, Request as TokenRequest, VerifiedRequest, Verifier};
 use parking_lot::RwLock;
 use serde_json::json;
 
@@ -373,33 +373,56 @@ async fn decide<'a>(
     }
     // A route that needs a token has at least one issuer (config.rs).
     let first = &state.verifiers[route.issuers[0]];
-    let Some(token) = answer::bearer(req.headers()) else {
-        let a = answer::refuse(
-            first,
-            route,
-            ErrorKind::NoCredentials,
-            "no bearer token".into(),
-        );
-        return (a, about);
-    };
-    let issuer = match answer::pick_issuer(config, route, token) {
-        Ok(i) => i,
-        Err((kind, why)) => return (answer::refuse(first, route, kind, why), about),
+    // The library's request verification, not the token's alone: it refuses a DPoP-bound
+    // token sent as Bearer and a certificate-bound one without its certificate (which a
+    // forward-auth check does not carry), and tells a missing credential from a malformed one.
+    let mut request = TokenRequest::new(orig.method, orig.target);
+    for value in req.headers().get_all(AUTHORIZATION) {
+        let Ok(value) = value.to_str() else {
+            let why = "the Authorization header is not text".to_owned();
+            return (
+                answer::refuse(first, route, ErrorKind::InvalidRequest, why),
+                about,
+            );
+        };
+        request = request.authorization(value);
+    }
+    let token = answer::bearer(req.headers());
+    let issuer = match token.map(|t| answer::pick_issuer(config, route, t)) {
+        None => route.issuers[0],
+        Some(Ok(i)) => i,
+        Some(Err((kind, why))) => return (answer::refuse(first, route, kind, why), about),
     };
     about.issuer = &config.issuers[issuer].name;
     let verifier = &state.verifiers[issuer];
-    let verified = if verifier.would_block(token) {
+    let verified = if token.is_some_and(|t| verifier.would_block(t)) {
         // A key fetch: on a thread that may block, not on the event loop.
-        let (v, t) = (verifier.clone(), token.to_vec());
-        match tokio::task::spawn_blocking(move || v.verify(&t)).await {
-            Ok(r) => r,
-            Err(_) => Err(jwkskit::Error::new(
+        let v = verifier.clone();
+        let (method, target) = (orig.method.to_owned(), orig.target.to_owned());
+        let values: Vec<String> = req
+            .headers()
+            .get_all(AUTHORIZATION)
+            .iter()
+            .filter_map(|h| h.to_str().ok().map(str::to_owned))
+            .collect();
+        let task = tokio::task::spawn_blocking(move || {
+            let request = values
+                .iter()
+                .fold(TokenRequest::new(&method, &target), |r, a| {
+                    r.authorization(a)
+                });
+            v.verify_request(&request).map(VerifiedRequest::into_token)
+        });
+        task.await.unwrap_or_else(|_| {
+            Err(jwkskit::Error::new(
                 ErrorKind::Internal,
                 "the verification task failed",
-            )),
-        }
+            ))
+        })
     } else {
-        verifier.verify(token)
+        verifier
+            .verify_request(&request)
+            .map(VerifiedRequest::into_token)
     };
     let token = match verified {
         Ok(t) => t,
