@@ -5,17 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use hyper::header::HeaderName;
-use jwkskit::catalogue::options::{self as catalogue, Group, OptionSpec, Unit, Value as Opt};
-use jwkskit::dpop::TokenScheme;
-use jwkskit::{Policy, RemoteOptions};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::issuers::{self, IssuerSettings};
+use super::original::Network;
 use super::routes::{self, Route};
 
 /// The default listening address.
@@ -43,86 +42,6 @@ pub enum ProxyKind {
     Forwarded,
     /// Envoy's `ext_authz` HTTP service: the request itself, under `envoy_path_prefix`.
     Envoy,
-}
-
-/// An IP network (`10.0.0.0/8`, `::1/128`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Network {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl Network {
-    /// Parses `ADDR/PREFIX` (or a bare address: the host alone).
-    pub fn parse(text: &str) -> Result<Network, String> {
-        let (addr, prefix) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
-        };
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{text:?} is not an IP address or network"))?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|n| *n <= max && p.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {max}"))?,
-        };
-        Ok(Network { addr, prefix })
-    }
-
-    /// Whether `ip` lies in the network (an IPv4-mapped IPv6 address as its IPv4 address).
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-            v4 => v4,
-        };
-        match (self.addr, ip) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(
-                u128::from(u32::from(net)) << 96,
-                u128::from(u32::from(ip)) << 96,
-                self.prefix,
-            ),
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_eq(u128::from(net), u128::from(ip), self.prefix)
-            }
-            _ => false,
-        }
-    }
-}
-
-fn prefix_eq(a: u128, b: u128, prefix: u8) -> bool {
-    prefix == 0 || (a ^ b) >> (128 - u32::from(prefix)) == 0
-}
-
-/// Where an issuer's keys come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeysFrom {
-    /// OIDC discovery from the issuer URL.
-    Discovery,
-    /// A JWKS URL.
-    Url(String),
-    /// A JWKS file (relative paths are relative to the configuration file).
-    File(PathBuf),
-}
-
-/// One issuer's settings: two equal settings make the same verifier, which a reload keeps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuerSettings {
-    /// The name routes and metrics use.
-    pub name: String,
-    /// The `iss` value.
-    pub issuer: String,
-    /// Where the keys come from.
-    pub keys: KeysFrom,
-    /// What a token must be; its audiences are every audience any route may ask of this
-    /// issuer (each route's own are checked after verification).
-    pub policy: Policy,
-    /// How keys are fetched.
-    pub remote: RemoteOptions,
 }
 
 /// A configured response header and the claim it carries.
@@ -249,13 +168,18 @@ fn key_path(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Turns byte offsets into `file:line:column` messages.
-struct Locator<'a> {
+pub(super) struct Locator<'a> {
     text: &'a str,
     file: String,
 }
 
 impl Locator<'_> {
-    fn error(&self, span: Option<Range<usize>>, key: &str, message: &str) -> ConfigError {
+    pub(super) fn error(
+        &self,
+        span: Option<Range<usize>>,
+        key: &str,
+        message: &str,
+    ) -> ConfigError {
         let mut out = self.file.clone();
         if let Some(span) = span {
             let start = span.start.min(self.text.len());
@@ -273,7 +197,12 @@ impl Locator<'_> {
         ConfigError { message: out }
     }
 
-    fn at<T>(&self, value: &Spanned<T>, key: &str, message: impl fmt::Display) -> ConfigError {
+    pub(super) fn at<T>(
+        &self,
+        value: &Spanned<T>,
+        key: &str,
+        message: impl fmt::Display,
+    ) -> ConfigError {
         self.error(Some(value.span()), key, &message.to_string())
     }
 }
@@ -343,7 +272,7 @@ fn build(raw: RawConfig, path: &Path, at: &Locator<'_>) -> Result<Config, Config
     let mut issuers = Vec::new();
     let mut issuer_audiences = Vec::new();
     for (i, table) in raw.issuers.iter().enumerate() {
-        let (settings, audiences) = issuer(table, i, path, at)?;
+        let (settings, audiences) = issuers::issuer(table, i, path, at)?;
         if issuers
             .iter()
             .any(|o: &IssuerSettings| o.name == settings.name)
@@ -465,223 +394,6 @@ const RESERVED_HEADERS: &[&str] = &[
     "upgrade",
     "www-authenticate",
 ];
-
-fn issuer(
-    table: &Spanned<BTreeMap<String, Spanned<toml::Value>>>,
-    i: usize,
-    path: &Path,
-    at: &Locator<'_>,
-) -> Result<(IssuerSettings, Vec<String>), ConfigError> {
-    let key = |k: &str| format!("issuers[{i}].{k}");
-    let mut policy = Policy::default();
-    let mut remote = RemoteOptions::default();
-    let mut name = None;
-    let mut iss = None;
-    let mut audiences = Vec::new();
-    let mut keys: Vec<KeysFrom> = Vec::new();
-    for (k, v) in table.get_ref() {
-        let text = || {
-            v.get_ref()
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .ok_or_else(|| at.at(v, &key(k), "expected a non-empty string"))
-        };
-        match k.as_str() {
-            "name" => name = Some(text()?),
-            "issuer" => {
-                let s = text()?;
-                catalogue::check_issuer(&s).map_err(|e| at.at(v, &key(k), e.message()))?;
-                iss = Some(s);
-            }
-            "discovery" => match v.get_ref().as_bool() {
-                Some(true) => keys.push(KeysFrom::Discovery),
-                Some(false) => {}
-                None => return Err(at.at(v, &key(k), "expected true or false")),
-            },
-            "jwks_url" => keys.push(KeysFrom::Url(text()?)),
-            "jwks_file" => {
-                let f = PathBuf::from(text()?);
-                let f = if f.is_relative() {
-                    path.parent().unwrap_or(Path::new(".")).join(f)
-                } else {
-                    f
-                };
-                keys.push(KeysFrom::File(f));
-            }
-            "audiences" => {
-                audiences = strings(v).map_err(|m| at.at(v, &key(k), m))?;
-            }
-            "issuers" => {
-                return Err(at.at(
-                    v,
-                    &key(k),
-                    "an issuer table names its one issuer with `issuer`",
-                ))
-            }
-            other => {
-                let spec = catalogue::ALL
-                    .iter()
-                    .find(|s| s.name == other)
-                    .ok_or_else(|| at.at(v, &key(k), "unknown key: expected name, issuer, discovery, jwks_url, jwks_file, audiences or a library option (see `jwks authz --help`)"))?;
-                store(spec, v.get_ref(), &mut policy, &mut remote)
-                    .map_err(|m| at.at(v, &key(k), m))?;
-            }
-        }
-    }
-    let name =
-        name.ok_or_else(|| at.at(table, &key("name"), "missing: every issuer needs a name"))?;
-    if name
-        .chars()
-        .any(|c| c.is_control() || c == '"' || c == '\\')
-    {
-        return Err(at.at(
-            table,
-            &key("name"),
-            "a name holds no control character, quote or backslash",
-        ));
-    }
-    let iss = iss.ok_or_else(|| {
-        at.at(
-            table,
-            &key("issuer"),
-            "missing: the `iss` value its tokens carry",
-        )
-    })?;
-    let keys = match keys.len() {
-        1 => keys.pop().unwrap(),
-        0 => {
-            return Err(at.at(
-                table,
-                &key("discovery"),
-                "say where the keys are: discovery = true, jwks_url or jwks_file",
-            ))
-        }
-        _ => {
-            return Err(at.at(
-                table,
-                &key("discovery"),
-                "give only one of discovery = true, jwks_url and jwks_file",
-            ))
-        }
-    };
-    // A check carries the Authorization header, not the DPoP proof's target URI nor the
-    // client certificate: Bearer tokens only, so a bound token is refused, never let through.
-    if policy.dpop.token_scheme != TokenScheme::Bearer {
-        return Err(at.at(
-            table,
-            &key("token_scheme"),
-            "jwks authz accepts Bearer tokens only (a DPoP-bound token sent as Bearer is refused)",
-        ));
-    }
-    if policy.require_certificate_binding {
-        return Err(at.at(
-            table,
-            &key("require_certificate_binding"),
-            "a forward-auth check carries no client certificate: every token would be refused",
-        ));
-    }
-    policy.issuers = vec![iss.clone()];
-    let settings = IssuerSettings {
-        name,
-        issuer: iss,
-        keys,
-        policy,
-        remote,
-    };
-    // The library's own checks, with the range of each setting, before any verifier exists.
-    settings
-        .policy
-        .check()
-        .map_err(|e| at.at(table, &format!("issuers[{i}]"), e.message()))?;
-    settings
-        .remote
-        .check()
-        .map_err(|e| at.at(table, &format!("issuers[{i}]"), e.message()))?;
-    Ok((settings, audiences))
-}
-
-fn strings(v: &Spanned<toml::Value>) -> Result<Vec<String>, String> {
-    v.get_ref()
-        .as_array()
-        .and_then(|a| {
-            a.iter()
-                .map(|e| e.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-        })
-        .ok_or_else(|| "expected an array of strings".to_owned())
-}
-
-/// Stores a library option by its catalogue name, through the library's own checks.
-fn store(
-    spec: &OptionSpec,
-    v: &toml::Value,
-    policy: &mut Policy,
-    remote: &mut RemoteOptions,
-) -> Result<(), String> {
-    if spec.c.is_none() {
-        return Err(format!(
-            "{} is not settable from a configuration file",
-            spec.name
-        ));
-    }
-    let mut put = |value: Opt<'_>| -> Result<(), String> {
-        match spec.group {
-            Group::Policy | Group::TokenCache => policy.store(spec, value),
-            Group::Remote => remote.store(spec, value),
-        }
-        .map_err(|e| e.message().to_owned())
-    };
-    let number = |v: &toml::Value| v.as_integer().and_then(|n| u64::try_from(n).ok());
-    let u32_of = |v: &toml::Value| number(v).and_then(|n| u32::try_from(n).ok());
-    let wrong = |what: &str| format!("expected {what}");
-    match spec.unit {
-        Unit::Seconds | Unit::Milliseconds | Unit::Count => put(Opt::U32(
-            u32_of(v).ok_or_else(|| wrong("a whole number (0 to 4294967295)"))?,
-        )),
-        Unit::Bytes => {
-            let n = number(v).and_then(|n| usize::try_from(n).ok());
-            put(Opt::Usize(n.ok_or_else(|| wrong("a number of bytes"))?))
-        }
-        Unit::Flag => put(Opt::Flag(
-            v.as_bool().ok_or_else(|| wrong("true or false"))?,
-        )),
-        Unit::Text => put(Opt::Text(v.as_str().ok_or_else(|| wrong("a string"))?)),
-        Unit::Pem => put(Opt::Bytes(
-            v.as_str().ok_or_else(|| wrong("PEM text"))?.as_bytes(),
-        )),
-        Unit::TextList => {
-            let items: Vec<&str> = match v {
-                toml::Value::String(s) => vec![s],
-                toml::Value::Array(a) => a
-                    .iter()
-                    .map(toml::Value::as_str)
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| wrong("an array of strings"))?,
-                _ => return Err(wrong("an array of strings")),
-            };
-            items.into_iter().try_for_each(|s| put(Opt::Text(s)))
-        }
-        Unit::SecondsPair => match v
-            .as_array()
-            .map(|a| a.iter().map(u32_of).collect::<Option<Vec<_>>>())
-        {
-            Some(Some(pair)) if pair.len() == 2 => put(Opt::U32Pair(pair[0], pair[1])),
-            _ => Err(wrong("[minimum, maximum] in seconds")),
-        },
-        Unit::TextPairs => {
-            let table = v
-                .as_table()
-                .ok_or_else(|| wrong("a table of names and values"))?;
-            table.iter().try_for_each(|(name, value)| {
-                put(Opt::TextPair(
-                    name,
-                    value.as_str().ok_or_else(|| wrong("string values"))?,
-                ))
-            })
-        }
-    }
-}
 
 fn route(
     r: &Spanned<RawRoute>,

@@ -5,6 +5,7 @@
 
 mod answer;
 mod config;
+mod issuers;
 mod metrics;
 mod original;
 mod routes;

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use hyper::header::{HeaderMap, HOST};
 use hyper::Method;
 
-use super::config::{Network, ProxyKind};
+use super::config::ProxyKind;
 
 /// The request a check is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,59 @@ impl Missing {
             (Missing::Prefix, _) => "the check's path is not under envoy_path_prefix",
         }
     }
+}
+
+/// An IP network (`10.0.0.0/8`, `::1/128`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    /// Parses `ADDR/PREFIX` (or a bare address: the host alone).
+    pub fn parse(text: &str) -> Result<Network, String> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text:?} is not an IP address or network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|n| *n <= max && p.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| format!("{text:?}: the prefix length must be 0 to {max}"))?,
+        };
+        Ok(Network { addr, prefix })
+    }
+
+    /// Whether `ip` lies in the network (an IPv4-mapped IPv6 address as its IPv4 address).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(
+                u128::from(u32::from(net)) << 96,
+                u128::from(u32::from(ip)) << 96,
+                self.prefix,
+            ),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                prefix_eq(u128::from(net), u128::from(ip), self.prefix)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn prefix_eq(a: u128, b: u128, prefix: u8) -> bool {
+    prefix == 0 || (a ^ b) >> (128 - u32::from(prefix)) == 0
 }
 
 /// Whether `peer` may send checks.

@@ -20,7 +20,8 @@ use parking_lot::RwLock;
 use serde_json::json;
 
 use super::answer::{self, Answer, Decision};
-use super::config::{self, Config, IssuerSettings, KeysFrom};
+use super::config::{self, Config};
+use super::issuers::{IssuerSettings, KeysFrom};
 use super::metrics::{self, Counters};
 use super::original;
 use super::routes;
