@@ -323,3 +323,76 @@ fn render(v: &Value, sep: &str) -> Option<String> {
         other => Some(other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jwkskit::issuer::{jwks_document, SigningKey};
+    use jwkskit::{Algorithm, Policy};
+    use serde_json::json;
+
+    fn verified(claims: Value) -> VerifiedToken {
+        let key = SigningKey::generate(Algorithm::ES256)
+            .unwrap()
+            .with_kid("k");
+        let jwks = jwks_document(&[&key]).to_string();
+        let verifier = Verifier::from_json(jwks.as_bytes(), Policy::default()).unwrap();
+        verifier
+            .verify(key.sign(&claims).unwrap().as_bytes())
+            .unwrap()
+    }
+
+    fn header(claim: &str) -> ClaimHeader {
+        ClaimHeader {
+            header: HeaderName::from_static("x-claim"),
+            claim: claim.to_owned(),
+            path: claim.split('.').map(str::to_owned).collect(),
+        }
+    }
+
+    #[test]
+    fn claims_as_header_text() {
+        let t = verified(json!({
+            "exp": unix_now() + 600,
+            "sub": "al\"ice\u{e9}", "n": 1.5e3, "i": -7, "b": false, "z": null,
+            "arr": ["a", 2, true, {"k": "v"}], "org": {"tenant": "t1", "deep": {"x": [1, 2]}},
+            "a.b": "dotted name", "a": {"b": "nested"}, "bad": "x\ny", "tab": "x\ty"
+        }));
+        let text = |c: &str| claim_text(&t, &header(c), ",").map(|c| c.into_owned());
+        assert_eq!(text("sub").as_deref(), Some("al\"ice\u{e9}"));
+        // Numbers as the token writes them (serde_json wrote 1.5e3 as 1500.0).
+        assert_eq!(text("n").as_deref(), Some("1500.0"));
+        assert_eq!(text("i").as_deref(), Some("-7"));
+        assert_eq!(text("b").as_deref(), Some("false"));
+        assert_eq!(text("z"), None);
+        assert_eq!(text("absent"), None);
+        assert_eq!(text("arr").as_deref(), Some("a,2,true,{\"k\":\"v\"}"));
+        assert_eq!(text("org.tenant").as_deref(), Some("t1"));
+        assert_eq!(text("org.deep.x").as_deref(), Some("1,2"));
+        assert_eq!(text("org.none"), None);
+        assert_eq!(text("sub.x"), None);
+        assert_eq!(text("a.b").as_deref(), Some("dotted name"));
+        // Control characters: the value has them, the header never does.
+        assert_eq!(text("bad").as_deref(), Some("x\ny"));
+        assert!(header_value("x\ny").is_none());
+        assert!(header_value("x\ty").is_none());
+        assert!(header_value("x\u{0}y").is_none());
+        assert!(header_value("caf\u{e9}").is_some());
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        let mut h = hyper::HeaderMap::new();
+        assert_eq!(bearer(&h), None);
+        for (value, want) in [
+            ("Bearer abc", Some(&b"abc"[..])),
+            ("bearer   abc ", Some(&b"abc"[..])),
+            ("Basic abc", None),
+            ("Bearer ", None),
+            ("Bearer", None),
+        ] {
+            h.insert(AUTHORIZATION, HeaderValue::from_static(value));
+            assert_eq!(bearer(&h), want, "{value:?}");
+        }
+    }
+}
