@@ -249,6 +249,27 @@ fn check_config(text: &str) -> (i32, String) {
 }
 
 #[test]
+fn help_names_the_command() {
+    let out = command().arg("--help").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("authz       a forward-auth server"));
+    let out = command().args(["authz", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    for needle in [
+        "jwks authz --config FILE",
+        "trusted_proxies",
+        "[[routes]]",
+        "SIGHUP",
+        "/readyz",
+    ] {
+        assert!(help.contains(needle), "{needle:?} not in {help}");
+    }
+    let out = command().args(["authz"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--config is required"));
+}
+
+#[test]
 fn config_errors_name_file_line_column_and_key() {
     let issuer = "[[issuers]]\nname = \"main\"\nissuer = \"https://idp.example/\"\njwks_url = \"https://idp.example/jwks\"\n";
     let (code, out) = check_config(&format!("{issuer}{ROUTES}"));
