@@ -234,6 +234,10 @@ anonymous = true
 [[routes]]
 path_prefix = "/admin/"
 scopes_all = ["admin"]
+
+[[routes]]
+path_prefix = "/partner/"
+audiences = ["partner", "other-partner"]
 "#;
 
 fn check_config(text: &str) -> (i32, String) {
@@ -452,6 +456,16 @@ fn routes_claims_and_refusals() {
             format!("Bearer realm=\"jwks\", error=\"invalid_token\", error_description=\"{description}\"")
         );
     }
+
+    // A route's audiences replace the issuer's, there and only there.
+    let partner = token(&key, &idp, json!({"aud": ["x", "partner"]}));
+    assert_eq!(authz.nginx("GET", "/partner/x", Some(&partner)).status, 200);
+    assert_eq!(authz.nginx("GET", "/other", Some(&partner)).status, 401);
+    assert_eq!(authz.nginx("GET", "/partner/x", Some(&user)).status, 401);
+    let no_aud = key
+        .sign(&json!({"iss": idp.url(), "exp": unix_now() + 600}))
+        .unwrap();
+    assert_eq!(authz.nginx("GET", "/partner/x", Some(&no_aud)).status, 401);
 
     // Bound tokens sent as Bearer are refused: a DPoP-bound one, and a certificate-bound one
     // (a check carries no client certificate).
@@ -810,5 +824,5 @@ fn sighup_reloads_a_good_file_and_keeps_the_old_one_on_a_bad_one() {
     wait_for("failed", 1.0);
     assert_eq!(reloads("ok"), 2.0);
     assert_eq!(authz.nginx("GET", "/admin/x", Some(&user)).status, 200);
-    authz.wait_log(&["not reloaded", "routes[2].scopes_all"]);
+    authz.wait_log(&["not reloaded", "routes[3].scopes_all"]);
 }

@@ -182,7 +182,10 @@ impl Locator<'_> {
     ) -> ConfigError {
         let mut out = self.file.clone();
         if let Some(span) = span {
-            let start = span.start.min(self.text.len());
+            let mut start = span.start.min(self.text.len());
+            while !self.text.is_char_boundary(start) {
+                start -= 1;
+            }
             let before = &self.text[..start];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
