@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use jwkskit::{unix_now, ErrorKind, Request as TokenRequest, VerifiedRequest, Verifier};
 use parking_lot::RwLock;
 use serde_json::json;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use super::answer::{self, Answer, Decision};
 use super::config::{self, Config};
@@ -123,9 +124,13 @@ pub fn serve(
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
+        // Caught before the address is announced: whoever sends SIGHUP after seeing it
+        // gets a reload, never the default action (ending the process).
+        let hangups = signal(SignalKind::hangup())
+            .map_err(|e| format!("cannot catch SIGHUP for reloads: {e}"))?;
         announce(local);
         warm_up(&shared);
-        tokio::spawn(reload_on_hangup(shared.clone()));
+        tokio::spawn(reload_on_hangup(shared.clone(), hangups));
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
             let Ok(permit) = slots.clone().acquire_owned().await else {
@@ -180,12 +185,7 @@ fn warm_up(shared: &Arc<Shared>) {
     }
 }
 
-async fn reload_on_hangup(shared: Arc<Shared>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        note("jwks authz: SIGHUP cannot be caught; reload is off");
-        return;
-    };
+async fn reload_on_hangup(shared: Arc<Shared>, mut hangups: Signal) {
     while hangups.recv().await.is_some() {
         let s = shared.clone();
         // Building verifiers may fetch keys (fetch_at_start): off the event loop.
