@@ -95,9 +95,14 @@ impl Policy {
         self.token_cache.check()
     }
 
-    /// Stores a value given through the C ABI for one of the policy's options (those of
-    /// [`opt::Group::Policy`] and [`opt::Group::TokenCache`]), checked against its range.
-    pub(crate) fn store(&mut self, spec: &OptionSpec, v: Value<'_>) -> Result<(), Error> {
+    /// Stores a value for one of the policy's options (those of [`opt::Group::Policy`] and
+    /// [`opt::Group::TokenCache`] that C can set), checked against its range: what the C
+    /// setters call, and a configuration file that names options as the catalogue does.
+    /// A list option adds one value per call.
+    ///
+    /// Errors: [`ErrorKind::InvalidArgument`] for a value out of range or of the wrong form;
+    /// [`ErrorKind::Internal`] for an option this struct does not store.
+    pub fn store(&mut self, spec: &OptionSpec, v: Value<'_>) -> Result<(), Error> {
         match spec.name {
             "issuers" => {
                 let issuer = spec.text(v)?;

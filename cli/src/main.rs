@@ -6,6 +6,7 @@
 // One file per subcommand, beside this one.
 
 mod args;
+mod authz;
 mod common;
 mod demo;
 mod dpop;
@@ -31,6 +32,7 @@ commands:
   sign        sign a JWT with a key file
   dpop        DPoP (RFC 9449): mint a proof, verify a request with its proof
   serve       publish a directory of keys as a JWKS on 127.0.0.1 (rotation = files)
+  authz       a forward-auth server for nginx, Caddy, Traefik and Envoy (TOML config)
   demo        a self-checking tour: local issuer, remote verifier, rotation, attacks
 
 exit codes:
@@ -56,6 +58,7 @@ fn command(name: &str) -> Option<Command> {
         "sign" => (sign::HELP, sign::run),
         "dpop" => (dpop::HELP, dpop::run),
         "serve" => (serve::HELP, serve::run),
+        "authz" => (authz::HELP, authz::run),
         "demo" => (demo::HELP, demo::run),
         _ => return None,
     })

@@ -98,9 +98,13 @@ impl Default for RemoteOptions {
 }
 
 impl RemoteOptions {
-    /// Stores a value given through the C ABI for one of the options of
-    /// [`opt::Group::Remote`], checked against its range.
-    pub(crate) fn store(&mut self, spec: &OptionSpec, v: Value<'_>) -> Result<(), Error> {
+    /// Stores a value for one of the options of [`opt::Group::Remote`] that C can set,
+    /// checked against its range: what the C setters call, and a configuration file that
+    /// names options as the catalogue does. `headers` adds one header per call.
+    ///
+    /// Errors: [`ErrorKind::InvalidArgument`] for a value out of range or of the wrong form;
+    /// [`ErrorKind::Internal`] for an option this struct does not store.
+    pub fn store(&mut self, spec: &OptionSpec, v: Value<'_>) -> Result<(), Error> {
         match spec.name {
             "allow_http" => self.allow_http = spec.flag(v)?,
             "cache_ttl" => self.cache_ttl = spec.seconds(v)?,
