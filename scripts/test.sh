@@ -2,10 +2,11 @@
 # Runs every test: Rust (unit, integration, vectors, header drift, doctests), C and C++
 # (plain, ASan+UBSan, valgrind, static, installed), remote options for their effect and key
 # rotation under load through the C ABI, DPoP proofs minted by other implementations (npm
-# `dpop` and `jose`), Python (pytest, threads, fork) and Go (go test
-# -race), a short fuzzing pass of every cargo-fuzz target under AddressSanitizer
-# (scripts/fuzz.sh, FUZZ_SECONDS per target, default 30), then the demo. Needs only the
-# toolchains; installs the rest itself (cargo-fuzz from crates.io).
+# `dpop` and `jose`), Python (pytest, threads, fork) and Go (go test -race), `jwks authz`
+# behind real nginx and Caddy (scripts/test-gateway.sh), a short fuzzing pass of every
+# cargo-fuzz target under AddressSanitizer (scripts/fuzz.sh, FUZZ_SECONDS per target, default
+# 30), then the demo. Needs only the toolchains; installs the rest itself (cargo-fuzz from
+# crates.io; nginx, caddy and prometheus with apt-get).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +36,9 @@ step "Python tests"
 
 step "Go tests"
 ./scripts/test-go.sh
+
+step "Gateway: jwks authz behind nginx and Caddy, scraped by Prometheus"
+./scripts/test-gateway.sh
 
 step "Benchmark report (bench/report.py)"
 python3 -m unittest discover -s bench -p 'test_report.py'
