@@ -18,7 +18,7 @@ help:
 	@echo "make test-c                  C tests only (plain, ASan+UBSan, valgrind, static, installed)"
 	@echo "make bench                   benchmarks: table + target/bench/results.json"
 	@echo "make bench-e2e               services under load (wrk; Go and Python servers against their"
-	@echo "                             usual peers): docs/benchmarks-e2e.md, about 20 minutes"
+	@echo "                             usual peers; nginx + jwks authz): docs/benchmarks-e2e.md, about 27 minutes"
 	@echo "make dist                    release artefacts in dist/: C tarball, Python wheel and sdist,"
 	@echo "                             Go modules proxy (dist/goproxy), the jwkskit and jwkskit-cli"
 	@echo "                             .crate files, sizes.json, SHA256SUMS"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The end-to-end benchmark (`make bench-e2e`; not part of `make test` or `make bench`): services
 # under load, as their owners measure them. It builds the Go server (bench/e2e/goserver: net/http
-# with jwks.Middleware, with keyfunc v3 + golang-jwt v5, or with no authentication), installs
+# with jwks.Middleware, with keyfunc v3 + golang-jwt v5, with no authentication, or behind nginx
+# + auth_request + `jwks authz`) and the jwks tool, installs
 # the Python side into its own venv (gunicorn, uvicorn, FastAPI, PyJWT and this repository's
 # jwkskit, the peers at pinned versions), mints the keys and token pools (bench/e2e/goserver/
 # mint), then bench/e2e/run.py drives wrk against each server in three token modes and
@@ -9,10 +10,10 @@
 # docs/benchmarks-e2e.json, the raw figures, and a line in docs/bench-e2e-history.jsonl).
 #
 # Environment: E2E_SECONDS (per measured run, default 5), E2E_WARMUP (1), E2E_ROUNDS (3),
-# E2E_STACKS (go,wsgi,asgi), E2E_ALGS (RS256,ES256), E2E_MODES (one,clients,distinct),
+# E2E_STACKS (go,wsgi,asgi,nginx), E2E_ALGS (RS256,ES256), E2E_MODES (one,clients,distinct),
 # E2E_NO_REPORT=1 to leave docs/ alone (the results stay in target/bench-e2e/results.json).
-# Needs cargo, go, a C compiler, python3 (venv, pip) and wrk (installed with apt-get when
-# missing and running as root). About 20 minutes with the defaults.
+# Needs cargo, go, a C compiler, python3 (venv, pip), wrk and nginx (both installed with apt-get
+# when missing and running as root). About 27 minutes with the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -29,17 +30,24 @@ mkdir -p "$work/bin" "$work/logs"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 [ -z "$(git status --porcelain --untracked-files=no -- . ':!docs' 2>/dev/null)" ] || commit="$commit+changes"
 
-step "wrk"
-if ! command -v wrk >/dev/null; then
-    [ "$(id -u)" = 0 ] || die "wrk is not installed (apt-get install wrk, as root)"
+step "wrk and nginx"
+need=(wrk)
+case ",${E2E_STACKS:-go,wsgi,asgi,nginx}," in *,nginx,*) need+=(nginx) ;; esac
+missing=()
+for p in "${need[@]}"; do command -v "$p" >/dev/null || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    [ "$(id -u)" = 0 ] || die "not installed: ${missing[*]} (apt-get install ${missing[*]}, as root)"
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-command -v wrk >/dev/null || die "wrk could not be installed"
+for p in "${need[@]}"; do command -v "$p" >/dev/null || die "$p could not be installed"; done
 
-step "libjwks (cargo build --release -p jwks-capi), the Go server and the minting tool"
+step "libjwks (cargo build --release -p jwks-capi), the jwks tool, the Go server and the minting tool"
 command -v go >/dev/null || die "go is not installed"
 cargo build --release --quiet -p jwks-capi
+# Apart: built together, the tool's features would be unified into libjwks (Cargo.toml).
+cargo build --release --quiet -p jwkskit-cli --bin jwks
+cp target/release/jwks "$work/bin/jwks"
 ./scripts/dist-go.sh lib >/dev/null
 (cd bench/e2e/goserver && CGO_ENABLED=1 go build -o "$work/bin/goserver" . && go build -o "$work/bin/mint" ./mint)
 

@@ -37,6 +37,9 @@ STACKS = {
              "jwkskit", "pyjwt"),
     "asgi": ("Python ASGI: uvicorn (2 workers) + FastAPI + `jwkskit.integrations.fastapi` vs HTTPBearer + "
              "PyJWKClient + PyJWT", "jwkskit", "pyjwt"),
+    # No peer: what nginx + auth_request + jwks authz costs against the same nginx and upstream.
+    "nginx": ("nginx + `auth_request` + `jwks authz` vs the same nginx and upstream without authentication",
+              "authz", None),
 }
 MODE_TITLES = {"one": "one", "clients": "1000 clients", "distinct": "distinct"}
 ALGS = ("RS256", "ES256")
@@ -48,6 +51,8 @@ TARGETS = [
     ("go", "distinct", "ours_over_peer", 1.20, "min", "Go, distinct tokens: req/s ×keyfunc + golang-jwt"),
     ("go", "distinct", "p50_ours_over_peer", 1.00, "max", "Go, distinct tokens: median latency ×keyfunc + golang-jwt"),
     ("wsgi", "clients", "ours_over_floor", 0.95, "min", "Python WSGI, 1000 clients: req/s ×the unprotected app"),
+    ("nginx", "clients", "ours_over_floor", 0.75, "min",
+     "nginx + jwks authz, 1000 clients: req/s ×the same nginx without authentication"),
 ]
 
 
@@ -128,6 +133,9 @@ def summary(runs: List[Dict[str, Any]], stack: str, alg: str, mode: str) -> Dict
                     add(f"{key}_over_floor", rps(good[side]) / rps(good["none"]))
                     add(f"{key}_over_floor_cpu", cpu_with_wrk_us(good["none"]) / cpu_with_wrk_us(good[side]))
                     add(f"cpu_{key}_above_floor", cpu_us(good[side]) - cpu_us(good["none"]))
+            if ours in good:
+                add("p50_ours_over_floor", good[ours]["latency_us"]["p50"] / good["none"]["latency_us"]["p50"])
+                add("p99_ours_over_floor", good[ours]["latency_us"]["p99"] / good["none"]["latency_us"]["p99"])
         if ours in good and peer in good and "none" in good:
             a = cpu_us(good[ours]) - cpu_us(good["none"])
             b = cpu_us(good[peer]) - cpu_us(good["none"])
@@ -137,7 +145,7 @@ def summary(runs: List[Dict[str, Any]], stack: str, alg: str, mode: str) -> Dict
             "p50_ours", "p50_peer", "p50_floor", "p50_ours_over_peer", "p99_ours", "p99_peer", "p99_floor",
             "p99_ours_over_peer", "cpu_ours", "cpu_peer", "cpu_floor", "cpu_ours_above_floor",
             "cpu_peer_above_floor", "cpu_above_floor_ours_over_peer", "ours_over_peer_cpu", "ours_over_floor_cpu",
-            "peer_over_floor_cpu"]
+            "peer_over_floor_cpu", "p50_ours_over_floor", "p99_ours_over_floor"]
     return {k: span_of(per.get(k, [])) for k in keys}
 
 
@@ -184,8 +192,38 @@ def three(s: Dict[str, Optional[Span]], key: str, digits: int) -> str:
     return " / ".join(num(s[f"{key}_{side}"], digits) for side in ("ours", "peer", "floor"))
 
 
+def floor_table(runs: List[Dict[str, Any]], stack: str) -> List[str]:
+    """The table of a stack without a peer: this library's side against the floor only."""
+    title, ours, _ = STACKS[stack]
+    lines = [
+        f"### {title}",
+        "",
+        f"Each cell: {ours} / no authentication, or a ratio {ours} ÷ no authentication, the median of the "
+        "rounds (lowest–highest round).",
+        "",
+        "| alg | tokens | req/s | ×floor | ×floor by CPU | p50 ms | p50 ×floor | p99 ms | p99 ×floor "
+        "| CPU µs/req | above floor, µs |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for s_, alg, mode in present(runs):
+        if s_ != stack:
+            continue
+        s = summary(runs, stack, alg, mode)
+
+        def two(key: str, digits: int) -> str:
+            return f"{num(s[key + '_ours'], digits)} / {num(s[key + '_floor'], digits)}"
+        lines.append(
+            f"| {alg} | {MODE_TITLES[mode]} | {two('rps', 0)} | {ratio(s['ours_over_floor'])} "
+            f"| {num(s['ours_over_floor_cpu'], 2)}× | {two('p50', 2)} | {ratio(s['p50_ours_over_floor'])} "
+            f"| {two('p99', 2)} | {ratio(s['p99_ours_over_floor'])} | {two('cpu', 1)} "
+            f"| {num(s['cpu_ours_above_floor'], 1)} |")
+    return lines + [""]
+
+
 def stack_table(runs: List[Dict[str, Any]], stack: str) -> List[str]:
     title, ours, peer = STACKS[stack]
+    if peer is None:
+        return floor_table(runs, stack)
     lines = [
         f"### {title}",
         "",

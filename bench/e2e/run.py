@@ -2,18 +2,22 @@
 """The end-to-end benchmark's measurements (`make bench-e2e` runs scripts/bench-e2e.sh, which
 builds and installs what this needs, then runs this, then bench/e2e/report.py).
 
-    bench/e2e/run.py --work DIR [--seconds S] [--warmup S] [--rounds N] [--stacks go,wsgi,asgi]
+    bench/e2e/run.py --work DIR [--seconds S] [--warmup S] [--rounds N] [--stacks go,wsgi,asgi,nginx]
                      [--algs RS256,ES256] [--modes one,clients,distinct] [--json FILE]
 
-DIR holds bin/goserver (bench/e2e/goserver), venv/ (gunicorn, uvicorn, FastAPI, PyJWT and this
-repository's jwkskit) and tokens/ (bench/e2e/goserver/mint). For each stack and algorithm it
-starts three servers side by side, all verifying against one key endpoint served here on
-loopback:
+DIR holds bin/goserver (bench/e2e/goserver), bin/jwks (the tool, for `jwks authz`), venv/
+(gunicorn, uvicorn, FastAPI, PyJWT and this repository's jwkskit) and tokens/
+(bench/e2e/goserver/mint). For each stack and algorithm it starts its servers side by side
+(three, or two for nginx, which has no peer), all verifying against one key endpoint served
+here on loopback:
 
     go    net/http + jwks.Middleware | keyfunc v3 + golang-jwt v5 | no authentication
     wsgi  gunicorn (2 sync workers) + jwkskit's WSGI middleware | PyJWKClient + PyJWT | none
     asgi  uvicorn (2 workers) + FastAPI + jwkskit's BearerClaims | HTTPBearer + PyJWKClient +
           PyJWT | none
+    nginx nginx (1 worker) + auth_request + `jwks authz`, in front of the Go server reading the
+          X-Auth-Sub header | the same nginx and Go server, no auth_request
+          (the nginx configuration is tests/gateway/nginx.conf, the one docs/gateway.md shows)
 
 then, for each token mode (one: every request the same token; clients: 1,000 tokens in turn;
 distinct: 50,000 tokens in turn, so that the token cache, 4,096 entries, mostly misses) and
@@ -54,6 +58,7 @@ SIDES = {
     "go": ["jwks", "keyfunc", "none"],
     "wsgi": ["jwkskit", "pyjwt", "none"],
     "asgi": ["jwkskit", "pyjwt", "none"],
+    "nginx": ["authz", "none"],
 }
 MODES = {"one": ("clients", 1), "clients": ("clients", 0), "distinct": ("distinct", 0)}
 
@@ -176,7 +181,12 @@ class Server:
         log = self.log_path.open("w")
         env = dict(os.environ)
         port = free_port()
-        if stack == "go":
+        # Processes started before the one answering (the nginx stack's upstream and jwks
+        # authz), stopped with it and counted with it.
+        self.helpers: List[subprocess.Popen] = []
+        if stack == "nginx":
+            cmd = self.nginx_stack(side, alg, work, keys_url, manifest, port, log)
+        elif stack == "go":
             cmd = [str(work / "bin" / "goserver"), "-auth", side, "-addr", f"127.0.0.1:{port}",
                    "-jwks", keys_url, "-issuer", manifest["issuer"], "-audience", manifest["audience"],
                    "-alg", alg]
@@ -197,15 +207,45 @@ class Server:
                                      start_new_session=True)
         self.offset = 0  # where the next run's distinct tokens start (see measure)
 
+    def nginx_stack(self, side: str, alg: str, work: Path, keys_url: str, manifest: Dict[str, Any], port: int,
+                    log: Any) -> List[str]:
+        """Starts the Go server as the upstream and, for the authz side, `jwks authz`; returns
+        nginx's command, its configuration tests/gateway/nginx.conf filled in (for the floor,
+        without its auth_request line: the same nginx and upstream, no authentication)."""
+        d = work / "gateway" / f"{side}-{alg}"
+        shutil.rmtree(d, ignore_errors=True)
+        (d / "nginx-tmp").mkdir(parents=True)
+        upstream = f"127.0.0.1:{free_port()}"
+        self.helpers.append(subprocess.Popen(
+            [str(work / "bin" / "goserver"), "-auth", "header", "-addr", upstream],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        self.authz = f"127.0.0.1:{free_port()}"
+        if side == "authz":
+            conf = d / "authz.toml"
+            conf.write_text(AUTHZ_TOML.format(listen=self.authz, issuer=manifest["issuer"], jwks_url=keys_url,
+                                              audience=manifest["audience"], alg=alg))
+            self.helpers.append(subprocess.Popen(
+                [str(work / "bin" / "jwks"), "authz", "--config", str(conf)],
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        text = (ROOT / "tests" / "gateway" / "nginx.conf").read_text()
+        if side == "none":
+            text = "\n".join(l for l in text.split("\n") if l.strip() != "auth_request /auth;")
+        for name, value in {"DIR": str(d), "AUTHZ_ADDR": self.authz, "UPSTREAM_ADDR": upstream,
+                            "NGINX_ADDR": f"127.0.0.1:{port}"}.items():
+            text = text.replace(f"@{name}@", value)
+        (d / "nginx.conf").write_text(text)
+        return ["nginx", "-c", str(d / "nginx.conf"), "-e", str(d / "nginx-error.log")]
+
     def wait_ready(self, token: str, timeout: float = 60.0) -> None:
         """Until a request with a valid token is answered 200 with its sub; then checks that a
         token with a broken signature is refused (401), unless this is the floor."""
         deadline = time.monotonic() + timeout
         last: Any = None
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"run.py: {self.name} {self.alg} exited ({self.proc.returncode}); "
-                                 f"see {self.log_path}:\n{self.log_path.read_text()[-2000:]}")
+            for p in [self.proc, *self.helpers]:
+                if p.poll() is not None:
+                    raise SystemExit(f"run.py: {self.name} {self.alg}: {p.args[0]} exited ({p.returncode}); "
+                                     f"see {self.log_path}:\n{self.log_path.read_text()[-2000:]}")
             try:
                 status, body = http_get(self.url + "/whoami", token)
                 if status == 200:
@@ -227,10 +267,23 @@ class Server:
                 raise SystemExit(f"run.py: {self.name} answered {status} to a token with a broken signature")
 
     def pids(self) -> List[int]:
-        return descendants(self.proc.pid)
+        return [p for proc in [self.proc, *self.helpers] for p in descendants(proc.pid)]
 
     def stats(self) -> Optional[Dict[str, Any]]:
-        """The token cache counters of a Go jwks server (GET /stats); None elsewhere."""
+        """The token cache counters of a Go jwks server (GET /stats) or of `jwks authz` (its
+        /metrics); None elsewhere."""
+        if self.stack == "nginx" and self.side == "authz":
+            try:
+                with urllib.request.urlopen(f"http://{self.authz}/metrics", timeout=5) as r:
+                    text = r.read().decode()
+            except OSError:
+                return None
+            out = {"hits": 0, "misses": 0}
+            for line in text.splitlines():
+                for key in out:
+                    if line.startswith(f"jwks_token_cache_{key}_total{{"):
+                        out[key] += int(float(line.rsplit(" ", 1)[1]))
+            return out
         if self.stack != "go" or self.side != "jwks":
             return None
         try:
@@ -240,13 +293,35 @@ class Server:
             return None
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        for proc in [self.proc, *self.helpers]:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+# `jwks authz` of the nginx stack: the one issuer of the tokens, its keys from the driver's
+# endpoint, the algorithm of the run; the sub goes to the upstream as X-Auth-Sub.
+AUTHZ_TOML = """\
+listen = "{listen}"
+proxy = "nginx"
+trusted_proxies = ["127.0.0.1/32"]
+
+[[issuers]]
+name = "e2e"
+issuer = "{issuer}"
+jwks_url = "{jwks_url}"
+audiences = ["{audience}"]
+algorithms = ["{alg}"]
+allow_http = true
+fetch_at_start = true
+
+[claims_to_headers]
+"X-Auth-Sub" = "sub"
+"""
 
 
 def b64url(s: str) -> bytes:
@@ -335,7 +410,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--rounds", type=int, default=int(os.environ.get("E2E_ROUNDS", 3)))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--stacks", default=os.environ.get("E2E_STACKS", "go,wsgi,asgi"))
+    ap.add_argument("--stacks", default=os.environ.get("E2E_STACKS", "go,wsgi,asgi,nginx"))
     ap.add_argument("--algs", default=os.environ.get("E2E_ALGS", "RS256,ES256"))
     ap.add_argument("--modes", default=os.environ.get("E2E_MODES", "one,clients,distinct"))
     ap.add_argument("--json", type=Path, help="results file (default WORK/results.json)")
@@ -343,10 +418,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.work = args.work.resolve()  # the servers run in bench/e2e
     if shutil.which("wrk") is None:
         raise SystemExit("run.py: wrk is not installed (apt-get install wrk)")
+    if "nginx" in args.stacks.split(",") and shutil.which("nginx") is None:
+        raise SystemExit("run.py: nginx is not installed (apt-get install nginx)")
     stacks = [s for s in args.stacks.split(",") if s]
     for s in stacks:
         if s not in SIDES:
-            raise SystemExit(f"run.py: unknown stack {s!r} (go, wsgi, asgi)")
+            raise SystemExit(f"run.py: unknown stack {s!r} (go, wsgi, asgi, nginx)")
     modes = [m for m in args.modes.split(",") if m]
     for m in modes:
         if m not in MODES:
@@ -450,6 +527,11 @@ def versions(work: Path) -> Dict[str, str]:
         m = re.match(r"\s*(github\.com/\S+/(keyfunc/v3|jwt/v5))\s+(v\S+)", line)
         if m:
             out[m.group(1)] = m.group(3)
+    try:
+        nginx = subprocess.run(["nginx", "-v"], capture_output=True, text=True).stderr
+        out["nginx"] = nginx.strip().rsplit("/", 1)[-1]
+    except OSError:
+        pass
     try:
         out["wrk"] = " ".join(subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split()[1:2])
     except OSError:

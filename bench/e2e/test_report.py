@@ -118,6 +118,8 @@ class ReportTest(unittest.TestCase):
                 runs.append(run("wsgi", "jwkskit", alg, "clients", rnd, 960, 5.0, 200.0))
                 runs.append(run("wsgi", "pyjwt", alg, "clients", rnd, 500, 9.0, 400.0))
                 runs.append(run("wsgi", "none", alg, "clients", rnd, 1000, 4.0, 190.0))
+                runs.append(run("nginx", "authz", alg, "clients", rnd, 8000, 2.0, 60.0))
+                runs.append(run("nginx", "none", alg, "clients", rnd, 10000, 1.0, 40.0))
         self.assertEqual(self.write(results(runs)), 0)
         doc = (self.tmp / "e2e.md").read_text()
         self.assertIn("commit abc1234", doc)
@@ -138,6 +140,29 @@ class ReportTest(unittest.TestCase):
         self.assertEqual(len(history), 2)
         self.assertEqual(json.loads(history[1])["rows"]["go/RS256/distinct"]["ours_over_peer"], 1.4)
         self.assertIn("| go / RS256 / distinct | 1.30–1.40 |", (self.tmp / "e2e.md").read_text())
+
+    def test_a_stack_without_a_peer(self) -> None:
+        # nginx + jwks authz has only the floor to be compared with.
+        runs = []
+        for rnd, (ours, floor) in enumerate([(7600, 10000), (8000, 10000), (4000, 5000)], 1):
+            runs.append(run("nginx", "authz", "RS256", "clients", rnd, ours, 2.0, 60.0))
+            runs.append(run("nginx", "none", "RS256", "clients", rnd, floor, 1.0, 40.0))
+            runs.append(run("nginx", "authz", "RS256", "distinct", rnd, ours / 4, 8.0, 200.0))
+            runs.append(run("nginx", "none", "RS256", "distinct", rnd, floor, 1.0, 40.0))
+        s = report.summary(runs, "nginx", "RS256", "clients")
+        self.assertEqual(s["ours_over_floor"], (0.8, 0.76, 0.8))
+        self.assertEqual(s["p99_ours_over_floor"], (2.0, 2.0, 2.0))
+        self.assertIsNone(s["ours_over_peer"])
+        verdicts = {t: r for r, t in report.targets(runs)}
+        self.assertEqual(verdicts["nginx + jwks authz, 1000 clients: req/s ×the same nginx without "
+                                  "authentication, RS256: 0.80× (0.76–0.80) ≥ 0.75 (CPU-bound estimate 0.71×)"],
+                         "PASS")
+        self.write(results(runs))
+        doc = (self.tmp / "e2e.md").read_text()
+        self.assertIn("### nginx + `auth_request` + `jwks authz`", doc)
+        self.assertIn("| RS256 | 1000 clients | 7600 / 10000 | 0.80× (0.76–0.80) | 0.71× | 2.00 / 1.00 | 2.00× "
+                      "| 6.00 / 3.00 | 2.00× | 60.0 / 40.0 | 20.0 |", doc)
+        self.assertIn("| RS256 | distinct | 1900 / 10000 | 0.20× (0.19–0.20) |", doc)
 
     def test_a_busy_machine_is_said_so(self) -> None:
         runs = go_rows("RS256", "one", [950] * 3, [300] * 3, [1000] * 3)

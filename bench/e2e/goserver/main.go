@@ -4,6 +4,8 @@
 //	-auth jwks      this repository's jwks.Middleware over a verifier of the key URL
 //	-auth keyfunc   keyfunc v3 + golang-jwt v5, the usual pair in Go services
 //	-auth none      no authentication at all (the floor)
+//	-auth header    the upstream of a proxy that authenticates (nginx + jwks authz): the
+//	                sub is the X-Auth-Sub header the proxy sets, "anonymous" without one
 //
 // Both authenticating sides fetch the key set from -jwks (on loopback), allow only -alg, and
 // check iss, aud and a required exp; the jwks side serves its token cache counters at GET
@@ -34,7 +36,7 @@ import (
 )
 
 func main() {
-	auth := flag.String("auth", "jwks", "jwks, keyfunc or none")
+	auth := flag.String("auth", "jwks", "jwks, keyfunc, none or header")
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	jwksURL := flag.String("jwks", "", "URL of the key set (http on loopback)")
 	issuer := flag.String("issuer", "", "required iss")
@@ -99,6 +101,15 @@ func authentication(mux *http.ServeMux, auth, url, issuer, audience, alg string)
 	switch auth {
 	case "none":
 		return func(h http.Handler) http.Handler { return h }, func() {}, nil
+	case "header":
+		return func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if sub := r.Header.Get("X-Auth-Sub"); sub != "" {
+					r = r.WithContext(context.WithValue(r.Context(), subKey{}, sub))
+				}
+				next.ServeHTTP(w, r)
+			})
+		}, func() {}, nil
 	case "jwks":
 		v, err := jwks.NewFromURL(url, &jwks.Options{
 			AllowHTTP: true, Issuers: []string{issuer}, Audiences: []string{audience}, Algorithms: []string{alg},
