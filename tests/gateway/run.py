@@ -62,7 +62,8 @@ def fill(template, dest, values):
         text = f.read()
     for name, value in values.items():
         text = text.replace(f"@{name}@", str(value))
-    left = re.findall(r"@[A-Z_]+@", text)
+    # (The templates' comments speak of "@NAME@ values".)
+    left = [p for p in re.findall(r"@[A-Z_]+@", text) if p != "@NAME@"]
     if left:
         raise SystemExit(f"{template}: placeholders left unfilled: {sorted(set(left))}")
     with open(dest, "w") as f:
@@ -109,9 +110,12 @@ class Processes:
             self.stop(name)
 
 
-def wait_until(what, predicate, timeout=15.0, interval=0.05):
+def wait_until(what, predicate, timeout=15.0, interval=0.05, procs=None, name=None):
+    """Until predicate() is true; when name is given, fails at once if that process exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if name and not procs.alive(name):
+            raise SystemExit(f"{name} exited while waiting for {what}:\n{procs.log(name)[-1500:]}")
         try:
             if predicate():
                 return True
@@ -221,6 +225,10 @@ def main():
     procs = Processes(work)
     try:
         run_tests(jwks, work, procs)
+    except SystemExit as e:
+        # A server that does not start, or a step that cannot go on: the rest is not run.
+        failures.append(f"stopped: {e}")
+        print(f"  FAIL  stopped: {e}", flush=True)
     finally:
         procs.stop_all()
         if failures or args.keep:
@@ -244,10 +252,12 @@ def run_tests(jwks, work, procs):
     procs.start("issuer-main", [jwks, "serve", "--dir", os.path.dirname(tokens.keys["main"]),
                                 "--port", str(ports["main"])])
     wait_until("jwks serve (main)", lambda: request(
-        addr["main"], "/.well-known/openid-configuration")[0] == 200)
+        addr["main"], "/.well-known/openid-configuration")[0] == 200, procs=procs,
+        name="issuer-main")
     procs.start("upstream", [sys.executable, os.path.join(HERE, "upstream.py"),
                              str(ports["upstream"])])
-    wait_until("the upstream", lambda: request(addr["upstream"], "/")[0] == 200)
+    wait_until("the upstream", lambda: request(addr["upstream"], "/")[0] == 200, procs=procs,
+               name="upstream")
 
     authz_conf = {}
     for proxy in ("nginx", "caddy"):
@@ -263,7 +273,7 @@ def run_tests(jwks, work, procs):
         procs.start(f"authz-{proxy}", [jwks, "authz", "--config", conf])
     for proxy in ("nginx", "caddy"):
         wait_until(f"jwks authz ({proxy})", lambda: request(
-            addr[f"authz_{proxy}"], "/healthz")[0] == 200)
+            addr[f"authz_{proxy}"], "/healthz")[0] == 200, procs=procs, name=f"authz-{proxy}")
 
     os.makedirs(os.path.join(work, "nginx-tmp"))
     nginx_conf = fill("nginx.conf", os.path.join(work, "nginx.conf"), {
@@ -288,9 +298,12 @@ def run_tests(jwks, work, procs):
                                f"--storage.tsdb.path={os.path.join(work, 'prometheus-data')}",
                                f"--web.listen-address={addr['prometheus']}"])
     # Answered by jwks authz through the proxy (no token: 401) once both are up.
-    wait_until("nginx", lambda: request(addr["nginx"], "/api/x")[0] == 401)
-    wait_until("Caddy", lambda: request(addr["caddy"], "/api/x")[0] == 401)
-    wait_until("Prometheus", lambda: request(addr["prometheus"], "/-/ready")[0] == 200, 30)
+    wait_until("nginx", lambda: request(addr["nginx"], "/api/x")[0] == 401, procs=procs,
+               name="nginx")
+    wait_until("Caddy", lambda: request(addr["caddy"], "/api/x")[0] == 401, procs=procs,
+               name="caddy")
+    wait_until("Prometheus", lambda: request(addr["prometheus"], "/-/ready")[0] == 200, 30,
+               procs=procs, name="prometheus")
 
     main_kid = "main-1"
     reader = tokens.sign(sub="alice", scope="read write", org={"tenant": "acme"},
