@@ -18,20 +18,24 @@ echo "== the configurations in docs/gateway.md are those tested here"
 python3 tests/gateway/docs_copies.py
 
 missing=()
-for cmd in nginx:nginx caddy:caddy prometheus:prometheus curl:curl; do
-    command -v "${cmd%%:*}" >/dev/null || missing+=("${cmd#*:}")
+# (Each command is its Debian package's name.)
+for cmd in nginx caddy prometheus curl; do
+    command -v "$cmd" >/dev/null || missing+=("$cmd")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing: ${missing[*]} (apt-get install ${missing[*]}, as root)"
     echo "== apt-get install ${missing[*]}"
     apt-get update -qq >/dev/null
-    # Debian starts the services it installs where it can; these tests run their own copies.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Where systemd runs, Debian starts the packaged services (nginx on :80, prometheus on
+    # :9090): these tests run their own copies, on free ports of 127.0.0.1.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
 fi
 for cmd in nginx caddy prometheus curl; do
     command -v "$cmd" >/dev/null || die "$cmd could not be installed"
 done
-echo "== $(nginx -v 2>&1), caddy $(caddy version | cut -d' ' -f1), $(prometheus --version 2>&1 | head -n 1)"
+echo "== $(nginx -v 2>&1), caddy $(caddy version | cut -d' ' -f1)," \
+    "$(prometheus --version 2>&1 | head -n 1)"
 
 echo "== the jwks tool (cargo build --release --bin jwks)"
 nice cargo build --release --quiet -p jwkskit-cli --bin jwks
@@ -41,4 +45,5 @@ echo "== the gateway tests (tests/gateway/run.py)"
 python3 tests/gateway/run.py --jwks target/release/jwks "$@"
 
 end=$(date +%s)
-echo "gateway tests passed: $((end - start)) s ($((built - start)) s installing and building, $((end - built)) s testing)"
+echo "gateway tests passed: $((end - start)) s" \
+    "($((built - start)) s installing and building, $((end - built)) s testing)"
