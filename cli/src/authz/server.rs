@@ -358,7 +358,9 @@ async fn decide<'a>(
     let path = match routes::normalise(orig.target) {
         Ok(p) => p,
         Err(e) => {
-            about.path = Cow::Owned(orig.target.chars().take(200).collect());
+            // Without the query: it may carry a token (`?access_token=`), which is never logged.
+            let path = orig.target.split('?').next().unwrap_or_default();
+            about.path = Cow::Owned(path.chars().take(200).collect());
             return (
                 Answer::plain(Decision::BadRequest, 400, e.to_string()),
                 about,
