@@ -312,7 +312,10 @@ def run_tests(jwks, work, procs):
     wrong_aud = tokens.sign(sub="alice", scope="read", aud="other")
     forged = tokens.sign(sub="alice", scope="read", key=tokens.stranger)
     partner = tokens.sign(issuer="partner", sub="pat", scope="read")
-    all_tokens = [reader, no_org, admin, expired, wrong_aud, forged, partner]
+    numeric = tokens.sign(sub="carol", scope="read", org={"tenant": 7})
+    smuggler = tokens.sign(sub="dave", scope="read", org={"tenant": "acme\r\nX-Evil: 1"})
+    all_tokens = [reader, no_org, admin, expired, wrong_aud, forged, partner, numeric,
+                  smuggler]
 
     def bearer(token):
         return {"Authorization": f"Bearer {token}"}
@@ -348,6 +351,17 @@ def run_tests(jwks, work, procs):
         check(f"{proxy}: absent claim -> no X-Auth-Tenant at the upstream (client's dropped)",
               status == 200 and "x-auth-tenant" not in seen and "x-auth-roles" not in seen,
               f"{status} {seen.get('x-auth-tenant')} {seen.get('x-auth-roles')}")
+
+        status, _, body = request(front, "/api/items", bearer(numeric))
+        seen = upstream_saw(body)[1] if status == 200 else {}
+        check(f"{proxy}: a number claim -> X-Auth-Tenant: 7 (its JSON form)",
+              seen.get("x-auth-tenant") == ["7"], f"{status} {seen.get('x-auth-tenant')}")
+        status, _, body = request(front, "/api/items", bearer(smuggler))
+        seen = upstream_saw(body)[1] if status == 200 else {}
+        check(f"{proxy}: a claim with CR LF -> 200 without that header (no X-Evil either)",
+              status == 200 and "x-auth-tenant" not in seen and "x-evil" not in seen
+              and seen.get("x-auth-sub") == ["dave"],
+              f"{status} {seen.get('x-auth-tenant')} {seen.get('x-evil')}")
 
         status, _, body = request(front, "/api/public/status", {"X-Auth-Sub": "mallory"})
         seen = upstream_saw(body)[1] if status == 200 else {}
