@@ -5,7 +5,8 @@
 #                            holding, at the crate version, every Go module the repository
 #                            publishes: github.com/jwks-project/jwks/bindings/go (the jwks
 #                            package and the library), .../bindings/go/grpcjwks (the gRPC
-#                            interceptors) and .../bindings/go/jwksredis (the DPoP replay
+#                            interceptors), .../bindings/go/jwksprom (the Prometheus collector) and
+#                            .../bindings/go/jwksredis (the DPoP replay
 #                            store over Redis), modules nested in the first; for each
 #                            @v/list, vVERSION.info, vVERSION.mod, vVERSION.zip
 #   scripts/dist-go.sh lib   only puts the library into the checkout (bindings/go/lib/jwks.h,
@@ -109,7 +110,7 @@ module_of() { sed -n 's/^module[[:space:]]\{1,\}\([^[:space:]]*\).*/\1/p' "$1/go
 module=$(module_of bindings/go)
 [ -n "$module" ] || die "no module line in bindings/go/go.mod"
 # The nested modules that are released with the main one.
-nested_modules="grpcjwks jwksredis"
+nested_modules="grpcjwks jwksprom jwksredis"
 for name in $nested_modules; do
     [ "$(module_of "bindings/go/$name")" = "$module/$name" ] ||
         die "bindings/go/$name/go.mod names '$(module_of "bindings/go/$name")', not $module/$name"

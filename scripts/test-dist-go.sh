@@ -41,7 +41,7 @@ fi
 zip=$proxy/$module/@v/$version.zip
 grpc_module=$module/grpcjwks
 zip_limit=$(python3 scripts/sizes.py limit go.zip)
-for m in "$module" "$grpc_module" "$module/jwksredis"; do
+for m in "$module" "$grpc_module" "$module/jwksprom" "$module/jwksredis"; do
     for f in list "$version.info" "$version.mod" "$version.zip"; do
         [ -s "$proxy/$m/@v/$f" ] || fail "dist/goproxy/$m/@v/$f is missing or empty"
     done
@@ -52,7 +52,7 @@ for m in "$module" "$grpc_module" "$module/jwksredis"; do
 done
 # Nested modules as Go expects them: the main module's zip leaves the nested one out, and the
 # nested one requires the main module at the version released with it, with no replace.
-for name in grpcjwks jwksredis; do
+for name in grpcjwks jwksprom jwksredis; do
     if unzip -Z1 "$zip" | grep -F "@$version/$name/"; then fail "the zip of $module carries $name/ (above)"; fi
     nested_mod=$proxy/$module/$name/@v/$version.mod
     grep -E "^[[:space:]]*(require[[:space:]]+)?$module[[:space:]]+$version\$" "$nested_mod" >/dev/null ||
