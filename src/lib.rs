@@ -28,6 +28,7 @@
 pub mod alg;
 mod case_fold;
 pub mod catalogue;
+mod claim_getters;
 mod claim_reader;
 pub mod claims;
 mod claims_view;

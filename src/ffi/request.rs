@@ -9,7 +9,7 @@ use super::boundary::{
 };
 use super::error::{jwks_error, run};
 use super::result::jwks_result;
-use super::token::jwks_token;
+use super::token::{jwks_token, RequestFacts};
 use super::verifier::jwks_verifier;
 use crate::cnf::ClientCert;
 use crate::dpop::TokenScheme;
@@ -63,15 +63,6 @@ impl jwks_request {
         }
         r
     }
-}
-
-/// What bound a token that a request verification returned (NUL-terminated for C).
-#[derive(Debug)]
-pub(crate) struct RequestFacts {
-    scheme: &'static CStr,
-    dpop_jkt: Option<CString>,
-    certificate_thumbprint: Option<CString>,
-    dpop_nonce: Option<CString>,
 }
 
 fn c_string(s: &str) -> CString {

@@ -1,6 +1,6 @@
 //! `jwks_token`: a verified token, its header, payload and typed claim getters.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CStr, CString};
 
 use super::boundary::{boundary, free_box, null_arg, try_ref, try_str};
 use super::error::{jwks_error, run};
@@ -14,7 +14,21 @@ use crate::verified_token::VerifiedToken;
 pub struct jwks_token {
     inner: VerifiedToken,
     /// What bound the token, when it came from a request verification.
-    pub(crate) request: Option<Box<super::request::RequestFacts>>,
+    pub(crate) request: Option<Box<RequestFacts>>,
+}
+
+/// What bound a token that a request verification returned (`ffi/request.rs`), kept with the
+/// token for its getters (NUL-terminated for C).
+#[derive(Debug)]
+pub(crate) struct RequestFacts {
+    /// `Bearer` or `DPoP`.
+    pub(crate) scheme: &'static CStr,
+    /// The DPoP proof key's thumbprint.
+    pub(crate) dpop_jkt: Option<CString>,
+    /// The client certificate's thumbprint.
+    pub(crate) certificate_thumbprint: Option<CString>,
+    /// A new server nonce to send.
+    pub(crate) dpop_nonce: Option<CString>,
 }
 
 impl jwks_token {

@@ -27,6 +27,7 @@ from typing import (
 )
 
 from . import _ffi
+from ._cstr import _text
 from ._generated import OPTIONS, CatalogueOptions, Duration, Headers, Option, Strings
 from .errors import InvalidArgument, description_of, error_class
 
@@ -92,18 +93,6 @@ def _strings(name: str, value: Union[str, Iterable[str]]) -> List[bytes]:
             raise TypeError(f"{name}: expected str, got {type(item).__name__}")
         out.append(_text(name, item))
     return out
-
-
-def _text(name: str, value: str) -> bytes:
-    if not isinstance(value, str):
-        raise TypeError(f"{name}: expected str, got {type(value).__name__}")
-    if "\0" in value:
-        # A C string ends at the first NUL: refuse it rather than silently cut the value.
-        raise InvalidArgument(201, f"{name}: {value!r} contains a NUL character")
-    try:
-        return value.encode("utf-8")
-    except UnicodeEncodeError as e:
-        raise InvalidArgument(201, f"{name}: not valid UTF-8: {e}") from None
 
 
 def _whole(name: str, value: Duration, unit: float, unit_name: str) -> int:
@@ -269,7 +258,10 @@ class COptions:
     def _apply_callbacks(self, given: Mapping[str, Any]) -> None:
         """The options that are Python objects the library calls back (a replay store, a nonce
         source): their contexts are held until the library releases them (see _request)."""
-        from . import _request  # _request imports this module
+        # Imported here, not with this module: imported with it, the test suite's interpreter
+        # crashed at exit, in the garbage collection while a verifier holding a Python replay
+        # store was freed (the order in which modules are torn down changed).
+        from . import _request
 
         store = given.get("dpop_replay_store")
         if store is not None:

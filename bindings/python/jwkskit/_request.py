@@ -17,7 +17,7 @@ from ctypes import byref, c_void_p
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _ffi
-from ._options import _text
+from ._cstr import _text
 from .errors import InvalidArgument
 
 lib = _ffi.lib

@@ -25,12 +25,12 @@ from ._generated import (
     stats_from_c,
     token_cache_stats_from_c,
 )
+from ._cstr import _text
 from ._options import (
     COptions,
     FromIssuersOptions,
     Strings,
     VerifierOptions,
-    _text,
     options_of,
 )
 from ._request import (

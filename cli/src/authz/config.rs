@@ -4,45 +4,20 @@
 //! networks parsed, issuer settings as the library's [`Policy`] and [`RemoteOptions`].
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::net::SocketAddr;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use hyper::header::HeaderName;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::config_error::{ConfigError, Locator};
 use super::issuers::{self, IssuerSettings};
-use super::original::Network;
+use super::original::{Network, ProxyKind};
 use super::routes::{self, Route};
 
 /// The default listening address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9181";
-
-/// A configuration error: where (file, line, column), which key, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// `file:line:column: key: message`, or `file: message` when there is no position.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-/// Which proxy sends the checks, and so which headers carry the original request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProxyKind {
-    /// `auth_request`: `X-Original-Method`, `X-Original-URI`, `Host`.
-    Nginx,
-    /// `forward_auth` (Caddy, Traefik): `X-Forwarded-Method`, `-Uri`, `-Host`.
-    Forwarded,
-    /// Envoy's `ext_authz` HTTP service: the request itself, under `envoy_path_prefix`.
-    Envoy,
-}
 
 /// A configured response header and the claim it carries.
 #[derive(Debug, Clone)]
@@ -165,49 +140,6 @@ fn key_path(path: &serde_path_to_error::Path) -> String {
         }
     }
     out
-}
-
-/// Turns byte offsets into `file:line:column` messages.
-pub(super) struct Locator<'a> {
-    text: &'a str,
-    file: String,
-}
-
-impl Locator<'_> {
-    pub(super) fn error(
-        &self,
-        span: Option<Range<usize>>,
-        key: &str,
-        message: &str,
-    ) -> ConfigError {
-        let mut out = self.file.clone();
-        if let Some(span) = span {
-            let mut start = span.start.min(self.text.len());
-            while !self.text.is_char_boundary(start) {
-                start -= 1;
-            }
-            let before = &self.text[..start];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            out.push_str(&format!(":{line}:{column}"));
-        }
-        out.push_str(": ");
-        if !key.is_empty() {
-            out.push_str(key);
-            out.push_str(": ");
-        }
-        out.push_str(message.trim_end());
-        ConfigError { message: out }
-    }
-
-    pub(super) fn at<T>(
-        &self,
-        value: &Spanned<T>,
-        key: &str,
-        message: impl fmt::Display,
-    ) -> ConfigError {
-        self.error(Some(value.span()), key, &message.to_string())
-    }
 }
 
 fn build(raw: RawConfig, path: &Path, at: &Locator<'_>) -> Result<Config, ConfigError> {

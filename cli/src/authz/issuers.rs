@@ -11,7 +11,7 @@ use jwkskit::dpop::TokenScheme;
 use jwkskit::{Policy, RemoteOptions};
 use toml::Spanned;
 
-use super::config::{ConfigError, Locator};
+use super::config_error::{ConfigError, Locator};
 
 /// Where an issuer's keys come from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,8 @@ use jwkskit::metrics::samples;
 use jwkskit::Verifier;
 
 use super::answer::Decision;
-use super::config::{Config, ProxyKind};
+use super::config::Config;
+use super::original::ProxyKind;
 
 /// Upper bounds of the decision duration histogram, in seconds.
 const BUCKETS: [f64; 14] = [

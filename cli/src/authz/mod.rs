@@ -5,6 +5,7 @@
 
 mod answer;
 mod config;
+mod config_error;
 mod issuers;
 mod metrics;
 mod original;

@@ -8,7 +8,16 @@ use std::net::IpAddr;
 use hyper::header::{HeaderMap, HOST};
 use hyper::Method;
 
-use super::config::ProxyKind;
+/// Which proxy sends the checks, and so which headers carry the original request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// `auth_request`: `X-Original-Method`, `X-Original-URI`, `Host`.
+    Nginx,
+    /// `forward_auth` (Caddy, Traefik): `X-Forwarded-Method`, `-Uri`, `-Host`.
+    Forwarded,
+    /// Envoy's `ext_authz` HTTP service: the request itself, under `envoy_path_prefix`.
+    Envoy,
+}
 
 /// The request a check is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
